@@ -1,0 +1,73 @@
+// The playground's HTTP demo server: the web server lesson 02's hand-written client
+// talks to, so that lesson works offline. It is an ordinary node:http server; what is
+// special is only the content:
+//   /            a small HTML page
+//   /hello.txt   one line of text (the smallest possible response)
+//   /big.txt     ~200 KB of numbered lines, written in many small pieces, so a client
+//                that stops after the first 'data' event visibly loses most of it
+//   /echo        your own request, sent back as text: see exactly what your client sent
+//   anything else: 404 Not Found
+// Every response has a Content-Length, never chunked encoding, so a client that reads
+// "until the server closes" gets exactly the body bytes.
+
+import http from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+
+export const HELLO_TEXT = "Hello from the Socket Playground!\n";
+
+export function bigText(): string {
+  let text = "";
+  for (let line = 1; line <= 4000; line++) text += `line ${String(line).padStart(4, "0")}: the quick brown fox jumps over the lazy dog\n`;
+  return text;
+}
+
+const HOME_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Socket Playground</title></head>
+<body>
+<h1>Socket Playground</h1>
+<p>You fetched this page from the playground's HTTP demo server.</p>
+<p>Try <a href="/hello.txt">/hello.txt</a>, <a href="/big.txt">/big.txt</a> and <a href="/echo">/echo</a>.</p>
+</body>
+</html>
+`;
+
+function handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+  const path = new URL(request.url ?? "/", "http://playground").pathname;
+  if (path === "/") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
+  if (path === "/hello.txt") return send(response, 200, "text/plain; charset=utf-8", HELLO_TEXT);
+  if (path === "/big.txt") {
+    void sendInPieces(response, Buffer.from(bigText()));
+    return;
+  }
+  if (path === "/echo") {
+    const head = [`${request.method} ${request.url} HTTP/${request.httpVersion}`];
+    for (let i = 0; i < request.rawHeaders.length; i += 2) head.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+    return send(response, 200, "text/plain; charset=utf-8", head.join("\n") + "\n");
+  }
+  send(response, 404, "text/plain; charset=utf-8", `404 Not Found: ${path}\n`);
+}
+
+function send(response: http.ServerResponse, status: number, type: string, body: string): void {
+  const bytes = Buffer.from(body);
+  response.writeHead(status, { "Content-Type": type, "Content-Length": bytes.length });
+  response.end(bytes);
+}
+
+// Many small writes with pauses between them: the client's 'data' events will be many.
+async function sendInPieces(response: http.ServerResponse, body: Buffer): Promise<void> {
+  response.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length });
+  for (let at = 0; at < body.length && !response.destroyed; at += 16 * 1024) {
+    response.write(body.subarray(at, at + 16 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  response.end();
+}
+
+export async function startHttpDemo(port = 0, host = "127.0.0.1"): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(handle);
+  server.listen(port, host);
+  await once(server, "listening");
+  return { server, port: (server.address() as AddressInfo).port };
+}

@@ -1,0 +1,138 @@
+// A transcript is the conversation on the wire, written the way RFCs write it:
+//
+//   C: GET / HTTP/1.1\r\n
+//   S: HTTP/1.1 200 OK\r\n
+//
+// "C:" is what the client sent, "S:" what the server sent. Line endings are made
+// visible (\r\n), because half of all protocol bugs are a missing \r.
+// TCP is a byte stream, so we collect bytes per side and cut them into lines at
+// "\n" ourselves; a line without "\n" is shown as soon as the other side speaks.
+// The checker prints transcripts when an exercise fails; servers print them live
+// with `npm start -- --trace`.
+
+export type Side = "C" | "S";
+
+export interface TranscriptOptions {
+  /** Lines longer than this are cut (the rest is counted, not shown). */
+  maxLineLength?: number;
+  /** After this many lines in a row from one side, the rest is only counted. */
+  maxLinesInARow?: number;
+  /** Rewrites a line before it is stored, e.g. to hide a password. */
+  mask?: (line: string, side: Side) => string;
+  /** Called with every finished line, e.g. to print it live. */
+  onLine?: (line: string) => void;
+}
+
+export class Transcript {
+  readonly lines: string[] = [];
+  private pending: Buffer[] = [];
+  private pendingSide: Side | null = null;
+  private lastSide: Side | null = null;
+  private linesInARow = 0;
+  private hiddenLines = 0;
+  private hiddenBytes = 0;
+  private readonly maxLineLength: number;
+  private readonly maxLinesInARow: number;
+
+  constructor(private readonly options: TranscriptOptions = {}) {
+    this.maxLineLength = options.maxLineLength ?? 200;
+    this.maxLinesInARow = options.maxLinesInARow ?? 40;
+  }
+
+  /** Bytes one side wrote to a TCP stream. */
+  data(side: Side, chunk: Buffer): void {
+    if (this.pendingSide !== side) this.flush(true);
+    this.pendingSide = side;
+    let start = 0;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
+      this.pending.push(chunk.subarray(start, i + 1));
+      this.flush(false);
+      start = i + 1;
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  }
+
+  /** One whole UDP datagram; `fate` tells what the network did with it. */
+  datagram(side: Side, datagram: Buffer, fate = ""): void {
+    this.flush(true);
+    this.push(side, `${escapeBytes(datagram, this.maxLineLength)}${fate ? `   (${fate})` : ""}`);
+  }
+
+  /** Something that is not bytes: a close, a reset, a timeout. */
+  note(side: Side, text: string): void {
+    this.flush(true);
+    this.push(side, `[${text}]`);
+  }
+
+  toString(): string {
+    this.flush(true);
+    return this.lines.join("\n");
+  }
+
+  private flush(endOfTurn: boolean): void {
+    if (this.pendingSide === null || this.pending.length === 0) {
+      if (endOfTurn) this.endRun();
+      return;
+    }
+    const line = Buffer.concat(this.pending);
+    this.pending = [];
+    this.push(this.pendingSide, escapeBytes(line, this.maxLineLength), line.length);
+    if (endOfTurn) this.endRun();
+  }
+
+  private push(side: Side, text: string, bytes = 0): void {
+    if (side !== this.lastSide) this.endRun();
+    this.lastSide = side;
+    if (this.linesInARow >= this.maxLinesInARow) {
+      this.hiddenLines++;
+      this.hiddenBytes += bytes;
+      return;
+    }
+    this.linesInARow++;
+    const masked = this.options.mask ? this.options.mask(text, side) : text;
+    this.emit(`${side}: ${masked}`);
+  }
+  private endRun(): void {
+    if (this.hiddenLines > 0 && this.lastSide) {
+      this.emit(`${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`);
+    }
+    this.linesInARow = 0;
+    this.hiddenLines = 0;
+    this.hiddenBytes = 0;
+    this.lastSide = null;
+  }
+
+  private emit(line: string): void {
+    this.lines.push(line);
+    this.options.onLine?.(line);
+  }
+}
+
+/** Shows bytes as text, with \r \n \t and other non-printable bytes made visible. */
+export function escapeBytes(bytes: Buffer, maxLength = Infinity): string {
+  const utf8 = isUtf8(bytes);
+  let text = bytes.toString(utf8 ? "utf8" : "latin1");
+  let cut = "";
+  if (text.length > maxLength) {
+    cut = `… (+${text.length - maxLength} more characters)`;
+    text = text.slice(0, maxLength);
+  }
+  return (
+    text.replace(/[\x00-\x1f\x7f]|[\x80-\xff]/g, (ch) => {
+      if (ch === "\r") return "\\r";
+      if (ch === "\n") return "\\n";
+      if (ch === "\t") return "\\t";
+      if (ch >= "\x80" && utf8) return ch; // real UTF-8 text, e.g. 你好
+      return "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0");
+    }) + cut
+  );
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,223 @@
+// The exercise checker. Every lesson's spec calls checkLesson() with a list of checks,
+// and the same checks run three ways:
+//
+//   1. against your lessons/NN-slug/exercise.ts — an untouched stub is "not started"
+//      (skipped with a note), not failed;
+//   2. against the reference solution.ts — it must pass, always;
+//   3. against each "mutant", a plausible wrong answer kept beside the spec — at least
+//      one check must fail, or the spec is too weak to catch that mistake.
+//
+// Checks that talk over sockets set `network: true` and run twice: through a friendly
+// network and through the hostile proxy (servers/hostile-proxy.ts). When one fails,
+// the message shows the conversation on the wire and the seed that reproduces it.
+
+import { describe, test, expect } from "vitest";
+import { NotImplementedError } from "../../lessons/not-implemented.ts";
+import {
+  PROFILES,
+  startTcpProxy,
+  startUdpProxy,
+  type ProfileName,
+  type TcpFaults,
+  type UdpFaults,
+  type UdpProxy,
+} from "../../servers/hostile-proxy.ts";
+import { Transcript } from "../../servers/transcript.ts";
+
+declare module "vitest" {
+  interface TaskMeta {
+    /** Set on the tests of a learner's exercise, read by the progress reporter. */
+    exercise?: string;
+  }
+}
+
+export interface Network {
+  profile: ProfileName;
+  seed: number;
+  /** Puts the network in front of a TCP server: connect to the port this returns. */
+  tcp(targetPort: number, faults?: Partial<TcpFaults>): Promise<number>;
+  /** Puts the network in front of a UDP server: send to `proxy.port`; `proxy.log` tells what was lost. */
+  udp(targetPort: number, faults?: Partial<UdpFaults>): Promise<UdpProxy>;
+  /** Records a conversation the check has by itself (without a proxy). */
+  transcript(): Transcript;
+  /** Runs `cleanup` when the check ends, passed or failed (close your servers here). */
+  defer(cleanup: () => unknown): void;
+}
+
+export interface Check<Impl> {
+  name: string;
+  /** Run once through the friendly and once through the hostile network. */
+  network?: boolean;
+  /** How long the check may take before it fails with a "timed out" message (default 4 s). */
+  timeoutMs?: number;
+  run(impl: Impl, network: Network): Promise<void> | void;
+}
+
+export interface LessonSpec<Impl> {
+  exercise: Impl;
+  solution: Impl;
+  /** name of the wrong answer → the module; each must fail at least one check. */
+  mutants: Record<string, Impl>;
+  checks: Check<Impl>[];
+}
+
+/** The seed of this run: `SEED=1234 npm test` repeats a run's faults exactly. */
+export const baseSeed = process.env.SEED ? Number(process.env.SEED) : Math.floor(Math.random() * 1e6);
+
+export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void {
+  const exerciseFile = `lessons/${lesson}/exercise.ts`;
+  const runs = spec.checks.flatMap((check, index) =>
+    (check.network ? (["friendly", "hostile"] as const) : ([null] as const)).map((profile) => ({
+      check,
+      profile,
+      seed: baseSeed + index,
+      title: profile ? `${check.name} (${profile} network)` : check.name,
+    })),
+  );
+  const timeout = (check: Check<Impl>) => (check.timeoutMs ?? 4000) + 2000;
+
+  describe(`${lesson}: your exercise (${exerciseFile})`, () => {
+    for (const { check, profile, seed, title } of runs) {
+      test(title, { timeout: timeout(check) }, async (context) => {
+        context.task.meta.exercise = lesson;
+        try {
+          await runCheck(lesson, check, spec.exercise, profile ?? "friendly", seed);
+        } catch (err) {
+          if (isNotStarted(err)) context.skip(`not started — open ${exerciseFile}`);
+          throw err;
+        }
+      });
+    }
+  });
+
+  describe(`${lesson}: the reference solution passes the same checks`, () => {
+    for (const { check, profile, seed, title } of runs) {
+      test(title, { timeout: timeout(check) }, () =>
+        runCheck(lesson, check, spec.solution, profile ?? "friendly", seed),
+      );
+    }
+  });
+
+  describe(`${lesson}: the checks catch plausible wrong answers`, () => {
+    test("there is at least one wrong answer to catch", () => {
+      expect(Object.keys(spec.mutants).length).toBeGreaterThan(0);
+    });
+    for (const [name, mutant] of Object.entries(spec.mutants)) {
+      const budget = runs.reduce((sum, { check }) => sum + timeout(check), 0);
+      test(`rejects: ${name}`, { timeout: budget }, async () => {
+        const caughtBy: string[] = [];
+        for (const { check, profile, seed, title } of runs) {
+          try {
+            await runCheck(lesson, check, mutant, profile ?? "friendly", seed);
+          } catch (err) {
+            if (isNotStarted(err)) throw new Error(`mutant "${name}" calls todo(): it must be a complete wrong answer`);
+            caughtBy.push(title);
+            break; // caught: no need to run the remaining checks
+          }
+        }
+        expect(caughtBy, `no check rejected the wrong answer "${name}"`).not.toEqual([]);
+      });
+    }
+  });
+}
+
+function isNotStarted(err: unknown): boolean {
+  return err instanceof NotImplementedError || (err instanceof Error && err.name === "NotImplementedError");
+}
+
+async function runCheck<Impl>(
+  lesson: string,
+  check: Check<Impl>,
+  impl: Impl,
+  profile: ProfileName,
+  seed: number,
+): Promise<void> {
+  const transcripts: Transcript[] = [];
+  const cleanups: (() => unknown)[] = [];
+  const newTranscript = () => {
+    const transcript = new Transcript();
+    transcripts.push(transcript);
+    return transcript;
+  };
+  const network: Network = {
+    profile,
+    seed,
+    async tcp(targetPort, faults) {
+      const proxy = await startTcpProxy({ targetPort, seed, newTranscript, faults: { ...PROFILES[profile].tcp, ...faults } });
+      cleanups.push(() => proxy.close());
+      return proxy.port;
+    },
+    async udp(targetPort, faults) {
+      const proxy = await startUdpProxy({ targetPort, seed, newTranscript, faults: { ...PROFILES[profile].udp, ...faults } });
+      cleanups.push(() => proxy.close());
+      return proxy;
+    },
+    transcript: newTranscript,
+    defer(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
+
+  const limit = check.timeoutMs ?? 4000;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${limit / 1000} s — is something waiting for data that never comes?`)),
+      limit,
+    );
+  });
+  try {
+    await Promise.race([Promise.resolve().then(() => check.run(impl, network)), timedOut]);
+  } catch (err) {
+    if (isNotStarted(err) || !(err instanceof Error)) throw err;
+    err.message = explainFailure(lesson, check.name, profile, check.network === true, err.message, transcripts);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // a cleanup failing must not hide the real result
+      }
+    }
+  }
+}
+
+function explainFailure(
+  lesson: string,
+  checkName: string,
+  profile: ProfileName,
+  viaNetwork: boolean,
+  message: string,
+  transcripts: Transcript[],
+): string {
+  const lines = [`lesson ${lesson} — ${checkName}`, message];
+  if (viaNetwork) {
+    const number = lesson.slice(0, 2);
+    lines.push(`(${profile} network; repeat exactly with: SEED=${baseSeed} npm test -- ${number})`);
+  }
+  const shown = transcripts.filter((t) => t.toString() !== "").slice(0, 4);
+  shown.forEach((transcript, index) => {
+    lines.push("", `What was said on the wire (connection ${index + 1} of ${transcripts.length}):`, transcript.toString());
+  });
+  return lines.join("\n");
+}
+
+/**
+ * Like `expect(fn).toThrow()`, except that an untouched todo() stub does not count as
+ * "threw an error as it should": it still means "not started".
+ */
+export function expectThrows(fn: () => unknown, what: string, errorType: new (...args: never[]) => Error = Error): void {
+  let thrown: unknown = undefined;
+  let threw = false;
+  try {
+    fn();
+  } catch (err) {
+    threw = true;
+    thrown = err;
+  }
+  if (threw && isNotStarted(thrown)) throw thrown;
+  expect(threw, `${what} should throw`).toBe(true);
+  expect(thrown, `${what} should throw a ${errorType.name}`).toBeInstanceOf(errorType);
+}

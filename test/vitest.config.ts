@@ -1,0 +1,17 @@
+import { release } from "node:os";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// File-change events do not reach Linux from Windows drives (WSL) or network shares:
+// there `npm run watch` polls instead. POLL=1 forces polling anywhere.
+const poll = process.env.POLL === "1" || /microsoft/i.test(release());
+
+export default defineConfig({
+  root: fileURLToPath(new URL("..", import.meta.url)),
+  server: { watch: poll ? { usePolling: true, interval: 500 } : {} },
+  test: {
+    include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/kit/progress-reporter.ts"],
+    testTimeout: 10_000,
+  },
+});
