@@ -1,0 +1,79 @@
+// Runs examples as real processes, the way a learner runs them (`npx tsx examples/x.ts`).
+// Servers are started with PORT=0 and report the port the system picked in their
+// "Listening on HOST:PORT" line, so tests never fight over fixed ports.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const TSX = `${ROOT}node_modules/.bin/tsx`;
+
+export interface RunningExample {
+  port: number;
+  process: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Ctrl-C: sends SIGINT and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts an example server and waits for its "Listening on HOST:PORT" line. */
+export async function startExample(file: string, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<RunningExample> {
+  const child = spawn(TSX, [file], { cwd: ROOT, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env } });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not print "Listening on" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const look = () => {
+      const match = /Listening on \S+:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on("data", look);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited (code ${code}) before listening:\n${output}`));
+    });
+  });
+  return {
+    port,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGINT");
+      const [code] = await once(child, "exit");
+      return code as number | null;
+    },
+  };
+}
+
+/** Runs a program to the end with `stdin` as its input; resolves with what it printed. */
+export async function runProgram(
+  command: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stdin.end(options.stdin ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 10_000);
+  const [code] = await once(child, "exit");
+  clearTimeout(timer);
+  return { code: code as number | null, stdout, stderr };
+}
+
+/** Runs an example client: `runExample("examples/tcp-echo-client.ts", { stdin: "hi\n", env: { PORT } })`. */
+export function runExample(file: string, options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
+  return runProgram(TSX, [file], { ...options, env: { HOST: "127.0.0.1", ...options.env } });
+}
+
+/** python3 for the "the seeds' Python code works against our servers" tests, if installed. */
+export const hasPython = await runProgram("python3", ["--version"]).then((r) => r.code === 0, () => false);
