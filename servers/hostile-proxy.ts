@@ -84,10 +84,12 @@ export async function startTcpProxy(options: ProxyOptions<TcpFaults>): Promise<T
   const transcripts: Transcript[] = [];
   const sockets = new Set<net.Socket>();
 
-  const server = net.createServer((client) => {
+  // allowHalfOpen: when one side sends FIN, keep the other direction open, so that a
+  // half-close travels through the proxy exactly as it would without it.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const transcript = options.newTranscript?.() ?? new Transcript();
     transcripts.push(transcript);
-    const upstream = net.connect(options.targetPort, options.targetHost ?? "127.0.0.1");
+    const upstream = net.connect({ port: options.targetPort, host: options.targetHost ?? "127.0.0.1", allowHalfOpen: true });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.setNoDelay(true); // send each piece at once, do not let Nagle glue them together

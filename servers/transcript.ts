@@ -55,7 +55,7 @@ export class Transcript {
   /** One whole UDP datagram; `fate` tells what the network did with it. */
   datagram(side: Side, datagram: Buffer, fate = ""): void {
     this.flush(true);
-    this.push(side, `${escapeBytes(datagram, this.maxLineLength)}${fate ? `   (${fate})` : ""}`);
+    this.push(side, escapeBytes(datagram), datagram.length, fate ? `   (${fate})` : "");
   }
 
   /** Something that is not bytes: a close, a reset, a timeout. */
@@ -76,11 +76,11 @@ export class Transcript {
     }
     const line = Buffer.concat(this.pending);
     this.pending = [];
-    this.push(this.pendingSide, escapeBytes(line, this.maxLineLength), line.length);
+    this.push(this.pendingSide, escapeBytes(line), line.length);
     if (endOfTurn) this.endRun();
   }
 
-  private push(side: Side, text: string, bytes = 0): void {
+  private push(side: Side, text: string, bytes = 0, suffix = ""): void {
     if (side !== this.lastSide) this.endRun();
     this.lastSide = side;
     if (this.linesInARow >= this.maxLinesInARow) {
@@ -89,8 +89,12 @@ export class Transcript {
       return;
     }
     this.linesInARow++;
+    // Mask before cutting, so a cut can never leave half a password visible.
     const masked = this.options.mask ? this.options.mask(text, side) : text;
-    this.emit(`${side}: ${masked}`);
+    const cut = masked.length > this.maxLineLength
+      ? `${masked.slice(0, this.maxLineLength)}… (+${masked.length - this.maxLineLength} more characters)`
+      : masked;
+    this.emit(`${side}: ${cut}${suffix}`);
   }
   private endRun(): void {
     if (this.hiddenLines > 0 && this.lastSide) {
@@ -109,23 +113,15 @@ export class Transcript {
 }
 
 /** Shows bytes as text, with \r \n \t and other non-printable bytes made visible. */
-export function escapeBytes(bytes: Buffer, maxLength = Infinity): string {
+export function escapeBytes(bytes: Buffer): string {
   const utf8 = isUtf8(bytes);
-  let text = bytes.toString(utf8 ? "utf8" : "latin1");
-  let cut = "";
-  if (text.length > maxLength) {
-    cut = `… (+${text.length - maxLength} more characters)`;
-    text = text.slice(0, maxLength);
-  }
-  return (
-    text.replace(/[\x00-\x1f\x7f]|[\x80-\xff]/g, (ch) => {
-      if (ch === "\r") return "\\r";
-      if (ch === "\n") return "\\n";
-      if (ch === "\t") return "\\t";
-      if (ch >= "\x80" && utf8) return ch; // real UTF-8 text, e.g. 你好
-      return "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0");
-    }) + cut
-  );
+  return bytes.toString(utf8 ? "utf8" : "latin1").replace(/[\x00-\x1f\x7f]|[\x80-\xff]/g, (ch) => {
+    if (ch === "\r") return "\\r";
+    if (ch === "\n") return "\\n";
+    if (ch === "\t") return "\\t";
+    if (ch >= "\x80" && utf8) return ch; // real UTF-8 text, e.g. 你好
+    return "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0");
+  });
 }
 
 function isUtf8(bytes: Buffer): boolean {

@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-const STATE_FILE = ".hints.json";
+// HINTS_FILE lets the kit's own tests keep their state elsewhere.
+const STATE_FILE = process.env.HINTS_FILE ?? ".hints.json";
 const args = process.argv.slice(2);
 const wanted = args.find((arg) => !arg.startsWith("--"));
 const lessons = readdirSync("lessons").filter((name) => existsSync(join("lessons", name, "hints.md"))).sort();

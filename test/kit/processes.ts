@@ -56,9 +56,9 @@ export async function startExample(file: string, env: Record<string, string> = {
 export async function runProgram(
   command: string,
   args: string[],
-  options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env } });
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "vitest";
+import { Transcript, escapeBytes } from "../../servers/transcript.ts";
+
+describe("transcript", () => {
+  test("cuts a byte stream into C:/S: lines with \\r\\n made visible, whatever the chunking", () => {
+    const transcript = new Transcript();
+    for (const piece of ["GE", "T / HTTP/1.1\r", "\nHost: x\r\n\r\n"]) transcript.data("C", Buffer.from(piece));
+    transcript.data("S", Buffer.from("HTTP/1.1 200 OK\r\n"));
+    expect(transcript.toString()).toBe(
+      ["C: GET / HTTP/1.1\\r\\n", "C: Host: x\\r\\n", "C: \\r\\n", "S: HTTP/1.1 200 OK\\r\\n"].join("\n"),
+    );
+  });
+
+  test("shows a line without a newline as soon as the other side speaks", () => {
+    const transcript = new Transcript();
+    transcript.data("S", Buffer.from("Welcome!"));
+    transcript.data("C", Buffer.from("Bob\n"));
+    transcript.note("C", "FIN: no more data from this side");
+    expect(transcript.lines).toEqual(["S: Welcome!", "C: Bob\\n", "C: [FIN: no more data from this side]"]);
+  });
+
+  test("keeps UTF-8 text readable and shows other bytes as \\xNN", () => {
+    expect(escapeBytes(Buffer.from("你好, 张三\t!\n"))).toBe("你好, 张三\\t!\\n");
+    expect(escapeBytes(Buffer.from([0x00, 0x41, 0xff, 0x0d]))).toBe("\\x00A\\xff\\r");
+  });
+
+  test("abbreviates long lines and long runs, and masks secrets", () => {
+    const transcript = new Transcript({
+      maxLineLength: 10,
+      maxLinesInARow: 3,
+      mask: (line) => line.replace(/PASS \S+/, "PASS ****"),
+    });
+    transcript.data("C", Buffer.from("PASS hunter2\r\n"));
+    transcript.data("S", Buffer.from("x".repeat(25) + "\n"));
+    for (let i = 0; i < 5; i++) transcript.data("S", Buffer.from(`line ${i}\n`));
+    transcript.datagram("C", Buffer.from("ping"), "dropped by the network");
+    expect(transcript.lines).toEqual([
+      "C: PASS ****",
+      "S: xxxxxxxxxx… (+17 more characters)",
+      "S: line 0\\n",
+      "S: line 1\\n",
+      "S: … 3 more lines (21 bytes) not shown",
+      "C: ping   (dropped by the network)",
+    ]);
+  });
+});
