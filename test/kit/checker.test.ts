@@ -12,7 +12,7 @@ const LESSON = "01-addresses-and-ports";
 
 async function npmTestWith(exerciseSource: string | null, filter = "01") {
   const copy = mkdtempSync(join(tmpdir(), "kit-"));
-  for (const part of ["lessons", "test", "servers", "package.json", "tsconfig.json"]) {
+  for (const part of ["lessons", "examples", "test", "servers", "package.json", "tsconfig.json"]) {
     cpSync(join(ROOT, part), join(copy, part), { recursive: true });
   }
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));

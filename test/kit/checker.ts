@@ -121,7 +121,8 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
   });
 }
 
-function isNotStarted(err: unknown): boolean {
+/** True for the error an untouched todo() stub throws. */
+export function isNotStarted(err: unknown): boolean {
   return err instanceof NotImplementedError || (err instanceof Error && err.name === "NotImplementedError");
 }
 
@@ -220,4 +221,16 @@ export function expectThrows(fn: () => unknown, what: string, errorType: new (..
   if (threw && isNotStarted(thrown)) throw thrown;
   expect(threw, `${what} should throw`).toBe(true);
   expect(thrown, `${what} should throw a ${errorType.name}`).toBeInstanceOf(errorType);
+}
+
+/** The async twin of expectThrows: `await expectRejects(httpGet(...), "httpGet of a dead server")`. */
+export async function expectRejects(promise: Promise<unknown>, what: string): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    if (isNotStarted(err)) throw err;
+    expect(err, `${what} should reject with an Error`).toBeInstanceOf(Error);
+    return err as Error;
+  }
+  throw new Error(`${what} should have been rejected, but it resolved`);
 }

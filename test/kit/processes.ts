@@ -71,8 +71,11 @@ export async function runProgram(
 }
 
 /** Runs an example client: `runExample("examples/tcp-echo-client.ts", { stdin: "hi\n", env: { PORT } })`. */
-export function runExample(file: string, options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
-  return runProgram(TSX, [file], { ...options, env: { HOST: "127.0.0.1", ...options.env } });
+export function runExample(
+  file: string,
+  options: { args?: string[]; stdin?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+) {
+  return runProgram(TSX, [file, ...(options.args ?? [])], { ...options, env: { HOST: "127.0.0.1", ...options.env } });
 }
 
 /** python3 for the "the seeds' Python code works against our servers" tests, if installed. */
