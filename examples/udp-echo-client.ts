@@ -20,7 +20,9 @@ for await (const line of createInterface({ input: process.stdin })) {
   socket.send(line, PORT, HOST);
   try {
     // UDP never retransmits: if the datagram or its echo is lost, nothing will come.
-    // So we wait a limited time, then give up on this one.
+    // So we wait a limited time, then give up on this one. (This simple client takes
+    // whatever datagram comes next as the echo; a late or duplicated one fools it —
+    // lesson 05 shows this and numbers its datagrams to tell them apart.)
     const [reply] = await once(socket, "message", { signal: AbortSignal.timeout(TIMEOUT_MS) });
     console.log((reply as Buffer).toString());
   } catch {
