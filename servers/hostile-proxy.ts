@@ -145,7 +145,10 @@ function relay(
         return;
       }
       if (to.destroyed) return;
-      if (!to.write(piece)) await once(to, "drain");
+      if (!to.write(piece)) {
+        await drainedOrGone(to); // the receiver reads slowly: wait before sending more
+        if (to.destroyed) return;
+      }
     }
     from.resume();
   });
@@ -158,6 +161,19 @@ function relay(
   });
   from.on("close", (hadError) => {
     if (hadError) to.destroy();
+  });
+}
+
+/** Resolves when the socket can take more data ('drain') or will never take any ('close'). */
+function drainedOrGone(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
   });
 }
 

@@ -149,3 +149,29 @@ test("the same seed gives the same faults", () => {
   expect(Array.from({ length: 10 }, c)).not.toEqual(first);
   expect(first.every((x) => x >= 0 && x < 1)).toBe(true);
 });
+
+test("a receiver that vanishes while the proxy waits for it does not take the proxy down", async () => {
+  // The server sends far more than the client reads; the proxy has to wait for 'drain'…
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.write(Buffer.alloc(16 * 1024 * 1024));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  cleanups.push(() => server.close());
+  const proxy = await startTcpProxy({ targetPort: (server.address() as net.AddressInfo).port, seed: 5, faults: PROFILES.friendly.tcp });
+  cleanups.push(() => proxy.close());
+
+  const client = net.connect(proxy.port, "127.0.0.1");
+  client.pause(); // …because this client never reads…
+  await once(client, "connect");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  client.resetAndDestroy(); // …and then disappears.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+
+  // Still alive: before the fix, the failed wait was an unhandled rejection that ended the process.
+  const second = await recordingServer();
+  const proxy2 = await startTcpProxy({ targetPort: second.port, seed: 5, faults: PROFILES.friendly.tcp });
+  cleanups.push(() => proxy2.close());
+  expect(await sendAndHalfClose(proxy2.port, Buffer.from("still here"))).toBe("got 10 bytes");
+});
