@@ -13,5 +13,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/kit/progress-reporter.ts"],
     testTimeout: 10_000,
+    // Most checks wait on sockets and timers, not the CPU: run more files at once than
+    // there are cores (vitest's default is cores − 1, a single worker on a 2-core laptop).
+    maxWorkers: 4,
   },
 });

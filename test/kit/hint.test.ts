@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { runProgram, ROOT } from "./processes.ts";
+import { runExample, ROOT } from "./processes.ts";
 
 const hint = (stateFile: string, ...args: string[]) =>
-  runProgram(`${ROOT}node_modules/.bin/tsx`, ["test/kit/hint.ts", ...args], { env: { HINTS_FILE: stateFile } });
+  runExample("test/kit/hint.ts", { args, env: { HINTS_FILE: stateFile } });
 
 test("each run shows the next hint, then says where the solution is", async () => {
   const stateFile = join(mkdtempSync(join(tmpdir(), "hints-")), "hints.json");

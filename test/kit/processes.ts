@@ -7,7 +7,9 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+// `node --import tsx file.ts` runs the same code as `npx tsx file.ts`, in one process
+// instead of two: faster to start, and signals (Ctrl-C) reach the program directly.
+const NODE_WITH_TSX = [process.execPath, "--import", "tsx"] as const;
 
 export interface RunningExample {
   port: number;
@@ -20,7 +22,7 @@ export interface RunningExample {
 
 /** Starts an example server and waits for its "Listening on HOST:PORT" line. */
 export async function startExample(file: string, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<RunningExample> {
-  const child = spawn(TSX, [file], { cwd: ROOT, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env } });
+  const child = spawn(NODE_WITH_TSX[0], [...NODE_WITH_TSX.slice(1), file], { cwd: ROOT, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env } });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -75,7 +77,7 @@ export function runExample(
   file: string,
   options: { args?: string[]; stdin?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ) {
-  return runProgram(TSX, [file, ...(options.args ?? [])], { ...options, env: { HOST: "127.0.0.1", ...options.env } });
+  return runProgram(NODE_WITH_TSX[0], [...NODE_WITH_TSX.slice(1), file, ...(options.args ?? [])], { ...options, env: { HOST: "127.0.0.1", ...options.env } });
 }
 
 /** python3 for the "the seeds' Python code works against our servers" tests, if installed. */

@@ -11,7 +11,7 @@ import { HELLO_TEXT } from "../../servers/http-demo.ts";
 
 function startPlayground(...args: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), "playground-"));
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ["servers/playground.ts", "--data-dir", dataDir, ...args], { cwd: ROOT });
+  const child = spawn(process.execPath, ["--import", "tsx", "servers/playground.ts", "--data-dir", dataDir, ...args], { cwd: ROOT });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
