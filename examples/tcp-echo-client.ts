@@ -18,6 +18,11 @@ try {
   process.exit(1);
 }
 console.log(`Connected to ${HOST}:${PORT} from ${socket.localAddress}:${socket.localPort}`);
+// A reset (the server was killed, the network failed) arrives as an 'error' event.
+socket.on("error", (err) => {
+  console.error(`Connection lost: ${err.message}`);
+  process.exit(1);
+});
 
 // TCP delivers a stream of bytes, not messages: an echo may arrive in several pieces.
 // readline collects bytes until "\n", so each iteration gives us one whole line.

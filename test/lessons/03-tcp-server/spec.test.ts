@@ -1,0 +1,256 @@
+// Spec for lessons/03-tcp-server: the greeting server. Every check starts the server on
+// port 0, puts the network in front of it, and talks to it as real clients would.
+import net from "node:net";
+import { expect } from "vitest";
+import { checkLesson, type Network } from "../../kit/checker.ts";
+import { LineClient, catchCrashes } from "./line-client.ts";
+import * as exercise from "../../../lessons/03-tcp-server/exercise.ts";
+import * as solution from "../../../lessons/03-tcp-server/solution.ts";
+import * as answersEachChunk from "./mutant-answers-each-chunk.ts";
+import * as decodesEachChunk from "./mutant-decodes-each-chunk.ts";
+import * as oneClientAtATime from "./mutant-one-client-at-a-time.ts";
+import * as ignoresExit from "./mutant-ignores-exit.ts";
+import * as forgetsLastLine from "./mutant-forgets-last-line.ts";
+import * as noErrorHandler from "./mutant-no-error-handler.ts";
+import * as readlineErrorUnhandled from "./mutant-readline-error-unhandled.ts";
+
+type Lesson03 = typeof solution;
+
+interface Running {
+  /** The server's own port (no network in between). */
+  port: number;
+  /** The port of the network in front of the server: connect here. */
+  proxyPort: number;
+  /** The server's end of every connection it accepted. */
+  serverSockets: net.Socket[];
+  /** A client connected through the network. */
+  connect(name?: string): Promise<LineClient>;
+}
+
+/**
+ * Starts the learner's server, runs `talk` against it, and cleans everything up.
+ * If the server would have crashed (an uncaught exception: usually an 'error' event
+ * with no listener), the check fails at once with that error.
+ */
+async function withServer(impl: Lesson03, network: Network, talk: (server: Running) => Promise<void>): Promise<void> {
+  let crashed: Error | null = null;
+  let onCrash: (err: Error) => void = () => {};
+  const crash = new Promise<never>((_, reject) => (onCrash = reject));
+  const guard = catchCrashes((err) => {
+    crashed ??= new Error(
+      `your server crashed: "${err.message}" was thrown and nothing caught it — a real server process ` +
+        "would have died here, and every client with it. Listen for 'error' on each client's socket " +
+        "(and on anything that passes the socket's errors on, such as a readline interface).",
+    );
+    onCrash(crashed);
+  });
+  const clients: LineClient[] = [];
+  const serverSockets: net.Socket[] = [];
+  let server: net.Server | undefined;
+  // Registered first, so it runs last: close everything, then stop catching crashes.
+  network.defer(async () => {
+    for (const socket of serverSockets) socket.destroy();
+    server?.close();
+    for (const client of clients) client.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    guard.restore();
+  });
+
+  server = await impl.startGreetingServer(0);
+  expect(server, "startGreetingServer should resolve with the net.Server").toBeInstanceOf(net.Server);
+  const address = server.address();
+  expect(address, "the server should be listening when startGreetingServer resolves").not.toBeNull();
+  server.on("connection", (socket: net.Socket) => serverSockets.push(socket));
+  const port = (address as net.AddressInfo).port;
+  const proxyPort = await network.tcp(port);
+
+  const running: Running = {
+    port,
+    proxyPort,
+    serverSockets,
+    async connect(name = "client") {
+      const client = await LineClient.connect(proxyPort, name);
+      clients.push(client);
+      return client;
+    },
+  };
+  const talking = talk(running);
+  // Whichever of the two loses the race must not be reported as an unhandled rejection.
+  talking.catch(() => {});
+  crash.catch(() => {});
+  await Promise.race([talking, crash]);
+  if (crashed) throw crashed;
+}
+
+const hello = (name: string) => `Hello, ${name}!\r\n`;
+
+checkLesson<Lesson03>("03-tcp-server", {
+  exercise,
+  solution,
+  mutants: {
+    "answers each 'data' chunk instead of each line": answersEachChunk,
+    "decodes each chunk on its own (breaks a UTF-8 character cut in two)": decodesEachChunk,
+    "serves one client at a time, like tsTserv.py's accept loop": oneClientAtATime,
+    'ignores "exit"': ignoresExit,
+    "forgets the last line when the client half-closes before its \"\\n\"": forgetsLastLine,
+    "has no 'error' listener on the client socket": noErrorHandler,
+    "uses readline but leaves the interface's 'error' unhandled": readlineErrorUnhandled,
+  },
+  checks: [
+    {
+      name: 'greets every new client with "Welcome!\\r\\n"',
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine(), "the first line a client receives").toBe("Welcome!\r\n");
+        }),
+    },
+    {
+      name: "answers every line with Hello, <name>!, in order — lines split into pieces, or several in one write",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine()).toBe("Welcome!\r\n");
+          client.write("Michael\n");
+          expect(await client.nextLine(), 'after "Michael\\n"').toBe(hello("Michael"));
+          client.write("Tracy\r\n");
+          expect(await client.nextLine(), 'after "Tracy\\r\\n" (the "\\r" is part of the line ending, not the name)').toBe(hello("Tracy"));
+          client.write("Sa");
+          client.write("rah\n");
+          expect(await client.nextLine(), 'after "Sa" and then "rah\\n" (one line, sent in two writes)').toBe(hello("Sarah"));
+          client.write("Bob\nAlice\r\nEve\n");
+          for (const name of ["Bob", "Alice", "Eve"]) {
+            expect(await client.nextLine(), `after "Bob\\nAlice\\r\\nEve\\n" in ONE write: the answer for ${name}`).toBe(hello(name));
+          }
+        }),
+    },
+    {
+      name: "a blank line gets no answer",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine()).toBe("Welcome!\r\n");
+          client.write("\n");
+          client.write("\r\n");
+          client.write("Tracy\n");
+          expect(await client.nextLine(), 'after "\\n", "\\r\\n" and "Tracy\\n": the only answer is Tracy\'s').toBe(hello("Tracy"));
+        }),
+    },
+    {
+      name: '"exit" gets "Bye!\\r\\n", then the server ends the connection',
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine()).toBe("Welcome!\r\n");
+          client.write("Sarah\r\nexit\r\nMichael\r\n");
+          expect(await client.nextLine()).toBe(hello("Sarah"));
+          expect(await client.nextLine(), 'the answer to "exit"').toBe("Bye!\r\n");
+          const afterBye = (await client.untilEnd()).join("");
+          expect(afterBye, 'after "Bye!" the server ends the connection — and does not answer Michael, who came after "exit"').toBe("");
+        }),
+    },
+    {
+      name: "names in UTF-8 (张三, José) come back whole, even when a character is cut in two",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine()).toBe("Welcome!\r\n");
+          const names = ["张三", "李四", "José", "Ωμέγα", "王小明"];
+          client.write(names.map((name) => `${name}\n`).join(""));
+          for (const name of names) expect(await client.nextLine()).toBe(hello(name));
+        }),
+    },
+    {
+      name: "serves 25 clients at once; each gets its own answers",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          // Everyone connects first, and nobody leaves: a server that finishes one client
+          // before it greets the next never greets client 2.
+          const clients = await Promise.all(Array.from({ length: 25 }, (_, i) => connect(`client ${i + 1}`)));
+          let greeted = 0;
+          const greetings = Promise.all(
+            clients.map(async (client, i) => {
+              expect(await client.nextLine(), `the greeting of client ${i + 1}`).toBe("Welcome!\r\n");
+              greeted++;
+            }),
+          );
+          // Not a speed test: 25 greetings take milliseconds. This only turns the checker's
+          // plain "timed out" into a message that says what is missing.
+          let timer: NodeJS.Timeout | undefined;
+          const stuck = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(
+              `only ${greeted} of 25 connected clients were greeted after 3 s. Is your server still busy with the ` +
+                "first client? Do not wait for one client to leave before you serve the next: handle each " +
+                "connection in its own event handlers, and the event loop takes turns between them.",
+            )), 3000);
+          });
+          try {
+            await Promise.race([greetings, stuck]);
+          } finally {
+            clearTimeout(timer);
+          }
+          // Interleaved: round 1 for everyone, then round 2 for everyone, ...
+          for (const round of [1, 2, 3]) {
+            clients.forEach((client, i) => client.write(`guest${i + 1}-round${round}\n`));
+          }
+          await Promise.all(
+            clients.map(async (client, i) => {
+              for (const round of [1, 2, 3]) {
+                expect(await client.nextLine(), `client ${i + 1}, round ${round}`).toBe(hello(`guest${i + 1}-round${round}`));
+              }
+              client.write("exit\n");
+              expect(await client.nextLine(), `client ${i + 1} after "exit"`).toBe("Bye!\r\n");
+            }),
+          );
+        }),
+    },
+    {
+      name: "a client that half-closes (sends FIN) after its names still gets every answer, then the end",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect }) => {
+          const client = await connect();
+          expect(await client.nextLine()).toBe("Welcome!\r\n");
+          // The last name has no "\n": the FIN tells the server that the line is complete.
+          client.socket.end("Ann\nBen\nCid");
+          const answers = (await client.untilEnd()).join("");
+          expect(answers, 'after "Ann\\nBen\\nCid" and FIN: three answers (Cid too), then the server ends the connection').toBe(
+            hello("Ann") + hello("Ben") + hello("Cid"),
+          );
+        }),
+    },
+    {
+      name: "a client that resets the connection does not crash the server; the others carry on",
+      network: true,
+      run: (impl, network) =>
+        withServer(impl, network, async ({ connect, port, serverSockets }) => {
+          const alice = await connect("alice");
+          expect(await alice.nextLine()).toBe("Welcome!\r\n");
+
+          // Mallory connects straight to the server (a proxy would turn her reset into a
+          // polite close), says a name and resets (RST) without reading the answer.
+          const mallory = await LineClient.connect(port, "mallory");
+          network.defer(() => mallory.close());
+          expect(await mallory.nextLine()).toBe("Welcome!\r\n");
+          const atServer = serverSockets.find((socket) => socket.remotePort === mallory.socket.localPort);
+          mallory.write("Mallory\n".repeat(20));
+          mallory.socket.resetAndDestroy();
+          // Wait until the server has seen the reset (once() would reject on the 'error' event).
+          if (atServer && !atServer.closed) await new Promise((resolve) => atServer.on("close", resolve));
+
+          alice.write("Alice\n");
+          expect(await alice.nextLine(), "a client connected before the reset").toBe(hello("Alice"));
+          const bob = await connect("bob");
+          expect(await bob.nextLine(), "a client that connects after the reset").toBe("Welcome!\r\n");
+          bob.write("Bob\n");
+          expect(await bob.nextLine()).toBe(hello("Bob"));
+        }),
+    },
+  ],
+});
