@@ -1,13 +1,12 @@
 // examples/http-get-raw.ts as a learner runs it, against the playground's HTTP demo server;
 // and the Python seed (liaoxuefeng's TCP编程 client) against the same server.
 import net from "node:net";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ROOT, hasPython, runExample, runProgram } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startPython } from "../kit/processes.ts";
 import { startHttpDemo, bigText } from "../../servers/http-demo.ts";
 
 let demo: Awaited<ReturnType<typeof startHttpDemo>>;
@@ -120,16 +119,9 @@ s.close()
 `;
 
 test.skipIf(!hasPython)("the example fetches from a Python server written like the seeds", async () => {
-  const python = spawn("python3", ["-c", PYTHON_SERVER]);
+  const python = await startPython(PYTHON_SERVER);
   try {
-    let output = "";
-    python.stdout.on("data", (chunk) => (output += chunk));
-    python.stderr.on("data", (chunk) => (output += chunk));
-    await new Promise<void>((resolve, reject) => {
-      python.stdout.on("data", () => /Listening on/.test(output) && resolve());
-      python.once("exit", () => reject(new Error(`the Python server exited:\n${output}`)));
-    });
-    const port = Number(/Listening on \S+:(\d+)/.exec(output)![1]);
+    const port = python.port;
     const file = join(folder, "from-python.bin");
     const { code, stdout } = await getRaw(port, "/", file);
     expect(code, stdout).toBe(0);
@@ -138,6 +130,6 @@ test.skipIf(!hasPython)("the example fetches from a Python server written like t
       Buffer.from("Hello from Python\r\n\r\nand bytes that are not text: \xff\xfe\x00\n", "latin1").toString("hex"),
     );
   } finally {
-    python.kill();
+    await python.stop();
   }
 });

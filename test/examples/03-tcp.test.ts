@@ -2,10 +2,9 @@
 // clients, the seeds' Python clients against our servers, and our client against a
 // Python server written like the seed.
 import net from "node:net";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample, ROOT, type RunningExample } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startExample, type RunningExample, startPython as startPythonServer } from "../kit/processes.ts";
 
 const running: { stop(): unknown }[] = [];
 afterEach(async () => {
@@ -30,23 +29,11 @@ async function converse(port: number, chunks: (string | Buffer)[]): Promise<Buff
   return Buffer.concat(received);
 }
 
-/** A Python server (python3 -c code) that prints "Listening on HOST:PORT" once it listens. */
-async function startPython(code: string): Promise<{ port: number; output(): string; stop(): Promise<unknown> }> {
-  const child = spawn("python3", ["-u", "-c", code], { cwd: ROOT });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill();
-    await once(child, "exit");
-  };
-  running.push({ stop });
-  while (!/Listening on \S+:(\d+)/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`the Python server exited:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { port: Number(/Listening on \S+:(\d+)/.exec(output)![1]), output: () => output, stop };
+/** A Python server written like the seeds; stopped after each test. */
+async function startPython(code: string) {
+  const server = await startPythonServer(code);
+  running.push(server);
+  return server;
 }
 
 const CTIME = String.raw`[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}`;

@@ -2,10 +2,9 @@
 // proxy as lesson 04's "Break it" does, and against the seeds' Python code: Core Python
 // Programming's tsTservSS.py (socketserver's StreamRequestHandler, rfile.readline()) and a
 // Python client that frames with struct.pack('!I', n).
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startExample, startPython as startPythonServer } from "../kit/processes.ts";
 import { PROFILES, startTcpProxy } from "../../servers/hostile-proxy.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -28,16 +27,9 @@ async function proxy(port: number, maxPiece: number) {
 
 /** A Python server written like the seeds; it prints "Listening on HOST:PORT" like ours. */
 async function startPython(code: string): Promise<number> {
-  const child = spawn("python3", ["-u", "-c", code]);
-  cleanups.push(() => child.kill());
-  let output = "";
-  child.stderr.on("data", (chunk) => (output += chunk));
-  for await (const chunk of child.stdout) {
-    output += chunk;
-    const match = /Listening on \S+:(\d+)/.exec(output);
-    if (match) return Number(match[1]);
-  }
-  throw new Error(`the Python server exited before listening:\n${output}`);
+  const server = await startPythonServer(code);
+  cleanups.push(() => server.stop());
+  return server.port;
 }
 
 /** Waits until a running example has printed `text` (its output comes asynchronously). */
@@ -218,11 +210,11 @@ server.serve_forever()
 
 test.skipIf(!hasPython)("our frames client against a Python socketserver that reads frames with rfile.read(n)", async () => {
   const port = await startPython(PYTHON_FRAME_SERVER);
-  const { code, stdout } = await runExample("examples/framing-frames-client.ts", {
+  const { code, stdout, stderr } = await runExample("examples/framing-frames-client.ts", {
     stdin: "hello\n张三\n",
     env: { PORT: String(port) },
   });
-  expect(code, stdout).toBe(0);
+  expect(code, stdout + stderr).toBe(0);
   expect(stdout).toContain("frame 1 back (5 bytes): hello");
   expect(stdout).toContain("frame 2 back (6 bytes): 张三");
 });

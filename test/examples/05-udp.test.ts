@@ -1,10 +1,9 @@
 // Lesson 05's UDP examples, run as real processes the way a learner runs them — and the
 // seeds' Python UDP code (liaoxuefeng's UDP编程: sendto / recvfrom) talking to them.
 import dgram from "node:dgram";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample, type RunningExample } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startExample, type RunningExample, startPython } from "../kit/processes.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -125,21 +124,9 @@ function runPython(code: string, port: number) {
 
 /** Starts a Python UDP server written like liaoxuefeng's (bound to port 0) and reads its port. */
 async function startPythonServer(code: string): Promise<number> {
-  const child = spawn("python3", ["-u", "-c", code]);
-  cleanups.push(() => {
-    child.kill();
-    return once(child, "exit");
-  });
-  let output = "";
-  child.stderr.on("data", (chunk) => (output += chunk));
-  return new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = /Bind UDP on (\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", () => reject(new Error(`the Python server exited:\n${output}`)));
-  });
+  const server = await startPython(code, /Bind UDP on (\d+)\.\.\.\n/);
+  cleanups.push(() => server.stop());
+  return server.port;
 }
 
 const SEED_CLIENT = `

@@ -10,13 +10,13 @@ import { ROOT, runProgram } from "./processes.ts";
 
 const LESSON = "01-addresses-and-ports";
 
-async function npmTestWith(exerciseSource: string | null, filter = "01") {
+async function npmTestWith(exerciseSource: string | null, filter = "01", lesson = LESSON) {
   const copy = mkdtempSync(join(tmpdir(), "kit-"));
   for (const part of ["lessons", "examples", "test", "servers", "package.json", "tsconfig.json"]) {
     cpSync(join(ROOT, part), join(copy, part), { recursive: true });
   }
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
-  if (exerciseSource !== null) writeFileSync(join(copy, "lessons", LESSON, "exercise.ts"), exerciseSource);
+  if (exerciseSource !== null) writeFileSync(join(copy, "lessons", lesson, "exercise.ts"), exerciseSource);
   const run = await runProgram(join(ROOT, "node_modules/.bin/vitest"), ["run", "--config", "test/vitest.config.ts", filter], {
     cwd: copy,
     env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1" },
@@ -59,6 +59,19 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     const { code, output } = await npmTestWith(solution);
     expect(code).toBe(0);
     expect(output).toContain(`✓ lessons/${LESSON}/exercise.ts — done`);
+  });
+
+  test("a socket exercise's failure shows the conversation on the wire and the seed", async () => {
+    const greeting = readFileSync(join(ROOT, "lessons/03-tcp-server/solution.ts"), "utf8");
+    const wrong = greeting.replace("socket.write(`Hello, ${line}!\\r\\n`)", "socket.write(`Hello, ${line}!\\n`)");
+    expect(wrong).not.toBe(greeting);
+    const { code, output } = await npmTestWith(wrong, "test/lessons/03", "03-tcp-server");
+    expect(code).toBe(1);
+    expect(output).toContain("lesson 03-tcp-server — ");
+    expect(output).toMatch(/repeat exactly with: SEED=\d+ npm test -- 03/);
+    expect(output).toContain("What was said on the wire (connection 1 of");
+    expect(output).toContain("S: Welcome!\\r\\n");
+    expect(output).toMatch(/S: Hello, \S+!\\n/); // the missing \r, made visible
   });
 
   test("an exercise that does not compile is reported as not loading", async () => {

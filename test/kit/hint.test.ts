@@ -8,7 +8,7 @@ import { runExample, ROOT } from "./processes.ts";
 const hint = (stateFile: string, ...args: string[]) =>
   runExample("test/kit/hint.ts", { args, env: { HINTS_FILE: stateFile } });
 
-test("each run shows the next hint, then says where the solution is", async () => {
+test("each run shows the next hint, then says where the solution is", { timeout: 60_000 }, async () => {
   const stateFile = join(mkdtempSync(join(tmpdir(), "hints-")), "hints.json");
   const hints = readFileSync(join(ROOT, "lessons/01-addresses-and-ports/hints.md"), "utf8").match(/^## /gm)!.length;
   for (let n = 1; n <= hints; n++) {

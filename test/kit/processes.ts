@@ -82,3 +82,28 @@ export function runExample(
 
 /** python3 for the "the seeds' Python code works against our servers" tests, if installed. */
 export const hasPython = await runProgram("python3", ["--version"]).then((r) => r.code === 0, () => false);
+
+/**
+ * Starts a Python server (`python3 -u -c code`, written like the seeds) and waits until it
+ * prints the line matched by `ready`, whose first group is the port. Its output is read to
+ * the end: closing the pipe early would make Python's next print() fail with BrokenPipeError.
+ */
+export async function startPython(
+  code: string,
+  ready: RegExp = /Listening on \S+:(\d+)\n/,
+): Promise<{ port: number; output(): string; stop(): Promise<unknown> }> {
+  const child = spawn("python3", ["-u", "-c", code], { cwd: ROOT });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill();
+    await once(child, "exit");
+  };
+  while (!ready.test(output)) {
+    if (child.exitCode !== null) throw new Error(`the Python server exited before it was ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { port: Number(ready.exec(output)![1]), output: () => output, stop };
+}
