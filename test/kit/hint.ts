@@ -12,6 +12,11 @@ import { join } from "node:path";
 // HINTS_FILE lets the kit's own tests keep their state elsewhere.
 const STATE_FILE = process.env.HINTS_FILE ?? ".hints.json";
 const args = process.argv.slice(2);
+// `npm run hint 03 | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 const wanted = args.find((arg) => !arg.startsWith("--"));
 const lessons = readdirSync("lessons").filter((name) => existsSync(join("lessons", name, "hints.md"))).sort();
 
