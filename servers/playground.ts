@@ -31,7 +31,9 @@ const host = values.host;
 const dataDir = resolve(values["data-dir"]);
 mkdirSync(dataDir, { recursive: true });
 
-if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
+// Loopback (127.0.0.0/8, ::1) never leaves this machine; any other address lets others in.
+const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+if (!loopback) {
   console.warn(
     `WARNING: listening on ${host}, not loopback — other machines on your network can reach the playground.\n` +
       "Its accounts and passwords are public demo ones. Do this only on a classroom network you trust.\n",

@@ -18,13 +18,19 @@ function startPlayground(...args: string[]) {
   return { child, output: () => output };
 }
 
-test("npm start serves the HTTP demo, prints where, and stops cleanly on Ctrl-C", async () => {
-  const playground = startPlayground("--http-port", "0");
-  while (!/http:\/\/127\.0\.0\.1:(\d+)\//.test(playground.output())) {
+/** Waits for the playground's table and returns the HTTP demo's port. */
+async function httpPort(playground: ReturnType<typeof startPlayground>, host = "127.0.0.1"): Promise<string> {
+  const url = new RegExp(`http://${host.replaceAll(".", "\\.")}:(\\d+)/`);
+  while (!url.test(playground.output())) {
     if (playground.child.exitCode !== null) throw new Error(playground.output());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const port = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(playground.output())![1];
+  return url.exec(playground.output())![1]!;
+}
+
+test("npm start serves the HTTP demo, prints where, and stops cleanly on Ctrl-C", async () => {
+  const playground = startPlayground("--http-port", "0");
+  const port = await httpPort(playground);
   expect(playground.output()).toContain("HTTP demo server (lesson 02)");
   expect(playground.output()).toContain("data dir:");
 
@@ -59,4 +65,13 @@ test("a bad port number is refused with a clear message", async () => {
   const [code] = await once(playground.child, "exit");
   expect(code).toBe(1);
   expect(playground.output()).toContain("--http-port 99999 is not a port number");
+});
+
+test("--host picks the address; another loopback address needs no warning", async () => {
+  const playground = startPlayground("--http-port", "0", "--host", "127.0.0.2");
+  const port = await httpPort(playground, "127.0.0.2");
+  expect((await fetch(`http://127.0.0.2:${port}/hello.txt`)).status).toBe(200);
+  expect(playground.output()).not.toContain("WARNING");
+  playground.child.kill("SIGINT");
+  await once(playground.child, "exit");
 });
