@@ -14,7 +14,7 @@ const FIXTURE = join(ROOT, "test/kit/fixture-lesson");
 const LESSON = "98-fixture";
 const fixture = (file: string) => readFileSync(join(FIXTURE, file), "utf8");
 
-async function npmTestWith(exerciseSource: string) {
+async function npmTestWith(exerciseSource: string, prepare: (copy: string) => void = () => {}) {
   const copy = mkdtempSync(join(tmpdir(), "kit-"));
   for (const part of ["servers", "test/kit", "test/vitest.config.ts", "lessons/not-implemented.ts", "package.json", "tsconfig.json"]) {
     cpSync(join(ROOT, part), join(copy, part), { recursive: true });
@@ -29,6 +29,8 @@ async function npmTestWith(exerciseSource: string) {
   cpSync(join(FIXTURE, "hints.md"), join(lesson, "hints.md"));
   cpSync(join(FIXTURE, "spec.ts"), join(spec, "spec.test.ts"));
   cpSync(join(FIXTURE, "mutant-off-by-one.ts"), join(spec, "mutant-off-by-one.ts"));
+
+  prepare(copy);
 
   const run = await runProgram(join(ROOT, "node_modules/.bin/vitest"), ["run", "--config", "test/vitest.config.ts", "98"], {
     cwd: copy,
@@ -79,6 +81,17 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     expect(code).toBe(0);
     expect(output).toContain(`✓ lessons/${LESSON}/exercise.ts — done`);
     expect(output).toContain("Exercises: 1 of 1 done — every exercise passes. Well done!");
+  });
+
+  test("a lesson left out of this run keeps the result of its last check", async () => {
+    const { code, output } = await npmTestWith(stub, (copy) => {
+      mkdirSync(join(copy, "lessons/97-earlier"));
+      writeFileSync(join(copy, "lessons/97-earlier/exercise.ts"), "export {};\n");
+      writeFileSync(join(copy, ".progress.json"), JSON.stringify({ "97-earlier": "done" }));
+    });
+    expect(code).toBe(0);
+    expect(output).toContain("✓ lessons/97-earlier/exercise.ts — done (not checked in this run: the result of its last check)");
+    expect(output).toContain(`Exercises: 1 of 2 done — next: lessons/${LESSON}/exercise.ts`);
   });
 
   test("an exercise that does not compile is reported as not loading", async () => {

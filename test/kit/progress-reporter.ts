@@ -2,13 +2,32 @@
 //
 //   Exercises: 2 of 5 done — next: lessons/03-tcp-server/exercise.ts (hint: npm run hint 03)
 //
-// It reads the tests that checker.ts tagged with `meta.exercise` and the lesson folders on disk.
+// It reads the tests that checker.ts tagged with `meta.exercise`, the lesson folders on disk,
+// and .progress.json, where it remembers each lesson's last result between runs.
 
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 
-type Status = "done" | "failing" | "not started" | "in progress" | "does not load" | "not checked in this run";
+type Status = "done" | "failing" | "not started" | "in progress" | "does not load" | "not checked yet";
+
+const PROGRESS_FILE = process.env.PROGRESS_FILE ?? ".progress.json";
+
+function readProgress(): Record<string, Status> {
+  try {
+    return JSON.parse(readFileSync(PROGRESS_FILE, "utf8")) as Record<string, Status>;
+  } catch {
+    return {}; // no earlier run (or an unreadable file): start afresh
+  }
+}
+
+function writeProgress(progress: Record<string, Status>): void {
+  try {
+    writeFileSync(PROGRESS_FILE, JSON.stringify(progress, null, 2) + "\n");
+  } catch {
+    // a read-only checkout still gets its summary printed
+  }
+}
 
 export default class ProgressReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -43,33 +62,43 @@ export default class ProgressReporter implements Reporter {
       return;
     }
 
-    const statusOf = (lesson: string): Status => {
+    const checkedNow = (lesson: string): Status | undefined => {
       const count = counts.get(lesson);
       if (broken.has(lesson)) return "does not load";
-      if (!count) return "not checked in this run";
+      if (!count) return undefined;
       if (count.failed === 0 && count.notStarted === 0) return "done";
       if (count.passed === 0 && count.failed === 0) return "not started";
       return count.failed > 0 ? "failing" : "in progress";
     };
+    // `npm test -- 03` checks one lesson; the others keep the result of their last check,
+    // remembered in .progress.json (git-ignored), so "next" stays right.
+    const earlier = readProgress();
+    const status = new Map<string, Status>();
+    for (const lesson of lessons) status.set(lesson, checkedNow(lesson) ?? earlier[lesson] ?? "not checked yet");
+    writeProgress(Object.fromEntries(status));
+
     const icon: Record<Status, string> = {
       done: "✓",
       failing: "✗",
       "in progress": "…",
       "not started": "○",
       "does not load": "✗",
-      "not checked in this run": "·",
+      "not checked yet": "·",
     };
 
-    const done = lessons.filter((lesson) => statusOf(lesson) === "done");
-    const next = lessons.find((lesson) => statusOf(lesson) !== "done");
+    const done = lessons.filter((lesson) => status.get(lesson) === "done");
+    const next = lessons.find((lesson) => status.get(lesson) !== "done");
     const lines = [""];
     for (const lesson of lessons) {
       const count = counts.get(lesson);
-      const status = statusOf(lesson);
-      const detail = count && status !== "done" && status !== "not started"
-        ? ` (${count.passed} of ${count.passed + count.failed + count.notStarted} checks pass)`
-        : "";
-      lines.push(`  ${icon[status]} lessons/${lesson}/exercise.ts — ${status}${detail}`);
+      const now = checkedNow(lesson);
+      let detail = "";
+      if (count && now !== "done" && now !== "not started") {
+        detail = ` (${count.passed} of ${count.passed + count.failed + count.notStarted} checks pass)`;
+      } else if (!now && earlier[lesson]) {
+        detail = " (not checked in this run: the result of its last check)";
+      }
+      lines.push(`  ${icon[status.get(lesson)!]} lessons/${lesson}/exercise.ts — ${status.get(lesson)}${detail}`);
     }
     const headline = next
       ? `Exercises: ${done.length} of ${lessons.length} done — next: lessons/${next}/exercise.ts (hint: npm run hint ${next.slice(0, 2)})`
