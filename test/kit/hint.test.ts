@@ -21,6 +21,14 @@ test("each run shows the next hint, then says where the solution is", { timeout:
   expect(after.stdout).toContain(`You have seen all ${hints} hints`);
   expect(after.stdout).toContain("lessons/01-addresses-and-ports/solution.ts");
 
+  const all = await hint(stateFile, "01", "--all"); // every hint again, after all were seen
+  for (let n = 1; n <= hints; n++) expect(all.stdout).toContain(`Hint ${n} of ${hints}`);
+
+  await hint(stateFile, "01", "--reset");
+  const first = await hint(stateFile, "01", "--all"); // after a reset: the first hint only…
+  expect(first.stdout).toContain(`Hint 1 of ${hints}`);
+  expect(first.stdout).not.toContain("Hint 2 of");
+  expect((await hint(stateFile, "01", "--all")).stdout).not.toContain("Hint 2 of"); // …and --all unlocks nothing
   await hint(stateFile, "01", "--reset");
   expect((await hint(stateFile, "01")).stdout).toContain(`Hint 1 of ${hints}`);
 });

@@ -47,17 +47,23 @@ if (args.includes("--reset")) {
 }
 
 const seen = state[lesson] ?? 0;
-if (seen >= hints.length) {
-  console.log(`You have seen all ${hints.length} hints for ${lesson}.`);
-  console.log(`The reference answer is lessons/${lesson}/solution.ts — read it once your own attempt is done.`);
-  console.log(`(npm run hint ${lesson.slice(0, 2)} -- --reset starts the hints again.)`);
-  process.exit(0);
-}
-const from = args.includes("--all") ? 0 : seen;
-for (let index = from; index <= seen; index++) {
+function show(index: number): void {
   console.log(`\nHint ${index + 1} of ${hints.length} for ${lesson}\n`);
   console.log(hints[index]);
 }
-state[lesson] = seen + 1;
+
+if (args.includes("--all")) {
+  // Every hint unlocked so far (the first one if none yet); unlocks nothing new.
+  const unlocked = Math.max(seen, 1);
+  for (let index = 0; index < Math.min(unlocked, hints.length); index++) show(index);
+  if (seen === 0) state[lesson] = 1;
+} else if (seen >= hints.length) {
+  console.log(`You have seen all ${hints.length} hints for ${lesson} (npm run hint ${lesson.slice(0, 2)} -- --all shows them again).`);
+  console.log(`The reference answer is lessons/${lesson}/solution.ts — read it once your own attempt is done.`);
+  console.log(`(npm run hint ${lesson.slice(0, 2)} -- --reset starts the hints again.)`);
+} else {
+  show(seen);
+  state[lesson] = seen + 1;
+  if (seen + 1 < hints.length) console.log(`\n(Run npm run hint ${lesson.slice(0, 2)} again for the next hint.)`);
+}
 writeFileSync(STATE_FILE, JSON.stringify(state, null, 2) + "\n");
-if (seen + 1 < hints.length) console.log(`\n(Run npm run hint ${lesson.slice(0, 2)} again for the next hint.)`);
