@@ -21,16 +21,16 @@ checkLesson<Lesson01>("01-addresses-and-ports", {
     {
       name: "parseHostPort reads host:port",
       run({ parseHostPort }) {
-        expect(parseHostPort("example.com:80")).toEqual({ host: "example.com", port: 80 });
-        expect(parseHostPort("127.0.0.1:8888")).toEqual({ host: "127.0.0.1", port: 8888 });
-        expect(parseHostPort("localhost:0")).toEqual({ host: "localhost", port: 0 });
+        expect(parseHostPort("example.com:80"), `parseHostPort("example.com:80")`).toEqual({ host: "example.com", port: 80 });
+        expect(parseHostPort("127.0.0.1:8888"), `parseHostPort("127.0.0.1:8888")`).toEqual({ host: "127.0.0.1", port: 8888 });
+        expect(parseHostPort("localhost:0"), `parseHostPort("localhost:0")`).toEqual({ host: "localhost", port: 0 });
       },
     },
     {
       name: "parseHostPort reads bracketed IPv6 addresses",
       run({ parseHostPort }) {
-        expect(parseHostPort("[::1]:80")).toEqual({ host: "::1", port: 80 });
-        expect(parseHostPort("[2001:db8::42]:65535")).toEqual({ host: "2001:db8::42", port: 65535 });
+        expect(parseHostPort("[::1]:80"), `parseHostPort("[::1]:80")`).toEqual({ host: "::1", port: 80 });
+        expect(parseHostPort("[2001:db8::42]:65535"), `parseHostPort("[2001:db8::42]:65535")`).toEqual({ host: "2001:db8::42", port: 65535 });
       },
     },
     {
@@ -69,10 +69,10 @@ checkLesson<Lesson01>("01-addresses-and-ports", {
     {
       name: "ipv4ToInt turns a dotted address into its 32-bit number",
       run({ ipv4ToInt }) {
-        expect(ipv4ToInt("0.0.0.0")).toBe(0);
-        expect(ipv4ToInt("127.0.0.1")).toBe(2130706433);
-        expect(ipv4ToInt("192.168.0.1")).toBe(3232235521);
-        expect(ipv4ToInt("255.255.255.255")).toBe(4294967295);
+        expect(ipv4ToInt("0.0.0.0"), 'ipv4ToInt("0.0.0.0")').toBe(0);
+        expect(ipv4ToInt("127.0.0.1"), 'ipv4ToInt("127.0.0.1")').toBe(2130706433);
+        expect(ipv4ToInt("192.168.0.1"), 'ipv4ToInt("192.168.0.1")').toBe(3232235521);
+        expect(ipv4ToInt("255.255.255.255"), 'ipv4ToInt("255.255.255.255")').toBe(4294967295);
         for (const bad of ["1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "a.b.c.d", ""]) {
           expectThrows(() => ipv4ToInt(bad), `ipv4ToInt("${bad}")`);
         }
@@ -81,12 +81,12 @@ checkLesson<Lesson01>("01-addresses-and-ports", {
     {
       name: "intToIpv4 turns the number back, and round-trips",
       run({ intToIpv4, ipv4ToInt }) {
-        expect(intToIpv4(0)).toBe("0.0.0.0");
-        expect(intToIpv4(2130706433)).toBe("127.0.0.1");
-        expect(intToIpv4(3232235521)).toBe("192.168.0.1");
-        expect(intToIpv4(4294967295)).toBe("255.255.255.255");
+        expect(intToIpv4(0), `intToIpv4(0)`).toBe("0.0.0.0");
+        expect(intToIpv4(2130706433), `intToIpv4(2130706433)`).toBe("127.0.0.1");
+        expect(intToIpv4(3232235521), `intToIpv4(3232235521)`).toBe("192.168.0.1");
+        expect(intToIpv4(4294967295), `intToIpv4(4294967295)`).toBe("255.255.255.255");
         for (const address of ["10.0.0.1", "172.16.254.3", "200.100.50.25"]) {
-          expect(intToIpv4(ipv4ToInt(address))).toBe(address);
+          expect(intToIpv4(ipv4ToInt(address)), `intToIpv4(ipv4ToInt("${address}"))`).toBe(address);
         }
         for (const bad of [-1, 4294967296, 1.5]) {
           expectThrows(() => intToIpv4(bad), `intToIpv4(${bad})`, RangeError);
