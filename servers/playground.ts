@@ -36,7 +36,8 @@ const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$
 if (!loopback) {
   console.warn(
     `WARNING: listening on ${host}, not loopback — other machines on your network can reach the playground.\n` +
-      "Its accounts and passwords are public demo ones. Do this only on a classroom network you trust.\n",
+      "The playground has no protection (its demo accounts, where it has any, are public). Do this only on a\n" +
+      "classroom network you trust.\n",
   );
 }
 
