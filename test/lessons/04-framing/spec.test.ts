@@ -327,7 +327,11 @@ checkLesson<Lesson04>("04-framing", {
         const stream = Buffer.concat(payloads.map(frame));
         const writes = [stream.subarray(0, 11), stream.subarray(11, 30), stream.subarray(30)];
         const [, replies] = await Promise.all([served, talk(await network.tcp(port), writes)]);
-        expect(replies.split("\n")).toEqual([...payloads.map(summary), "rest 0", ""]);
+        expect(
+          replies.split("\n"),
+          "the server's answer per frame it decoded: \"<payload length> <first 16 hex digits of its SHA-256>\", " +
+            "then \"rest <leftover bytes>\" at the end (the frames sent: hello, empty, 8 binary bytes, 3000 random bytes, empty, 再见)",
+        ).toEqual([...payloads.map(summary), "rest 0", ""]);
       },
     },
   ],

@@ -69,6 +69,13 @@ function expectReportMatchesLog(report: PingReport, log: UdpProxy["log"], count:
   const tries = triesFromLog(log, count);
   tries.forEach((triesOfSeq, index) => {
     const seq = index + 1;
+    if (triesOfSeq.length === 0) {
+      expect.fail(
+        `PING ${seq} never reached the network. If your pinger did send it, the socket was closed before the ` +
+          `datagram left — did it take a late or duplicated echo of an earlier ping as the answer to PING ${seq}, ` +
+          "and finish at once? Match each echo to the ping it answers.",
+      );
+    }
     const firstEchoed = triesOfSeq.findIndex((t) => t.echoed);
     if (firstEchoed === -1) {
       expect(triesOfSeq.length, `PING ${seq} got no echo: it should be sent 1 + retries = ${1 + retries} time(s)`).toBe(1 + retries);
