@@ -70,6 +70,19 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     expect(output).toContain("What was said on the wire (connection 1 of 1):\nC: hello\\n\nS: HELLO\\n");
   });
 
+  test("code that crashes fails its own check with a clear message; the other checks still run", async () => {
+    const crashing = solution.replace(
+      "lines.on(\"line\", (line) => socket.write(`${line.toUpperCase()}\\r\\n`));",
+      "lines.on(\"line\", (line) => { throw new Error(`cannot shout ${line}`); });",
+    );
+    expect(crashing).not.toBe(solution);
+    const { code, output } = await npmTestWith(crashing);
+    expect(code).toBe(1);
+    expect(output).toContain('your code crashed: "cannot shout hello" was thrown where nothing could catch it');
+    expect(output).toContain(`✗ lessons/${LESSON}/exercise.ts — failing (1 of 3 checks pass)`);
+    expect(output).not.toContain("Unhandled Error");
+  });
+
   test("a half-done exercise is in progress, with the rest still not started", async () => {
     const { code, output } = await npmTestWith(stub.replace('todo("double");', "return 2 * n;"));
     expect(code).toBe(0);

@@ -159,6 +159,16 @@ async function runCheck<Impl>(
     },
   };
 
+  // Code under test runs inside this test process: an exception thrown in one of its event
+  // handlers (or an 'error' event nobody listens for) would end the whole test run. While the
+  // check runs, such a crash fails this check instead, with a message that says what happened.
+  let onCrash: (err: unknown) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => {
+    onCrash = (err) => reject(crashError(err));
+  });
+  crashed.catch(() => {}); // only the race below reports it
+  const guard = catchCrashes((err) => onCrash(err));
+
   const limit = check.timeoutMs ?? 4000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -168,7 +178,7 @@ async function runCheck<Impl>(
     );
   });
   try {
-    await Promise.race([Promise.resolve().then(() => check.run(impl, network)), timedOut]);
+    await Promise.race([Promise.resolve().then(() => check.run(impl, network)), timedOut, crashed]);
   } catch (err) {
     if (isNotStarted(err) || !(err instanceof Error)) throw err;
     err.message = explainFailure(lesson, check.name, profile, check.network === true, err.message, transcripts);
@@ -182,7 +192,40 @@ async function runCheck<Impl>(
         // a cleanup failing must not hide the real result
       }
     }
+    await new Promise((resolve) => setImmediate(resolve)); // errors raised by the cleanups themselves
+    guard.restore();
   }
+}
+
+function crashError(err: unknown): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const where = (error.stack ?? "").split("\n").filter((line) => line.includes("/lessons/")).slice(0, 3);
+  return new Error(
+    `your code crashed: "${error.message}" was thrown where nothing could catch it — in an event ` +
+      "handler or callback, or as an 'error' event nobody listens for. A real program would have died here." +
+      (where.length > 0 ? `\n${where.join("\n")}` : ""),
+  );
+}
+
+/**
+ * While code under test runs in this process, routes uncaught exceptions and unhandled
+ * promise rejections to `onCrash` instead of the test runner; `restore()` undoes it.
+ */
+export function catchCrashes(onCrash: (err: unknown) => void): { restore(): void } {
+  const usualExceptionListeners = process.listeners("uncaughtException");
+  const usualRejectionListeners = process.listeners("unhandledRejection");
+  process.removeAllListeners("uncaughtException");
+  process.removeAllListeners("unhandledRejection");
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
+  return {
+    restore() {
+      process.removeListener("uncaughtException", onCrash);
+      process.removeListener("unhandledRejection", onCrash);
+      for (const listener of usualExceptionListeners) process.on("uncaughtException", listener);
+      for (const listener of usualRejectionListeners) process.on("unhandledRejection", listener);
+    },
+  };
 }
 
 function explainFailure(

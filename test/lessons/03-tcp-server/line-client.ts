@@ -1,5 +1,4 @@
-// Test helpers for lesson 03: a client that reads the server's answers line by line,
-// and a guard that turns "this would have crashed the server" into a failed check.
+// Test helper for lesson 03: a client that reads the server's answers line by line.
 
 import net from "node:net";
 import { once } from "node:events";
@@ -80,22 +79,4 @@ export class LineClient {
     this.wake = null;
     wake?.();
   }
-}
-
-/**
- * A server process dies when an 'error' event has no listener (an uncaught exception).
- * The checks run your server inside the test process, so while a check runs we catch
- * those exceptions ourselves and report them, instead of crashing the whole test run.
- * `restore()` puts the usual handlers back.
- */
-export function catchCrashes(onCrash: (err: Error) => void): { restore(): void } {
-  const usual = process.listeners("uncaughtException");
-  process.removeAllListeners("uncaughtException");
-  process.on("uncaughtException", onCrash);
-  return {
-    restore() {
-      process.removeListener("uncaughtException", onCrash);
-      for (const listener of usual) process.on("uncaughtException", listener);
-    },
-  };
 }

@@ -2,8 +2,8 @@
 // port 0, puts the network in front of it, and talks to it as real clients would.
 import net from "node:net";
 import { expect } from "vitest";
-import { checkLesson, type Network } from "../../kit/checker.ts";
-import { LineClient, catchCrashes } from "./line-client.ts";
+import { catchCrashes, checkLesson, type Network } from "../../kit/checker.ts";
+import { LineClient } from "./line-client.ts";
 import * as exercise from "../../../lessons/03-tcp-server/exercise.ts";
 import * as solution from "../../../lessons/03-tcp-server/solution.ts";
 import * as answersEachChunk from "./mutant-answers-each-chunk.ts";
@@ -38,7 +38,7 @@ async function withServer(impl: Lesson03, network: Network, talk: (server: Runni
   const crash = new Promise<never>((_, reject) => (onCrash = reject));
   const guard = catchCrashes((err) => {
     crashed ??= new Error(
-      `your server crashed: "${err.message}" was thrown and nothing caught it — a real server process ` +
+      `your server crashed: "${(err as Error).message}" was thrown and nothing caught it — a real server process ` +
         "would have died here, and every client with it. Listen for 'error' on each client's socket " +
         "(and on anything that passes the socket's errors on, such as a readline interface).",
     );
