@@ -3,19 +3,8 @@
 // Python server written like the seed.
 import net from "node:net";
 import { once } from "node:events";
-import { afterEach, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample, type RunningExample, startPython as startPythonServer } from "../kit/processes.ts";
-
-const running: { stop(): unknown }[] = [];
-afterEach(async () => {
-  for (const server of running.splice(0)) await server.stop();
-});
-
-async function start(file: string): Promise<RunningExample> {
-  const server = await startExample(file);
-  running.push(server);
-  return server;
-}
+import { expect, test } from "vitest";
+import { hasPython, runExample, runProgram, startExample, startPython } from "../kit/processes.ts";
 
 /** Connects, writes `chunks` one write each, half-closes, and collects everything until the server's FIN. */
 async function converse(port: number, chunks: (string | Buffer)[]): Promise<Buffer> {
@@ -29,19 +18,13 @@ async function converse(port: number, chunks: (string | Buffer)[]): Promise<Buff
   return Buffer.concat(received);
 }
 
-/** A Python server written like the seeds; stopped after each test. */
-async function startPython(code: string) {
-  const server = await startPythonServer(code);
-  running.push(server);
-  return server;
-}
 
 const CTIME = String.raw`[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}`;
 
 // ---- echo ---------------------------------------------------------------------------
 
 test("tcp-echo-client sends a line from stdin and prints the echo", async () => {
-  const server = await start("examples/tcp-echo-server.ts");
+  const server = await startExample("examples/tcp-echo-server.ts");
   const { code, stdout } = await runExample("examples/tcp-echo-client.ts", { stdin: "hi\n", env: { PORT: String(server.port) } });
   expect(code).toBe(0);
   expect(stdout).toMatch(new RegExp(String.raw`^Connected to 127\.0\.0\.1:${server.port} from 127\.0\.0\.1:\d+\nhi\n$`));
@@ -49,7 +32,7 @@ test("tcp-echo-client sends a line from stdin and prints the echo", async () => 
 });
 
 test("tcp-echo-server echoes arbitrary bytes exactly, binary included, and closes after the client's FIN", async () => {
-  const server = await start("examples/tcp-echo-server.ts");
+  const server = await startExample("examples/tcp-echo-server.ts");
   const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const big = Buffer.alloc(200_000, everyByte); // more than one socket buffer: backpressure is exercised too
   const sent = [everyByte, Buffer.from("\r\n\0 张三 \xff"), big];
@@ -62,7 +45,7 @@ test("tcp-echo-server echoes arbitrary bytes exactly, binary included, and close
 // ---- greeting -----------------------------------------------------------------------
 
 test("greeting-client greets each name from stdin and says exit at the end", async () => {
-  const server = await start("examples/greeting-server.ts");
+  const server = await startExample("examples/greeting-server.ts");
   const { code, stdout } = await runExample("examples/greeting-client.ts", {
     stdin: "Michael\nTracy\nSarah\n",
     env: { PORT: String(server.port) },
@@ -72,13 +55,13 @@ test("greeting-client greets each name from stdin and says exit at the end", asy
 });
 
 test("greeting-server speaks the line protocol: pieces, several lines per write, blank lines, exit", async () => {
-  const server = await start("examples/greeting-server.ts");
+  const server = await startExample("examples/greeting-server.ts");
   const reply = await converse(server.port, ["Mi", "chael\r\n", "\n张", "三\nexit\nSarah\n"]);
   expect(reply.toString()).toBe("Welcome!\r\nHello, Michael!\r\nHello, 张三!\r\nBye!\r\n");
 });
 
 test("greeting-server answers a last line cut short by the client's FIN, then closes", async () => {
-  const server = await start("examples/greeting-server.ts");
+  const server = await startExample("examples/greeting-server.ts");
   const reply = await converse(server.port, ["Ann\nBen"]);
   expect(reply.toString()).toBe("Welcome!\r\nHello, Ann!\r\nHello, Ben!\r\n");
 });
@@ -86,7 +69,7 @@ test("greeting-server answers a last line cut short by the client's FIN, then cl
 // ---- timestamp ----------------------------------------------------------------------
 
 test("timestamp-client prints each line with a ctime() timestamp", async () => {
-  const server = await start("examples/timestamp-server.ts");
+  const server = await startExample("examples/timestamp-server.ts");
   const { code, stdout } = await runExample("examples/timestamp-client.ts", {
     stdin: "hello\n张三\n",
     env: { PORT: String(server.port) },
@@ -96,7 +79,7 @@ test("timestamp-client prints each line with a ctime() timestamp", async () => {
 });
 
 test("timestamp-server answers per line, even split lines, and closes after the client's FIN", async () => {
-  const server = await start("examples/timestamp-server.ts");
+  const server = await startExample("examples/timestamp-server.ts");
   const reply = await converse(server.port, ["he", "llo\r\nworld\nlast"]);
   expect(reply.toString()).toMatch(new RegExp(`^\\[${CTIME}\\] hello\\r\\n\\[${CTIME}\\] world\\r\\n\\[${CTIME}\\] last\\r\\n$`));
 });
@@ -109,7 +92,7 @@ for (const [file, client, input] of [
   ["examples/tcp-echo-server.ts", "examples/tcp-echo-client.ts", "hi\n"],
 ] as const) {
   test(`${file} survives a client that resets the connection, and serves clients at once`, async () => {
-    const server = await start(file);
+    const server = await startExample(file);
     // A client that stays connected the whole time: the others must not wait for it.
     const idle = net.connect(server.port, "127.0.0.1");
     await once(idle, "connect");
@@ -126,7 +109,7 @@ for (const [file, client, input] of [
   });
 
   test(`${file} says clearly when its port is in use`, async () => {
-    const first = await start(file);
+    const first = await startExample(file);
     const second = await runExample(file, { env: { PORT: String(first.port) } });
     expect(second.code).toBe(1);
     expect(second.stdout + second.stderr).toContain(`Port ${first.port} is in use`);
@@ -136,7 +119,7 @@ for (const [file, client, input] of [
 // ---- the seeds' Python code ---------------------------------------------------------
 
 test.skipIf(!hasPython)("liaoxuefeng's greeting client (with a \\n after each name) talks to greeting-server", async () => {
-  const server = await start("examples/greeting-server.ts");
+  const server = await startExample("examples/greeting-server.ts");
   const seedClient = `
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -158,7 +141,7 @@ s.close()
 });
 
 test.skipIf(!hasPython)("tsTclnt.py (with a \\n after each line) talks to timestamp-server", async () => {
-  const server = await start("examples/timestamp-server.ts");
+  const server = await startExample("examples/timestamp-server.ts");
   const tsTclnt = `
 from socket import *
 

@@ -4,19 +4,13 @@
 // Python client that frames with struct.pack('!I', n).
 import { once } from "node:events";
 import { afterEach, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample, startPython as startPythonServer } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startExample, startPython } from "../kit/processes.ts";
 import { PROFILES, startTcpProxy } from "../../servers/hostile-proxy.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function start(file: string) {
-  const server = await startExample(file);
-  cleanups.push(() => server.stop());
-  return server;
-}
 
 /** The hostile proxy in front of `port`, cutting every chunk into pieces of 1..maxPiece bytes. */
 async function proxy(port: number, maxPiece: number) {
@@ -25,20 +19,13 @@ async function proxy(port: number, maxPiece: number) {
   return running.port;
 }
 
-/** A Python server written like the seeds; it prints "Listening on HOST:PORT" like ours. */
-async function startPython(code: string): Promise<number> {
-  const server = await startPythonServer(code);
-  cleanups.push(() => server.stop());
-  return server.port;
-}
-
 /** Waits until a running example has printed `text` (its output comes asynchronously). */
 async function printed(example: { output(): string; process: { stdout: NodeJS.ReadableStream | null } }, text: string) {
   while (!example.output().includes(text)) await once(example.process.stdout!, "data");
 }
 
 test("three write()s: the chunks server reports every 'data' event and still finds the 3 lines", async () => {
-  const server = await start("examples/framing-chunks-server.ts");
+  const server = await startExample("examples/framing-chunks-server.ts");
   const { code, stdout } = await runExample("examples/framing-chunks-client.ts", {
     stdin: "hello\nworld\nbye\n",
     env: { PORT: String(server.port) },
@@ -53,7 +40,7 @@ test("three write()s: the chunks server reports every 'data' event and still fin
 });
 
 test("through the hostile proxy: many small 'data' events, 张三 among them, the same lines", async () => {
-  const server = await start("examples/framing-chunks-server.ts");
+  const server = await startExample("examples/framing-chunks-server.ts");
   const { code, stdout } = await runExample("examples/framing-chunks-client.ts", {
     stdin: "hello\n张三\nbye\n",
     env: { PORT: String(await proxy(server.port, 3)) },
@@ -66,7 +53,7 @@ test("through the hostile proxy: many small 'data' events, 张三 among them, th
 });
 
 test("length-prefixed frames: the frames client's lines come back as whole frames", async () => {
-  const server = await start("examples/framing-frames-server.ts");
+  const server = await startExample("examples/framing-frames-server.ts");
   const { code, stdout } = await runExample("examples/framing-frames-client.ts", {
     stdin: "hello\n张三\nbye\n",
     env: { PORT: String(server.port) },
@@ -81,7 +68,7 @@ test("length-prefixed frames: the frames client's lines come back as whole frame
 });
 
 test("length-prefixed frames through the hostile proxy (pieces of 1..7 bytes, both ways)", async () => {
-  const server = await start("examples/framing-frames-server.ts");
+  const server = await startExample("examples/framing-frames-server.ts");
   const line = "x".repeat(1000);
   const { code, stdout } = await runExample("examples/framing-frames-client.ts", {
     stdin: `hello\n${line}\nbye\n`,
@@ -94,7 +81,7 @@ test("length-prefixed frames through the hostile proxy (pieces of 1..7 bytes, bo
 });
 
 test("the frames server refuses text: 'hell' read as a length is 1751477356 bytes", async () => {
-  const server = await start("examples/framing-frames-server.ts");
+  const server = await startExample("examples/framing-frames-server.ts");
   const { code, stdout } = await runExample("examples/framing-chunks-client.ts", {
     stdin: "hello\n",
     env: { PORT: String(server.port) },
@@ -136,7 +123,7 @@ print(b''.join(buffer).decode('utf-8'), end='')
 `;
 
 test.skipIf(!hasPython)("the seed's Python client (three send()s) against our chunks server", async () => {
-  const server = await start("examples/framing-chunks-server.ts");
+  const server = await startExample("examples/framing-chunks-server.ts");
   const { code, stdout, stderr } = await runProgram("python3", ["-c", SEED_LINE_CLIENT, String(server.port)]);
   expect(code, stderr).toBe(0);
   expect(stdout).toMatch(/^You sent 16 bytes\. They arrived in \d+ 'data' events? and held 3 lines: hello \| world \| bye$/m);
@@ -156,7 +143,7 @@ server.serve_forever()
 `;
 
 test.skipIf(!hasPython)("our chunks client against the seed's socketserver (rfile.readline()) server", async () => {
-  const port = await startPython(SEED_LINE_SERVER);
+  const { port } = await startPython(SEED_LINE_SERVER);
   const { code, stdout } = await runExample("examples/framing-chunks-client.ts", {
     stdin: "hello\n张三\nbye\n",
     env: { PORT: String(port) },
@@ -186,7 +173,7 @@ s.close()
 `;
 
 test.skipIf(!hasPython)("a Python client using struct.pack('!I', n) against our frames server", async () => {
-  const server = await start("examples/framing-frames-server.ts");
+  const server = await startExample("examples/framing-frames-server.ts");
   const { code, stdout, stderr } = await runProgram("python3", ["-c", PYTHON_FRAME_CLIENT, String(server.port)]);
   expect(code, stderr).toBe(0);
   expect(stdout).toBe("5 True\n0 True\n256 True\n6 True\n");
@@ -209,7 +196,7 @@ server.serve_forever()
 `;
 
 test.skipIf(!hasPython)("our frames client against a Python socketserver that reads frames with rfile.read(n)", async () => {
-  const port = await startPython(PYTHON_FRAME_SERVER);
+  const { port } = await startPython(PYTHON_FRAME_SERVER);
   const { code, stdout, stderr } = await runExample("examples/framing-frames-client.ts", {
     stdin: "hello\n张三\n",
     env: { PORT: String(port) },

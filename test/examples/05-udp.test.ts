@@ -3,18 +3,12 @@
 import dgram from "node:dgram";
 import { once } from "node:events";
 import { afterEach, describe, expect, test } from "vitest";
-import { hasPython, runExample, runProgram, startExample, type RunningExample, startPython } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, startExample, startPython } from "../kit/processes.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function start(file: string): Promise<RunningExample> {
-  const server = await startExample(file);
-  cleanups.push(() => server.stop());
-  return server;
-}
 
 /** A UDP socket bound to a free port that never answers: datagrams sent there are simply lost. */
 async function silentPort(): Promise<number> {
@@ -45,7 +39,7 @@ const BOOKS = [
 
 describe("the UDP examples", () => {
   test("udp-echo-server.ts sends every datagram back; udp-echo-client.ts prints the echoes", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-echo-server.ts");
+    const server = await startExample("examples/udp-echo-server.ts");
     const { code, stdout } = await runExample("examples/udp-echo-client.ts", { stdin: "hello\nwörld\n\nnot sent\n", env: { PORT: String(server.port) } });
     expect(code).toBe(0);
     expect(stdout).toBe("hello\nwörld\n"); // the empty line quits
@@ -63,7 +57,7 @@ describe("the UDP examples", () => {
   });
 
   test("udp-hello-server.ts answers Hello, <name>! to udp-hello-client.ts", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-hello-server.ts");
+    const server = await startExample("examples/udp-hello-server.ts");
     const { code, stdout } = await runExample("examples/udp-hello-client.ts", { stdin: "Michael\nTracy\nSarah\n", env: { PORT: String(server.port) } });
     expect(code).toBe(0);
     expect(stdout).toBe("Hello, Michael!\nHello, Tracy!\nHello, Sarah!\n");
@@ -75,7 +69,7 @@ describe("the UDP examples", () => {
   });
 
   test("udp-books-server.ts hands out titles in rotation, across requests and across clients", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-books-server.ts");
+    const server = await startExample("examples/udp-books-server.ts");
     const env = { PORT: String(server.port) };
     const first = await runExample("examples/udp-books-client.ts", { stdin: "next\nnext\nnext\n", env });
     expect(first.code).toBe(0);
@@ -124,9 +118,7 @@ function runPython(code: string, port: number) {
 
 /** Starts a Python UDP server written like liaoxuefeng's (bound to port 0) and reads its port. */
 async function startPythonServer(code: string): Promise<number> {
-  const server = await startPython(code, /Bind UDP on (\d+)\.\.\.\n/);
-  cleanups.push(() => server.stop());
-  return server.port;
+  return (await startPython(code, /Bind UDP on (\d+)\.\.\.\n/)).port;
 }
 
 const SEED_CLIENT = `
@@ -153,7 +145,7 @@ while True:
 
 describe.skipIf(!hasPython)("the seeds' Python UDP code and our examples", () => {
   test("liaoxuefeng's client gets its greetings from udp-hello-server.ts", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-hello-server.ts");
+    const server = await startExample("examples/udp-hello-server.ts");
     const { code, stdout, stderr } = await runPython(SEED_CLIENT, server.port);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -161,19 +153,19 @@ describe.skipIf(!hasPython)("the seeds' Python UDP code and our examples", () =>
   });
 
   test("the same client's datagrams come back unchanged from udp-echo-server.ts", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-echo-server.ts");
+    const server = await startExample("examples/udp-echo-server.ts");
     const { stdout } = await runPython(SEED_CLIENT, server.port);
     expect(stdout).toBe("Michael\nTracy\nSarah\n");
   });
 
   test("and udp-books-server.ts gives it the first three titles", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-books-server.ts");
+    const server = await startExample("examples/udp-books-server.ts");
     const { stdout } = await runPython(SEED_CLIENT, server.port);
     expect(stdout).toBe(BOOKS.slice(0, 3).join("\n") + "\n");
   });
 
   test("recvfrom(1024), as the seeds write it, cuts a bigger datagram short — the rest is gone", { timeout: 20_000 }, async () => {
-    const server = await start("examples/udp-echo-server.ts");
+    const server = await startExample("examples/udp-echo-server.ts");
     const { stdout } = await runPython(
       `
 import socket

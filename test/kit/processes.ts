@@ -1,10 +1,12 @@
 // Runs examples as real processes, the way a learner runs them (`npx tsx examples/x.ts`).
 // Servers are started with PORT=0 and report the port the system picked in their
-// "Listening on HOST:PORT" line, so tests never fight over fixed ports.
+// "Listening on HOST:PORT" line, so tests never fight over fixed ports. A server started
+// inside a test is stopped when that test ends, passed or failed.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // `node --import tsx file.ts` runs the same code as `npx tsx file.ts`, in one process
@@ -23,6 +25,9 @@ export interface RunningExample {
 /** Starts an example server and waits for its "Listening on HOST:PORT" line. */
 export async function startExample(file: string, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<RunningExample> {
   const child = spawn(NODE_WITH_TSX[0], [...NODE_WITH_TSX.slice(1), file], { cwd: ROOT, env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env } });
+  onTestFinished(async () => {
+    await stopProcess(child);
+  });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -45,13 +50,16 @@ export async function startExample(file: string, env: Record<string, string> = {
     port,
     process: child,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill("SIGINT");
-      const [code] = await once(child, "exit");
-      return code as number | null;
-    },
+    stop: () => stopProcess(child),
   };
+}
+
+/** Ctrl-C (SIGINT) to a process we started, resolving with its exit code; fine to call twice. */
+async function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  child.kill("SIGINT");
+  const [code] = await once(child, "exit");
+  return code as number | null;
 }
 
 /** Runs a program to the end with `stdin` as its input; resolves with what it printed. */
@@ -87,20 +95,20 @@ export const hasPython = await runProgram("python3", ["--version"]).then((r) => 
  * Starts a Python server (`python3 -u -c code`, written like the seeds) and waits until it
  * prints the line matched by `ready`, whose first group is the port. Its output is read to
  * the end: closing the pipe early would make Python's next print() fail with BrokenPipeError.
+ * It is stopped when the test that started it ends.
  */
 export async function startPython(
   code: string,
   ready: RegExp = /Listening on \S+:(\d+)\n/,
 ): Promise<{ port: number; output(): string; stop(): Promise<unknown> }> {
   const child = spawn("python3", ["-u", "-c", code], { cwd: ROOT });
+  const stop = () => stopProcess(child);
+  onTestFinished(async () => {
+    await stop();
+  });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill();
-    await once(child, "exit");
-  };
   while (!ready.test(output)) {
     if (child.exitCode !== null) throw new Error(`the Python server exited before it was ready:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
