@@ -20,6 +20,7 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   console.log(`Accepted connection from ${peer}`);
   connections.add(socket);
+  // #region read-lines
   socket.setEncoding("utf8"); // decodes UTF-8 across chunk boundaries (张 is 3 bytes)
   socket.write("Welcome!\r\n");
 
@@ -34,11 +35,14 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       unfinished = unfinished.slice(newline + 1);
     }
   });
+  // #endregion read-lines
+  // #region half-close
   // The client half-closed: answer a last line that had no "\n", then send our FIN.
   socket.on("end", () => {
     if (unfinished !== "") answer(socket, unfinished.replace(/\r$/, ""));
     socket.end();
   });
+  // #endregion half-close
 
   // A client that resets or vanishes is an 'error' on its socket, not a crash of the server.
   socket.on("error", (err) => console.log(`${peer}: ${err.message}`));

@@ -17,6 +17,7 @@ const path = process.argv[2] ?? "/";
 const file = process.argv[3] ?? (basename(path) || "page.html"); // "/big.txt" → big.txt, "/" → page.html
 
 // #region request
+// #region connect
 const socket = net.connect(PORT, HOST);
 try {
   await once(socket, "connect"); // the three-way handshake (SYN, SYN-ACK, ACK) is done
@@ -24,12 +25,15 @@ try {
   console.error(`Could not connect to ${HOST}:${PORT} (${(err as Error).message}) — is the playground running? Start it with: npm start`);
   process.exit(1);
 }
+// #endregion connect
 
+// #region send
 // An HTTP request is plain text: a request line, header lines, an empty line; each ends in \r\n.
 // "Connection: close" asks the server to close the connection once it has answered —
 // without it, HTTP/1.1 keeps the connection open for a next request, and the loop
 // below, which reads until the server closes, would wait for the server's idle timeout.
 socket.write(`GET ${path} HTTP/1.1\r\nHost: ${HOST}:${PORT}\r\nConnection: close\r\n\r\n`);
+// #endregion send
 // #endregion request
 
 // #region read-until-close

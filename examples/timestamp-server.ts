@@ -26,6 +26,7 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   console.log(`...connected from: ${peer}`);
   connections.add(socket);
 
+  // #region readline
   // readline cuts the byte stream into lines for us (and decodes UTF-8 across chunks).
   const lines = createInterface({ input: socket, crlfDelay: Infinity });
   lines.on("line", (line) => socket.write(`[${ctime()}] ${line}\r\n`));
@@ -34,6 +35,7 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   // readline passes the socket's errors on to `lines`: listen for them HERE, or a
   // client that resets the connection crashes the whole server.
   lines.on("error", (err) => console.log(`${peer}: ${err.message}`));
+  // #endregion readline
 
   socket.on("close", () => {
     connections.delete(socket);

@@ -14,11 +14,13 @@ const { address, port } = socket.address();
 console.log(`Sending datagrams to myself on ${address}:${port}`);
 
 // #region sizes
+// #region size-list
 // An IPv4 packet is at most 65,535 bytes; minus 20 bytes of IP header and 8 of UDP
 // header, that leaves 65,507 bytes of payload. One byte more cannot be sent at all.
 //   1200: safe on any path (QUIC's minimum); 1472: fills one Ethernet frame (1500 − 28);
 //   8192: several Ethernet frames' worth — would be cut into IP fragments on a real network.
 const SIZES = [0, 1200, 1472, 8192, 65507, 65508];
+// #endregion size-list
 
 for (const size of SIZES) {
   const label = `${String(size).padStart(6)} bytes:`;

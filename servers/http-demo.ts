@@ -1,7 +1,9 @@
 // The playground's HTTP demo server: the web server lesson 02's hand-written client
 // talks to, so that lesson works offline. It is an ordinary node:http server; what is
 // special is only the content:
-//   /            a small HTML page
+//   /            under npm start: the lesson site (site/dist/, built by `npm run site`);
+//                otherwise (tests, or the site not built yet) the demo page
+//   /demo.html   a small HTML page
 //   /hello.txt   one line of text (the smallest possible response)
 //   /big.txt     ~200 KB of numbered lines, written in many small pieces, so a client
 //                that stops after the first 'data' event visibly loses most of it
@@ -13,6 +15,11 @@
 import http from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { siteHandler } from "../site/serve.ts";
+
+/** Where `npm run site` writes the lesson site; `npm start` serves it from here. */
+export const SITE_DIR = fileURLToPath(new URL("../site/dist/", import.meta.url));
 
 export const HELLO_TEXT = "Hello from the Socket Playground!\n";
 
@@ -33,9 +40,11 @@ const HOME_PAGE = `<!doctype html>
 </html>
 `;
 
-function handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+type SiteHandler = ReturnType<typeof siteHandler>;
+
+function handle(request: http.IncomingMessage, response: http.ServerResponse, serveSite?: SiteHandler): void {
   const path = new URL(request.url ?? "/", "http://playground").pathname;
-  if (path === "/") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
+  if (path === "/demo.html") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   if (path === "/hello.txt") return send(response, 200, "text/plain; charset=utf-8", HELLO_TEXT);
   if (path === "/big.txt") {
     void sendInPieces(response, Buffer.from(bigText()));
@@ -46,6 +55,10 @@ function handle(request: http.IncomingMessage, response: http.ServerResponse): v
     for (let i = 0; i < request.rawHeaders.length; i += 2) head.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
     return send(response, 200, "text/plain; charset=utf-8", head.join("\n") + "\n");
   }
+  // Everything else may be a page of the lesson site (read from disk on each request, so a
+  // rebuilt site shows up without restarting the playground).
+  if (serveSite?.(request, response)) return;
+  if (path === "/") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   send(response, 404, "text/plain; charset=utf-8", `404 Not Found: ${path}\n`);
 }
 
@@ -65,8 +78,13 @@ async function sendInPieces(response: http.ServerResponse, body: Buffer): Promis
   response.end();
 }
 
-export async function startHttpDemo(port = 0, host = "127.0.0.1"): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer(handle);
+export async function startHttpDemo(
+  port = 0,
+  host = "127.0.0.1",
+  siteDir?: string, // npm start passes SITE_DIR; tests and lessons leave it out, so "/" is always the demo page
+): Promise<{ server: http.Server; port: number }> {
+  const serveSite = siteDir === undefined ? undefined : siteHandler(siteDir);
+  const server = http.createServer((request, response) => handle(request, response, serveSite));
   server.listen(port, host);
   await once(server, "listening");
   return { server, port: (server.address() as AddressInfo).port };

@@ -1,90 +1,199 @@
 // `npm start`: the playground — every local server the lessons talk to, in one process.
 //
 //   npm start                          all servers on 127.0.0.1, default ports
-//   npm start -- --http-port 8081      another port for one server (0: any free port)
-//   npm start -- --data-dir /tmp/pg    where the playground keeps its state
+//   npm start -- --smtp-port 2626      another port for one server (0: any free port)
+//   npm start -- --trace               print every conversation live, as C:/S: lines
+//   npm start -- --data-dir /tmp/pg    where the playground keeps its state (mail, FTP files, certificate)
 //   npm start -- --host 0.0.0.0        let other machines in (a classroom); prints a warning
 //
+// Ports and accounts can also be set in <data-dir>/config.json (see README.md); flags win.
 // Ctrl-C stops every server cleanly.
 
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Server } from "node:net";
-import { startHttpDemo } from "./http-demo.ts";
+import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
+import { startMailSystem } from "./mail/index.ts";
+import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
+import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
+
+// Every port the playground opens: its flag, its default, and who uses it.
+const PORTS = {
+  http: { flag: "http-port", default: 8080 },
+  smtp: { flag: "smtp-port", default: 2525 },
+  mx: { flag: "mx-port", default: 2526 },
+  smtps: { flag: "smtps-port", default: 4650 },
+  pop3: { flag: "pop3-port", default: 1110 },
+  pop3s: { flag: "pop3s-port", default: 9950 },
+  ftp: { flag: "ftp-port", default: 2121 },
+} as const;
+type PortName = keyof typeof PORTS;
+
+const USAGE = `Usage: npm start -- [options]
+  --host 127.0.0.1          address to listen on (anything but loopback prints a warning)
+  --data-dir .playground    where mail, FTP files, the certificate and config.json live
+  --trace                   print every conversation live as C:/S: lines
+${Object.values(PORTS)
+  .map((port) => `  --${port.flag} ${port.default}`.padEnd(28) + "0 = any free port")
+  .join("\n")}
+  --ftp-passive-ports 30000-30100   ports for FTP's passive data connections`;
 
 const { values } = parseArgs({
   options: {
     "data-dir": { type: "string", default: ".playground" },
     host: { type: "string", default: "127.0.0.1" },
-    "http-port": { type: "string", default: "8080" },
+    trace: { type: "boolean", default: false },
+    "ftp-passive-ports": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
+    ...Object.fromEntries(Object.values(PORTS).map((port) => [port.flag, { type: "string" as const }])),
   },
 });
 
 if (values.help) {
-  console.log("Usage: npm start -- [--host 127.0.0.1] [--data-dir .playground] [--http-port 8080]");
+  console.log(USAGE);
   process.exit(0);
+}
+
+/** What a data dir's config.json may set; everything is optional. */
+interface Config {
+  ports?: Partial<Record<PortName, number>>;
+  ftpPassivePorts?: string;
+  mailAccounts?: MailAccount[];
+  ftpAccounts?: FtpAccount[];
+}
+
+function fail(message: string): never {
+  console.error(`playground: ${message}`);
+  process.exit(1);
+}
+
+function readConfig(file: string): Config {
+  if (!existsSync(file)) return {};
+  let config: Config;
+  try {
+    config = JSON.parse(readFileSync(file, "utf8")) as Config;
+  } catch (err) {
+    fail(`${file} is not valid JSON (${(err as Error).message}) — fix it or delete it to use the defaults`);
+  }
+  const isList = (value: unknown, keys: string[]) =>
+    value === undefined ||
+    (Array.isArray(value) && value.every((item) => keys.every((key) => typeof item?.[key] === "string" && item[key] !== "")));
+  if (!isList(config.mailAccounts, ["address", "password"])) {
+    fail(`${file}: "mailAccounts" must be a list like [{ "address": "me@example.com", "password": "secret" }]`);
+  }
+  if (!isList(config.ftpAccounts, ["user", "password"])) {
+    fail(`${file}: "ftpAccounts" must be a list like [{ "user": "me", "password": "secret" }]`);
+  }
+  return config;
+}
+
+function portNumber(name: PortName, text: string | number): number {
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+    fail(`--${PORTS[name].flag} ${text} is not a port number (0-65535)`);
+  }
+  return number;
+}
+
+function passiveRange(text: string): { min: number; max: number } {
+  const match = /^(\d+)-(\d+)$/.exec(text);
+  const [min, max] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(min >= 1024 && max <= 65535 && min <= max)) {
+    fail(`--ftp-passive-ports ${text} is not a range like 30000-30100 (ports 1024-65535)`);
+  }
+  return { min, max };
 }
 
 const host = values.host;
 const dataDir = resolve(values["data-dir"]);
 mkdirSync(dataDir, { recursive: true });
+const configFile = resolve(dataDir, "config.json");
+const config = readConfig(configFile);
+const values_ = values as unknown as Record<string, string | undefined>;
+const port = (name: PortName) => portNumber(name, values_[PORTS[name].flag] ?? config.ports?.[name] ?? PORTS[name].default);
+const ports = Object.fromEntries(Object.keys(PORTS).map((name) => [name, port(name as PortName)])) as Record<PortName, number>;
+// FTP's passive data ports: a fixed range by default (so a firewall can let them through);
+// with --ftp-port 0 (tests), any free port, like every other port then.
+const passiveText = values["ftp-passive-ports"] ?? config.ftpPassivePorts;
+const passivePorts = passiveText ? passiveRange(passiveText) : ports.ftp === 0 ? undefined : { min: 30000, max: 30100 };
+const mailAccounts = config.mailAccounts ?? DEFAULT_MAIL_ACCOUNTS;
+const ftpAccounts = config.ftpAccounts ?? DEFAULT_FTP_ACCOUNTS;
+const trace = values.trace ? (line: string) => console.log(line) : undefined;
 
 // Loopback (127.0.0.0/8, ::1) never leaves this machine; any other address lets others in.
 const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 if (!loopback) {
   console.warn(
     `WARNING: listening on ${host}, not loopback — other machines on your network can reach the playground.\n` +
-      "The playground has no protection (its demo accounts, where it has any, are public). Do this only on a\n" +
-      "classroom network you trust.\n",
+      "The playground has no protection: its demo accounts are public, and mail AUTH then needs STARTTLS first.\n" +
+      "Do this only on a classroom network you trust.\n",
   );
 }
 
-/** Starts one server, turning "port in use" into advice instead of a stack trace. */
-async function start<T extends { server: Server; port: number }>(
-  name: string,
-  flag: string,
-  port: string,
-  starter: (port: number, host: string) => Promise<T>,
-): Promise<T> {
-  const number = Number(port);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) {
-    throw new Error(`--${flag} ${port} is not a port number (0-65535)`);
-  }
-  try {
-    return await starter(number, host);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") {
-      throw new Error(`${name}: port ${port} is in use — is another playground running? Stop it, or use --${flag} <other port>`);
-    }
-    if (code === "EACCES") throw new Error(`${name}: no permission to use port ${port} — ports below 1024 need root; pick a higher one`);
-    throw err;
-  }
+/** Turns a failed listen into advice instead of a stack trace. */
+function explain(err: unknown): string {
+  const { code, port: busy } = err as NodeJS.ErrnoException & { port?: number };
+  const name = (Object.keys(PORTS) as PortName[]).find((name) => ports[name] === busy);
+  const flag = name ? `--${PORTS[name].flag}` : "the port flags (see npm start -- --help)";
+  if (code === "EADDRINUSE") return `port ${busy} is in use — is another playground running? Stop it, or use ${flag} <other port>`;
+  if (code === "EACCES") return `no permission to use port ${busy} — ports below 1024 need root; pick a higher one with ${flag}`;
+  return (err as Error).message;
 }
 
-const servers: { name: string; url: string; server: Server }[] = [];
+const running: { close(): Promise<void> }[] = [];
+const rows: [string, string][] = [];
+let caFile = "";
 try {
-  const http = await start("HTTP demo", "http-port", values["http-port"], startHttpDemo);
-  servers.push({ name: "HTTP demo server (lesson 02)", url: `http://${host}:${http.port}/`, server: http.server });
+  const http = await startHttpDemo(ports.http, host, SITE_DIR);
+  running.push({ close: () => new Promise<void>((done) => { http.server.close(() => done()); http.server.closeAllConnections(); }) });
+  rows.push(["HTTP demo server (lesson 02) + lesson site", `http://${host}:${http.port}/`]);
+
+  const mail = await startMailSystem({
+    host,
+    dataDir,
+    accounts: mailAccounts,
+    ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s },
+    trace,
+  });
+  running.push(mail);
+  caFile = mail.caFile;
+  rows.push(
+    ["SMTP submission, example.com (lessons 07-10)", `smtp://${host}:${mail.ports.submission}  (STARTTLS offered)`],
+    ["SMTP MX, example.org (lesson 06)", `smtp://${host}:${mail.ports.mx}`],
+    ["SMTPS, example.com, implicit TLS (lesson 08)", `smtps://${host}:${mail.ports.smtps}`],
+    ["POP3 (lessons 09-10)", `pop3://${host}:${mail.ports.pop3}  (STLS offered)`],
+    ["POP3S, implicit TLS", `pop3s://${host}:${mail.ports.pop3s}`],
+  );
+
+  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace });
+  running.push(ftp);
+  const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
+  rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (passive data ports ${passive})`]);
 } catch (err) {
-  for (const { server } of servers) server.close();
-  console.error(`playground: ${(err as Error).message}`);
-  process.exit(1);
+  await Promise.allSettled(running.map((server) => server.close()));
+  fail(explain(err));
 }
 
 console.log("Socket Playground is running. Ctrl-C stops it.\n");
-const width = Math.max(...servers.map((s) => s.name.length));
-for (const { name, url } of servers) console.log(`  ${name.padEnd(width)}  ${url}`);
-console.log(`\n  data dir: ${dataDir}\n`);
+const width = Math.max(...rows.map(([name]) => name.length));
+for (const [name, url] of rows) console.log(`  ${name.padEnd(width)}  ${url}`);
+console.log("\n  accounts (demo only — everyone knows these passwords):");
+for (const { address, password } of mailAccounts) console.log(`    mail  ${address} / ${password}`);
+console.log(`    ftp   anonymous / any e-mail address (read-only)`);
+for (const { user, password } of ftpAccounts) console.log(`    ftp   ${user} / ${password}`);
+console.log(`\n  data dir: ${dataDir}`);
+if (!existsSync(join(SITE_DIR, "index.html"))) console.log("  lesson site: not built yet — run `npm run site`, then open the HTTP address above");
+console.log(`  TLS certificate to trust (CA file): ${caFile}`);
+if (!trace) console.log("  (npm start -- --trace prints every conversation live)");
+console.log();
 
-function stop(): void {
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   console.log("\nStopping the playground…");
-  for (const { server } of servers) {
-    server.close();
-    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-  }
+  await Promise.allSettled(running.map((server) => server.close()));
+  process.exit(0);
 }
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

@@ -1,0 +1,116 @@
+// The playground's mail system: two fictional providers, so a message makes a real journey.
+//
+//   you (MUA) ──SMTP──▶ smtp.example.com :2525 ──SMTP──▶ mx.example.org :2526 ──▶ Maildir ◀──POP3── friend (MUA)
+//                       (SMTPS :4650)        relay                                       :1110 (POP3S :9950)
+//
+// example.com is the sender's provider: its submission server takes mail from logged-in users,
+// stores mail for example.com and relays mail for example.org to that domain's MX. example.org's
+// MX stores what it receives in the recipient's Maildir, from where the POP3 server hands it out.
+// Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
+
+import { join } from "node:path";
+import { ensureCertificate } from "../tls.ts";
+import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
+import { ensureMaildir, seedMailboxes } from "./maildir.ts";
+import { startPop3Server } from "./pop3.ts";
+import { startSmtpServer } from "./smtp.ts";
+
+export interface MailPorts {
+  submission: number;
+  mx: number;
+  smtps: number;
+  pop3: number;
+  pop3s: number;
+}
+
+export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950 };
+
+/** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
+export const SENDER_DOMAIN = "example.com";
+export const RECIPIENT_DOMAIN = "example.org";
+
+export interface MailSystemOptions {
+  /** Default 127.0.0.1. On any other address, AUTH and POP3 login need STARTTLS/STLS first. */
+  host?: string;
+  /** Mail in <dataDir>/mail, the certificate in <dataDir>/tls. */
+  dataDir: string;
+  accounts?: MailAccount[];
+  /** Default 2525/2526/4650/1110/9950; 0 = any free port (tests). */
+  ports?: Partial<MailPorts>;
+  /** Default 10 MB. */
+  maxMessageBytes?: number;
+  /** Default true: fill a fresh data dir with sample mail. */
+  seed?: boolean;
+  /** Default true: flush every delivered message to disk (see maildir.ts). */
+  fsync?: boolean;
+  /** Live C:/S: transcripts of every session (npm start -- --trace). */
+  trace?: (line: string) => void;
+}
+
+export interface MailSystem {
+  ports: MailPorts;
+  /** The certificate file a client must trust for STARTTLS, SMTPS, STLS and POP3S. */
+  caFile: string;
+  close(): Promise<void>;
+}
+
+export async function startMailSystem(options: MailSystemOptions): Promise<MailSystem> {
+  const host = options.host ?? "127.0.0.1";
+  const wanted = { ...DEFAULT_MAIL_PORTS, ...options.ports };
+  const accounts = options.accounts ?? DEFAULT_MAIL_ACCOUNTS;
+  const tls = await ensureCertificate(options.dataDir);
+  const mailRoot = join(options.dataDir, "mail");
+  if (options.seed ?? true) await seedMailboxes(mailRoot);
+  for (const { address } of accounts) await ensureMaildir(mailRoot, address);
+
+  const common = {
+    host,
+    tls,
+    mailRoot,
+    accounts,
+    maxMessageBytes: options.maxMessageBytes ?? 10 * 1024 * 1024,
+    fsync: options.fsync,
+    trace: options.trace,
+  };
+  const started: { close(): Promise<void> }[] = [];
+  const start = async <T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> => {
+    const running = await server;
+    started.push(running);
+    return running;
+  };
+  try {
+    // The MX first: the submission server must know where example.org's mail goes. On the
+    // internet it would ask DNS for example.org's MX record; here this table is the DNS.
+    const mx = await start(startSmtpServer({ ...common, role: "mx", port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
+    const submissionOptions = {
+      ...common,
+      role: "submission" as const,
+      serverName: `smtp.${SENDER_DOMAIN}`,
+      localDomain: SENDER_DOMAIN,
+      mxRoutes: { [RECIPIENT_DOMAIN]: { host: reachable(host), port: mx.port, serverName: `mx.${RECIPIENT_DOMAIN}` } },
+      relayCa: tls.cert,
+    };
+    const submission = await start(startSmtpServer({ ...submissionOptions, port: wanted.submission }));
+    const smtps = await start(startSmtpServer({ ...submissionOptions, port: wanted.smtps, implicitTls: true }));
+    const pop3 = await start(startPop3Server({ ...common, port: wanted.pop3 }));
+    const pop3s = await start(startPop3Server({ ...common, port: wanted.pop3s, implicitTls: true }));
+    return {
+      ports: { submission: submission.port, mx: mx.port, smtps: smtps.port, pop3: pop3.port, pop3s: pop3s.port },
+      caFile: tls.caFile,
+      close: async () => {
+        await Promise.all(started.map((server) => server.close()));
+      },
+    };
+  } catch (err) {
+    // A port was busy (or similar): stop what already runs, then report the original error.
+    await Promise.allSettled(started.map((server) => server.close()));
+    throw err;
+  }
+}
+
+/** Where to connect to reach a server listening on `host` ("any address" is reachable on loopback). */
+function reachable(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "::1";
+  return host;
+}

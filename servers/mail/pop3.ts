@@ -1,0 +1,610 @@
+// The playground's POP3 server, written by hand so you can read it next to its RFCs:
+//   RFC 1939  Post Office Protocol, Version 3 (the commands, the three states)
+//   RFC 2449  POP3 Extension Mechanism (CAPA, response codes like [IN-USE], 255-octet lines)
+//   RFC 2595  Using TLS with IMAP, POP3 and ACAP (the STLS command)
+//   RFC 3206  The SYS and AUTH POP Response Codes
+//
+// A POP3 session walks through three states (RFC 1939 §3):
+//
+//   AUTHORIZATION ──USER+PASS or APOP──▶ TRANSACTION ──QUIT──▶ UPDATE ──▶ connection closed
+//      (who are you?)                    (STAT LIST RETR DELE …)  (deleted messages are removed)
+//
+// Only a QUIT in TRANSACTION state reaches UPDATE. A connection that drops, times out or is
+// killed never does, so DELE only marks a message and nothing is lost until QUIT.
+//
+// Messages come from the user's Maildir (maildrop.ts). RETR streams the file through the
+// DotStuffer (line-protocol.ts): LF → CRLF, "." at a line start → "..", then ".\r\n" —
+// one message at a time, never the whole mailbox in memory.
+//
+// Users log in with their FULL address (USER me@example.com), like at most real providers:
+// the playground hosts two domains, so "me" alone would be ambiguous.
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
+import net from "node:net";
+import { hostname } from "node:os";
+import tls from "node:tls";
+import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
+import { Transcript } from "../transcript.ts";
+import type { MailAccount } from "./accounts.ts";
+import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
+
+export interface Pop3Options {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** POP3S (like port 995): TLS from the first byte. Otherwise plain text, with STLS offered. */
+  implicitTls?: boolean;
+  /** For STLS and implicit TLS. */
+  tls: { key: string; cert: string };
+  /** <dataDir>/mail: one Maildir per address. */
+  mailRoot: string;
+  accounts: MailAccount[];
+  /** Live C:/S: lines (npm start -- --trace). */
+  trace?: (line: string) => void;
+  /** RFC 1939 §3: an idle client is logged out; "at least 10 minutes" (the default). */
+  idleTimeoutMs?: number;
+  /** The n-th failed login of a connection waits n × this before its -ERR (default 1000). */
+  failedLoginDelayMs?: number;
+  /** After this many failed logins the connection is closed (default 3). */
+  maxFailedLogins?: number;
+  /** Refuse USER/PASS before STLS (default: only when listening on a non-loopback address). */
+  requireTlsForLogin?: boolean;
+}
+
+type State = "AUTHORIZATION" | "TRANSACTION" | "UPDATE";
+
+/** A message with its number in this session (1, 2, 3 …). */
+interface NumberedMessage {
+  number: number;
+  message: MaildropMessage;
+}
+
+/** RFC 2449 §4: a command line is at most 255 octets, CRLF included. */
+const MAX_COMMAND_LINE = 255;
+const TEN_MINUTES = 10 * 60 * 1000;
+
+interface Server {
+  options: Pop3Options;
+  secureContext: tls.SecureContext;
+  label: string;
+  requireTlsForLogin: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// The command table: command word → the states it is allowed in, and its handler.
+
+interface Command {
+  states: State[];
+  handler: (session: Pop3Session, argument: string) => Promise<void> | void;
+}
+
+const COMMANDS: Record<string, Command> = {
+  CAPA: { states: ["AUTHORIZATION", "TRANSACTION"], handler: handleCapa },
+  STLS: { states: ["AUTHORIZATION"], handler: handleStls },
+  USER: { states: ["AUTHORIZATION"], handler: handleUser },
+  PASS: { states: ["AUTHORIZATION"], handler: handlePass },
+  APOP: { states: ["AUTHORIZATION"], handler: handleApop },
+  STAT: { states: ["TRANSACTION"], handler: handleStat },
+  LIST: { states: ["TRANSACTION"], handler: handleList },
+  UIDL: { states: ["TRANSACTION"], handler: handleUidl },
+  RETR: { states: ["TRANSACTION"], handler: handleRetr },
+  TOP: { states: ["TRANSACTION"], handler: handleTop },
+  DELE: { states: ["TRANSACTION"], handler: handleDele },
+  RSET: { states: ["TRANSACTION"], handler: handleRset },
+  NOOP: { states: ["TRANSACTION"], handler: handleNoop },
+  QUIT: { states: ["AUTHORIZATION", "TRANSACTION"], handler: handleQuit },
+};
+
+// RFC 2449 §5: CAPA lists what this server can do, one capability per line. PIPELINING
+// (RFC 2449 §6.6) is true because commands are read and answered strictly one after another.
+function handleCapa(session: Pop3Session): Promise<void> {
+  const capabilities = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"];
+  if (session.plainLoginAllowed()) capabilities.push("USER");
+  // RFC 2595 §4: STLS only before login, and only while the connection is not yet encrypted.
+  if (session.state === "AUTHORIZATION" && !session.secure) capabilities.push("STLS");
+  capabilities.push("IMPLEMENTATION Socket-Playground-POP3");
+  return session.sendMultiline("+OK capability list follows", capabilities);
+}
+
+// RFC 2595 §4: STLS switches this same connection to TLS, then AUTHORIZATION starts over.
+function handleStls(session: Pop3Session): void {
+  if (session.secure) return session.reply("-ERR this connection is already using TLS");
+  session.startTls();
+}
+
+// RFC 1939 §7: USER names the maildrop; the password follows in PASS.
+function handleUser(session: Pop3Session, name: string): void {
+  if (!session.plainLoginAllowed()) return session.reply("-ERR [AUTH] plain-text login needs TLS here: send STLS first (or use POP3S)");
+  if (!name) return session.reply("-ERR USER needs your address, e.g. USER me@example.com");
+  if (!name.includes("@")) return session.reply("-ERR [AUTH] log in with your full address, e.g. USER me@example.com");
+  session.userName = name;
+  // The same answer whether or not the user exists: a stranger learns nothing from USER.
+  session.reply("+OK now send your password with PASS");
+}
+
+// RFC 1939 §7: PASS completes USER. Its one argument may contain spaces.
+async function handlePass(session: Pop3Session, password: string): Promise<void> {
+  if (session.userName === null) return session.reply("-ERR send USER with your address first");
+  const account = session.findAccount(session.userName);
+  session.userName = null;
+  if (!account || !sameSecret(password, account.password)) return session.loginFailed();
+  await session.openMaildrop(account);
+}
+
+// RFC 1939 §7: APOP name digest — digest = MD5(greeting timestamp + password), in hex.
+// The password itself never crosses the network (but MD5 of a weak password is easy to guess
+// from a recording: today TLS + PASS is the better choice).
+async function handleApop(session: Pop3Session, argument: string): Promise<void> {
+  const [name, digest, extra] = argument.split(" ");
+  if (!name || !digest || extra !== undefined) return session.reply("-ERR usage: APOP <address> <md5-digest>");
+  const account = session.findAccount(name);
+  const expected = account ? createHash("md5").update(session.timestamp + account.password).digest("hex") : "";
+  if (!account || !sameSecret(digest.toLowerCase(), expected)) return session.loginFailed();
+  await session.openMaildrop(account);
+}
+
+// RFC 1939 §5: STAT → "+OK count octets", not counting messages marked as deleted.
+function handleStat(session: Pop3Session): void {
+  const live = session.liveMessages();
+  session.reply(`+OK ${live.length} ${sumOctets(live)}`);
+}
+
+// RFC 1939 §5: LIST [n] → the size of one message, or "n octets" for each message.
+async function handleList(session: Pop3Session, argument: string): Promise<void> {
+  if (argument) {
+    const found = session.findMessage(argument);
+    if (found) session.reply(`+OK ${found.number} ${found.message.octets}`);
+    return;
+  }
+  const live = session.liveMessages();
+  await session.sendMultiline(
+    `+OK ${live.length} messages (${sumOctets(live)} octets)`,
+    live.map(({ number, message }) => `${number} ${message.octets}`),
+  );
+}
+
+// RFC 1939 §7: UIDL [n] → a unique id per message that stays the same across sessions.
+async function handleUidl(session: Pop3Session, argument: string): Promise<void> {
+  if (argument) {
+    const found = session.findMessage(argument);
+    if (found) session.reply(`+OK ${found.number} ${found.message.unique}`);
+    return;
+  }
+  const live = session.liveMessages();
+  await session.sendMultiline("+OK unique-id listing follows", live.map(({ number, message }) => `${number} ${message.unique}`));
+}
+
+// RFC 1939 §5: RETR n → the whole message as a multi-line response.
+async function handleRetr(session: Pop3Session, argument: string): Promise<void> {
+  const found = session.findMessage(argument);
+  if (!found) return;
+  const sent = await session.sendMessage(found, `+OK ${found.message.octets} octets`);
+  // Maildir: a message the user has retrieved is no longer new (new/ → cur/, flag S).
+  if (sent) await session.maildrop!.markSeen(found.message).catch(() => {});
+}
+
+// RFC 1939 §7: TOP n lines → the headers, the blank line, and the first `lines` body lines.
+async function handleTop(session: Pop3Session, argument: string): Promise<void> {
+  const [number, lines, extra] = argument.split(" ");
+  if (!lines || !/^\d+$/.test(lines) || extra !== undefined) return session.reply("-ERR usage: TOP <message number> <number of body lines>");
+  const found = session.findMessage(number);
+  if (found) await session.sendMessage(found, "+OK top of message follows", Number(lines));
+}
+
+// RFC 1939 §5: DELE only MARKS the message; it is removed in the UPDATE state, after QUIT.
+function handleDele(session: Pop3Session, argument: string): void {
+  const found = session.findMessage(argument);
+  if (!found) return;
+  session.deleted.add(found.number);
+  session.reply(`+OK message ${found.number} deleted`);
+}
+
+// RFC 1939 §5: RSET unmarks every message marked as deleted in this session.
+function handleRset(session: Pop3Session): void {
+  session.deleted.clear();
+  const live = session.liveMessages();
+  session.reply(`+OK maildrop has ${live.length} messages (${sumOctets(live)} octets)`);
+}
+
+// RFC 1939 §5: NOOP does nothing but answer (and keeps the idle timer from firing).
+function handleNoop(session: Pop3Session): void {
+  session.reply("+OK");
+}
+
+// RFC 1939 §4 (QUIT before login) and §6 (QUIT after login: the UPDATE state).
+async function handleQuit(session: Pop3Session): Promise<void> {
+  if (session.state === "AUTHORIZATION") {
+    session.reply("+OK Socket Playground POP3 server signing off");
+    return session.close();
+  }
+  session.state = "UPDATE";
+  const maildrop = session.maildrop!;
+  const doomed = maildrop.messages.filter((_, index) => session.deleted.has(index + 1));
+  const failures = await maildrop.remove(doomed);
+  session.releaseLock();
+  if (failures > 0) session.reply(`-ERR [SYS/TEMP] ${failures} deleted messages could not be removed`);
+  else session.reply(`+OK signing off (${maildrop.messages.length - doomed.length} messages left)`);
+  session.close();
+}
+
+// ---------------------------------------------------------------------------------------
+// The session: one per connection, holding the state the handlers above read and change.
+
+let sessionCount = 0;
+
+class Pop3Session {
+  state: State = "AUTHORIZATION";
+  /** RFC 1939 §7: the <…@…> in the greeting, which APOP digests together with the password. */
+  readonly timestamp = `<${process.pid}.${randomBytes(6).toString("hex")}@${HOST_NAME}>`;
+  /** The address given by USER, waiting for PASS. */
+  userName: string | null = null;
+  maildrop: Maildrop | null = null;
+  /** Message numbers marked by DELE, removed at QUIT. */
+  readonly deleted = new Set<number>();
+  secure: boolean;
+  private reader: LineReader;
+  private failedLogins = 0;
+  private unlock: (() => void) | null = null;
+  private closing = false;
+  private readonly transcript: Transcript | null;
+  private readonly id = ++sessionCount;
+
+  constructor(
+    public socket: net.Socket,
+    private readonly server: Server,
+  ) {
+    this.secure = socket instanceof tls.TLSSocket;
+    this.reader = new LineReader(socket, { maxLineLength: MAX_COMMAND_LINE });
+    const trace = server.options.trace;
+    this.transcript = trace
+      ? new Transcript({ maxLinesInARow: 12, mask: maskSecrets, onLine: (line) => trace(`${server.label} #${this.id} ${line}`) })
+      : null;
+    this.watch(socket);
+  }
+
+  /** Greets, then reads and answers commands one by one until QUIT or the connection ends. */
+  async run(): Promise<void> {
+    try {
+      this.transcript?.note("C", `connected from ${this.socket.remoteAddress}:${this.socket.remotePort}`);
+      this.reply(`+OK Socket Playground POP3 server ready ${this.timestamp}`);
+      while (!this.closing) {
+        let line: string | null;
+        try {
+          line = await this.reader.readLine();
+        } catch (err) {
+          if (!(err instanceof LineTooLongError)) throw err;
+          this.reply(`-ERR line too long: POP3 command lines are at most ${MAX_COMMAND_LINE} octets (RFC 2449 §4)`);
+          continue;
+        }
+        if (line === null) break; // the client closed or vanished: no UPDATE state (RFC 1939 §6)
+        await this.dispatch(line);
+      }
+    } catch (err) {
+      // A reset, a failed TLS handshake, a write to a vanished client: the session just ends.
+      this.transcript?.note("S", `session error: ${(err as Error).message}`);
+    } finally {
+      // Whatever happened, the next session may lock the maildrop. DELE marks are forgotten.
+      this.releaseLock();
+      this.socket.destroySoon();
+      this.transcript?.note("S", "session ended");
+    }
+  }
+
+  private async dispatch(line: string): Promise<void> {
+    // RFC 1939 §3: a keyword (case-insensitive), then arguments separated by spaces.
+    const space = line.indexOf(" ");
+    const word = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+    const argument = space === -1 ? "" : line.slice(space + 1).trim();
+    const command = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
+    if (!command) return this.reply(`-ERR unknown command "${printable(word)}": send CAPA to see what this server understands`);
+    if (!command.states.includes(this.state)) {
+      return this.reply(this.state === "AUTHORIZATION" ? `-ERR ${word} needs a login first (USER and PASS)` : `-ERR ${word} is only allowed before login`);
+    }
+    await command.handler(this, argument);
+  }
+
+  /** One status line: "+OK …" or "-ERR …". */
+  reply(line: string): void {
+    if (this.socket.destroyed) return;
+    this.transcript?.data("S", Buffer.from(line + "\r\n"));
+    writeLine(this.socket, line);
+  }
+
+  /** A status line and a multi-line block (CAPA, LIST, UIDL). Its lines never start with ".". */
+  async sendMultiline(status: string, lines: string[]): Promise<void> {
+    const text = [status, ...lines, "."].join("\r\n") + "\r\n";
+    this.transcript?.data("S", Buffer.from(text));
+    if (!this.socket.write(text)) await drained(this.socket);
+  }
+
+  /**
+   * RETR and TOP: the status line, then the file, read 64 KB at a time, each piece
+   * dot-stuffed and written — with backpressure: when the socket's buffer is full, wait
+   * until the client has read some, instead of piling the message up in memory.
+   * Returns false if the message file vanished before we could start.
+   */
+  async sendMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
+    let file: FileHandle;
+    try {
+      file = await open(this.maildrop!.pathOf(message));
+    } catch {
+      this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
+      return false;
+    }
+    try {
+      this.reply(status);
+      const stuffer = new DotStuffer();
+      const top = bodyLines === undefined ? null : new TopCutter(bodyLines);
+      // Small messages are read in one piece (W= is never smaller than the file).
+      const pieceSize = Math.min(64 * 1024, message.octets + 1);
+      for (;;) {
+        const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(pieceSize) });
+        if (bytesRead === 0) break;
+        const piece = top ? top.cut(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
+        await this.send(stuffer.encode(piece));
+        if (top?.done) break;
+      }
+      await this.send(stuffer.end());
+    } finally {
+      await file.close();
+    }
+    return true;
+  }
+
+  /** Writes bytes, and waits if the socket's buffer is full; fails if the client is gone. */
+  private async send(bytes: Buffer): Promise<void> {
+    if (this.socket.destroyed) throw new Error("the client went away during the transfer");
+    this.transcript?.data("S", bytes);
+    if (!this.socket.write(bytes)) await drained(this.socket);
+  }
+
+  /** Message `argument` if it exists and is not deleted; otherwise answers -ERR and returns null. */
+  findMessage(argument: string): NumberedMessage | null {
+    const messages = this.maildrop!.messages;
+    if (!argument) return this.refuse("-ERR which message? give its number, e.g. RETR 1");
+    if (!/^\d+$/.test(argument)) return this.refuse(`-ERR "${printable(argument)}" is not a message number`);
+    const number = Number(argument);
+    if (number < 1 || number > messages.length) {
+      return this.refuse(`-ERR no such message, only ${messages.length} messages in maildrop`);
+    }
+    if (this.deleted.has(number)) return this.refuse(`-ERR message ${number} already deleted`);
+    return { number, message: messages[number - 1] };
+  }
+
+  private refuse(line: string): null {
+    this.reply(line);
+    return null;
+  }
+
+  /** RFC 1939 §5: messages marked as deleted are left out of STAT, LIST and UIDL. */
+  /** Message numbers never change during a session; deleted messages leave gaps. */
+  liveMessages(): NumberedMessage[] {
+    const live: NumberedMessage[] = [];
+    this.maildrop!.messages.forEach((message, index) => {
+      if (!this.deleted.has(index + 1)) live.push({ number: index + 1, message });
+    });
+    return live;
+  }
+
+  findAccount(address: string): MailAccount | undefined {
+    const wanted = address.toLowerCase();
+    return this.server.options.accounts.find((account) => account.address.toLowerCase() === wanted);
+  }
+
+  plainLoginAllowed(): boolean {
+    return this.secure || !this.server.requireTlsForLogin;
+  }
+
+  /**
+   * A wrong name or password. Each failure waits longer before answering (1 s, 2 s, 3 s …
+   * by default), so guessing passwords is slow; after a few the connection is closed.
+   * RFC 3206 §4: [AUTH] says "the credentials were wrong", not "try again later".
+   */
+  async loginFailed(): Promise<void> {
+    this.failedLogins++;
+    await sleep(this.failedLogins * (this.server.options.failedLoginDelayMs ?? 1000));
+    if (this.failedLogins >= (this.server.options.maxFailedLogins ?? 3)) {
+      this.reply("-ERR [AUTH] too many failed logins, closing the connection");
+      return this.close();
+    }
+    this.reply("-ERR [AUTH] wrong address or password");
+  }
+
+  /** After a good login: lock the maildrop (RFC 1939 §8, RFC 2449 §8 [IN-USE]) and list it. */
+  async openMaildrop(account: MailAccount): Promise<void> {
+    this.unlock = lockMaildrop(this.server.options.mailRoot, account.address);
+    if (!this.unlock) return this.reply("-ERR [IN-USE] maildrop already locked");
+    try {
+      this.maildrop = await Maildrop.open(this.server.options.mailRoot, account.address);
+    } catch (err) {
+      this.releaseLock();
+      return this.reply(`-ERR [SYS/TEMP] cannot open the maildrop: ${printable((err as Error).message)}`);
+    }
+    this.state = "TRANSACTION";
+    const live = this.liveMessages();
+    this.reply(`+OK ${account.address} has ${live.length} messages (${sumOctets(live)} octets)`);
+  }
+
+  releaseLock(): void {
+    this.unlock?.();
+    this.unlock = null;
+  }
+
+  /**
+   * RFC 2595 §4: after "+OK", the TLS handshake starts on the same TCP connection.
+   * Anything the client sent after STLS in plaintext (already in our buffer) is thrown away:
+   * an attacker in the middle could have added it, and it must not count as "encrypted".
+   */
+  startTls(): void {
+    this.reader.detach();
+    this.unwatch(this.socket);
+    this.reply("+OK begin TLS negotiation");
+    this.transcript?.note("S", "TLS handshake");
+    const secureSocket = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.server.secureContext });
+    this.socket = secureSocket;
+    this.secure = true;
+    this.userName = null; // RFC 2595 §4: the session starts over, as if just connected
+    this.reader = new LineReader(secureSocket, { maxLineLength: MAX_COMMAND_LINE });
+    this.watch(secureSocket);
+  }
+
+  /** Ends the session: no more commands are read; the connection closes after the last reply. */
+  close(): void {
+    this.closing = true;
+    this.reader.detach(); // wakes the command loop, which ends the session and releases the lock
+    this.socket.end();
+  }
+
+  private readonly onClientData = (chunk: Buffer) => this.transcript?.data("C", chunk);
+  private readonly onIdle = () => {
+    // RFC 1939 §3: an inactivity autologout timer; the session does NOT enter UPDATE.
+    if (this.closing) return this.socket.destroy();
+    const seconds = Math.round((this.server.options.idleTimeoutMs ?? TEN_MINUTES) / 1000);
+    this.reply(`-ERR autologout: idle for ${seconds} seconds, closing the connection`);
+    this.close();
+  };
+
+  private watch(socket: net.Socket): void {
+    socket.setTimeout(this.server.options.idleTimeoutMs ?? TEN_MINUTES);
+    socket.on("timeout", this.onIdle);
+    if (this.transcript) socket.on("data", this.onClientData);
+  }
+
+  private unwatch(socket: net.Socket): void {
+    socket.setTimeout(0);
+    socket.off("timeout", this.onIdle);
+    socket.off("data", this.onClientData);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Small pieces.
+
+/**
+ * TOP's cutter: passes the headers, the blank line after them, and `bodyLines` lines of the
+ * body; then `done` is true. Works byte by byte, so chunk boundaries do not matter.
+ */
+class TopCutter {
+  done = false;
+  private inHeaders = true;
+  private lineIsBlank = true;
+
+  constructor(private bodyLinesLeft: number) {}
+
+  /** The part of `chunk` to send. */
+  cut(chunk: Buffer): Buffer {
+    for (let i = 0; i < chunk.length && !this.done; i++) {
+      const byte = chunk[i];
+      if (this.inHeaders) {
+        if (byte === 0x0a) {
+          if (this.lineIsBlank) this.inHeaders = false; // the empty line that ends the headers
+          this.lineIsBlank = true;
+        } else if (byte !== 0x0d) this.lineIsBlank = false;
+        if (!this.inHeaders && this.bodyLinesLeft === 0) this.done = true;
+      } else if (byte === 0x0a && --this.bodyLinesLeft === 0) this.done = true;
+      if (this.done) return chunk.subarray(0, i + 1);
+    }
+    return chunk;
+  }
+}
+
+/** Passwords and APOP digests never appear in a transcript. */
+function maskSecrets(line: string, side: "C" | "S"): string {
+  if (side !== "C") return line;
+  return line.replace(/^(PASS )[^\\]*/i, "$1****").replace(/^(APOP \S+ )[^\\]*/i, "$1****");
+}
+
+/** Compares secrets in constant time, so the time taken does not leak how much matched. */
+function sameSecret(given: string, expected: string): boolean {
+  const hash = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(hash(given), hash(expected)) && expected !== "";
+}
+
+function sumOctets(messages: NumberedMessage[]): number {
+  return messages.reduce((sum, { message }) => sum + message.octets, 0);
+}
+
+/** Echoing client input into a reply: printable ASCII only, and short. */
+function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, "?");
+  return clean.length > 40 ? clean.slice(0, 40) + "…" : clean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until the socket can take more data (or is gone). */
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}
+
+const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+// ---------------------------------------------------------------------------------------
+// Starting the server.
+
+/**
+ * Starts a POP3 server (or POP3S with `implicitTls`). Resolves once it listens; a listen
+ * error (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
+ */
+export async function startPop3Server(options: Pop3Options): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = {
+    options,
+    secureContext: tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }),
+    label: options.implicitTls ? "pop3s" : "pop3",
+    requireTlsForLogin: options.requireTlsForLogin ?? !isLoopback(options.host),
+  };
+  const connections = new Set<net.Socket>();
+  const startSession = (socket: net.Socket) => {
+    // Replies are small and each one is awaited by the client: send them at once instead of
+    // letting Nagle's algorithm hold a small write back until the previous one is ACKed.
+    socket.setNoDelay(true);
+    const session = new Pop3Session(socket, server);
+    connections.add(socket);
+    void session.run().finally(() => connections.delete(session.socket));
+  };
+  const listener = options.implicitTls
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, startSession)
+    : net.createServer(startSession);
+  listener.on("connection", (socket: net.Socket) => {
+    // Errors (a reset, a client that vanished) end the session through its LineReader;
+    // this listener only keeps an 'error' without other listeners from crashing the process.
+    socket.on("error", () => {});
+    connections.add(socket);
+    socket.on("close", () => connections.delete(socket));
+  });
+  // A client that fails the TLS handshake (e.g. it does not trust our certificate) is its problem.
+  listener.on("tlsClientError", (err: Error) => options.trace?.(`${server.label} TLS handshake failed: ${err.message}`));
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", (err: NodeJS.ErrnoException & { port?: number }) => {
+      err.port = options.port;
+      reject(err);
+    });
+    listener.listen(options.port, options.host, resolve);
+  });
+  return {
+    port: (listener.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        listener.close(() => resolve());
+        for (const socket of connections) socket.destroy();
+      }),
+  };
+}

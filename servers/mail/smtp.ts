@@ -1,0 +1,426 @@
+// The playground's SMTP servers (RFC 5321), built on smtp-server: it speaks the protocol — the
+// command table, EHLO extensions, AUTH, STARTTLS, dot-unstuffing of DATA — and calls our
+// handlers at each step of a mail transaction:
+//
+//   onAuth     AUTH PLAIN / AUTH LOGIN (RFC 4954): check the user name and password
+//   onRcptTo   RCPT TO (RFC 5321 §4.1.1.3): do we take mail for this address?
+//   onData     DATA (RFC 5321 §4.1.1.4): the message itself; store it or pass it on
+//
+// One function starts any of the three SMTP listeners; `role` decides what it is:
+//
+//   "submission"  example.com's server for its own users (port 2525, and 4650 with implicit TLS).
+//                 Log in first; mail to example.com is stored here, mail to example.org is relayed
+//                 to that domain's MX — the hop that adds a second Received: header.
+//   "mx"          example.org's "mail exchanger" (port 2526): takes mail for example.org from
+//                 anyone, without login, like every MX on the internet — and nothing else, so it
+//                 is never an open relay.
+
+import net from "node:net";
+import tls from "node:tls";
+import { once } from "node:events";
+import { randomBytes } from "node:crypto";
+import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import nodemailer, { type Transporter } from "nodemailer";
+import { Transcript, type Side } from "../transcript.ts";
+import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
+import { deliver } from "./maildir.ts";
+
+export interface SmtpOptions {
+  role: "submission" | "mx";
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** SMTPS: TLS from the first byte (RFC 8314), instead of STARTTLS on request. */
+  implicitTls?: boolean;
+  tls: { key: string; cert: string };
+  /** The name in the greeting and in Received: headers, e.g. "smtp.example.com". */
+  serverName: string;
+  /** The domain whose mailboxes this server stores, e.g. "example.com". */
+  localDomain: string;
+  mailRoot: string;
+  accounts: MailAccount[];
+  /** Largest message accepted, in bytes (advertised as EHLO SIZE and enforced). */
+  maxMessageBytes: number;
+  /**
+   * The playground's "DNS": where the MX of another domain listens. A submission server relays
+   * mail for these domains there; any other domain is refused (the playground is offline).
+   */
+  mxRoutes?: Record<string, { host: string; port: number; serverName: string }>;
+  /** The certificate to trust when relaying with STARTTLS (PEM). */
+  relayCa?: string;
+  /** Refuse AUTH until STARTTLS (default: yes, unless the server listens on loopback only). */
+  requireTlsForAuth?: boolean;
+  /** Flush each message to disk before answering 250 (default true; see maildir.ts). */
+  fsync?: boolean;
+  /** Live C:/S: lines (npm start -- --trace), prefixed with the listener and session number. */
+  trace?: (line: string) => void;
+}
+
+export interface SmtpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Loopback addresses never leave this machine, so a password sent in clear text stays here. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer> {
+  const submission = options.role === "submission";
+  const requireTlsForAuth = options.requireTlsForAuth ?? !isLoopback(options.host);
+  const relay = submission ? new Relay(options) : null;
+
+  const smtp = new SMTPServer({
+    name: options.serverName,
+    banner: submission
+      ? `Socket Playground: mail submission for ${options.localDomain}, log in first`
+      : `Socket Playground: MX for ${options.localDomain}`,
+    key: options.tls.key,
+    cert: options.tls.cert,
+    // With implicit TLS our own tls.Server (below) has already done the handshake.
+    secure: options.implicitTls ?? false,
+    secured: options.implicitTls ?? false,
+    size: options.maxMessageBytes,
+    // RFC 6409 §4.3: a submission server wants to know who is sending. An MX takes mail from anyone.
+    authOptional: !submission,
+    authMethods: ["PLAIN", "LOGIN"],
+    authRequiredMessage: "5.7.0 Authentication required: log in first (AUTH PLAIN or AUTH LOGIN)",
+    disabledCommands: submission ? [] : ["AUTH"],
+    // RFC 4954 §4: a password in clear text is readable by everyone on the path. On loopback there
+    // is no path, so the playground allows it there (the seeds' Python code logs in without TLS).
+    allowInsecureAuth: !requireTlsForAuth,
+    disableReverseLookup: true, // offline: no DNS
+    maxClients: 1000,
+    closeTimeout: 2_000,
+    logger: false,
+    onConnect: (session, callback) => {
+      // RFC 4954 §4 + RFC 3207: on a network, offer AUTH only inside TLS (Postfix calls this
+      // "smtpd_tls_auth_only"). A client that never sees AUTH never sends its password in clear.
+      if (submission && requireTlsForAuth && !session.secure) session.disabledCommands = ["AUTH"];
+      callback();
+    },
+    onSecure: (socket, session, callback) => {
+      session.disabledCommands = undefined; // back to the server's list: AUTH is offered now
+      recorders.get(connectionKey(socket))?.encrypted(socket as tls.TLSSocket);
+      callback();
+    },
+    onAuth: (auth, session, callback) => callback(...checkLogin(options, auth, session)),
+    onMailFrom: (_address, session, callback) => callback(checkSender(options, session, requireTlsForAuth)),
+    onRcptTo: (address, session, callback) => callback(checkRecipient(options, address, session)),
+    onData: (stream, session, callback) => {
+      receiveMessage(stream).then(
+        (message) => (message === null ? tooBig(options.maxMessageBytes) : route(options, relay, session, message)),
+      ).then((reply) => callback(null, reply), (err: Error) => callback(err));
+    },
+  });
+  smtp.on("error", () => {}); // errors of single connections; the server carries on
+
+  // We accept the connections ourselves and hand each socket to smtp-server: this way we see the
+  // bytes for the transcript (smtp-server only reports parsed commands) and, for SMTPS, do the
+  // TLS handshake with Node's own tls.Server.
+  const recorders = new Map<string, SessionRecorder>();
+  const sockets = new Set<net.Socket>();
+  let sessions = 0;
+  let port = options.port;
+  const accept = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => {}); // a client that resets the connection is not the server's problem
+    if (options.trace) {
+      const name = options.implicitTls ? "smtps" : submission ? "smtp" : "mx";
+      const recorder = new SessionRecorder(`${name} ${port} #${++sessions}`, options.trace);
+      const key = connectionKey(socket);
+      recorders.set(key, recorder);
+      socket.once("close", () => recorders.delete(key));
+      recorder.attach(socket);
+    }
+    smtp.connect(socket);
+  };
+  const listener = options.implicitTls
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert, handshakeTimeout: 10_000 }, accept)
+    : net.createServer(accept);
+  listener.on("tlsClientError", () => {}); // a failed handshake only closes that connection
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject); // e.g. EADDRINUSE: another program has the port
+      listener.listen(options.port, options.host, resolve);
+    });
+  } catch (err) {
+    (err as Error & { port?: number }).port = options.port;
+    await relay?.close();
+    throw err;
+  }
+  port = (listener.address() as net.AddressInfo).port;
+  // Once listening, an error (say, out of file descriptors while accepting) only costs that
+  // one connection: the server stays up.
+  listener.on("error", (err) => options.trace?.(`[smtp ${port}] accept failed: ${err.message}`));
+
+  return {
+    port,
+    async close() {
+      const closed = once(listener, "close");
+      listener.close(); // no new connections
+      smtp.close(); // from now on every command is answered "421 Server shutting down"
+      // RFC 5321 §3.8: a server that must go away says 421 and closes; the client retries later.
+      for (const connection of smtp.connections) {
+        connection.send(421, "Server shutting down");
+        connection.close();
+      }
+      // Whoever does not close its side within a second (or is still in a TLS handshake) is cut off.
+      const cutOff = setTimeout(() => sockets.forEach((socket) => socket.destroy()), 1_000);
+      await closed;
+      clearTimeout(cutOff);
+      await relay?.close();
+    },
+  };
+}
+
+// --- AUTH -----------------------------------------------------------------------------------
+
+/** RFC 4954 §4: 235 on success, 535 "authentication credentials invalid" on failure. */
+function checkLogin(
+  options: SmtpOptions,
+  auth: SMTPServerAuthentication,
+  _session: SMTPServerSession,
+): [Error | null | undefined, SMTPServerAuthenticationResponse?] {
+  const account = findAccount(options.accounts, auth.username ?? "");
+  if (!account || account.password !== auth.password || domainOf(account.address) !== options.localDomain) {
+    // One answer for "no such user" and "wrong password": telling them apart helps attackers guess.
+    return [replyError(535, "5.7.8", `Authentication failed: wrong user name or password (this server has accounts @${options.localDomain})`)];
+  }
+  return [null, { user: account.address }];
+}
+
+// --- MAIL FROM ------------------------------------------------------------------------------
+
+/** RFC 6409 §4.3: a submission server takes mail only from its logged-in users. */
+function checkSender(options: SmtpOptions, session: SMTPServerSession, requireTlsForAuth: boolean): Error | undefined {
+  if (options.role !== "submission" || session.user) return undefined;
+  const how = requireTlsForAuth && !session.secure ? "send STARTTLS, then log in" : "log in first (AUTH PLAIN or AUTH LOGIN)";
+  return replyError(530, "5.7.0", `Authentication required: ${how}`);
+}
+
+// --- RCPT TO --------------------------------------------------------------------------------
+
+/** RFC 5321 §4.1.1.3: decide per recipient. The answer is final for that address. */
+function checkRecipient(options: SmtpOptions, address: SMTPServerAddress, session: SMTPServerSession): Error | undefined {
+  if (options.role === "submission" && !session.user) return replyError(530, "5.7.0", "Authentication required");
+  const recipient = address.address.toLowerCase();
+  const domain = domainOf(recipient);
+  if (domain === options.localDomain) {
+    // Our own domain: the mailbox must exist (RFC 5321 §3.6.2: 550 for "no such user").
+    if (!findAccount(options.accounts, recipient)) return replyError(550, "5.1.1", `<${recipient}>: unknown mailbox, no such user at ${domain}`);
+    return undefined;
+  }
+  // Any other domain means relaying. Only our own logged-in users may do that, and only where
+  // the playground has a route; an MX relays for no one — a server that does is an "open relay",
+  // the spammers' favourite, and every blocklist bans it within hours.
+  if (options.role === "mx" || !session.user) {
+    return replyError(554, "5.7.1", `Relay access denied: this server takes mail for @${options.localDomain} only`);
+  }
+  const route = options.mxRoutes?.[domain];
+  if (!route) {
+    return replyError(550, "5.1.2", `Cannot deliver to ${domain}: the playground is offline and knows only ${[options.localDomain, ...Object.keys(options.mxRoutes ?? {})].join(" and ")}`);
+  }
+  // The playground knows every account, so it can refuse an unknown remote mailbox now, instead of
+  // accepting the message and bouncing it later (Postfix's "recipient address verification").
+  if (!findAccount(options.accounts, recipient)) return replyError(550, "5.1.1", `<${recipient}>: unknown mailbox, no such user at ${domain}`);
+  return undefined;
+}
+
+// --- DATA -----------------------------------------------------------------------------------
+
+/**
+ * Collects the message (smtp-server has already removed the dot-stuffing and the final "."). SIZE
+ * in EHLO is only a promise (RFC 1870); the limit holds because we stop keeping bytes past it.
+ * Resolves with null when the message was too big.
+ */
+async function receiveMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
+  }
+  return stream.sizeExceeded ? null : Buffer.concat(chunks);
+}
+
+function tooBig(limit: number): never {
+  // RFC 1870 §6: 552 when the message exceeds the fixed maximum size. Nothing is stored.
+  throw replyError(552, "5.3.4", `Message exceeds fixed maximum message size of ${limit} bytes; nothing was stored`);
+}
+
+/**
+ * The whole message has arrived: stamp it, relay what goes elsewhere, store what stays here.
+ * Only then do we answer 250 — after that reply the sender forgets the message (RFC 5321 §6.1).
+ */
+async function route(options: SmtpOptions, relay: Relay | null, session: SMTPServerSession, message: Buffer): Promise<string> {
+  const id = randomBytes(5).toString("hex").toUpperCase();
+  // RCPT TO the same address twice still means one copy (RFC 5321 §3.3 leaves it to us; users expect one).
+  const recipients = [...new Set(session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()))];
+  const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+  const stamped = Buffer.concat([Buffer.from(receivedHeader(options, session, id, recipients)), message]);
+
+  // Relay first: if the next hop refuses, the client hears it and nothing was stored here twice.
+  const remote = recipients.filter((address) => domainOf(address) !== options.localDomain);
+  if (remote.length > 0) {
+    if (!relay) throw replyError(554, "5.7.1", "Relay access denied");
+    await relay.send(sender, remote, stamped);
+  }
+  // RFC 5321 §4.4: the server that delivers into the mailbox adds Return-Path, the envelope sender.
+  const local = recipients.filter((address) => domainOf(address) === options.localDomain);
+  const delivered = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n`), stamped]);
+  for (const address of local) await deliver(options.mailRoot, address, delivered, { fsync: options.fsync });
+  return `Ok: queued as ${id}`;
+}
+
+/**
+ * RFC 5321 §4.4: every server a message passes through adds a Received: line on top, its "passport
+ * stamp" — read from the bottom up, they tell the path the message took. Folded over several lines
+ * like Postfix does (a line starting with white space continues the header, RFC 5322 §2.2.3).
+ * "with" is the protocol (RFC 3848): ESMTP, plus S for TLS, plus A for an authenticated sender.
+ */
+function receivedHeader(options: SmtpOptions, session: SMTPServerSession, id: string, recipients: string[]): string {
+  // The client names itself in EHLO; never trust it with anything but harmless characters.
+  const helo = String(session.hostNameAppearsAs || "unknown").replace(/[^\w.\-:[\]]/g, "").slice(0, 64) || "unknown";
+  const forClause = recipients.length === 1 ? `\r\n\tfor <${recipients[0]}>` : "";
+  return (
+    `Received: from ${helo} (${session.remoteAddress})\r\n` +
+    `\tby ${options.serverName} (Socket Playground) with ${session.transmissionType || "ESMTP"} id ${id}` +
+    `${forClause}; ${rfc5322Date(new Date())}\r\n`
+  );
+}
+
+/** "Mon, 15 Jan 2024 12:00:00 +0000" (RFC 5322 §3.3). */
+export function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace("GMT", "+0000");
+}
+
+/**
+ * An error smtp-server turns into the reply `<code> <enhanced code> <text>`. The enhanced status
+ * code (RFC 3463) says what went wrong in a form programs can act on: 5.1.1 = no such mailbox,
+ * 5.7.1 = not allowed, 5.3.4 = too big, 4.4.1 = next hop unreachable.
+ */
+function replyError(code: number, enhanced: string, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(`${enhanced} ${text}`), { responseCode: code });
+}
+
+// --- Relaying to another domain's MX ---------------------------------------------------------
+
+/**
+ * The submission server is itself an SMTP client towards the next hop: here nodemailer's SMTP
+ * transport, one pooled connection set per destination. It says EHLO with our server name, uses
+ * STARTTLS when the MX offers it (verifying the MX's certificate against the playground CA) and
+ * hands over the message unchanged, with the envelope we were given.
+ */
+class Relay {
+  private readonly transports = new Map<string, Transporter>();
+
+  constructor(private readonly options: SmtpOptions) {}
+
+  async send(sender: string, recipients: string[], message: Buffer): Promise<void> {
+    const byDomain = new Map<string, string[]>();
+    for (const address of recipients) byDomain.set(domainOf(address), [...(byDomain.get(domainOf(address)) ?? []), address]);
+    for (const [domain, to] of byDomain) {
+      const route = this.options.mxRoutes?.[domain];
+      if (!route) throw replyError(550, "5.1.2", `No route to ${domain}`);
+      try {
+        await this.transport(domain, route).sendMail({ envelope: { from: sender, to }, raw: message });
+      } catch (err) {
+        const { responseCode, response, message: text } = err as { responseCode?: number; response?: string; message: string };
+        // The MX said no for good (5xx): that is final, tell our client so. Anything else — MX
+        // down, timeout, 4xx — is temporary: 451 makes the client keep the message and retry.
+        if (responseCode && responseCode >= 500) throw replyError(550, "5.0.0", `${route.serverName} refused the message: ${response ?? text}`);
+        throw replyError(451, "4.4.1", `Could not pass the message on to ${route.serverName} (${text.split("\n")[0]}); try again later`);
+      }
+    }
+  }
+
+  private transport(domain: string, route: { host: string; port: number }): Transporter {
+    let transport = this.transports.get(domain);
+    if (!transport) {
+      transport = nodemailer.createTransport({
+        host: route.host,
+        port: route.port,
+        secure: false, // plain SMTP to port 2526; upgraded with STARTTLS when offered
+        name: this.options.serverName,
+        // A pool of open connections, reused for message after message: no new TCP and TLS
+        // handshake per message (nodemailer's default would reconnect after 100 messages).
+        pool: true,
+        maxConnections: 10,
+        maxMessages: Infinity,
+        tls: this.options.relayCa ? { ca: [this.options.relayCa], servername: "localhost" } : undefined,
+        logger: false,
+      });
+      this.transports.set(domain, transport);
+    }
+    return transport;
+  }
+
+  async close(): Promise<void> {
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+  }
+}
+
+// --- Transcripts ----------------------------------------------------------------------------
+
+/** A key for one TCP connection that the plain socket and its TLS socket share. */
+function connectionKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
+}
+
+/**
+ * Records one session with servers/transcript.ts. It listens to the socket's 'data' (client bytes)
+ * and wraps its write() (server bytes). After STARTTLS the bytes on the TCP socket are encrypted,
+ * so the recorder moves to the TLS socket, which carries the same conversation decrypted.
+ */
+class SessionRecorder {
+  private readonly transcript: Transcript;
+  private secretFollows = false;
+  private readonly attached = new WeakSet<net.Socket>();
+
+  constructor(label: string, trace: (line: string) => void) {
+    this.transcript = new Transcript({
+      maxLinesInARow: 12,
+      mask: (line, side) => this.mask(line, side),
+      onLine: (line) => trace(`[${label}] ${line}`),
+    });
+  }
+
+  attach(socket: net.Socket): void {
+    if (this.attached.has(socket)) return;
+    this.attached.add(socket);
+    let active = true;
+    socket.on("data", (chunk: Buffer) => active && this.transcript.data("C", chunk));
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (active && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
+        this.transcript.data("S", Buffer.from(chunk as string));
+        // "220 Ready to start TLS": from the next byte on, this socket carries TLS records.
+        if (typeof chunk === "string" && chunk.startsWith("220 Ready to start TLS")) active = false;
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    socket.once("close", () => active && this.transcript.note("S", "connection closed"));
+  }
+
+  encrypted(socket: tls.TLSSocket): void {
+    this.transcript.note("C", `TLS handshake done (${socket.getProtocol()}): the bytes below are encrypted on the wire`);
+    this.attach(socket);
+  }
+
+  // AUTH secrets never reach a transcript: "AUTH PLAIN <base64>" and every line answering a 334
+  // challenge are base64 of the user name and password — readable by anyone who decodes them.
+  private mask(line: string, side: Side): string {
+    if (side === "S") {
+      this.secretFollows = line.startsWith("334");
+      return line;
+    }
+    if (this.secretFollows) {
+      this.secretFollows = false;
+      return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
+    }
+    return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
+  }
+}

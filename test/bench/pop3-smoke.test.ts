@@ -1,0 +1,27 @@
+// Checks that the POP3 bench still runs — not how fast anything is (speed belongs in the
+// bench itself, never in a test). --tiny uses mailboxes of 100 and 10 messages.
+
+import { expect, test } from "vitest";
+import { runProgram } from "../kit/processes.ts";
+
+test("npx tsx test/bench/pop3.ts --tiny runs every measurement and prints the table", async () => {
+  const { code, stdout, stderr } = await runProgram(process.execPath, ["--import", "tsx", "test/bench/pop3.ts", "--tiny"], { timeoutMs: 55_000 });
+  expect(code, stderr).toBe(0);
+  const table = stdout.split("\n").filter((line) => line.startsWith("| "));
+  expect(table[0]).toMatch(/^\| measurement +\| 10 messages +\| 100 messages +\|$/);
+  const rows = table.slice(1).map((row) => row.split("|")[1].trim());
+  expect(rows).toEqual([
+    "open the mailbox: PASS → +OK (ms)",
+    "STAT (ms)",
+    "LIST, all messages (ms)",
+    "server heap with this one session open (KB)",
+    "… per message of the index (bytes)",
+    "RETR all, one at a time, first time (new/ → cur/ renames)",
+    "RETR all, one at a time",
+    "RETR all, pipelined (64 in flight)",
+    "heap per idle logged-in session (5 open) (KB)",
+    "server peak RSS during the whole bench (MB)",
+  ]);
+  for (const row of table.filter((line) => line.includes("RETR all"))) expect(row).toMatch(/\d+ msg\/s, \d+\.\d MB\/s/);
+  expect(stdout).toMatch(/^Verdict: /m);
+}, 60_000);

@@ -1,0 +1,43 @@
+// Wrong answer: reads one line per command. EHLO's reply has many lines ("250-PIPELINING",
+// "250-AUTH PLAIN LOGIN", …, "250 SMTPUTF8"): the next command then reads the rest of the EHLO
+// reply as its own answer, and the conversation is out of step from there on.
+export * from "../../../lessons/07-smtp-by-hand/solution.ts";
+import net from "node:net";
+import readline from "node:readline";
+import { once } from "node:events";
+import type { SendMailOptions } from "../../../lessons/07-smtp-by-hand/solution.ts";
+
+export async function sendMail(options: SendMailOptions): Promise<string> {
+  const socket = net.connect(options.port, options.host);
+  socket.on("error", () => {}); // a failed read below reports it
+  await once(socket, "connect");
+  const lines = readline.createInterface({ input: socket });
+  lines.on("error", () => {});
+  const next = lines[Symbol.asyncIterator]();
+  const reply = async (expected: number) => {
+    let line = "";
+    const read = await next.next(); // the mistake: "250-…" lines are replies of their own
+    if (read.done) throw new Error("SMTP: the server closed the connection");
+    line = read.value;
+    if (!line.startsWith(String(expected))) throw new Error(`SMTP: got "${line}", expected ${expected}`);
+    return line;
+  };
+  const command = (line: string, expected: number) => {
+    socket.write(`${line}\r\n`);
+    return reply(expected);
+  };
+  try {
+    await reply(220);
+    await command("EHLO localhost", 250);
+    await command(`AUTH PLAIN ${Buffer.from(`\0${options.user}\0${options.password}`).toString("base64")}`, 235);
+    await command(`MAIL FROM:<${options.from}>`, 250);
+    for (const recipient of options.to) await command(`RCPT TO:<${recipient}>`, 250);
+    await command("DATA", 354);
+    const text = options.message.replace(/\r?\n/g, "\r\n").replace(/(\r\n)?$/, "\r\n").replace(/^\./gm, "..");
+    const result = await command(`${text}.`, 250);
+    await command("QUIT", 221);
+    return result;
+  } finally {
+    socket.destroy();
+  }
+}

@@ -1,0 +1,143 @@
+// Hostile input must not hurt the SMTP servers: they answer with proper codes, stay up, and
+// lose (or half-write) no mail.
+
+import tls from "node:tls";
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
+
+let mail: Awaited<ReturnType<typeof startTestMail>>;
+beforeAll(async () => {
+  mail = await startTestMail({ seed: false });
+});
+afterAll(async () => {
+  await mail?.stop();
+});
+
+/** The server still works: a full login + send on a new connection. */
+async function stillWorks(port = mail.ports.submission): Promise<void> {
+  const marker = `alive-${Date.now()}-${Math.random()}`;
+  const client = await RawSmtp.connect(port);
+  await client.login();
+  await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+  await expectCode(client.command("RCPT TO:<me@example.com>"), 250);
+  await expectCode(client.command("DATA"), 354);
+  await expectCode(client.command(`${testMessage(marker, "me@example.com", "me@example.com")}.`), 250);
+  await expectCode(client.command("QUIT"), 221);
+  expect(await findMessages(mail.mailRoot, "me@example.com", marker)).toHaveLength(1);
+}
+
+test("garbage bytes: 500 per line, then the server hangs up after too many; it stays up", async () => {
+  const client = await RawSmtp.connect(mail.ports.mx);
+  await expectCode(client.reply(), 220);
+  expect(await client.command("\x00\xff\x1b[2J garbage \x7f")).toMatch(/^500 /);
+  let last = "";
+  for (let i = 0; i < 12 && !client.closed; i++) last = await client.command(`NONSENSE ${i}`);
+  expect(last === "" || last.startsWith("421")).toBe(true);
+  client.close();
+  await stillWorks();
+});
+
+test("an HTTP request sent to the SMTP port is refused (a browser can't be used to send spam)", async () => {
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await expectCode(client.reply(), 220);
+  expect(await client.command("GET / HTTP/1.1")).toMatch(/^421 .*HTTP requests not allowed/);
+  client.close();
+});
+
+test("a 200 KB command line: refused (421 line too long), connection closed, server up", async () => {
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await expectCode(client.reply(), 220);
+  const reply = await client.command(`EHLO ${"a".repeat(200 * 1024)}`);
+  expect(reply).toMatch(/^421 .*too long/i);
+  client.close();
+  await stillWorks();
+});
+
+test("a 200 KB line inside DATA is stored intact (within the size limit, it is still just a message)", async () => {
+  const marker = `longline-${Date.now()}`;
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await client.login();
+  await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+  await expectCode(client.command("RCPT TO:<me@example.com>"), 250);
+  await expectCode(client.command("DATA"), 354);
+  const line = "y".repeat(200 * 1024);
+  await expectCode(client.command(`${testMessage(marker, "me@example.com", "me@example.com", `${line}\r\n`)}.`), 250);
+  client.close();
+  const [stored] = await findMessages(mail.mailRoot, "me@example.com", marker);
+  expect(stored).toContain(`\n${line}\n`);
+});
+
+test("commands in the wrong order get 503 and change nothing", async () => {
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await client.login();
+  expect(await client.command("DATA")).toMatch(/^503 /); // DATA before MAIL / RCPT
+  expect(await client.command("RCPT TO:<me@example.com>")).toMatch(/^503 /); // RCPT before MAIL
+  await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+  expect(await client.command("MAIL FROM:<me@example.com>")).toMatch(/^503 /); // nested MAIL
+  expect(await client.command("DATA")).toMatch(/^503 /); // no recipient yet
+  await expectCode(client.command("RSET"), 250);
+  expect(await client.command("DATA")).toMatch(/^503 /); // RSET forgot the sender
+  client.close();
+});
+
+test("a client vanishing mid-DATA leaves nothing behind: no message, no tmp file", async () => {
+  const before = await maildirFiles(mail.mailRoot, "me@example.com");
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await client.login();
+  await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+  await expectCode(client.command("RCPT TO:<me@example.com>"), 250);
+  await expectCode(client.command("DATA"), 354);
+  client.write(testMessage("vanished", "me@example.com", "me@example.com", "half a message\r\n".repeat(5000)));
+  await new Promise((resolve) => client.socket.write("", resolve)); // all of it handed to TCP
+  client.socket.resetAndDestroy(); // like a crashed client: RST, no end-of-data "."
+  await stillWorks(); // also waits long enough for the server to have seen the reset
+  const after = await maildirFiles(mail.mailRoot, "me@example.com");
+  expect(after.length).toBe(before.length + 1); // only stillWorks()'s message
+  expect(await findMessages(mail.mailRoot, "me@example.com", "vanished")).toEqual([]);
+  expect(await maildirFiles(mail.mailRoot, "me@example.com", "tmp")).toEqual([]);
+});
+
+test("dot-stuffing: lines starting with '.' arrive with one dot less, a lone '.' line ends the message", async () => {
+  const marker = `dots-${Date.now()}`;
+  const client = await RawSmtp.connect(mail.ports.submission);
+  await client.login();
+  await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+  await expectCode(client.command("RCPT TO:<me@example.com>"), 250);
+  await expectCode(client.command("DATA"), 354);
+  const body = "..hidden\r\n...\r\n..\r\nend\r\n"; // as the client stuffs ".hidden", "..", "."
+  await expectCode(client.command(`${testMessage(marker, "me@example.com", "me@example.com", body)}.`), 250);
+  client.close();
+  const [stored] = await findMessages(mail.mailRoot, "me@example.com", marker);
+  expect(stored.endsWith("\n\n.hidden\n..\n.\nend\n")).toBe(true);
+});
+
+test("100 connections at once: every one is greeted and can send", async () => {
+  const clients = await Promise.all(Array.from({ length: 100 }, () => RawSmtp.connect(mail.ports.submission)));
+  const marker = `crowd-${Date.now()}`;
+  await Promise.all(
+    clients.map(async (client, i) => {
+      await client.login();
+      await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+      await expectCode(client.command("RCPT TO:<friend@example.org>"), 250); // relayed: the MX gets busy too
+      await expectCode(client.command("DATA"), 354);
+      await expectCode(client.command(`${testMessage(`${marker}-${i}`)}.`), 250);
+      await expectCode(client.command("QUIT"), 221);
+    }),
+  );
+  const stored = await findMessages(mail.mailRoot, "friend@example.org", marker);
+  expect(stored).toHaveLength(100);
+  expect(await maildirFiles(mail.mailRoot, "friend@example.org", "tmp")).toEqual([]);
+}, 60_000);
+
+test("plain text (or garbage) to the SMTPS port: the TLS handshake fails, that connection closes, SMTPS stays up", async () => {
+  const client = await RawSmtp.connect(mail.ports.smtps);
+  client.write("EHLO i-forgot-tls\r\n");
+  expect(await client.reply()).toBe(""); // no SMTP reply: the server only speaks TLS here
+  const socket = tls.connect({ port: mail.ports.smtps, host: "127.0.0.1", ca: await readFile(mail.caFile) });
+  socket.setEncoding("utf8");
+  const [greeting] = await once(socket, "data");
+  expect(greeting).toMatch(/^220 smtp\.example\.com ESMTP/);
+  socket.destroy();
+});

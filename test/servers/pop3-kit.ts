@@ -1,0 +1,154 @@
+// Shared by the POP3 tests: a POP3 server on a fresh temp data dir, and a raw-socket client
+// that shows exactly what the server sent (no library in between).
+
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import tls from "node:tls";
+import { onTestFinished } from "vitest";
+import { LineReader } from "../../servers/line-protocol.ts";
+import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
+import { deliver } from "../../servers/mail/maildir.ts";
+import { startPop3Server, type Pop3Options } from "../../servers/mail/pop3.ts";
+import { ensureCertificate } from "../../servers/tls.ts";
+
+export const ME = "me@example.com";
+export const PASSWORD = "secret";
+
+export interface TestPop3 {
+  port: number;
+  dataDir: string;
+  mailRoot: string;
+  caFile: string;
+  ca: string;
+  trace: string[];
+  deliver(message: string | Buffer, address?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A POP3 server on port 0 with its own data dir; stopped (and the dir removed) when the test ends. */
+export async function startTestPop3(options: Partial<Pop3Options> = {}): Promise<TestPop3> {
+  const dataDir = await mkdtemp(join(tmpdir(), "pop3-test-"));
+  const mailRoot = join(dataDir, "mail");
+  const certificate = await ensureCertificate(dataDir);
+  const trace: string[] = [];
+  const server = await startPop3Server({
+    host: "127.0.0.1",
+    port: 0,
+    tls: certificate,
+    mailRoot,
+    accounts: DEFAULT_MAIL_ACCOUNTS,
+    failedLoginDelayMs: 10,
+    trace: (line) => trace.push(line),
+    ...options,
+  });
+  const close = async () => {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  onTestFinished(close);
+  return {
+    port: server.port,
+    dataDir,
+    mailRoot,
+    caFile: certificate.caFile,
+    ca: certificate.cert,
+    trace,
+    deliver: (message, address = ME) => deliver(mailRoot, address, Buffer.from(message), { fsync: false }),
+    close,
+  };
+}
+
+/** A raw POP3 client: send a line, read a line, read a dot-stuffed block. */
+export class RawClient {
+  readonly received: Buffer[] = [];
+  private reader: LineReader;
+
+  private constructor(public socket: net.Socket) {
+    this.reader = new LineReader(socket, { maxLineLength: 1024 * 1024 });
+    socket.on("data", (chunk: Buffer) => this.received.push(chunk));
+    socket.on("error", () => {});
+  }
+
+  static async connect(port: number, options: { tls?: { ca: string } } = {}): Promise<RawClient> {
+    const socket = options.tls
+      ? tls.connect({ host: "127.0.0.1", port, ca: options.tls.ca, servername: "localhost" })
+      : net.connect(port, "127.0.0.1");
+    await once(socket, options.tls ? "secureConnect" : "connect");
+    onTestFinished(() => void socket.destroy());
+    return new RawClient(socket);
+  }
+
+  /** Connects, reads the greeting, logs in with USER/PASS. */
+  static async login(port: number, user = ME, password = PASSWORD): Promise<RawClient> {
+    const client = await RawClient.connect(port);
+    await client.line();
+    expectOk(await client.command(`USER ${user}`));
+    expectOk(await client.command(`PASS ${password}`));
+    return client;
+  }
+
+  /**
+   * Logs in after another client vanished: the server notices a vanished client only when
+   * its FIN or RST arrives, so for a moment the maildrop may still be locked ([IN-USE]).
+   */
+  static async loginAfterDrop(port: number): Promise<RawClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await RawClient.connect(port);
+      await client.line();
+      expectOk(await client.command(`USER ${ME}`));
+      const reply = await client.command(`PASS ${PASSWORD}`);
+      if (reply.startsWith("+OK")) return client;
+      client.socket.destroy();
+      if (!reply.startsWith("-ERR [IN-USE]") || attempt === 50) throw new Error(`login failed: ${reply}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  send(text: string): void {
+    this.socket.write(text + "\r\n");
+  }
+
+  async line(): Promise<string> {
+    const line = await this.reader.readLine();
+    if (line === null) throw new Error("the server closed the connection");
+    return line;
+  }
+
+  async command(text: string): Promise<string> {
+    this.send(text);
+    return this.line();
+  }
+
+  /** The dot-stuffed block after a +OK line, unstuffed (CRLF line endings). */
+  async block(): Promise<string> {
+    return (await this.reader.readDotBlock()).toString("utf8");
+  }
+
+  /** Resolves with null once the server has closed the connection (any unread lines are returned first). */
+  async nextOrClose(): Promise<string | null> {
+    return this.reader.readLine().catch(() => null);
+  }
+
+  /** STLS: replaces the socket with a TLS socket over the same TCP connection. */
+  async startTls(ca: string): Promise<void> {
+    this.reader.detach();
+    const secure = tls.connect({ socket: this.socket, ca, servername: "localhost" });
+    await once(secure, "secureConnect");
+    secure.on("error", () => {});
+    this.socket = secure;
+    this.reader = new LineReader(secure, { maxLineLength: 1024 * 1024 });
+  }
+}
+
+export function expectOk(line: string): string {
+  if (!line.startsWith("+OK")) throw new Error(`expected +OK, got: ${line}`);
+  return line;
+}
+
+/** A small message in the LF form Maildir stores (as a mail client would send it). */
+export function sampleMessage(subject: string, body: string): string {
+  return `From: friend@example.org\nTo: me@example.com\nSubject: ${subject}\nMessage-ID: <${subject.replace(/\W/g, "")}@example.org>\n\n${body}`;
+}
