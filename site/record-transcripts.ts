@@ -35,6 +35,8 @@
 //     //  line once the server has answered (for clients that do not wait for answers themselves);
 //     //  a list of clients runs them one after the other.
 //     normalize: [{ what: "the message id", pattern: /<[\w.-]+@playground>/g, replacement: "<id@playground>" }],
+//     mask: { what: "the password", line: (line, side) => (side === "C" && line.startsWith("PASS ") ? "PASS ******\\r\\n" : line) },
+//     //  the proxy records raw bytes, passwords too: mask them (the same hook as servers/transcript.ts)
 //     //  bothClose: "server first"   — only if both sides close without waiting for each other
 //   },
 //
@@ -73,6 +75,8 @@ export interface Scenario {
   client: ClientToRun | ClientToRun[];
   /** Replacements for what changes from run to run (the ports are replaced for you). */
   normalize?: Normalizer[];
+  /** Hides secrets (a password, its base64) that the proxy saw on the wire. */
+  mask?: Mask;
   /**
    * When both sides end the connection on their own (neither waits for the other's FIN),
    * which FIN reaches the proxy first changes from run to run: say which one to show first.
@@ -116,6 +120,17 @@ export interface Normalizer {
   replacement: string;
 }
 
+/**
+ * servers/transcript.ts's mask hook, with a name for the caption. `line` gets one line as the
+ * site shows it (\r and \n made visible) and returns it with the secret replaced, e.g.
+ * "PASS secret\\r\\n" → "PASS ******\\r\\n". The byte counts stay those of the real line.
+ */
+export interface Mask {
+  /** Shown in the caption: "the password". */
+  what: string;
+  line(line: string, side: Side): string;
+}
+
 // ---- recording -------------------------------------------------------------------
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -155,7 +170,7 @@ export async function record(scenario: Scenario): Promise<Transcript> {
       const label = serverLabel(server);
       const running = "example" in server ? await startExampleServer(server.example) : await server.start();
       stops.push(() => running.close());
-      const proxyOptions = { targetPort: running.port, seed: 1, newTranscript: () => recorder.open(server.transport, label) };
+      const proxyOptions = { targetPort: running.port, seed: 1, newTranscript: () => recorder.open(server.transport, label, scenario.mask) };
       const proxy = server.transport === "tcp"
         ? await startTcpProxy({ ...proxyOptions, faults: PROFILES.friendly.tcp })
         : await startUdpProxy({ ...proxyOptions, faults: PROFILES.friendly.udp });
@@ -204,8 +219,10 @@ class RecordingTranscript extends LineTranscript {
     readonly transport: "tcp" | "udp",
     readonly server: string,
     private readonly timeline: Recorded[],
+    mask?: Mask,
   ) {
-    super();
+    // The mask also hides the secret in the C:/S: dump of an error message.
+    super({ mask: mask?.line });
     // A TCP proxy asks for a transcript when it has accepted the client's connection.
     if (transport === "tcp") this.add({ kind: "connect", side: "C" });
   }
@@ -242,8 +259,8 @@ class Recorder {
   /** Every event of every connection, in the order the proxies saw them. */
   readonly timeline: Recorded[] = [];
 
-  open(transport: "tcp" | "udp", server: string): RecordingTranscript {
-    const connection = new RecordingTranscript(transport, server, this.timeline);
+  open(transport: "tcp" | "udp", server: string, mask?: Mask): RecordingTranscript {
+    const connection = new RecordingTranscript(transport, server, this.timeline, mask);
     this.connections.push(connection);
     return connection;
   }
@@ -267,8 +284,9 @@ class Recorder {
     const connections: Connection[] = this.connections.map((c) => ({
       transport: c.transport,
       server: c.server,
-      events: orderFins(toEvents(c.recorded, normalizers, used), scenario.bothClose),
+      events: orderFins(toEvents(c.recorded, normalizers, used, scenario.mask), scenario.bothClose),
     }));
+    const masked = scenario.mask && used.has(scenario.mask.what) ? { masked: [scenario.mask.what] } : {};
     return {
       name: scenario.name,
       lesson: scenario.lesson,
@@ -276,6 +294,7 @@ class Recorder {
       client: [scenario.client].flat().map(clientCommand).join(" && "),
       servers: scenario.servers.map(serverLabel),
       normalized: normalizers.map((n) => n.what).filter((what) => used.has(what)),
+      ...masked,
       connections,
     };
   }
@@ -291,7 +310,13 @@ const MAX_LINE_LENGTH = 200;
  * chunks differs from run to run; what one side said before the other answered does not).
  * UDP: every datagram is already one message.
  */
-function toEvents(recorded: Recorded[], normalizers: Normalizer[], used: Set<string>): TranscriptEvent[] {
+function toEvents(recorded: Recorded[], normalizers: Normalizer[], used: Set<string>, mask?: Mask): TranscriptEvent[] {
+  // Mask before cutting (as servers/transcript.ts does), so a cut never leaves half a password.
+  const hide = (line: string, side: Side): string => {
+    const masked = mask ? mask.line(line, side) : line;
+    if (mask && masked !== line) used.add(mask.what);
+    return masked;
+  };
   const merged: Recorded[] = [];
   for (const event of recorded) {
     const last = merged.at(-1);
@@ -310,11 +335,11 @@ function toEvents(recorded: Recorded[], normalizers: Normalizer[], used: Set<str
         return { type: "note", from: event.side, text: event.text };
       case "datagram": {
         const bytes = normalize(event.bytes, normalizers, used);
-        return { type: "datagram", from: event.side, bytes: bytes.length, text: cut(escapeBytes(bytes)) };
+        return { type: "datagram", from: event.side, bytes: bytes.length, text: cut(hide(escapeBytes(bytes), event.side)) };
       }
       case "data": {
         const bytes = normalize(event.bytes, normalizers, used);
-        const lines = splitLines(bytes).map((line) => cut(escapeBytes(line)));
+        const lines = splitLines(bytes).map((line) => cut(hide(escapeBytes(line), event.side)));
         const message: TranscriptEvent = { type: "data", from: event.side, bytes: bytes.length, lines: lines.slice(0, MAX_LINES) };
         if (lines.length > MAX_LINES) message.omittedLines = lines.length - MAX_LINES;
         return message;
@@ -491,8 +516,13 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main().catch((err: Error) => {
-    console.error(`record-transcripts: ${err.message}`);
-    process.exit(1);
-  });
+  main().then(
+    // Every server and proxy is closed, but ftp-srv leaves a timer behind after a client's QUIT
+    // (its idle timeout, 10 minutes): do not wait for it.
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(`record-transcripts: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }

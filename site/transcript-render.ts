@@ -29,6 +29,8 @@ export interface Transcript {
   servers: string[];
   /** What was replaced by fixed values (ports, dates …), so that every recording is byte-identical. */
   normalized: string[];
+  /** Secrets the recording hides (the proxy saw them on the wire), e.g. "the password". */
+  masked?: string[];
   connections: Connection[];
 }
 
@@ -92,11 +94,12 @@ function connectionName(connection: Connection, index: number): string {
 function caption(t: Transcript): string {
   const servers = t.servers.map((server) => `<code>${escapeHtml(server)}</code>`).join(" and ");
   const normalized = t.normalized.length > 0 ? ` Replaced by fixed values, so that every run records the same: ${escapeHtml(t.normalized.join("; "))}.` : "";
+  const masked = t.masked && t.masked.length > 0 ? ` Hidden (shown as <code>******</code>): ${escapeHtml(t.masked.join("; "))}.` : "";
   return (
     `<strong>${escapeHtml(t.title)}</strong> ` +
     `<span class="transcript-how">Recorded from a real run of <code>${escapeHtml(t.client)}</code> against ${servers}. ` +
     `<code>C:</code> is what the client sent, <code>S:</code> what the server sent; ` +
-    `<code>\\r</code> and <code>\\n</code> are the line-ending bytes, shown as text.${normalized}</span>`
+    `<code>\\r</code> and <code>\\n</code> are the line-ending bytes, shown as text.${normalized}${masked}</span>`
   );
 }
 

@@ -130,7 +130,9 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
     pasv_max: passivePorts.max,
     anonymous: false, // we log anonymous users in ourselves, with a password, as RFC 1635 describes
     log: quietLog,
-    timeout: IDLE_TIMEOUT_MS,
+    // No `timeout` here: ftp-srv also uses it for a timer it starts, and never clears, each
+    // time a client leaves — which would keep the process alive that long after close().
+    // The idle timeout is set on each control socket below instead.
   });
   // ftp-srv has just added SIGINT/SIGTERM/SIGQUIT handlers that call process.exit(): remove them.
   for (const [signal, before] of signalsBefore) {
@@ -156,6 +158,8 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
   let connectionNumber = 0;
   // ftp-srv's 'connect' event (missing from its types) comes before the 220 greeting is sent.
   (ftp as EventEmitter).on("connect", ({ connection }: { connection: FtpConnection }) => {
+    // ftp-srv closes a control connection whose socket times out (its 'timeout' listener).
+    (connection as unknown as ControlConnection).commandSocket.setTimeout(IDLE_TIMEOUT_MS);
     readControlLines(connection as unknown as ControlConnection, ++connectionNumber, options.trace);
   });
 

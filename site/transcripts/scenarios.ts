@@ -3,9 +3,15 @@
 // lesson's "Run this" does: the same server, the same client, the same input.
 // A README shows a recording with the line `<!-- transcript: NAME -->`.
 
-import type { Scenario } from "../record-transcripts.ts";
+import type { Mask, Scenario, ServerToStart } from "../record-transcripts.ts";
+import type { Side } from "../transcript-render.ts";
 import { startHttpDemo } from "../../servers/http-demo.ts";
+import { startMailSystem, type MailPorts } from "../../servers/mail/index.ts";
+import { startFtpServer } from "../../servers/ftp/server.ts";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The playground's HTTP demo server (what `npm start` runs on 8080), in this process. */
 const httpDemo = {
@@ -29,6 +35,80 @@ const httpDate = {
   what: "the Date header (shown as the Unix epoch)",
   pattern: /(?<=\r\nDate: )\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT/g,
   replacement: "Thu, 01 Jan 1970 00:00:00 GMT",
+};
+
+/** A fresh data dir, as on a learner's first `npm start`: the sample mail and files, nothing else. */
+function freshDataDir(): { dataDir: string; remove(): void } {
+  const dataDir = mkdtempSync(join(tmpdir(), "socket-playground-transcript-data-"));
+  return { dataDir, remove: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * One of the playground's mail servers (what `npm start` runs on 2525 and 1110), in this process.
+ * The whole mail system starts, so that a message to example.org really travels on to its MX;
+ * only the connection to `which` goes through the recording proxy.
+ */
+function mailServer(which: keyof MailPorts, label: string, port: number, portEnv: string): ServerToStart {
+  return {
+    label,
+    transport: "tcp",
+    port,
+    portEnv,
+    async start() {
+      const data = freshDataDir();
+      const mail = await startMailSystem({ dataDir: data.dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
+      return {
+        port: mail.ports[which],
+        async close() {
+          await mail.close();
+          data.remove();
+        },
+      };
+    },
+  };
+}
+
+/** The playground's FTP server (what `npm start` runs on 2121), in this process. */
+const ftpServer: ServerToStart = {
+  label: "npm start (the FTP server)",
+  transport: "tcp",
+  port: 2121,
+  portEnv: "FTP_PORT",
+  async start() {
+    const data = freshDataDir();
+    const ftp = await startFtpServer({ dataDir: data.dataDir, port: 0, bigFileBytes: 100_000 });
+    return {
+      port: ftp.port,
+      async close() {
+        await ftp.close();
+        data.remove();
+      },
+    };
+  },
+};
+
+/** The demo accounts' password (servers/mail/accounts.ts); the scenarios pass it explicitly. */
+const PASSWORD = "secret";
+
+/**
+ * The proxy records the password as it crossed the wire; the site shows it masked (as
+ * pop3-by-hand.ts prints it). Lines come as the site shows them, with \r\n made visible.
+ */
+function maskPassword(what: string): Mask {
+  return { what, line: hidePassword };
+}
+
+function hidePassword(line: string, side: Side): string {
+  if (side !== "C") return line;
+  if (line === `${Buffer.from(PASSWORD).toString("base64")}\\r\\n`) return "******\\r\\n"; // AUTH LOGIN's answer to "334 Password:"
+  return line.replace(/^(AUTH PLAIN |PASS ).+?(?=\\r\\n$)/, "$1******"); // POP3's PASS; AUTH PLAIN's base64 of \0user\0password
+}
+
+/** The submission server names every message it accepts with a random queue id. */
+const queueId = {
+  what: "the queue id (random)",
+  pattern: /(?<=queued as )[0-9A-F]+\b/g,
+  replacement: "0000000000",
 };
 
 export const SCENARIOS: Scenario[] = [
@@ -123,5 +203,76 @@ export const SCENARIOS: Scenario[] = [
     title: "UDP echo: every datagram comes back as it was",
     servers: [{ example: "examples/udp-echo-server.ts", transport: "udp", port: 8888 }],
     client: { example: "examples/udp-echo-client.ts", stdin: "one\ntwo\nthree\nfour\nfive\nsix\n" },
+  },
+
+  // ---- lesson 07: SMTP by hand ----
+  {
+    name: "smtp-by-hand",
+    lesson: "07-smtp-by-hand",
+    title: "SMTP by hand: log in with AUTH PLAIN, send one message, QUIT",
+    servers: [mailServer("submission", "npm start (SMTP submission, example.com)", 2525, "SMTP_PORT")],
+    client: { example: "examples/smtp-by-hand.ts", env: { PASSWORD } },
+    normalize: [queueId],
+    mask: maskPassword("the password (AUTH PLAIN's base64 of \\0user\\0password: base64 is not encryption, anyone can decode it)"),
+    // After "221 Bye" the server closes, and the client closes after reading it.
+    bothClose: "server first",
+  },
+  {
+    name: "smtp-auth-login",
+    lesson: "07-smtp-by-hand",
+    title: "AUTH LOGIN: the server asks for the user name and the password (in base64) one at a time",
+    servers: [mailServer("submission", "npm start (SMTP submission, example.com)", 2525, "SMTP_PORT")],
+    client: { example: "examples/smtp-by-hand.ts", args: ["login"], env: { PASSWORD } },
+    normalize: [queueId],
+    mask: maskPassword("the password (its base64, which anyone can decode)"),
+    bothClose: "server first",
+  },
+
+  // ---- lesson 09: receiving mail ----
+  {
+    name: "pop3-by-hand",
+    lesson: "09-receiving-mail",
+    title: "POP3 by hand: log in, STAT, LIST, UIDL, read message 1, QUIT",
+    servers: [mailServer("pop3", "npm start (POP3)", 1110, "PORT")],
+    client: { example: "examples/pop3-by-hand.ts", env: { POP3_PASSWORD: PASSWORD } },
+    normalize: [
+      {
+        what: "the greeting's <process.random@host> (APOP digests it with the password, so it is new every time)",
+        pattern: /<\d+\.[0-9a-f]+@[^>\s]+>/g,
+        replacement: "<1234.0123456789ab@playground>",
+      },
+      {
+        what: "the unique ids (Maildir file names: delivery time, process id, host)",
+        pattern: /^(\d+) \d+\.M\d+P\d+Q\d+\.[^\r\n]+/gm,
+        replacement: "$1 1700000000.M0P1234Q$1.playground",
+      },
+    ],
+    mask: maskPassword("the password"),
+    // After "+OK signing off" the server closes, and the client closes after reading it.
+    bothClose: "server first",
+  },
+
+  // ---- lesson 11: FTP by hand ----
+  {
+    name: "ftp-raw-session",
+    lesson: "11-ftp-by-hand",
+    title: "FTP by hand: the control connection only (the data connections for LIST and RETR go straight to the server, unrecorded)",
+    servers: [ftpServer],
+    // Anonymous FTP's "password" is an e-mail address by convention (RFC 1635): shown, as the example shows it.
+    client: { example: "examples/ftp-raw-session.ts" },
+    normalize: [
+      {
+        what: "the data connection's port in PASV's reply (shown as 30000 = 117 × 256 + 48, the playground's first passive port)",
+        pattern: /(?<=^227 .*)\(\d+,\d+,\d+,\d+,\d+,\d+\)/gm,
+        replacement: "(127,0,0,1,117,48)",
+      },
+      {
+        what: "the data connection's port in EPSV's reply (shown as 30001, the next one npm start would use)",
+        pattern: /(?<=^229 .*)\(\|\|\|\d+\|\)/gm,
+        replacement: "(|||30001|)",
+      },
+    ],
+    // After "221" the server closes, and the client closes after reading it.
+    bothClose: "server first",
   },
 ];

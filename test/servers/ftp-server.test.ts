@@ -195,3 +195,11 @@ test("in its own process: silent without trace (no ftp-srv JSON log), and Ctrl-C
     child.kill("SIGKILL");
   }
 });
+
+test("after close() the process ends at once, even after clients came and went", async () => {
+  const { code, stdout, stderr } = await runProgram(process.execPath, ["--import", "tsx", "test/servers/ftp-close-exits.ts"], {
+    timeoutMs: 20_000,
+  });
+  expect(code, stderr).toBe(0);
+  expect(stdout).toContain("closed");
+}, 30_000);

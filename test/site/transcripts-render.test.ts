@@ -3,7 +3,9 @@
 // (site/transcripts/*.json) for "real data renders".
 
 import { describe, expect, test } from "vitest";
-import { loadTranscript, renderSequenceDiagram, renderTranscript, type Transcript, type TranscriptEvent } from "../../site/transcript-render.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadTranscript, renderSequenceDiagram, renderTranscript, TRANSCRIPTS_DIR, type Transcript, type TranscriptEvent } from "../../site/transcript-render.ts";
 import { scenarioNames } from "../../site/record-transcripts.ts";
 
 function transcript(events: TranscriptEvent[], more: Partial<Transcript> = {}): Transcript {
@@ -75,6 +77,13 @@ describe("renderTranscript (the C:/S: text)", () => {
     expect(html).toContain("printf &#39;a\\n&#39; | npx tsx examples/x-client.ts");
     expect(html.match(/<pre class="transcript-lines" tabindex="0" aria-label="Connection \d \(TCP\)/g)).toHaveLength(2);
     expect(html).toContain("Connection 2 (TCP)");
+  });
+
+  test("says in the caption what was normalized and what is hidden", () => {
+    const html = renderTranscript(transcript(http, { normalized: ["the queue id"], masked: ["the password"] }));
+    expect(html).toContain("Replaced by fixed values, so that every run records the same: the queue id.");
+    expect(html).toContain("Hidden (shown as <code>******</code>): the password.");
+    expect(renderTranscript(transcript(http))).not.toContain("Hidden");
   });
 
   test("marks the connect, a half-close and the close in words", () => {
@@ -182,6 +191,14 @@ describe("renderSequenceDiagram (the SVG)", () => {
 });
 
 describe("every committed recording renders", () => {
+  // The proxy records raw bytes: a scenario that logs in must mask the password (its `mask`).
+  test.each(scenarioNames())("%s shows no demo password, plain or base64", (name) => {
+    const text = readFileSync(join(TRANSCRIPTS_DIR, `${name}.json`), "utf8");
+    const forms = ["secret", Buffer.from("secret").toString("base64"), Buffer.from("\0me@example.com\0secret").toString("base64")];
+    for (const form of forms) expect(text, `site/transcripts/${name}.json contains "${form}"`).not.toContain(form);
+  });
+
+
   test.each(scenarioNames())("%s", (name) => {
     const t = loadTranscript(name);
     expect(t.name).toBe(name);
