@@ -187,6 +187,16 @@ console.log(`  TLS certificate to trust (CA file): ${caFile}`);
 if (!trace) console.log("  (npm start -- --trace prints every conversation live)");
 console.log();
 
+// A classroom playground must not go down for everyone because one client ran into a bug in
+// one server (say, a socket error nobody listened for). Each server keeps its state on disk
+// (mail in Maildirs, written atomically; FTP files), so logging the error and serving on is
+// safe; the message asks for a report so the bug gets fixed.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    console.error(`playground: internal error, still running (please report it): ${error instanceof Error ? error.stack : error}`);
+  });
+}
+
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;

@@ -6,6 +6,11 @@ import { defineConfig } from "vitest/config";
 // there `npm run watch` polls instead. POLL=1 forces polling anywhere.
 const poll = process.env.POLL === "1" || /microsoft/i.test(release());
 
+// `npm run watch` re-checks on every save, so it runs only what the learner is waiting for:
+// the checks of their exercises. The kit's self-checks (every solution passes, every wrong
+// answer is caught — up to a minute per protocol lesson) run in `npm test` and in CI.
+const watching = process.argv.slice(2).includes("watch");
+
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   server: { watch: poll ? { usePolling: true, interval: 500 } : {} },
@@ -18,5 +23,6 @@ export default defineConfig({
     // Most checks wait on sockets and timers, not the CPU: run more files at once than
     // there are cores (vitest's default is cores − 1, a single worker on a 2-core laptop).
     maxWorkers: 4,
+    env: watching ? { KIT_SELF_CHECK: "0" } : {},
   },
 });
