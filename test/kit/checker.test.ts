@@ -34,7 +34,7 @@ async function npmTestWith(exerciseSource: string, prepare: (copy: string) => vo
 
   const run = await runProgram(join(ROOT, "node_modules/.bin/vitest"), ["run", "--config", "test/vitest.config.ts", "98"], {
     cwd: copy,
-    env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1" },
+    env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1", KIT_SELF_CHECK: "1" }, // also under npm run watch
     timeoutMs: 60_000,
   });
   return { code: run.code, output: run.stdout + run.stderr };
