@@ -54,6 +54,8 @@ export interface SmtpOptions {
   fsync?: boolean;
   /** Live C:/S: lines (npm start -- --trace), prefixed with the listener and session number. */
   trace?: (line: string) => void;
+  /** The n-th failed AUTH of a connection is answered after n × this many ms (default 1000). */
+  failedLoginDelayMs?: number;
 }
 
 export interface SmtpServer {
@@ -70,6 +72,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const submission = options.role === "submission";
   const requireTlsForAuth = options.requireTlsForAuth ?? !isLoopback(options.host);
   const relay = submission ? new Relay(options) : null;
+  const failedLogins = new Map<string, number>(); // session id → failed AUTH attempts
 
   const smtp = new SMTPServer({
     name: options.serverName,
@@ -105,7 +108,16 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
       recorders.get(connectionKey(socket))?.encrypted(socket as tls.TLSSocket);
       callback();
     },
-    onAuth: (auth, session, callback) => callback(...checkLogin(options, auth, session)),
+    onAuth: (auth, session, callback) => {
+      const [error, response] = checkLogin(options, auth, session);
+      if (!error) return callback(null, response);
+      // Each failed login of a connection waits longer (1 s, 2 s, 3 s …) before its 535, so
+      // guessing passwords is slow; smtp-server hangs up after 10 failed commands anyway.
+      const failures = (failedLogins.get(session.id) ?? 0) + 1;
+      failedLogins.set(session.id, failures);
+      setTimeout(() => callback(error), failures * (options.failedLoginDelayMs ?? 1000));
+    },
+    onClose: (session) => failedLogins.delete(session.id),
     onMailFrom: (_address, session, callback) => callback(checkSender(options, session, requireTlsForAuth)),
     onRcptTo: (address, session, callback) => callback(checkRecipient(options, address, session)),
     onData: (stream, session, callback) => {

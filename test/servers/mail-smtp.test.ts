@@ -264,6 +264,21 @@ describe.skipIf(!hasSwaks)("swaks", () => {
 });
 
 describe("refusals (what real servers refuse)", () => {
+  test("failed logins on one connection are answered ever more slowly (1 s, then 2 s); the right password still works", async () => {
+    const client = await RawSmtp.connect(mail.ports.submission);
+    await expectCode(client.reply(), 220);
+    await expectCode(client.command("EHLO test"), 250);
+    const wrong = `AUTH PLAIN ${Buffer.from("\0me@example.com\0guess").toString("base64")}`;
+    for (const atLeastMs of [1000, 2000]) {
+      const started = performance.now();
+      await expectCode(client.command(wrong), 535);
+      // a lower bound only: a busy machine may answer later, never sooner
+      expect(performance.now() - started).toBeGreaterThanOrEqual(atLeastMs - 50);
+    }
+    await expectCode(client.command(`AUTH PLAIN ${Buffer.from("\0me@example.com\0secret").toString("base64")}`), 235);
+    client.close();
+  });
+
   test("submission: no MAIL FROM before login (530)", async () => {
     const client = await RawSmtp.connect(mail.ports.submission);
     await expectCode(client.reply(), 220);
