@@ -35,10 +35,24 @@ control.on("error", (err) => {
 });
 
 let received = ""; // what the server sent that we have not read yet
+let closed = false;
+let wake: (() => void) | undefined; // set while readLine() waits for more bytes
+control.on("data", (chunk: string) => {
+  received += chunk;
+  wake?.();
+});
+control.on("end", () => {
+  closed = true;
+  wake?.();
+});
+
 async function readLine(): Promise<string> {
   while (!received.includes("\n")) {
-    const [chunk] = (await once(control, "data")) as [string];
-    received += chunk;
+    if (closed) {
+      console.error("The server closed the control connection.");
+      process.exit(1);
+    }
+    await new Promise<void>((resolve) => (wake = resolve)); // until the next piece (or the FIN)
   }
   const end = received.indexOf("\n");
   const line = received.slice(0, end).replace(/\r$/, "");
@@ -103,7 +117,12 @@ function portFromPasv(text: string): number {
 // #endregion passive
 
 // #region session
-await readReply(); // the greeting: 220
+const greeting = await readReply(); // the server speaks first
+if (greeting.code !== 220) {
+  // e.g. "421 Too many users": the server is there but will not serve us now
+  console.error(`Expected a 220 greeting, the server said: ${greeting.text}`);
+  process.exit(1);
+}
 await command(`USER ${USER}`, 331, 230);
 await command(`PASS ${PASSWORD}`, 230);
 await command("PWD", 257);

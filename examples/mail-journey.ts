@@ -32,7 +32,7 @@ try {
   const info = await transport.sendMail({ from: "me@example.com", to: "friend@example.org", subject, text: "Hello, friend!\n" });
   console.log(`Sent to ${HOST}:${SMTP_PORT}, which answered: ${info.response}`);
 } catch (err) {
-  console.error(`Could not send through ${HOST}:${SMTP_PORT}: ${(err as Error).message} — is the playground running? Start it with: npm start`);
+  console.error(`Could not send through ${HOST}:${SMTP_PORT}: ${(err as Error).message} — ${whatToCheck(err as Error)}`);
   process.exit(1);
 } finally {
   transport.close();
@@ -72,3 +72,10 @@ stamps.reverse().forEach((stamp, i) => {
   console.log(`  hop ${i + 1}: from ${from} by ${by} at ${date}`);
 });
 // #endregion stamps
+
+/** A certificate error means the playground runs, but with another data dir (another certificate). */
+function whatToCheck(err: Error): string {
+  return /certificate/i.test(err.message)
+    ? `the server's certificate is not the one in ${caFile}: if npm start runs with another --data-dir, run this with DATA_DIR=<that dir>`
+    : "is the playground running? Start it with: npm start";
+}

@@ -66,8 +66,15 @@ try {
   const info = await transport.sendMail({ envelope: { from: "me@example.com", to: ["friend@example.org"] }, raw: built.message as Buffer });
   console.log(`\nSent through ${HOST}:${SMTP_PORT}: ${info.response}`);
 } catch (err) {
-  console.error(`\nCould not send through ${HOST}:${SMTP_PORT}: ${(err as Error).message} — is the playground running? Start it with: npm start`);
+  console.error(`\nCould not send through ${HOST}:${SMTP_PORT}: ${(err as Error).message} — ${whatToCheck(err as Error)}`);
   process.exit(1);
 } finally {
   transport.close();
+}
+
+/** A certificate error means the playground runs, but with another data dir (another certificate). */
+function whatToCheck(err: Error): string {
+  return /certificate/i.test(err.message)
+    ? `the server's certificate is not the one in ${caFile}: if npm start runs with another --data-dir, run this with DATA_DIR=<that dir>`
+    : "is the playground running? Start it with: npm start";
 }

@@ -29,10 +29,17 @@ try {
 // Replies arrive as a byte stream like everything on TCP: collect until a whole reply is here.
 // A reply is one or more lines "250-…" (more follow) and ends with the line "250 …" (RFC 5321 §4.2.1).
 let received = "";
+let closed = false;
+let wake: (() => void) | undefined; // set while reply() waits for more bytes
 socket.setEncoding("utf8");
 socket.on("data", (text: string) => {
   transcript.data("S", Buffer.from(text));
   received += text;
+  wake?.();
+});
+socket.on("end", () => {
+  closed = true;
+  wake?.();
 });
 
 async function reply(): Promise<string> {
@@ -43,8 +50,9 @@ async function reply(): Promise<string> {
       received = "";
       return whole;
     }
-    if (socket.readableEnded) throw new Error("the server closed the connection");
-    await Promise.race([once(socket, "data"), once(socket, "end")]);
+    if (closed) throw new Error("the server closed the connection");
+    // TCP may deliver a reply in several pieces: wait for the next one (or the server's FIN).
+    await new Promise<void>((resolve) => (wake = resolve));
   }
 }
 

@@ -1,5 +1,5 @@
 # liaoxuefeng's POP3收取邮件 example, pointed at the playground: only the address, password,
-# server and port changed (and the port can be given: python3 fetch_mail.py 1110).
+# server and port changed (and the port and a message number can be given: python3 fetch_mail.py 1110 5).
 import sys
 from email.parser import Parser
 from email.header import decode_header
@@ -76,6 +76,8 @@ print(mails)
 
 # 获取最新一封邮件, 注意索引号从1开始:
 index = len(mails)
+if len(sys.argv) > 2:  # playground addition: read message n instead of the newest
+    index = int(sys.argv[2])
 resp, lines, octets = server.retr(index)
 
 # lines存储了邮件的原始文本的每一行,

@@ -134,6 +134,14 @@ test.skipIf(!hasPython)("the seed's Python (poplib + email.parser + print_info) 
   expect(stdout).toMatch(/^Subject: /m);
 });
 
+test.skipIf(!hasPython)("fetch_mail.py reads message n when given one: sample 3's MIME tree", async () => {
+  const { code, stdout, stderr } = await runProgram("python3", ["lessons/09-receiving-mail/fetch_mail.py", String(playground.system.ports.pop3), "3"]);
+  expect(code, stderr).toBe(0);
+  expect(stdout).toContain("*cmd* 'RETR 3'");
+  expect(stdout).toContain("Subject: Scores and the playground logo (attachments)");
+  expect(stdout).toMatch(/^part 0$/m);
+});
+
 const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
 
 test.skipIf(!hasCurl)("curl lists the mailbox and retrieves a message, dot-unstuffed", async () => {
