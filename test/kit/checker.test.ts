@@ -107,6 +107,19 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     expect(output).toContain(`Exercises: 1 of 2 done — next: lessons/${LESSON}/exercise.ts`);
   });
 
+  test("next: the exercise you are in the middle of, not an earlier untouched one; never-checked ones say so plainly", async () => {
+    const { output } = await npmTestWith(stub, (copy) => {
+      for (const lesson of ["96-untouched", "97-started"]) {
+        mkdirSync(join(copy, `lessons/${lesson}`));
+        writeFileSync(join(copy, `lessons/${lesson}/exercise.ts`), "export {};\n");
+      }
+      // (earlier versions of the kit also remembered "not checked yet")
+      writeFileSync(join(copy, ".progress.json"), JSON.stringify({ "96-untouched": "not checked yet", "97-started": "failing" }));
+    });
+    expect(output).toContain("· lessons/96-untouched/exercise.ts — not checked yet\n");
+    expect(output).toContain("Exercises: 0 of 3 done — next: lessons/97-started/exercise.ts (hint: npm run hint 97)");
+  });
+
   test("an exercise that does not compile is reported as not loading", async () => {
     const { code, output } = await npmTestWith(solution + "\nexport const broken = ;\n");
     expect(code).toBe(1);

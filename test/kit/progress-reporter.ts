@@ -75,7 +75,8 @@ function printProgress(testModules: ReadonlyArray<TestModule>): void {
   const earlier = readProgress();
   const status = new Map<string, Status>();
   for (const lesson of lessons) status.set(lesson, checkedNow(lesson) ?? earlier[lesson] ?? "not checked yet");
-  writeProgress(Object.fromEntries(status));
+  // Only real results are remembered: "not checked yet" is the absence of one.
+  writeProgress(Object.fromEntries([...status].filter(([, result]) => result !== "not checked yet")));
 
   const icon: Record<Status, string> = {
     done: "✓",
@@ -87,7 +88,9 @@ function printProgress(testModules: ReadonlyArray<TestModule>): void {
   };
 
   const done = lessons.filter((lesson) => status.get(lesson) === "done");
-  const next = lessons.find((lesson) => status.get(lesson) !== "done");
+  // Next: the exercise you are in the middle of (started, not done yet), else the first one left.
+  const started = (lesson: string) => ["failing", "in progress", "does not load"].includes(status.get(lesson)!);
+  const next = lessons.find(started) ?? lessons.find((lesson) => status.get(lesson) !== "done");
   const lines = [""];
   for (const lesson of lessons) {
     const count = counts.get(lesson);
@@ -95,7 +98,7 @@ function printProgress(testModules: ReadonlyArray<TestModule>): void {
     let detail = "";
     if (count && now !== "done" && now !== "not started") {
       detail = ` (${count.passed} of ${count.passed + count.failed + count.notStarted} checks pass)`;
-    } else if (!now && earlier[lesson]) {
+    } else if (!now && earlier[lesson] && earlier[lesson] !== "not checked yet") {
       detail = " (not checked in this run: the result of its last check)";
     }
     lines.push(`  ${icon[status.get(lesson)!]} lessons/${lesson}/exercise.ts — ${status.get(lesson)}${detail}`);
