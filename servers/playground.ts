@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
+import { isLoopback } from "./loopback.ts";
 import { startMailSystem } from "./mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
 import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
@@ -120,9 +121,8 @@ const mailAccounts = config.mailAccounts ?? DEFAULT_MAIL_ACCOUNTS;
 const ftpAccounts = config.ftpAccounts ?? DEFAULT_FTP_ACCOUNTS;
 const trace = values.trace ? (line: string) => console.log(line) : undefined;
 
-// Loopback (127.0.0.0/8, ::1) never leaves this machine; any other address lets others in.
-const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-if (!loopback) {
+// Loopback never leaves this machine; any other address lets others in.
+if (!isLoopback(host)) {
   console.warn(
     `WARNING: listening on ${host}, not loopback — other machines on your network can reach the playground.\n` +
       "The playground has no protection: its demo accounts are public, and mail AUTH then needs STARTTLS first.\n" +

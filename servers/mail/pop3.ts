@@ -26,6 +26,7 @@ import net from "node:net";
 import { hostname } from "node:os";
 import tls from "node:tls";
 import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
+import { isLoopback } from "../loopback.ts";
 import { Transcript } from "../transcript.ts";
 import type { MailAccount } from "./accounts.ts";
 import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
@@ -551,10 +552,6 @@ function drained(socket: net.Socket): Promise<void> {
 }
 
 const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
 
 // ---------------------------------------------------------------------------------------
 // Starting the server.

@@ -24,6 +24,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { Transcript, type Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
+import { isLoopback } from "../loopback.ts";
 
 export interface SmtpOptions {
   role: "submission" | "mx";
@@ -63,10 +64,6 @@ export interface SmtpServer {
   close(): Promise<void>;
 }
 
-/** Loopback addresses never leave this machine, so a password sent in clear text stays here. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer> {
   const submission = options.role === "submission";
