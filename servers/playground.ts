@@ -14,20 +14,20 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
 import { isLoopback } from "./loopback.ts";
-import { startMailSystem } from "./mail/index.ts";
+import { DEFAULT_MAIL_PORTS, startMailSystem } from "./mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
 import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
 
 // Every port the playground opens: its flag, its default, and who uses it.
 const PORTS = {
   http: { flag: "http-port", default: 8080 },
-  smtp: { flag: "smtp-port", default: 2525 },
-  mx: { flag: "mx-port", default: 2526 },
-  smtps: { flag: "smtps-port", default: 4650 },
-  pop3: { flag: "pop3-port", default: 1110 },
-  pop3s: { flag: "pop3s-port", default: 9950 },
+  smtp: { flag: "smtp-port", default: DEFAULT_MAIL_PORTS.submission },
+  mx: { flag: "mx-port", default: DEFAULT_MAIL_PORTS.mx },
+  smtps: { flag: "smtps-port", default: DEFAULT_MAIL_PORTS.smtps },
+  pop3: { flag: "pop3-port", default: DEFAULT_MAIL_PORTS.pop3 },
+  pop3s: { flag: "pop3s-port", default: DEFAULT_MAIL_PORTS.pop3s },
   ftp: { flag: "ftp-port", default: 2121 },
-} as const;
+};
 type PortName = keyof typeof PORTS;
 
 const USAGE = `Usage: npm start -- [options]

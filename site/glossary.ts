@@ -4,7 +4,7 @@
 // Chinese words for the English terms it uses — as often as it uses them, so the section that talks
 // most about ports comes first for 端口.
 
-export const GLOSSARY: Record<string, string[]> = {
+const GLOSSARY: Record<string, string[]> = {
   port: ["端口"],
   address: ["地址"],
   socket: ["套接字"],

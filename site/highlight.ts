@@ -31,7 +31,7 @@ const LANGUAGES: Record<string, string> = {
 
 let highlighter: Promise<HighlighterCore> | undefined;
 
-export function getHighlighter(): Promise<HighlighterCore> {
+function getHighlighter(): Promise<HighlighterCore> {
   highlighter ??= createHighlighterCore({
     themes: [import("shiki/themes/github-light-default.mjs"), import("shiki/themes/github-dark-default.mjs")],
     langs: [
@@ -47,7 +47,7 @@ export function getHighlighter(): Promise<HighlighterCore> {
   return highlighter;
 }
 
-export function languageFor(fence: string): string | undefined {
+function languageFor(fence: string): string | undefined {
   return LANGUAGES[fence.toLowerCase()];
 }
 
@@ -62,7 +62,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** `<pre class="shiki">…</pre>`; lines in `highlight` (1-based) get the class "hl". */
-export function highlightCode(shiki: HighlighterCore | undefined, code: string, fence: string, highlight = new Set<number>()): string {
+function highlightCode(shiki: HighlighterCore | undefined, code: string, fence: string, highlight = new Set<number>()): string {
   const lang = languageFor(fence);
   const text = code.replace(/\n$/, "");
   if (!lang || !shiki) {

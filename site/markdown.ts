@@ -55,7 +55,7 @@ export interface PageEnv {
   [key: string | symbol]: unknown; // markdown-it's env is an open record
 }
 
-export const CALLOUTS: Record<string, string> = { tip: "Tip", note: "Note", warning: "Warning", exercise: "Exercise" };
+const CALLOUTS: Record<string, string> = { tip: "Tip", note: "Note", warning: "Warning", exercise: "Exercise" };
 
 /** site-relative URL of the page showing a repo file */
 export function codePageUrl(file: string): string {
@@ -183,7 +183,7 @@ function rewriteLinks(inline: Token, env: PageEnv): void {
  * Where a link in a lesson README goes on the site. null: a repo folder, shown as text.
  * Throws for a link to a file that does not exist.
  */
-export function resolveLink(href: string, env: PageEnv, location: string): string | null {
+function resolveLink(href: string, env: PageEnv, location: string): string | null {
   if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith("//")) return href; // http:, mailto:
   if (href.startsWith("#")) return href;
   const hashAt = href.indexOf("#");

@@ -32,8 +32,8 @@ export function loadTokenizer(): (text: string) => string[] {
 }
 
 /** The options the browser repeats in assets/site.js (MiniSearch.loadJSON needs the same ones). */
-export const SEARCH_FIELDS = ["title", "heading", "text", "zh"];
-export const STORE_FIELDS = ["title", "heading", "url"];
+const SEARCH_FIELDS = ["title", "heading", "text", "zh"];
+const STORE_FIELDS = ["title", "heading", "url"];
 
 export function searchOptions(tokenize: (text: string) => string[]): Options<SearchDocument> {
   return {

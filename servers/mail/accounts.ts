@@ -25,5 +25,5 @@ export function domainOf(address: string): string {
 /** The account with this address (addresses are compared case-insensitively), if there is one. */
 export function findAccount(accounts: MailAccount[], address: string): MailAccount | undefined {
   const wanted = address.toLowerCase();
-  return accounts.find((account) => account.address === wanted);
+  return accounts.find((account) => account.address.toLowerCase() === wanted);
 }

@@ -26,8 +26,8 @@ export interface MailPorts {
 export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950 };
 
 /** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
-export const SENDER_DOMAIN = "example.com";
-export const RECIPIENT_DOMAIN = "example.org";
+const SENDER_DOMAIN = "example.com";
+const RECIPIENT_DOMAIN = "example.org";
 
 export interface MailSystemOptions {
   /** Default 127.0.0.1. On any other address, AUTH and POP3 login need STARTTLS/STLS first. */

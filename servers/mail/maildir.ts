@@ -116,7 +116,7 @@ let deliveries = 0;
 const HOST = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072").replace(/,/g, "\\054");
 
 /** `<seconds>.M<microseconds>P<pid>Q<counter>.<host>`, e.g. `1700000000.M123456P4242Q7.laptop`. */
-export function uniqueName(): string {
+function uniqueName(): string {
   const now = Math.floor((performance.timeOrigin + performance.now()) * 1000); // in microseconds
   const seconds = Math.floor(now / 1_000_000);
   const microseconds = now % 1_000_000;

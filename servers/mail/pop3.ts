@@ -28,7 +28,7 @@ import tls from "node:tls";
 import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import { Transcript } from "../transcript.ts";
-import type { MailAccount } from "./accounts.ts";
+import { findAccount, type MailAccount } from "./accounts.ts";
 import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
 
 export interface Pop3Options {
@@ -390,8 +390,7 @@ class Pop3Session {
   }
 
   findAccount(address: string): MailAccount | undefined {
-    const wanted = address.toLowerCase();
-    return this.server.options.accounts.find((account) => account.address.toLowerCase() === wanted);
+    return findAccount(this.server.options.accounts, address);
   }
 
   plainLoginAllowed(): boolean {

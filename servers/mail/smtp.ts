@@ -301,7 +301,7 @@ function receivedHeader(options: SmtpOptions, session: SMTPServerSession, id: st
 }
 
 /** "Mon, 15 Jan 2024 12:00:00 +0000" (RFC 5322 §3.3). */
-export function rfc5322Date(date: Date): string {
+function rfc5322Date(date: Date): string {
   return date.toUTCString().replace("GMT", "+0000");
 }
 

@@ -26,6 +26,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { deliver } from "../../servers/mail/maildir.ts";
+import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
   options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" } },
@@ -227,11 +228,7 @@ async function main(): Promise<void> {
 
     console.log(`(filling took ${(setup / 1000).toFixed(1)} s; server in its own process, client here, loopback)\n`);
     const header: [string, string, string] = ["measurement", label(small), label(big)];
-    const widths = [0, 1, 2].map((i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
-    const format = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
-    console.log(format(header));
-    console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-    for (const row of rows) console.log(format(row));
+    printTable(header, rows);
     const verdict = perMessage < 1024
       ? `memory grows with the mailbox only by its index (~${perMessage.toFixed(0)} bytes per message), not by its ${(big * 2).toLocaleString("en")} KB of mail`
       : `the index costs ${perMessage.toFixed(0)} bytes per message — more than expected: are messages being held in memory?`;

@@ -27,6 +27,7 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { tcpEchoLoad, udpEchoLoad, type TcpLoad, type UdpLoad } from "./load.ts";
 import { killAllServersNow, startServer, stopAllServers, type ServerSpec } from "./server-process.ts";
+import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
   options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" } },
@@ -231,15 +232,6 @@ function formatSpread(summary: Summary): string {
 function formatCell(summary: Summary, unit: string): string {
   const loss = summary.lossPercent === undefined ? "" : `, ${summary.lossPercent.toFixed(2)}% lost`;
   return `${formatNumber(summary.median)} ${unit}${formatSpread(summary)}${loss}`;
-}
-
-/** A Markdown table, padded so it also reads well in a terminal. */
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
-  for (const row of rows) console.log(line(row));
 }
 
 try {
