@@ -84,7 +84,16 @@ async function createCertificate(dir: string): Promise<void> {
         `Using the TEST certificate from ${TEST_CERTIFICATE_DIR} — its private key is public, so it protects nothing.\n` +
         "Install openssl and delete the data dir's tls/ folder to get a private one.",
     );
-    await copyFile(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-key.pem"), join(dir, "key.pem"));
-    await copyFile(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem"), join(dir, "cert.pem"));
+    await copyTestCertificate(dir);
   }
+}
+
+/**
+ * Puts the committed TEST certificate (key.pem, cert.pem) into `tlsDir`. The fallback above uses
+ * it, and so do tests: a data dir that already has one skips the half second openssl takes.
+ */
+export async function copyTestCertificate(tlsDir: string): Promise<void> {
+  await mkdir(tlsDir, { recursive: true });
+  await copyFile(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-key.pem"), join(tlsDir, "key.pem"));
+  await copyFile(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem"), join(tlsDir, "cert.pem"));
 }

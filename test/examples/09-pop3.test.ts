@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import MailComposer from "nodemailer/lib/mail-composer";
-import { hasPython, runExample, runProgram } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, hasCommand } from "../kit/processes.ts";
 import { deliverViaSubmission, startPlayground, storedMessages, type Playground } from "../lessons/09-receiving-mail/playground.ts";
 import { safeFileName, saveAttachment } from "../../examples/pop3-save-attachment.ts";
 
@@ -142,7 +142,7 @@ test.skipIf(!hasPython)("fetch_mail.py reads message n when given one: sample 3'
   expect(stdout).toMatch(/^part 0$/m);
 });
 
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasCurl = await hasCommand("curl");
 
 test.skipIf(!hasCurl)("curl lists the mailbox and retrieves a message, dot-unstuffed", async () => {
   const url = `pop3://127.0.0.1:${playground.system.ports.pop3}/`;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { pathToFileURL } from "node:url";
-import { hasPython, runProgram, ROOT } from "../kit/processes.ts";
+import { hasPython, runProgram, ROOT, hasCommand } from "../kit/processes.ts";
 import { startFtpServer, type FtpServerHandle } from "../../servers/ftp/server.ts";
 import { sampleFiles } from "../../servers/ftp/seed.ts";
 
@@ -114,7 +114,7 @@ test.skipIf(!hasPython)("the README's Python ftplib session: same conversation, 
   expect(readFileSync(file).equals(seeded.get("releases/tool-1.10.0.tar.gz")!)).toBe(true);
 });
 
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasCurl = await hasCommand("curl");
 
 test.skipIf(!hasCurl)("the README's curl commands: a listing, a download, and active mode", async () => {
   const url = `ftp://127.0.0.1:${server.port}`;

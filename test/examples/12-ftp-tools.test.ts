@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { hasPython, runExample, runProgram } from "../kit/processes.ts";
+import { hasPython, runExample, runProgram, hasCommand } from "../kit/processes.ts";
 import { startFtpServer, type FtpServerHandle } from "../../servers/ftp/server.ts";
 import { sampleFiles } from "../../servers/ftp/seed.ts";
 
@@ -213,7 +213,7 @@ test.skipIf(!hasPython)("the README's Python seeds: the newest release, and doc*
   );
 });
 
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasCurl = await hasCommand("curl");
 
 test.skipIf(!hasCurl)("the README's curl upload: me may, anonymous gets 550; -Q DELE removes it", async () => {
   const file = out("up.py");

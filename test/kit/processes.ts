@@ -89,7 +89,12 @@ export function runExample(
 }
 
 /** python3 for the "the seeds' Python code works against our servers" tests, if installed. */
-export const hasPython = await runProgram("python3", ["--version"]).then((r) => r.code === 0, () => false);
+/** True when `command --version` runs: tests of real clients (curl, swaks, …) skip, with a message, where one is missing. */
+export function hasCommand(command: string): Promise<boolean> {
+  return runProgram(command, ["--version"]).then((r) => r.code === 0, () => false);
+}
+
+export const hasPython = await hasCommand("python3");
 
 /**
  * Starts a Python server (`python3 -u -c code`, written like the seeds) and waits until it

@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { Client } from "basic-ftp";
 import { Readable, Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { hasPython, runProgram } from "../kit/processes.ts";
+import { hasPython, runProgram, hasCommand } from "../kit/processes.ts";
 import { BIG_FILE } from "../../servers/ftp/seed.ts";
 import { startTestFtp } from "./ftp-kit.ts";
 
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasCurl = await hasCommand("curl");
 
 /** Runs Python code; its last output line is JSON. */
 async function python(code: string, args: string[]): Promise<unknown> {

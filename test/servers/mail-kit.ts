@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMailSystem, type MailSystem, type MailSystemOptions } from "../../servers/mail/index.ts";
+import { copyTestCertificate } from "../../servers/tls.ts";
 
 export const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 };
 
@@ -19,6 +20,7 @@ export interface TestMail extends MailSystem {
 /** Starts the whole mail system on free ports in a new temp dir; `stop()` closes it and deletes the dir. */
 export async function startTestMail(options: Partial<MailSystemOptions> = {}): Promise<TestMail & { stop(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), "mail-test-"));
+  await copyTestCertificate(join(dataDir, "tls")); // instead of a new openssl key per test
   const trace: string[] = [];
   const system = await startMailSystem({ dataDir, ports: ANY_PORTS, trace: (line) => trace.push(line), ...options });
   return {

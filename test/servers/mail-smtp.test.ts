@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
-import { hasPython, runProgram } from "../kit/processes.ts";
+import { hasPython, runProgram, hasCommand } from "../kit/processes.ts";
 import { startSmtpServer } from "../../servers/mail/smtp.ts";
 import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
 import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
@@ -19,8 +19,8 @@ afterAll(async () => {
   await mail?.stop();
 });
 
-const hasSwaks = await runProgram("swaks", ["--version"]).then((r) => r.code === 0, () => false);
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasSwaks = await hasCommand("swaks");
+const hasCurl = await hasCommand("curl");
 
 /** Runs Python code with the ports and CA file in the environment; resolves with its output. */
 async function python(code: string) {

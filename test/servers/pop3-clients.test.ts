@@ -8,10 +8,10 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { hasPython, runProgram } from "../kit/processes.ts";
+import { hasPython, runProgram, hasCommand } from "../kit/processes.ts";
 import { ME, PASSWORD, startTestPop3 } from "./pop3-kit.ts";
 
-const hasCurl = await runProgram("curl", ["--version"]).then((r) => r.code === 0, () => false);
+const hasCurl = await hasCommand("curl");
 const hasFetchmail = ["/usr/bin/fetchmail", "/usr/local/bin/fetchmail"].some((path) => existsSync(path));
 
 const crlfSize = (message: string | Buffer) => {

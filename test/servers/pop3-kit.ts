@@ -12,7 +12,7 @@ import { LineReader } from "../../servers/line-protocol.ts";
 import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
 import { deliver } from "../../servers/mail/maildir.ts";
 import { startPop3Server, type Pop3Options } from "../../servers/mail/pop3.ts";
-import { ensureCertificate } from "../../servers/tls.ts";
+import { ensureCertificate, copyTestCertificate } from "../../servers/tls.ts";
 
 export const ME = "me@example.com";
 export const PASSWORD = "secret";
@@ -32,6 +32,7 @@ export interface TestPop3 {
 export async function startTestPop3(options: Partial<Pop3Options> = {}): Promise<TestPop3> {
   const dataDir = await mkdtemp(join(tmpdir(), "pop3-test-"));
   const mailRoot = join(dataDir, "mail");
+  await copyTestCertificate(join(dataDir, "tls")); // instead of a new openssl key per test
   const certificate = await ensureCertificate(dataDir);
   const trace: string[] = [];
   const server = await startPop3Server({

@@ -3,13 +3,13 @@
 // over SMTP, the mailbox files as the POP3 server will send them, and a relay that can be
 // cut like a dropped Wi-Fi connection.
 import net from "node:net";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import type { Network } from "../../kit/checker.ts";
 import { startMailSystem, type MailSystem } from "../../../servers/mail/index.ts";
-import { TEST_CERTIFICATE_DIR } from "../../../servers/tls.ts";
+import { copyTestCertificate } from "../../../servers/tls.ts";
 
 export interface Playground {
   system: MailSystem;
@@ -22,9 +22,7 @@ export async function startPlayground(network: Pick<Network, "defer">, seed = fa
   const dataDir = mkdtempSync(join(tmpdir(), "playground-mail-"));
   // The repository's test certificate, put where the playground looks for one: making a fresh
   // RSA key for every check would cost half a second each time.
-  mkdirSync(join(dataDir, "tls"));
-  copyFileSync(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-key.pem"), join(dataDir, "tls", "key.pem"));
-  copyFileSync(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem"), join(dataDir, "tls", "cert.pem"));
+  await copyTestCertificate(join(dataDir, "tls"));
   const system = await startMailSystem({ dataDir, seed, fsync: false, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
   network.defer(async () => {
     await system.close();
