@@ -3,7 +3,7 @@
 //   npm start                          all servers on 127.0.0.1, default ports
 //   npm start -- --smtp-port 2626      another port for one server (0: any free port)
 //   npm start -- --trace               print every conversation live, as C:/S: lines
-//   npm start -- --data-dir /tmp/pg    where the playground keeps its state (mail, FTP files, certificate)
+//   npm start -- --data-dir /tmp/pg    where the playground keeps its state (mail, FTP files, news, certificate)
 //   npm start -- --host 0.0.0.0        let other machines in (a classroom); prints a warning
 //
 // Ports and accounts can also be set in <data-dir>/config.json (see README.md); flags win.
@@ -17,6 +17,7 @@ import { isLoopback } from "./loopback.ts";
 import { DEFAULT_MAIL_PORTS, startMailSystem } from "./mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
 import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
+import { startNewsServer, DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT, type NewsAccount } from "./news/index.ts";
 
 // Every port the playground opens: its flag, its default, and who uses it.
 const PORTS = {
@@ -27,6 +28,7 @@ const PORTS = {
   pop3: { flag: "pop3-port", default: DEFAULT_MAIL_PORTS.pop3 },
   pop3s: { flag: "pop3s-port", default: DEFAULT_MAIL_PORTS.pop3s },
   ftp: { flag: "ftp-port", default: 2121 },
+  nntp: { flag: "nntp-port", default: DEFAULT_NNTP_PORT },
 };
 type PortName = keyof typeof PORTS;
 
@@ -61,6 +63,7 @@ interface Config {
   ftpPassivePorts?: string;
   mailAccounts?: MailAccount[];
   ftpAccounts?: FtpAccount[];
+  newsAccounts?: NewsAccount[];
 }
 
 function fail(message: string): never {
@@ -84,6 +87,9 @@ function readConfig(file: string): Config {
   }
   if (!isList(config.ftpAccounts, ["user", "password"])) {
     fail(`${file}: "ftpAccounts" must be a list like [{ "user": "me", "password": "secret" }]`);
+  }
+  if (!isList(config.newsAccounts, ["user", "password"])) {
+    fail(`${file}: "newsAccounts" must be a list like [{ "user": "me", "password": "secret" }]`);
   }
   return config;
 }
@@ -119,6 +125,7 @@ const passiveText = values["ftp-passive-ports"] ?? config.ftpPassivePorts;
 const passivePorts = passiveText ? passiveRange(passiveText) : ports.ftp === 0 ? undefined : { min: 30000, max: 30100 };
 const mailAccounts = config.mailAccounts ?? DEFAULT_MAIL_ACCOUNTS;
 const ftpAccounts = config.ftpAccounts ?? DEFAULT_FTP_ACCOUNTS;
+const newsAccounts = config.newsAccounts ?? DEFAULT_NEWS_ACCOUNTS;
 const trace = values.trace ? (line: string) => console.log(line) : undefined;
 
 // Loopback never leaves this machine; any other address lets others in.
@@ -169,6 +176,10 @@ try {
   running.push(ftp);
   const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
   rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (passive data ports ${passive})`]);
+
+  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace });
+  running.push(news);
+  rows.push(["NNTP news server (lesson 13)", `${news.url}  (posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);
 } catch (err) {
   await Promise.allSettled(running.map((server) => server.close()));
   fail(explain(err));
@@ -181,6 +192,7 @@ console.log("\n  accounts (demo only — everyone knows these passwords):");
 for (const { address, password } of mailAccounts) console.log(`    mail  ${address} / ${password}`);
 console.log(`    ftp   anonymous / any e-mail address (read-only)`);
 for (const { user, password } of ftpAccounts) console.log(`    ftp   ${user} / ${password}`);
+for (const { user, password } of newsAccounts) console.log(`    news  ${user} / ${password}  (AUTHINFO, optional on loopback)`);
 console.log(`\n  data dir: ${dataDir}`);
 if (!existsSync(join(SITE_DIR, "index.html"))) console.log("  lesson site: not built yet — run `npm run site`, then open the HTTP address above");
 console.log(`  TLS certificate to trust (CA file): ${caFile}`);

@@ -1,5 +1,5 @@
 // npm run bench                      — every bench, one after the other (a few minutes)
-// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, ftp, site
+// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, ftp, nntp, site
 // npm run bench -- --quick / --tiny   — passed on to each bench (smaller sizes)
 //
 // Each bench is its own script, runnable alone (`npx tsx test/bench/ftp.ts --quick`), and
@@ -16,6 +16,7 @@ const BENCHES = {
   smtp: "smtp.ts", // SMTP messages/s accepted and stored
   pop3: "pop3.ts", // POP3 RETR throughput on a big mailbox, memory per session
   ftp: "ftp.ts", // FTP RETR/STOR MB/s and logins/s, beside pyftpdlib
+  nntp: "nntp.ts", // NNTP OVER lines/s, ARTICLE/s, POST/s on a 10,000-article group
   site: "site.ts", // lesson site build time and page weight against the budgets
 } as const;
 type BenchName = keyof typeof BENCHES;

@@ -12,7 +12,7 @@ import { HELLO_TEXT } from "../../servers/http-demo.ts";
 
 // Tests never take the fixed default ports: every server gets port 0 (any free port)
 // unless a test passes its own flag (parseArgs keeps the last value of a repeated flag).
-const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "ftp"].flatMap((name) => [`--${name}-port`, "0"]);
+const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "ftp", "nntp"].flatMap((name) => [`--${name}-port`, "0"]);
 
 function startPlayground(...args: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), "playground-"));
@@ -106,7 +106,7 @@ async function greeting(port: number, ca?: string): Promise<string> {
   return received.split("\r\n")[0]!;
 }
 
-test("npm start brings up every mail and FTP listener, prints the accounts and the CA file, and each greets", async () => {
+test("npm start brings up every mail, FTP and news listener, prints the accounts and the CA file, and each greets", async () => {
   const playground = startPlayground();
   await httpPort(playground);
   const output = playground.output();
@@ -125,6 +125,7 @@ test("npm start brings up every mail and FTP listener, prints the accounts and t
   expect(await greeting(port("pop3"))).toMatch(/^\+OK/);
   expect(await greeting(port("pop3s"), ca)).toMatch(/^\+OK/);
   expect(await greeting(port("ftp"))).toMatch(/^220/);
+  expect(await greeting(port("nntp"))).toMatch(/^200 /); // RFC 3977 §5.1.1: 200 = posting allowed
 
   playground.child.kill("SIGINT");
   const [code] = await once(playground.child, "exit");
@@ -133,12 +134,13 @@ test("npm start brings up every mail and FTP listener, prints the accounts and t
 
 test("accounts come from <data-dir>/config.json; a broken config.json is named, not a stack trace", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "playground-"));
-  const accounts = { mailAccounts: [{ address: "teacher@example.com", password: "class" }], ftpAccounts: [{ user: "teacher", password: "class" }] };
+  const accounts = { mailAccounts: [{ address: "teacher@example.com", password: "class" }], ftpAccounts: [{ user: "teacher", password: "class" }], newsAccounts: [{ user: "reader", password: "news" }] };
   writeFileSync(join(dataDir, "config.json"), JSON.stringify(accounts));
   const playground = startPlaygroundIn(dataDir);
   await httpPort(playground);
   expect(playground.output()).toContain("mail  teacher@example.com / class");
   expect(playground.output()).toContain("ftp   teacher / class");
+  expect(playground.output()).toContain("news  reader / news");
   expect(playground.output()).not.toContain("me@example.com / secret");
   playground.child.kill("SIGINT");
   await once(playground.child, "exit");

@@ -1,0 +1,27 @@
+// The news server under test for test/bench/nntp.ts, in its own process (so the bench's client
+// and the server each get a core, and the server's memory is its own).
+//
+//   node --expose-gc --import tsx test/bench/nntp-server.ts <dataDir>
+//
+// Serves the spool already in <dataDir>/news. Prints "Listening on 127.0.0.1:PORT (started in N ms)":
+// the start time is the index rebuild (every article's headers read). Each line "memory" on
+// stdin is answered with one JSON line: the heap after a full garbage collection, and the peak RSS.
+
+import { createInterface } from "node:readline";
+import { performance } from "node:perf_hooks";
+import { startNewsServer } from "../../servers/news/index.ts";
+
+const [dataDir] = process.argv.slice(2);
+const start = performance.now();
+const server = await startNewsServer({ dataDir, port: 0 });
+console.log(`Listening on 127.0.0.1:${server.port} (started in ${(performance.now() - start).toFixed(0)} ms)`);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line !== "memory") continue;
+  gc?.();
+  gc?.();
+  const { heapUsed, rss } = process.memoryUsage();
+  console.log(JSON.stringify({ heapUsed, rss, maxRss: process.resourceUsage().maxRSS * 1024, gc: Boolean(gc) }));
+}
+await server.close();
