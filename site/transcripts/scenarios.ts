@@ -8,6 +8,7 @@ import type { Side } from "../transcript-render.ts";
 import { startHttpDemo } from "../../servers/http-demo.ts";
 import { startMailSystem, type MailPorts } from "../../servers/mail/index.ts";
 import { startFtpServer } from "../../servers/ftp/server.ts";
+import { startNewsServer } from "../../servers/news/index.ts";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,6 +82,25 @@ const ftpServer: ServerToStart = {
       port: ftp.port,
       async close() {
         await ftp.close();
+        data.remove();
+      },
+    };
+  },
+};
+
+/** The playground's news server (what `npm start` runs on 1119), in this process, with the seed articles. */
+const newsServer: ServerToStart = {
+  label: "npm start (the news server)",
+  transport: "tcp",
+  port: 1119,
+  portEnv: "NNTP_PORT",
+  async start() {
+    const data = freshDataDir();
+    const news = await startNewsServer({ dataDir: data.dataDir, port: 0 });
+    return {
+      port: news.port,
+      async close() {
+        await news.close();
         data.remove();
       },
     };
@@ -273,6 +293,17 @@ export const SCENARIOS: Scenario[] = [
       },
     ],
     // After "221" the server closes, and the client closes after reading it.
+    bothClose: "server first",
+  },
+
+  // ---- lesson 13: network news ----
+  {
+    name: "nntp-by-hand",
+    lesson: "13-network-news",
+    title: "NNTP by hand: GROUP, STAT and NEXT move the article pointer, OVER lists, BODY reads, QUIT",
+    servers: [newsServer],
+    client: { example: "examples/nntp-by-hand.ts" },
+    // After "205" the server closes, and the client closes after reading it.
     bothClose: "server first",
   },
 ];
