@@ -38,6 +38,8 @@ const GLOSSARY: Record<string, string[]> = {
   directory: ["目录"],
   password: ["密码"],
   newsgroup: ["新闻组"],
+  spam: ["垃圾邮件"],
+  phishing: ["钓鱼", "网络钓鱼"],
   thread: ["线程"],
   exercise: ["练习"],
   hint: ["提示"],

@@ -11,4 +11,7 @@ export const SEARCH_QUERIES: [query: string, lesson: string][] = [
   ["端口", "01-addresses-and-ports"], // Chinese "port", through the glossary
   ["数据报", "05-udp"], // Chinese "datagram"
   ["TCP编程", "02-tcp-client"], // liaoxuefeng's page title, in the text itself
+  ["NNTP", "13-network-news"],
+  ["新闻组", "13-network-news"], // Chinese "newsgroup"
+  ["钓鱼", "14-spam-forensics"], // Chinese "phishing"
 ];
