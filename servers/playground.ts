@@ -34,7 +34,7 @@ type PortName = keyof typeof PORTS;
 
 const USAGE = `Usage: npm start -- [options]
   --host 127.0.0.1          address to listen on (anything but loopback prints a warning)
-  --data-dir .playground    where mail, FTP files, the certificate and config.json live
+  --data-dir .playground    where mail, FTP files, news, the certificate and config.json live
   --trace                   print every conversation live as C:/S: lines
 ${Object.values(PORTS)
   .map((port) => `  --${port.flag} ${port.default}`.padEnd(28) + "0 = any free port")
