@@ -212,31 +212,41 @@ export class NewsStore {
       await file.close();
     }
     const finalFiles = groups.map((group, index) => join(this.groupFolder(group.name), String(numbers[index])));
+    let taken = false;
     try {
-      // 2. The numbers are taken: from now on they are never given out again.
-      const highs = groups.map((group) => group.high);
-      groups.forEach((group, index) => (group.high = numbers[index]));
-      await this.saveActive().catch((err) => {
-        groups.forEach((group, index) => (group.high = highs[index]));
-        throw err;
-      });
+      // 2. The numbers are taken: from now on they are never given out again. Readers still
+      //    see the old high water mark until step 4: GROUP must never name an article that
+      //    cannot be read yet (posts are stored one at a time, so nobody else takes a number).
+      await this.saveActive(new Map(groups.map((group, index) => [group, numbers[index]])));
+      taken = true;
       // 3. The article appears in each group ("wx"-like: link fails rather than overwrite).
       for (const final of finalFiles) await link(temporary, final);
+    } catch (err) {
+      // Numbers once given out stay given out: a failure now leaves a gap, as a crash would.
+      if (taken) groups.forEach((group, index) => (group.high = numbers[index]));
+      throw err;
     } finally {
       await unlink(temporary).catch(() => {});
     }
+    // 4. Readers see it: its number, its Message-ID, the new high water mark, all at once.
     const article = describeArticle(finalFiles[0], stored, arrived);
     this.byId.set(messageId, article);
     groups.forEach((group, index) => {
       group.articles.set(numbers[index], article);
       group.numbers.push(numbers[index]);
+      group.high = numbers[index];
     });
     return messageId;
   }
 
-  /** active.json, replaced atomically: written beside it, flushed, renamed over it. */
-  private async saveActive(): Promise<void> {
-    const entries: ActiveEntry[] = this.groups.map(({ name, description, high, created }) => ({ name, description, high, created: created.toISOString() }));
+  /** active.json, replaced atomically: written beside it, flushed, renamed over it. `taken`: numbers just given out. */
+  private async saveActive(taken = new Map<NewsGroup, number>()): Promise<void> {
+    const entries: ActiveEntry[] = this.groups.map((group) => ({
+      name: group.name,
+      description: group.description,
+      high: taken.get(group) ?? group.high,
+      created: group.created.toISOString(),
+    }));
     const target = join(this.dir, "active.json");
     const temporary = join(this.dir, "tmp", `active.${process.pid}.${randomBytes(4).toString("hex")}.json`);
     const file = await open(temporary, "wx");

@@ -320,6 +320,29 @@ describe("NNTP: POST", () => {
     expect(JSON.parse(await readFile(join(news.newsDir, "active.json"), "utf8"))[0]).toMatchObject({ name: "test.one", high: 16 });
   });
 
+  test("GROUP never names an article that cannot be read yet, while others post", async () => {
+    const news = await startSmall();
+    const poster = await RawNntp.open(news.port);
+    const reader = await RawNntp.open(news.port);
+    let posting = true;
+    const posts = (async () => {
+      for (let i = 0; i < 40; i++) {
+        expect(await post(poster, `From: p@example.com\r\nNewsgroups: test.two\r\nSubject: post ${i}\r\n\r\nbody ${i}\r\n`)).toMatch(/^240 /);
+      }
+      posting = false;
+    })();
+    // A reader asks for the latest article over and over while the posts are being stored
+    // (each one is written, flushed and linked in several steps): "last" must always be there.
+    let reads = 0;
+    while (posting) {
+      const last = (await reader.command("GROUP test.two")).split(" ")[3];
+      expect(await reader.command(`STAT ${last}`)).toMatch(new RegExp(`^223 ${last} `));
+      reads++;
+    }
+    await posts;
+    expect(reads).toBeGreaterThan(0);
+  });
+
   test("crossposting: one article, a number in each group, one file linked into both, listed once by NEWNEWS", async () => {
     const news = await startSmall();
     const client = await RawNntp.open(news.port);
