@@ -36,6 +36,8 @@ export interface NewsServerOptions {
   trace?: (line: string) => void;
   /** RFC 3977 §3.1: at least 3 minutes; default 10 minutes. */
   idleTimeoutMs?: number;
+  /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
+  requireLoginToPost?: boolean;
 }
 
 export interface NewsServerHandle {
@@ -56,6 +58,7 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     accounts: options.accounts ?? DEFAULT_NEWS_ACCOUNTS,
     trace: options.trace,
     idleTimeoutMs: options.idleTimeoutMs,
+    requireLoginToPost: options.requireLoginToPost,
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return { port: server.port, url: `nntp://${urlHost}:${server.port}`, close: server.close };

@@ -158,6 +158,7 @@ export class NewsStore {
   }
 
   private async store(content: Buffer, arrived: Date): Promise<string> {
+    if (content.toString("latin1").trim() === "") throw new ArticleRefused("the article is empty: send its headers, a blank line and the body before the \".\" line");
     const { head, body } = splitArticle(toLfLines(content));
     const lines = head.toString("utf8").split("\n").slice(0, -1);
     const bad = lines.find((line, index) => !/^[\x21-\x39\x3b-\x7e]+:/.test(line) && !(index > 0 && /^[ \t]/.test(line)));

@@ -42,6 +42,8 @@ export interface NntpOptions {
   trace?: (line: string) => void;
   /** RFC 3977 §3.1: an idle client may be disconnected, but not before 3 minutes. */
   idleTimeoutMs?: number;
+  /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
+  requireLoginToPost?: boolean;
 }
 
 /** RFC 3977 §3.1: a command line is at most 512 octets, CRLF included. */
@@ -335,7 +337,7 @@ async function handleNewnews(session: NntpSession, args: string[]): Promise<void
 // will be refused, so the next command is read as a command and not as part of an article.
 async function handlePost(session: NntpSession, args: string[]): Promise<void> {
   if (args.length > 0) return session.reply("501 usage: POST (no arguments; the article follows the 340 reply)");
-  if (session.server.postingNeedsLogin && !session.user) return session.reply("480 log in first (AUTHINFO USER / AUTHINFO PASS): this server is not on loopback");
+  if (session.server.postingNeedsLogin && !session.user) return session.reply("480 log in first (AUTHINFO USER / AUTHINFO PASS): on a shared network, posting needs an account");
   session.reply("340 send the article; end it with a line holding a single \".\"");
   const received = await session.readArticle();
   if (received === null) return; // the client vanished mid-article: nothing is stored
@@ -680,7 +682,7 @@ function drained(socket: net.Socket): Promise<void> {
  * (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
  */
 export async function startNntpServer(options: NntpOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = { options, store: options.store, postingNeedsLogin: !isLoopback(options.host) };
+  const server: Server = { options, store: options.store, postingNeedsLogin: options.requireLoginToPost ?? !isLoopback(options.host) };
   const connections = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
     // Errors (a reset, a client that vanished) end the session through its LineReader;

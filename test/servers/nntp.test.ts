@@ -287,6 +287,7 @@ describe("NNTP: POST", () => {
     expect(await post(client, article("x", "test.one", "Message-ID: <first@example.com>\r\n"))).toMatch(/^441 posting failed: duplicate/);
     expect(await post(client, article("x", "test.one", "Message-ID: not-an-id\r\n"))).toMatch(/^441 .*is not a Message-ID/);
     expect(await post(client, "this is not a header\r\n\r\nbody\r\n")).toMatch(/^441 .*is not a header line/);
+    expect(await post(client, "")).toMatch(/^441 posting failed: the article is empty/);
     const big = article("big", "test.one") + ("x".repeat(999) + "\r\n").repeat(1100);
     expect(await post(client, big)).toBe("441 posting failed: the article is bigger than 1 MB");
     expect(await post(client, article("long line") + "z".repeat(100_000) + "\r\n")).toBe("441 posting failed: a line is longer than 65536 octets");
@@ -409,6 +410,16 @@ describe("NNTP: AUTHINFO (RFC 4643) and the transcript", () => {
     expect(await other.command("AUTHINFO USER nobody")).toMatch(/^381 /);
     expect(await other.command("AUTHINFO PASS x")).toMatch(/^481 .*closing/);
     expect(await other.nextOrClose()).toBeNull();
+  });
+
+  test("beyond loopback (a classroom), POST needs a login: 480 before AUTHINFO, 240 after", async () => {
+    const news = await startTestNews({ requireLoginToPost: true });
+    const client = await RawNntp.open(news.port);
+    expect(await client.command("MODE READER")).toBe("200 reader mode, posting allowed after AUTHINFO");
+    expect(await client.command("POST")).toMatch(/^480 log in first/);
+    expect(await client.command("AUTHINFO USER me")).toMatch(/^381 /);
+    expect(await client.command("AUTHINFO PASS secret")).toMatch(/^281 /);
+    expect(await post(client, "From: me@example.com\r\nNewsgroups: playground.test\r\nSubject: class\r\n\r\nhello\r\n")).toMatch(/^240 /);
   });
 
   test("trace: nntp#N C:/S: lines, AUTHINFO PASS masked", async () => {
