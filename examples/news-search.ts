@@ -9,9 +9,10 @@ import { NntpClient, search } from "../lessons/13-network-news/solution.ts";
 
 const HOST = process.env.HOST ?? "127.0.0.1";
 const PORT = Number(process.env.NNTP_PORT ?? 1119);
-const [query, groupName = "comp.lang.python"] = process.argv.slice(2);
-if (!query) {
-  console.error('usage: npx tsx examples/news-search.ts "word AND word OR word" [group]');
+const [query, groupName = "comp.lang.python", ...extra] = process.argv.slice(2);
+// The query is ONE argument: without quotes the shell would hand us "socket", "AND", … apart.
+if (!query || extra.length > 0 || ["AND", "OR"].includes(groupName)) {
+  console.error('usage: npx tsx examples/news-search.ts "word AND word OR word" [group]   (the query in quotes)');
   process.exit(2);
 }
 

@@ -73,6 +73,14 @@ const body = (await reader.readDotBlock()).toString("utf8");
 // #endregion conversation
 
 if (wantsPost) {
+  // On a classroom playground (npm start -- --host …) POST needs a login first (RFC 4643):
+  //   NNTP_USER=me NNTP_PASS=secret npx tsx examples/nntp-by-hand.ts --post
+  if (process.env.NNTP_USER) {
+    send(`AUTHINFO USER ${process.env.NNTP_USER}`);
+    await status(381); // "381 password required"
+    send(`AUTHINFO PASS ${process.env.NNTP_PASS ?? ""}`);
+    await status(281); // "281 authentication accepted"
+  }
   // #region post
   // POST: "340 send it", then the article — headers, a blank line, the body — dot-stuffed:
   // a line that starts with "." gets one more, so that only the last "." ends the article.

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CodeBlocks, escapeHtml, languageOfFile } from "./highlight.ts";
+import { extractRegion } from "./includes.ts";
 import { codePageUrl, createMarkdown, relativeUrl, usesTranscripts, type PageEnv, type SiteContext, type TranscriptRenderer } from "./markdown.ts";
 import { renderPage, SITE_TITLE, type NavLesson } from "./layout.ts";
 import { buildSearchIndexScript, sectionsOf, type SearchDocument } from "./search.ts";
@@ -176,7 +177,8 @@ function renderHints(md: ReturnType<typeof createMarkdown>, root: string, folder
 function renderSolution(root: string, folder: string, site: SiteContext): string {
   const file = `${folder}/solution.ts`;
   if (!existsSync(path.join(root, file))) return "";
-  const code = readFileSync(path.join(root, file), "utf8");
+  // The "// #region" lines are there for README includes; the reader needs only the code.
+  const code = extractRegion(readFileSync(path.join(root, file), "utf8"), undefined, file);
   return `<details class="solution">\n<summary>Show the reference solution (<code>${escapeHtml(file)}</code>)</summary>\n<div class="code">${site.codeBlocks.placeholder(code, "ts")}</div>\n</details>\n`;
 }
 

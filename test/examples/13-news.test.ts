@@ -193,3 +193,9 @@ test("news-search: AND binds tighter than OR, over subjects and bodies", async (
   expect(stdout).toMatch(new RegExp(`^2 of \\d+ articles in playground.test match`));
   expect(stdout).toContain(`  ${last - 1}  both\n  ${last}  ${c} here\n`);
 });
+
+test("news-search without quotes around the query says so, instead of looking for a group named AND", async () => {
+  const { code, stderr } = await runExample("examples/news-search.ts", { args: ["socket", "AND", "timeout"], env: env() });
+  expect(code).toBe(2);
+  expect(stderr).toContain("(the query in quotes)");
+});

@@ -78,6 +78,12 @@ test("every internal link and #anchor resolves", () => {
   expect(checked).toBeGreaterThan(100);
 });
 
+test("the reference solutions show the code without the #region markers that README includes use", () => {
+  const solutions = [...pages.values()].flatMap((html) => html.match(/<details class="solution">[\s\S]*?<\/details>/g) ?? []);
+  expect(solutions.length).toBeGreaterThan(10);
+  for (const solution of solutions) expect(solution).not.toMatch(/#(end)?region/);
+});
+
 test("ids are unique on every page", () => {
   for (const [file, html] of pages) {
     const ids = idList(html);

@@ -183,15 +183,18 @@ checkLesson<Lesson13>("13-network-news", {
           { id: 6, subject: "中文", body: `这是粘包问题 ${A}` },
         ];
         const ids = (query: string) => search(articles, query).map((found) => found.id);
-        expect(ids(A), `search "${A}"`).toEqual([1, 2, 6]);
-        expect(ids(A.toUpperCase()), "case-insensitive").toEqual([1, 2, 6]);
-        expect(ids(`${A} ${B}`), "two terms: AND").toEqual([1]);
-        expect(ids(`${A} AND ${B}`), "AND").toEqual([1]);
-        expect(ids(`${B} OR ${C}`), "OR").toEqual([1, 3, 5]);
-        expect(ids(`${C} OR ${A} AND ${B}`), "C OR (A AND B): AND binds tighter").toEqual([1, 3]);
-        expect(ids(`${A} ${B} OR ${C}`), "(A AND B) OR C").toEqual([1, 3]);
-        expect(ids(`${B}()`), "a term with regex characters in it").toEqual([5]);
-        expect(ids("粘包"), "Chinese is written without spaces: a term matches inside a sentence").toEqual([6]);
+        // Failure messages show the articles, so that "expected [1, 2, 4, 6]" can be understood.
+        const shown = articles.map(({ id, subject, body }) => `\n  ${id}: subject ${JSON.stringify(subject)}, body ${JSON.stringify(body)}`).join("");
+        const searched = `\nsearched:${shown}\n`;
+        expect(ids(A), `search "${A}" (whole words: article 4 has "${A}" only inside longer words)${searched}`).toEqual([1, 2, 6]);
+        expect(ids(A.toUpperCase()), "case-insensitive" + searched).toEqual([1, 2, 6]);
+        expect(ids(`${A} ${B}`), "two terms: AND" + searched).toEqual([1]);
+        expect(ids(`${A} AND ${B}`), "AND" + searched).toEqual([1]);
+        expect(ids(`${B} OR ${C}`), "OR" + searched).toEqual([1, 3, 5]);
+        expect(ids(`${C} OR ${A} AND ${B}`), "C OR (A AND B): AND binds tighter" + searched).toEqual([1, 3]);
+        expect(ids(`${A} ${B} OR ${C}`), "(A AND B) OR C" + searched).toEqual([1, 3]);
+        expect(ids(`${B}()`), "a term with regex characters in it" + searched).toEqual([5]);
+        expect(ids("粘包"), "Chinese is written without spaces: a term matches inside a sentence" + searched).toEqual([6]);
         expect(ids(freshWord()), "a word nobody wrote").toEqual([]);
         expectThrows(() => search(articles, "   "), "search with an empty query");
       },
