@@ -110,6 +110,36 @@ export class LineReader {
   }
 
   /**
+   * Reads a dot-stuffed block that a CLIENT sends (NNTP's POST; SMTP's DATA is the same idea),
+   * stuffing removed, CRLF line endings. Unlike readDotBlock it never stops in the middle: a
+   * block bigger than `maxBytes`, or with a line longer than maxLineLength, is still read to its
+   * "." line (and thrown away), so that the next line is the client's next command again.
+   * null: the peer closed the connection before the "." line.
+   */
+  async receiveDotBlock(maxBytes: number): Promise<{ content: Buffer } | { refused: "too big" | "line too long" } | null> {
+    const lines: Buffer[] = [];
+    let size = 0;
+    let refused: "too big" | "line too long" | null = null;
+    for (;;) {
+      let line: Buffer | null;
+      try {
+        line = await this.readLineBytes();
+      } catch (err) {
+        if (!(err instanceof LineTooLongError)) throw err;
+        refused ??= "line too long";
+        continue;
+      }
+      if (line === null) return null;
+      if (line.length === 1 && line[0] === DOT) break;
+      if (line[0] === DOT) line = line.subarray(1);
+      size += line.length + CRLF.length;
+      if (size > maxBytes) refused ??= "too big";
+      if (refused === null) lines.push(line, CRLF);
+    }
+    return refused === null ? { content: Buffer.concat(lines) } : { refused };
+  }
+
+  /**
    * Stops reading from the socket and throws away everything received but not yet read.
    * STARTTLS/STLS needs this: bytes that arrived in plaintext after the STLS command
    * must never be treated as if they came through the encrypted channel (CVE-2011-0411

@@ -543,26 +543,13 @@ class NntpSession {
    * big, so the session stays in step. null if the client vanished before the "." line.
    */
   async readArticle(): Promise<{ article: Buffer } | { refused: string } | null> {
-    const lines: Buffer[] = [];
-    let size = 0;
-    let refused: string | null = null;
-    for (;;) {
-      let line: Buffer | null;
-      try {
-        line = await this.reader.readLineBytes();
-      } catch (err) {
-        if (!(err instanceof LineTooLongError)) throw err;
-        refused ??= `a line is longer than ${MAX_ARTICLE_LINE} octets`;
-        continue;
-      }
-      if (line === null) return null;
-      if (line.length === 1 && line[0] === 0x2e) break;
-      if (line[0] === 0x2e) line = line.subarray(1);
-      size += line.length + 2;
-      if (size > MAX_ARTICLE_BYTES) refused ??= `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB`;
-      if (refused === null) lines.push(line, CRLF);
-    }
-    return refused === null ? { article: Buffer.concat(lines) } : { refused };
+    const block = await this.reader.receiveDotBlock(MAX_ARTICLE_BYTES);
+    if (block === null) return null;
+    if ("content" in block) return { article: block.content };
+    return {
+      refused:
+        block.refused === "too big" ? `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB` : `a line is longer than ${MAX_ARTICLE_LINE} octets`,
+    };
   }
 
   /** RFC 4643 §2.3.2: 481 for a wrong name or password; after a few, the connection is closed. */
@@ -598,8 +585,6 @@ class NntpSession {
 
 // ---------------------------------------------------------------------------------------
 // Small pieces.
-
-const CRLF = Buffer.from("\r\n");
 
 /** "count low high name" (§6.1.1.2): count is the number of articles present. */
 function groupSummary(group: NewsGroup): string {

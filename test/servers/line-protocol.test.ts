@@ -167,6 +167,22 @@ describe("LineReader", () => {
     expect(await reader.readLine()).toBe("+OK bye");
   });
 
+  test("receiveDotBlock: a client's block (POST), un-stuffed; too big or a too-long line is read to its end and refused", async () => {
+    const receive = async (text: string, maxBytes: number, maxLineLength = 1024) => {
+      const reader = new LineReader(Readable.from([Buffer.from(text)]), { maxLineLength });
+      return { block: await reader.receiveDotBlock(maxBytes), next: await reader.readLine() };
+    };
+    const ok = await receive("Subject: x\r\n\r\n..profile\r\n.\r\nQUIT\r\n", 100);
+    expect(ok.block).toEqual({ content: Buffer.from("Subject: x\r\n\r\n.profile\r\n") });
+    expect(ok.next).toBe("QUIT");
+    // 3 lines of 10 octets + CRLF = 36 octets: over a 30-octet limit, yet the session stays in step.
+    const big = await receive("0123456789\r\n".repeat(3) + ".\r\nQUIT\r\n", 30);
+    expect(big).toEqual({ block: { refused: "too big" }, next: "QUIT" });
+    const long = await receive("short\r\n" + "z".repeat(50) + "\r\nshort\r\n.\r\nQUIT\r\n", 1000, 20);
+    expect(long).toEqual({ block: { refused: "line too long" }, next: "QUIT" });
+    expect((await receive("half a block\r\n", 100)).block).toBeNull(); // the client vanished
+  });
+
   test("detach() drops lines that were received but not read (no STARTTLS injection)", async () => {
     const input = new PassThrough();
     const reader = new LineReader(input);
