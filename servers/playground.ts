@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
 import { isLoopback } from "./loopback.ts";
+import { ensureCertificate } from "./tls.ts";
 import { DEFAULT_MAIL_PORTS, startMailSystem } from "./mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
 import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
@@ -132,7 +133,7 @@ const trace = values.trace ? (line: string) => console.log(line) : undefined;
 if (!isLoopback(host)) {
   console.warn(
     `WARNING: listening on ${host}, not loopback — other machines on your network can reach the playground.\n` +
-      "The playground has no protection: its demo accounts are public, and mail AUTH then needs STARTTLS first.\n" +
+      "The playground has no protection: its demo accounts are public, and mail and news logins then need STARTTLS first.\n" +
       "Do this only on a classroom network you trust.\n",
   );
 }
@@ -177,9 +178,11 @@ try {
   const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
   rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (passive data ports ${passive})`]);
 
-  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace });
+  // The news server uses the mail system's certificate for STARTTLS (made on its first start).
+  const { key, cert } = await ensureCertificate(dataDir);
+  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace, tls: { key, cert } });
   running.push(news);
-  rows.push(["NNTP news server (lesson 13)", `${news.url}  (posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);
+  rows.push(["NNTP news server (lesson 13)", `${news.url}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);
 } catch (err) {
   await Promise.allSettled(running.map((server) => server.close()));
   fail(explain(err));

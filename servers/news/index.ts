@@ -38,6 +38,10 @@ export interface NewsServerOptions {
   idleTimeoutMs?: number;
   /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
   requireLoginToPost?: boolean;
+  /** Certificate and key for STARTTLS (RFC 4642); without them STARTTLS is not offered. */
+  tls?: { key: string; cert: string };
+  /** AUTHINFO only after STARTTLS (default: when TLS is available and the address is not loopback). */
+  requireTlsForLogin?: boolean;
 }
 
 export interface NewsServerHandle {
@@ -59,6 +63,8 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     trace: options.trace,
     idleTimeoutMs: options.idleTimeoutMs,
     requireLoginToPost: options.requireLoginToPost,
+    tls: options.tls,
+    requireTlsForLogin: options.requireTlsForLogin,
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return { port: server.port, url: `nntp://${urlHost}:${server.port}`, close: server.close };

@@ -1,6 +1,7 @@
 // The playground's NNTP (news) server, written by hand so you can read it next to its RFCs:
 //   RFC 3977  Network News Transfer Protocol (the reader commands, POST, OVER, HDR, LIST …)
 //   RFC 4643  NNTP Extension for Authentication (AUTHINFO USER / AUTHINFO PASS)
+//   RFC 4642  Using TLS with NNTP (the STARTTLS command)
 //   RFC 2980  Common NNTP Extensions (XOVER and XHDR, which older clients like Python's nntplib send)
 //   RFC 5536  Netnews Article Format (the headers an article must have; Path, Xref)
 //
@@ -22,6 +23,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import { Transcript } from "../transcript.ts";
@@ -44,6 +46,10 @@ export interface NntpOptions {
   idleTimeoutMs?: number;
   /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
   requireLoginToPost?: boolean;
+  /** Certificate and key for STARTTLS; without them STARTTLS is not offered. */
+  tls?: { key: string; cert: string };
+  /** AUTHINFO only after STARTTLS (default: when TLS is available and the address is not loopback). */
+  requireTlsForLogin?: boolean;
 }
 
 /** RFC 3977 §3.1: a command line is at most 512 octets, CRLF included. */
@@ -60,6 +66,10 @@ interface Server {
   store: NewsStore;
   /** On a non-loopback address, POST needs AUTHINFO first. */
   postingNeedsLogin: boolean;
+  /** For STARTTLS; null when the server has no certificate. */
+  secureContext: tls.SecureContext | null;
+  /** On a non-loopback address, AUTHINFO needs STARTTLS first: passwords never cross the network in clear. */
+  loginNeedsTls: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -91,6 +101,7 @@ const COMMANDS: Record<string, Handler> = {
   NEWNEWS: handleNewnews,
   POST: handlePost,
   AUTHINFO: handleAuthinfo,
+  STARTTLS: handleStarttls,
   IHAVE: handleIhave,
 };
 
@@ -98,8 +109,10 @@ const COMMANDS: Record<string, Handler> = {
 // nntplib does it in its constructor), so it is always answered, logged in or not.
 function handleCapabilities(session: NntpSession): Promise<void> {
   const capabilities = ["VERSION 2", "READER", "POST", "NEWNEWS", "OVER", "HDR", "LIST ACTIVE NEWSGROUPS OVERVIEW.FMT HEADERS"];
-  // RFC 4643 §2.2: AUTHINFO is not advertised once the client is logged in.
-  if (!session.user) capabilities.push("AUTHINFO USER");
+  // RFC 4643 §2.2: AUTHINFO is not advertised once the client is logged in, nor while it
+  // would be refused for lack of TLS; RFC 4642 §2.1: STARTTLS only before TLS and login.
+  if (!session.user && session.plainLoginAllowed()) capabilities.push("AUTHINFO USER");
+  if (session.server.secureContext && !session.secure && !session.user) capabilities.push("STARTTLS");
   capabilities.push("IMPLEMENTATION Socket-Playground-NNTP");
   return session.sendLines("101 Capability list:", capabilities);
 }
@@ -135,6 +148,7 @@ function handleHelp(session: NntpSession): Promise<void> {
     "  OVER|XOVER [range|<message-id>]   (range: 1234, 1234-, 1234-1250)",
     "  POST",
     "  QUIT",
+    "  STARTTLS",
   ]);
 }
 
@@ -359,6 +373,8 @@ function handleAuthinfo(session: NntpSession, args: string[], rest: string): voi
   }
   // §2.3.2: after a successful login, AUTHINFO is no longer allowed.
   if (session.user) return session.reply(`502 already logged in as ${session.user}`);
+  // §2.2: 483 when the password would travel unencrypted and the server does not allow that.
+  if (!session.plainLoginAllowed()) return session.reply("483 encryption required: send STARTTLS first, then AUTHINFO");
   // The password may contain spaces: everything after "AUTHINFO PASS ".
   const value = rest.replace(/^\S+[ \t]+/, "");
   if (args.length < 2) return session.reply(`501 usage: AUTHINFO ${subcommand} ${subcommand === "USER" ? "name" : "password"}`);
@@ -372,6 +388,14 @@ function handleAuthinfo(session: NntpSession, args: string[], rest: string): voi
   if (!account || !sameSecret(value, account.password)) return session.loginFailed();
   session.user = account.user;
   session.reply("281 authentication accepted");
+}
+
+// RFC 4642 §2.2: STARTTLS — "382 go ahead", then the TLS handshake on this same connection.
+function handleStarttls(session: NntpSession): void {
+  if (!session.server.secureContext) return session.reply("580 TLS is not available on this server (it has no certificate)");
+  if (session.secure) return session.reply("502 this connection is already using TLS");
+  if (session.user) return session.reply("502 STARTTLS must come before AUTHINFO (RFC 4642 §2.2.2)");
+  session.startTls(session.server.secureContext);
 }
 
 // RFC 3977 §6.3.2: IHAVE is how servers pass articles to each other; a reader's server may refuse it.
@@ -391,23 +415,50 @@ class NntpSession {
   /** AUTHINFO: the name waiting for its password, and the logged-in user. */
   pendingUser: string | null = null;
   user: string | null = null;
+  /** True once STARTTLS has made this connection a TLS one. */
+  secure = false;
   private failedLogins = 0;
   private closing = false;
-  private readonly reader: LineReader;
+  private reader: LineReader;
   private readonly transcript: Transcript | null;
   private readonly id = ++sessionCount;
 
   constructor(
-    readonly socket: net.Socket,
+    public socket: net.Socket,
     readonly server: Server,
   ) {
     // The reader accepts article lines (POST) longer than commands; commands are checked below.
     this.reader = new LineReader(socket, { maxLineLength: MAX_ARTICLE_LINE });
     const trace = server.options.trace;
     this.transcript = trace ? new Transcript({ maxLinesInARow: 12, mask: maskSecrets, onLine: (line) => trace(`nntp#${this.id} ${line}`) }) : null;
-    if (this.transcript) socket.on("data", (chunk: Buffer) => this.transcript?.data("C", chunk));
-    socket.setTimeout(server.options.idleTimeoutMs ?? TEN_MINUTES);
-    socket.on("timeout", this.onIdle);
+    this.watch(socket);
+  }
+
+  /** AUTHINFO is allowed: on loopback, or once the connection is encrypted. */
+  plainLoginAllowed(): boolean {
+    return this.secure || !this.server.loginNeedsTls;
+  }
+
+  /**
+   * RFC 4642 §2.2.2: after "382", the TLS handshake starts on this same TCP connection. Bytes
+   * the client sent after STARTTLS in plaintext (already in our buffer) are thrown away — an
+   * attacker in the middle could have added them — and the session starts over: no group
+   * selected, no half-finished AUTHINFO.
+   */
+  startTls(secureContext: tls.SecureContext): void {
+    this.reader.detach();
+    this.unwatch(this.socket);
+    this.reply("382 continue with TLS negotiation");
+    this.transcript?.note("S", "TLS handshake");
+    const secureSocket = new tls.TLSSocket(this.socket, { isServer: true, secureContext });
+    secureSocket.on("error", () => {}); // a failed handshake ends the session through the reader
+    this.socket = secureSocket;
+    this.secure = true;
+    this.group = null;
+    this.current = null;
+    this.pendingUser = null;
+    this.reader = new LineReader(secureSocket, { maxLineLength: MAX_ARTICLE_LINE });
+    this.watch(secureSocket);
   }
 
   /** Greets, then reads and answers commands one by one until QUIT or the connection ends. */
@@ -574,6 +625,20 @@ class NntpSession {
     this.socket.end();
   }
 
+  private readonly onClientData = (chunk: Buffer) => this.transcript?.data("C", chunk);
+
+  private watch(socket: net.Socket): void {
+    if (this.transcript) socket.on("data", this.onClientData);
+    socket.setTimeout(this.server.options.idleTimeoutMs ?? TEN_MINUTES);
+    socket.on("timeout", this.onIdle);
+  }
+
+  private unwatch(socket: net.Socket): void {
+    socket.off("data", this.onClientData);
+    socket.setTimeout(0);
+    socket.off("timeout", this.onIdle);
+  }
+
   private readonly onIdle = () => {
     if (this.closing) return this.socket.destroy();
     const seconds = Math.round((this.server.options.idleTimeoutMs ?? TEN_MINUTES) / 1000);
@@ -667,7 +732,14 @@ function drained(socket: net.Socket): Promise<void> {
  * (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
  */
 export async function startNntpServer(options: NntpOptions): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = { options, store: options.store, postingNeedsLogin: options.requireLoginToPost ?? !isLoopback(options.host) };
+  const onLoopback = isLoopback(options.host);
+  const server: Server = {
+    options,
+    store: options.store,
+    postingNeedsLogin: options.requireLoginToPost ?? !onLoopback,
+    secureContext: options.tls ? tls.createSecureContext(options.tls) : null,
+    loginNeedsTls: options.requireTlsForLogin ?? (options.tls !== undefined && !onLoopback),
+  };
   const connections = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
     // Errors (a reset, a client that vanished) end the session through its LineReader;

@@ -106,6 +106,26 @@ async function greeting(port: number, ca?: string): Promise<string> {
   return received.split("\r\n")[0]!;
 }
 
+/** Greeting, STARTTLS, "382", then a TLS handshake that must trust the printed CA file (RFC 4642). */
+async function newsStarttls(port: number, ca: string): Promise<string> {
+  const socket = net.connect(port, "127.0.0.1");
+  try {
+    let received = "";
+    const until = async (ending: RegExp) => {
+      while (!ending.test(received)) received += (await once(socket, "data"))[0];
+    };
+    await until(/^200 .*\r\n$/);
+    socket.write("STARTTLS\r\n");
+    await until(/\r\n382 .*\r\n$/);
+    const secure = tls.connect({ socket, ca, servername: "localhost" });
+    await once(secure, "secureConnect");
+    secure.destroy();
+    return "TLS with the playground's certificate";
+  } finally {
+    socket.destroy();
+  }
+}
+
 test("npm start brings up every mail, FTP and news listener, prints the accounts and the CA file, and each greets", async () => {
   const playground = startPlayground();
   await httpPort(playground);
@@ -126,6 +146,7 @@ test("npm start brings up every mail, FTP and news listener, prints the accounts
   expect(await greeting(port("pop3s"), ca)).toMatch(/^\+OK/);
   expect(await greeting(port("ftp"))).toMatch(/^220/);
   expect(await greeting(port("nntp"))).toMatch(/^200 /); // RFC 3977 §5.1.1: 200 = posting allowed
+  expect(await newsStarttls(port("nntp"), ca)).toBe("TLS with the playground's certificate");
 
   playground.child.kill("SIGINT");
   const [code] = await once(playground.child, "exit");
