@@ -19,6 +19,7 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { drained } from "./sockets.ts";
 import { Transcript, type Side } from "./transcript.ts";
 
 export interface TcpFaults {
@@ -146,7 +147,7 @@ function relay(
       }
       if (to.destroyed) return;
       if (!to.write(piece)) {
-        await drainedOrGone(to); // the receiver reads slowly: wait before sending more
+        await drained(to); // the receiver reads slowly: wait before sending more
         if (to.destroyed) return;
       }
     }
@@ -161,19 +162,6 @@ function relay(
   });
   from.on("close", (hadError) => {
     if (hadError) to.destroy();
-  });
-}
-
-/** Resolves when the socket can take more data ('drain') or will never take any ('close'). */
-function drainedOrGone(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off("drain", done);
-      socket.off("close", done);
-      resolve();
-    };
-    socket.on("drain", done);
-    socket.on("close", done);
   });
 }
 

@@ -27,6 +27,7 @@ import { hostname } from "node:os";
 import tls from "node:tls";
 import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
+import { drained, listen, type Listening } from "../sockets.ts";
 import { Transcript } from "../transcript.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
@@ -536,20 +537,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until the socket can take more data (or is gone). */
-function drained(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.destroyed) return resolve();
-    const done = () => {
-      socket.off("drain", done);
-      socket.off("close", done);
-      resolve();
-    };
-    socket.on("drain", done);
-    socket.on("close", done);
-  });
-}
-
 const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
 
 // ---------------------------------------------------------------------------------------
@@ -559,21 +546,18 @@ const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
  * Starts a POP3 server (or POP3S with `implicitTls`). Resolves once it listens; a listen
  * error (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
  */
-export async function startPop3Server(options: Pop3Options): Promise<{ port: number; close(): Promise<void> }> {
+export async function startPop3Server(options: Pop3Options): Promise<Listening> {
   const server: Server = {
     options,
     secureContext: tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }),
     label: options.implicitTls ? "pop3s" : "pop3",
     requireTlsForLogin: options.requireTlsForLogin ?? !isLoopback(options.host),
   };
-  const connections = new Set<net.Socket>();
   const startSession = (socket: net.Socket) => {
     // Replies are small and each one is awaited by the client: send them at once instead of
     // letting Nagle's algorithm hold a small write back until the previous one is ACKed.
     socket.setNoDelay(true);
-    const session = new Pop3Session(socket, server);
-    connections.add(socket);
-    void session.run().finally(() => connections.delete(session.socket));
+    void new Pop3Session(socket, server).run();
   };
   const listener = options.implicitTls
     ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, startSession)
@@ -582,25 +566,9 @@ export async function startPop3Server(options: Pop3Options): Promise<{ port: num
     // Errors (a reset, a client that vanished) end the session through its LineReader;
     // this listener only keeps an 'error' without other listeners from crashing the process.
     socket.on("error", () => {});
-    connections.add(socket);
-    socket.on("close", () => connections.delete(socket));
   });
   // A client that fails the TLS handshake (e.g. it does not trust our certificate) is its problem.
   listener.on("tlsClientError", (err: Error) => options.trace?.(`${server.label} TLS handshake failed: ${err.message}`));
 
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", (err: NodeJS.ErrnoException & { port?: number }) => {
-      err.port = options.port;
-      reject(err);
-    });
-    listener.listen(options.port, options.host, resolve);
-  });
-  return {
-    port: (listener.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        listener.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      }),
-  };
+  return listen(listener, options.port, options.host);
 }

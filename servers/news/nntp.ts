@@ -26,6 +26,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
+import { drained, listen, type Listening } from "../sockets.ts";
 import { Transcript } from "../transcript.ts";
 import { ArticleRefused, headerValue, isMessageId, lowWaterMark, NewsStore, printable, splitArticle, type NewsGroup, type StoredArticle } from "./newsstore.ts";
 import { isWildmat, wildmatMatches } from "./wildmat.ts";
@@ -710,20 +711,6 @@ function maskSecrets(line: string, side: "C" | "S"): string {
   return line.replace(/^(AUTHINFO(?: |\\t)+PASS(?: |\\t)+).*?((?:\\r)?\\n)?$/i, "$1****$2");
 }
 
-/** Waits until the socket can take more data (or is gone). */
-function drained(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.destroyed) return resolve();
-    const done = () => {
-      socket.off("drain", done);
-      socket.off("close", done);
-      resolve();
-    };
-    socket.on("drain", done);
-    socket.on("close", done);
-  });
-}
-
 // ---------------------------------------------------------------------------------------
 // Starting the server.
 
@@ -731,7 +718,7 @@ function drained(socket: net.Socket): Promise<void> {
  * Starts the NNTP server on an open store. Resolves once it listens; a listen error
  * (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
  */
-export async function startNntpServer(options: NntpOptions): Promise<{ port: number; close(): Promise<void> }> {
+export async function startNntpServer(options: NntpOptions): Promise<Listening> {
   const onLoopback = isLoopback(options.host);
   const server: Server = {
     options,
@@ -740,30 +727,13 @@ export async function startNntpServer(options: NntpOptions): Promise<{ port: num
     secureContext: options.tls ? tls.createSecureContext(options.tls) : null,
     loginNeedsTls: options.requireTlsForLogin ?? (options.tls !== undefined && !onLoopback),
   };
-  const connections = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
     // Errors (a reset, a client that vanished) end the session through its LineReader;
     // this listener only keeps an 'error' without other listeners from crashing the process.
     socket.on("error", () => {});
     // Replies are small and each is awaited by the client: send them at once (no Nagle delay).
     socket.setNoDelay(true);
-    connections.add(socket);
-    socket.on("close", () => connections.delete(socket));
     void new NntpSession(socket, server).run();
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", (err: NodeJS.ErrnoException & { port?: number }) => {
-      err.port = options.port;
-      reject(err);
-    });
-    listener.listen(options.port, options.host, resolve);
-  });
-  return {
-    port: (listener.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        listener.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      }),
-  };
+  return listen(listener, options.port, options.host);
 }
