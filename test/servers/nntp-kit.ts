@@ -1,16 +1,14 @@
 // Shared by the NNTP tests: a news server on a fresh temp data dir, a raw-socket client that
 // shows exactly what the server sent, and a runner for Python's nntplib.
 
-import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
-import { LineReader } from "../../servers/line-protocol.ts";
 import { startNewsServer, type NewsServerOptions } from "../../servers/news/index.ts";
 import { SEED_DIR } from "../../servers/news/seed.ts";
 import { runProgram } from "../kit/processes.ts";
+import { RawLineClient } from "../kit/raw-line-client.ts";
 
 export { SEED_DIR };
 
@@ -70,20 +68,10 @@ export async function readRealSeed(): Promise<{ groups: { name: string; descript
   return { groups, articles };
 }
 
-/** A raw NNTP client: send a line, read a line, read a dot-stuffed block. */
-export class RawNntp {
-  private readonly reader: LineReader;
-
-  private constructor(readonly socket: net.Socket) {
-    this.reader = new LineReader(socket, { maxLineLength: 4 * 1024 * 1024 });
-    socket.on("error", () => {});
-  }
-
+/** A raw NNTP client (test/kit/raw-line-client.ts) with NNTP's greeting and multi-line answers. */
+export class RawNntp extends RawLineClient {
   static async connect(port: number): Promise<RawNntp> {
-    const socket = net.connect(port, "127.0.0.1");
-    await once(socket, "connect");
-    onTestFinished(() => void socket.destroy());
-    return new RawNntp(socket);
+    return new RawNntp(await RawLineClient.socketTo(port));
   }
 
   /** Connects and reads the greeting. */
@@ -92,26 +80,6 @@ export class RawNntp {
     const greeting = await client.line();
     if (!greeting.startsWith("200 ")) throw new Error(`unexpected greeting: ${greeting}`);
     return client;
-  }
-
-  send(text: string): void {
-    this.socket.write(text + "\r\n");
-  }
-
-  async line(): Promise<string> {
-    const line = await this.reader.readLine();
-    if (line === null) throw new Error("the server closed the connection");
-    return line;
-  }
-
-  async command(text: string): Promise<string> {
-    this.send(text);
-    return this.line();
-  }
-
-  /** The dot-stuffed block after a status line, unstuffed, as bytes (CRLF line endings). */
-  async blockBytes(): Promise<Buffer> {
-    return this.reader.readDotBlock();
   }
 
   /** The block's lines. */
@@ -125,11 +93,6 @@ export class RawNntp {
     const status = await this.command(command);
     if (!status.startsWith(code + " ")) throw new Error(`${command}: expected ${code}, got: ${status}`);
     return this.block();
-  }
-
-  /** Resolves with null once the server has closed the connection (unread lines come first). */
-  async nextOrClose(): Promise<string | null> {
-    return this.reader.readLine().catch(() => null);
   }
 }
 

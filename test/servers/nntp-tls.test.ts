@@ -1,62 +1,26 @@
 // STARTTLS on the news server (RFC 4642): the same connection turns into a TLS one, plaintext
 // sent after the command is thrown away, and — beyond loopback — AUTHINFO waits for TLS.
 
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
-import tls from "node:tls";
-import { describe, expect, onTestFinished, test } from "vitest";
-import { LineReader } from "../../servers/line-protocol.ts";
+import { describe, expect, test } from "vitest";
 import { TEST_CERTIFICATE_DIR } from "../../servers/tls.ts";
 import { hasPython } from "../kit/processes.ts";
-import { runNntplib, startTestNews } from "./nntp-kit.ts";
+import { RawNntp, runNntplib, startTestNews } from "./nntp-kit.ts";
 
 const key = readFileSync(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-key.pem"), "utf8");
 const cert = readFileSync(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem"), "utf8");
 const caFile = join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem");
 
-/** A raw session: send a line, read status lines and multi-line blocks; `upgrade()` after 382. */
-async function rawSession(port: number) {
-  let socket: net.Socket = net.connect(port, "127.0.0.1");
-  await once(socket, "connect");
-  onTestFinished(() => void socket.destroy());
-  let reader = new LineReader(socket);
-  const line = async () => (await reader.readLine()) ?? "(closed)";
-  return {
-    line,
-    async command(text: string) {
-      socket.write(text + "\r\n");
-      return line();
-    },
-    async block() {
-      const lines: string[] = [];
-      for (let next = await line(); next !== "."; next = await line()) lines.push(next);
-      return lines;
-    },
-    write(bytes: string) {
-      socket.write(bytes);
-    },
-    async upgrade() {
-      reader.detach();
-      const secure = tls.connect({ socket, ca: cert, servername: "localhost" });
-      await once(secure, "secureConnect");
-      socket = secure;
-      reader = new LineReader(secure);
-    },
-  };
-}
-
 describe("NNTP STARTTLS (RFC 4642)", () => {
   test("382, then TLS on the same connection; CAPABILITIES drops STARTTLS; 502 for a second one; 580 without a certificate", async () => {
     const news = await startTestNews({ tls: { key, cert } });
-    const client = await rawSession(news.port);
-    expect(await client.line()).toMatch(/^200 /);
+    const client = await RawNntp.open(news.port);
     expect(await client.command("CAPABILITIES")).toMatch(/^101 /);
     expect(await client.block()).toContain("STARTTLS");
     expect(await client.command("GROUP playground.test")).toMatch(/^211 /);
     expect(await client.command("STARTTLS")).toBe("382 continue with TLS negotiation");
-    await client.upgrade();
+    await client.startTls(cert);
     // §2.2.2: the session starts over — the group chosen in plaintext is forgotten.
     expect(await client.command("STAT")).toMatch(/^412 /);
     expect(await client.command("CAPABILITIES")).toMatch(/^101 /);
@@ -69,8 +33,7 @@ describe("NNTP STARTTLS (RFC 4642)", () => {
     expect(await client.command("QUIT")).toMatch(/^205 /);
 
     const noCertificate = await startTestNews();
-    const plain = await rawSession(noCertificate.port);
-    await plain.line();
+    const plain = await RawNntp.open(noCertificate.port);
     expect(await plain.command("CAPABILITIES")).toMatch(/^101 /);
     expect(await plain.block()).not.toContain("STARTTLS");
     expect(await plain.command("STARTTLS")).toMatch(/^580 /);
@@ -78,24 +41,22 @@ describe("NNTP STARTTLS (RFC 4642)", () => {
 
   test("plaintext pipelined after STARTTLS is thrown away (no command injection)", async () => {
     const news = await startTestNews({ tls: { key, cert } });
-    const client = await rawSession(news.port);
-    await client.line();
-    client.write("STARTTLS\r\nAUTHINFO USER injected\r\n");
+    const client = await RawNntp.open(news.port);
+    client.socket.write("STARTTLS\r\nAUTHINFO USER injected\r\n");
     expect(await client.line()).toMatch(/^382 /);
-    await client.upgrade();
+    await client.startTls(cert);
     // Had "AUTHINFO USER injected" counted, PASS would get 481 (wrong password) instead of 482.
     expect(await client.command("AUTHINFO PASS secret")).toMatch(/^482 /);
   });
 
   test("beyond loopback, AUTHINFO waits for TLS: 483 and not advertised before STARTTLS, 281 after; no STARTTLS after login", async () => {
     const news = await startTestNews({ tls: { key, cert }, requireTlsForLogin: true });
-    const client = await rawSession(news.port);
-    await client.line();
+    const client = await RawNntp.open(news.port);
     expect(await client.command("CAPABILITIES")).toMatch(/^101 /);
     expect(await client.block()).not.toContain("AUTHINFO USER");
     expect(await client.command("AUTHINFO USER me")).toMatch(/^483 encryption required/);
     expect(await client.command("STARTTLS")).toMatch(/^382 /);
-    await client.upgrade();
+    await client.startTls(cert);
     expect(await client.command("AUTHINFO USER me")).toMatch(/^381 /);
     expect(await client.command("AUTHINFO PASS secret")).toMatch(/^281 /);
     expect(await client.command("STARTTLS")).toMatch(/^502 /);

@@ -1,14 +1,11 @@
 // Shared by the POP3 tests: a POP3 server on a fresh temp data dir, and a raw-socket client
 // that shows exactly what the server sent (no library in between).
 
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import tls from "node:tls";
 import { onTestFinished } from "vitest";
-import { LineReader } from "../../servers/line-protocol.ts";
+import { RawLineClient } from "../kit/raw-line-client.ts";
 import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
 import { deliver } from "../../servers/mail/maildir.ts";
 import { startPop3Server, type Pop3Options } from "../../servers/mail/pop3.ts";
@@ -62,24 +59,10 @@ export async function startTestPop3(options: Partial<Pop3Options> = {}): Promise
   };
 }
 
-/** A raw POP3 client: send a line, read a line, read a dot-stuffed block. */
-export class RawClient {
-  readonly received: Buffer[] = [];
-  private reader: LineReader;
-
-  private constructor(public socket: net.Socket) {
-    this.reader = new LineReader(socket, { maxLineLength: 1024 * 1024 });
-    socket.on("data", (chunk: Buffer) => this.received.push(chunk));
-    socket.on("error", () => {});
-  }
-
+/** A raw POP3 client (test/kit/raw-line-client.ts) with POP3's login steps. */
+export class RawClient extends RawLineClient {
   static async connect(port: number, options: { tls?: { ca: string } } = {}): Promise<RawClient> {
-    const socket = options.tls
-      ? tls.connect({ host: "127.0.0.1", port, ca: options.tls.ca, servername: "localhost" })
-      : net.connect(port, "127.0.0.1");
-    await once(socket, options.tls ? "secureConnect" : "connect");
-    onTestFinished(() => void socket.destroy());
-    return new RawClient(socket);
+    return new RawClient(await RawLineClient.socketTo(port, options.tls?.ca));
   }
 
   /** Connects, reads the greeting, logs in with USER/PASS. */
@@ -108,39 +91,9 @@ export class RawClient {
     }
   }
 
-  send(text: string): void {
-    this.socket.write(text + "\r\n");
-  }
-
-  async line(): Promise<string> {
-    const line = await this.reader.readLine();
-    if (line === null) throw new Error("the server closed the connection");
-    return line;
-  }
-
-  async command(text: string): Promise<string> {
-    this.send(text);
-    return this.line();
-  }
-
   /** The dot-stuffed block after a +OK line, unstuffed (CRLF line endings). */
   async block(): Promise<string> {
-    return (await this.reader.readDotBlock()).toString("utf8");
-  }
-
-  /** Resolves with null once the server has closed the connection (any unread lines are returned first). */
-  async nextOrClose(): Promise<string | null> {
-    return this.reader.readLine().catch(() => null);
-  }
-
-  /** STLS: replaces the socket with a TLS socket over the same TCP connection. */
-  async startTls(ca: string): Promise<void> {
-    this.reader.detach();
-    const secure = tls.connect({ socket: this.socket, ca, servername: "localhost" });
-    await once(secure, "secureConnect");
-    secure.on("error", () => {});
-    this.socket = secure;
-    this.reader = new LineReader(secure, { maxLineLength: 1024 * 1024 });
+    return (await this.blockBytes()).toString("utf8");
   }
 }
 
