@@ -7,21 +7,14 @@
 // the start time is the index rebuild (every article's headers read). Each line "memory" on
 // stdin is answered with one JSON line: the heap after a full garbage collection, and the peak RSS.
 
-import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { startNewsServer } from "../../servers/news/index.ts";
+import { answerMemoryProbes } from "./probed-server.ts";
 
 const [dataDir] = process.argv.slice(2);
 const start = performance.now();
 const server = await startNewsServer({ dataDir, port: 0 });
 console.log(`Listening on 127.0.0.1:${server.port} (started in ${(performance.now() - start).toFixed(0)} ms)`);
 
-const gc = (globalThis as { gc?: () => void }).gc;
-for await (const line of createInterface({ input: process.stdin })) {
-  if (line !== "memory") continue;
-  gc?.();
-  gc?.();
-  const { heapUsed, rss } = process.memoryUsage();
-  console.log(JSON.stringify({ heapUsed, rss, maxRss: process.resourceUsage().maxRSS * 1024, gc: Boolean(gc) }));
-}
+await answerMemoryProbes();
 await server.close();

@@ -14,17 +14,14 @@
 // The server runs in its own process (test/bench/nntp-server.ts); this process is the client.
 // Loopback numbers on a shared machine are noisy: read them as orders of magnitude.
 
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { NewsStore } from "../../servers/news/newsstore.ts";
+import { BenchClient } from "./line-client.ts";
+import { serverProcess } from "./probed-server.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
@@ -41,80 +38,17 @@ function article(n: number): Buffer {
   return Buffer.from(text);
 }
 
-/** A minimal client: reply lines and ".\r\n"-terminated blocks straight from the socket's bytes. */
-class BenchClient {
-  private buffer: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: () => void; check: () => boolean } | null = null;
-
-  constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-      if (this.waiting?.check()) {
-        const { resolve } = this.waiting;
-        this.waiting = null;
-        resolve();
-      }
-    });
-  }
-
-  static async connect(port: number): Promise<BenchClient> {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    await once(socket, "connect");
-    const client = new BenchClient(socket);
-    await client.line();
-    return client;
-  }
-
-  private until(check: () => boolean): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve) => (this.waiting = { resolve, check }));
-  }
-
-  async line(): Promise<string> {
-    let end = -1;
-    await this.until(() => (end = this.buffer.indexOf("\r\n")) !== -1);
-    const line = this.buffer.subarray(0, end).toString();
-    this.buffer = this.buffer.subarray(end + 2);
-    return line;
-  }
-
-  async command(text: string, code: string): Promise<string> {
-    this.socket.write(text + "\r\n");
-    const reply = await this.line();
-    if (!reply.startsWith(code)) throw new Error(`${text.split(" ")[0]}: ${reply}`);
-    return reply;
-  }
-
-  /** A block up to ".\r\n": its unstuffed content (CRLF line endings). */
-  async block(): Promise<Buffer> {
-    let end = -1;
-    await this.until(() => (end = this.buffer.subarray(0, 3).toString() === ".\r\n" ? 0 : this.buffer.indexOf("\r\n.\r\n")) !== -1);
-    const content = end === 0 ? Buffer.alloc(0) : this.buffer.subarray(0, end + 2);
-    this.buffer = this.buffer.subarray(end === 0 ? 3 : end + 5);
-    return Buffer.from(content.toString("latin1").replace(/^\./, "").replace(/\r\n\./g, "\r\n"), "latin1");
-  }
+/** A block's content with the dot-stuffing removed. */
+async function unstuffedBlock(client: BenchClient): Promise<Buffer> {
+  const content = await client.stuffedBlock();
+  return Buffer.from(content.toString("latin1").replace(/^\./, "").replace(/\r\n\./g, "\r\n"), "latin1");
 }
 
 /** The server in its own process on `dataDir`'s spool: its port, start time, and a memory probe. */
 async function startServer(dataDir: string) {
-  const server = spawn(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./nntp-server.ts", import.meta.url)), dataDir], { stdio: ["pipe", "pipe", "inherit"] });
-  const serverLines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-  const nextServerLine = async () => {
-    const { value, done } = await serverLines.next();
-    if (done) throw new Error("the NNTP server process exited");
-    return value as string;
-  };
-  const [, port, startMs] = /:(\d+) \(started in (\d+) ms\)/.exec(await nextServerLine())!.map(Number);
-  return {
-    port,
-    startMs,
-    memory: async (): Promise<{ heapUsed: number; maxRss: number; gc: boolean }> => {
-      server.stdin!.write("memory\n");
-      return JSON.parse(await nextServerLine());
-    },
-    stop: () => server.kill(),
-  };
+  const server = serverProcess(new URL("./nntp-server.ts", import.meta.url), [dataDir]);
+  const [, port, startMs] = /:(\d+) \(started in (\d+) ms\)/.exec(await server.nextLine())!.map(Number);
+  return { port, startMs, memory: server.memory, stop: server.stop };
 }
 
 async function main(): Promise<void> {
@@ -142,7 +76,7 @@ async function main(): Promise<void> {
       // OVER 1-: the whole group in one response.
       let start = performance.now();
       await client.command("OVER 1-", "224");
-      const overview = (await client.block()).toString("latin1").split("\r\n").slice(0, -1);
+      const overview = (await unstuffedBlock(client)).toString("latin1").split("\r\n").slice(0, -1);
       const overSeconds = (performance.now() - start) / 1000;
       if (overview.length !== articles) throw new Error(`OVER gave ${overview.length} lines, expected ${articles}`);
       const announced = overview.map((line) => Number(line.split("\t")[6]));
@@ -152,7 +86,7 @@ async function main(): Promise<void> {
       let bytes = 0;
       for (let n = 1; n <= articles; n++) {
         await client.command(`ARTICLE ${n}`, `220 ${n} <${n}@bench>`);
-        const received = (await client.block()).length;
+        const received = (await unstuffedBlock(client)).length;
         if (received !== announced[n - 1]) throw new Error(`ARTICLE ${n}: ${received} octets, OVER said ${announced[n - 1]}`);
         bytes += received;
       }

@@ -6,10 +6,10 @@
 // Prints "Listening on 127.0.0.1:PORT". Each line "memory" on stdin is answered with one JSON
 // line: the heap after a full garbage collection, and the peak resident set size so far.
 
-import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { startPop3Server } from "../../servers/mail/pop3.ts";
 import { ensureCertificate } from "../../servers/tls.ts";
+import { answerMemoryProbes } from "./probed-server.ts";
 
 const [dataDir, addresses] = process.argv.slice(2);
 const server = await startPop3Server({
@@ -21,12 +21,5 @@ const server = await startPop3Server({
 });
 console.log(`Listening on 127.0.0.1:${server.port}`);
 
-const gc = (globalThis as { gc?: () => void }).gc;
-for await (const line of createInterface({ input: process.stdin })) {
-  if (line !== "memory") continue;
-  gc?.();
-  gc?.();
-  const { heapUsed, rss } = process.memoryUsage();
-  console.log(JSON.stringify({ heapUsed, rss, maxRss: process.resourceUsage().maxRSS * 1024, gc: Boolean(gc) }));
-}
+await answerMemoryProbes();
 await server.close();

@@ -15,17 +15,14 @@
 // The server runs in its own process (test/bench/pop3-server.ts); this process is the client.
 // Loopback numbers on a shared machine are noisy: read them as orders of magnitude.
 
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { deliver } from "../../servers/mail/maildir.ts";
+import { BenchClient } from "./line-client.ts";
+import { serverProcess } from "./probed-server.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
@@ -49,77 +46,18 @@ function message(n: number): Buffer {
   return Buffer.from(text);
 }
 
-// ---------------------------------------------------------------------------------------
-// A minimal client: the socket, plus a reader that finds reply lines and ".\r\n" ends.
+/** POP3: USER and PASS (every bench account's password is "secret"). */
+async function login(client: BenchClient, address: string): Promise<void> {
+  await client.command(`USER ${address}`, "+OK");
+  await client.command("PASS secret", "+OK");
+}
 
-class BenchClient {
-  private buffer: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: () => void; check: () => boolean } | null = null;
-
-  constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-      if (this.waiting?.check()) {
-        const { resolve } = this.waiting;
-        this.waiting = null;
-        resolve();
-      }
-    });
-  }
-
-  static async connect(port: number): Promise<BenchClient> {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    await once(socket, "connect");
-    const client = new BenchClient(socket);
-    await client.line();
-    return client;
-  }
-
-  private until(check: () => boolean): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve) => (this.waiting = { resolve, check }));
-  }
-
-  /** One reply line (without CRLF). */
-  async line(): Promise<string> {
-    let end = -1;
-    await this.until(() => (end = this.buffer.indexOf("\r\n")) !== -1);
-    const line = this.buffer.subarray(0, end).toString();
-    this.buffer = this.buffer.subarray(end + 2);
-    return line;
-  }
-
-  async command(text: string): Promise<string> {
-    this.socket.write(text + "\r\n");
-    const reply = await this.line();
-    if (!reply.startsWith("+OK")) throw new Error(`${text.split(" ")[0]}: ${reply}`);
-    return reply;
-  }
-
-  /** A multi-line block up to ".\r\n"; returns its size after unstuffing (CRLF included). */
-  async block(): Promise<number> {
-    let end = -1;
-    // The terminator is "\r\n.\r\n" (or ".\r\n" right at the start, for an empty block).
-    await this.until(() => (end = this.buffer.subarray(0, 3).toString() === ".\r\n" ? 0 : this.buffer.indexOf("\r\n.\r\n")) !== -1);
-    const content = end === 0 ? Buffer.alloc(0) : this.buffer.subarray(0, end + 2);
-    this.buffer = this.buffer.subarray(end === 0 ? 3 : end + 5);
-    let stuffed = content[0] === 0x2e ? 1 : 0;
-    for (let at = content.indexOf("\r\n."); at !== -1; at = content.indexOf("\r\n.", at + 3)) stuffed++;
-    return content.length - stuffed;
-  }
-
-  /** QUIT, then wait until the server has closed the connection (its session is over). */
-  async quit(): Promise<void> {
-    const closed = once(this.socket, "close");
-    await this.command("QUIT");
-    await closed;
-  }
-
-  async login(address: string): Promise<void> {
-    await this.command(`USER ${address}`);
-    await this.command("PASS secret");
-  }
+/** A multi-line block's size after unstuffing (CRLF included), without copying it. */
+async function blockOctets(client: BenchClient): Promise<number> {
+  const content = await client.stuffedBlock();
+  let stuffed = content[0] === 0x2e ? 1 : 0;
+  for (let at = content.indexOf("\r\n."); at !== -1; at = content.indexOf("\r\n.", at + 3)) stuffed++;
+  return content.length - stuffed;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -127,29 +65,15 @@ class BenchClient {
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "pop3-bench-"));
   const mailRoot = join(dataDir, "mail");
-  const server = spawn(
-    process.execPath,
-    ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./pop3-server.ts", import.meta.url)), dataDir, [BIG, SMALL, ...IDLE].join(",")],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
+  const server = serverProcess(new URL("./pop3-server.ts", import.meta.url), [dataDir, [BIG, SMALL, ...IDLE].join(",")]);
+  const memory = server.memory;
   try {
-    const serverLines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-    const nextServerLine = async () => {
-      const { value, done } = await serverLines.next();
-      if (done) throw new Error("the POP3 server process exited");
-      return value as string;
-    };
-    const memory = async (): Promise<{ heapUsed: number; rss: number; maxRss: number; gc: boolean }> => {
-      server.stdin!.write("memory\n");
-      return JSON.parse(await nextServerLine());
-    };
-
     console.log(`Filling two Maildirs: ${big.toLocaleString("en")} and ${small.toLocaleString("en")} messages of 2 KB …`);
     let setup = performance.now();
     for (let n = 1; n <= big; n++) await deliver(mailRoot, BIG, message(n), { fsync: false });
     for (let n = 1; n <= small; n++) await deliver(mailRoot, SMALL, message(n), { fsync: false });
     setup = performance.now() - setup;
-    const port = Number(/:(\d+)$/.exec(await nextServerLine())![1]);
+    const port = Number(/:(\d+)$/.exec(await server.nextLine())![1]);
 
     const rows: [string, string, string][] = [];
     // Idle logged-in sessions, each on its own (empty) maildrop (measured first, on a fresh heap).
@@ -157,11 +81,11 @@ async function main(): Promise<void> {
     if (!before.gc) console.warn("(no --expose-gc: heap numbers include garbage)");
     const idle = await Promise.all(IDLE.map(async (address) => {
       const client = await BenchClient.connect(port);
-      await client.login(address);
+      await login(client, address);
       return client;
     }));
     const perSession = ((await memory()).heapUsed - before.heapUsed) / IDLE.length;
-    await Promise.all(idle.map((client) => client.quit()));
+    await Promise.all(idle.map((client) => client.quit("+OK")));
     const idleRow: [string, string, string] = [`heap per idle logged-in session (${IDLE.length} open) (KB)`, "", (perSession / 1024).toFixed(1)];
 
     const baseline = await memory();
@@ -169,21 +93,21 @@ async function main(): Promise<void> {
     const opened: Record<string, { pass: number; stat: number; list: number; heap: number }> = {};
     for (const [address, count] of [[SMALL, small], [BIG, big]] as const) {
       const client = await BenchClient.connect(port);
-      await client.command(`USER ${address}`);
+      await client.command(`USER ${address}`, "+OK");
       let start = performance.now();
-      await client.command("PASS secret");
+      await client.command("PASS secret", "+OK");
       const pass = performance.now() - start;
       start = performance.now();
-      const stat = await client.command("STAT");
+      const stat = await client.command("STAT", "+OK");
       const statMs = performance.now() - start;
       if (stat.split(" ")[1] !== String(count)) throw new Error(`STAT says ${stat}, expected ${count} messages`);
       start = performance.now();
-      await client.command("LIST");
-      await client.block();
+      await client.command("LIST", "+OK");
+      await client.stuffedBlock();
       const list = performance.now() - start;
       const heap = (await memory()).heapUsed - baseline.heapUsed;
       opened[address] = { pass, stat: statMs, list, heap };
-      await client.quit();
+      await client.quit("+OK");
     }
     const ms = (value: number) => value.toFixed(1);
     const kb = (bytes: number) => (bytes / 1024).toFixed(0);
@@ -198,7 +122,7 @@ async function main(): Promise<void> {
     // RETR throughput over the big mailbox: one at a time, then pipelined.
     const retrieval = async (pipelined: boolean) => {
       const client = await BenchClient.connect(port);
-      await client.login(BIG);
+      await login(client, BIG);
       const start = performance.now();
       let bytes = 0;
       const window = pipelined ? 64 : 1;
@@ -206,13 +130,13 @@ async function main(): Promise<void> {
       for (let n = 1; n <= big; n++) {
         while (sent < Math.min(big, n - 1 + window)) client.socket.write(`RETR ${++sent}\r\n`);
         const status = await client.line();
-        const octets = await client.block();
+        const octets = await blockOctets(client);
         if (status !== `+OK ${octets} octets`) throw new Error(`RETR ${n}: "${status}" but ${octets} octets received`);
         bytes += octets;
       }
       const seconds = (performance.now() - start) / 1000;
       const peak = (await memory()).maxRss;
-      await client.quit();
+      await client.quit("+OK");
       return { perSecond: big / seconds, mbPerSecond: bytes / 1e6 / seconds, peak };
     };
     const first = await retrieval(false); // also moves every message from new/ to cur/
@@ -234,7 +158,7 @@ async function main(): Promise<void> {
       : `the index costs ${perMessage.toFixed(0)} bytes per message — more than expected: are messages being held in memory?`;
     console.log(`\nVerdict: ${verdict}.`);
   } finally {
-    server.kill();
+    server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
