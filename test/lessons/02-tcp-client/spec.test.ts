@@ -2,10 +2,10 @@
 // against the playground's HTTP demo server and a few raw servers that send exactly
 // the bytes a check needs.
 import net from "node:net";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted, type Network } from "../../kit/checker.ts";
+import { codeWithoutComments } from "../../kit/source.ts";
 import type { TcpFaults } from "../../../servers/hostile-proxy.ts";
 import { startHttpDemo, HELLO_TEXT, bigText } from "../../../servers/http-demo.ts";
 import * as exercise from "../../../lessons/02-tcp-client/exercise.ts";
@@ -199,7 +199,7 @@ checkLesson<Lesson02>("02-tcp-client", {
         const file = sourceFiles.get(impl);
         if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
         const path = fileURLToPath(file);
-        const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""); // without comments
+        const code = codeWithoutComments(path);
         expect(code, `${path} must not import an HTTP library`).not.toMatch(
           /\b(from|import|require)\s*\(?\s*["'](node:)?(http|https|http2|undici)["']/,
         );

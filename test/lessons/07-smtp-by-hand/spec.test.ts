@@ -1,9 +1,9 @@
 // Spec for lessons/07-smtp-by-hand: an SMTP client over a raw socket, against the playground's
 // mail system (the example.com submission server), through a friendly and a hostile network.
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted } from "../../kit/checker.ts";
+import { codeWithoutComments } from "../../kit/source.ts";
 import * as exercise from "../../../lessons/07-smtp-by-hand/exercise.ts";
 import * as solution from "../../../lessons/07-smtp-by-hand/solution.ts";
 import * as noDotStuffing from "./mutant-no-dot-stuffing.ts";
@@ -178,7 +178,7 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
         const file = sourceFiles.get(impl);
         if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
         const path = fileURLToPath(file);
-        const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""); // without comments
+        const code = codeWithoutComments(path);
         expect(code, `${path} must not import a mail library`).not.toMatch(
           // a package name (not a relative path like "../solution.ts") that smells of mail
           /\b(from|import|require)\s*\(?\s*["'](?![./])[^"']*(nodemailer|smtp|mail|emailjs)[^"']*["']/i,

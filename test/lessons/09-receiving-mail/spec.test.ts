@@ -2,11 +2,11 @@
 // playground's own mail system (a fresh one per check): mail is delivered over SMTP to the
 // example.org MX, then read back through the learner's client — through a friendly and a
 // hostile network — and compared byte for byte with the Maildir files on disk.
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted } from "../../kit/checker.ts";
+import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { cuttableRelay, deliverViaMx, rawPop3, startPlayground, storedMessages } from "./playground.ts";
 import * as exercise from "../../../lessons/09-receiving-mail/exercise.ts";
 import * as solution from "../../../lessons/09-receiving-mail/solution.ts";
@@ -103,8 +103,8 @@ checkLesson<Lesson09>("09-receiving-mail", {
         const file = sourceFiles.get(impl);
         if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
         const path = fileURLToPath(file);
-        const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""); // without comments
-        const imports = [...code.matchAll(/\b(?:from|import|require)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+        const code = codeWithoutComments(path);
+        const imports = importsIn(code);
         for (const name of imports) {
           expect(name, `${path} must not import a mail library`).not.toMatch(
             /^(nodemailer|mailparser|smtp-server|imapflow|emailjs|mailsplit|libmime)(\/|$)|pop3|poplib|yapople/i,

@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { expect } from "vitest";
 import { Client } from "basic-ftp";
 import { checkLesson, expectRejects, expectThrows, isNotStarted, type Network } from "../../kit/checker.ts";
+import { codeWithoutComments } from "../../kit/source.ts";
 import { sampleFiles, RELEASE_VERSIONS } from "../../../servers/ftp/seed.ts";
 import { startPlaygroundFtp } from "./playground-ftp.ts";
 import { startScriptedFtp, type ScriptedOptions } from "./scripted-server.ts";
@@ -193,7 +194,7 @@ checkLesson<Lesson11>("11-ftp-by-hand", {
         const file = sourceFiles.get(impl);
         if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
         const path = fileURLToPath(file);
-        const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""); // without comments
+        const code = codeWithoutComments(path);
         expect(code, `${path} must not import an FTP library`).not.toMatch(
           /\b(from|import|require)\s*\(?\s*["'](basic-ftp|ftp|ftp-srv|promise-ftp|jsftp|ftp-client|ssh2-sftp-client|node-ftp)["']/,
         );

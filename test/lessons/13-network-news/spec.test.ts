@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, expectThrows, isNotStarted } from "../../kit/checker.ts";
+import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { article, freshMessageId, freshWord, postDirect, startNews } from "./news.ts";
 import * as exercise from "../../../lessons/13-network-news/exercise.ts";
 import * as solution from "../../../lessons/13-network-news/solution.ts";
@@ -111,8 +112,8 @@ checkLesson<Lesson13>("13-network-news", {
         if (impl !== exercise && /export \* from "[^"]*lessons\/13-network-news\/solution\.ts"/.test(readFileSync(path, "utf8"))) {
           path = fileURLToPath(sourceFiles.get(solution)!);
         }
-        const code = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""); // without comments
-        const imports = [...code.matchAll(/\b(?:from|import|require)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+        const code = codeWithoutComments(path);
+        const imports = importsIn(code);
         for (const name of imports) {
           expect(name, `${path} must not import an NNTP or news library`).not.toMatch(/nntp|news|usenet/i);
           expect(name, `${path} must not import the playground's own code (its line reader would do the work for you)`).not.toMatch(
