@@ -31,10 +31,13 @@ function startPlaygroundIn(dataDir: string, ...args: string[]) {
   return { child, output: () => output };
 }
 
-/** Waits for the playground's table and returns the HTTP demo's port. */
+/**
+ * Waits until the playground has printed its whole banner (the table, the accounts, the CA
+ * file line — it arrives in several pipe chunks) and returns the HTTP demo's port.
+ */
 async function httpPort(playground: ReturnType<typeof startPlayground>, host = "127.0.0.1"): Promise<string> {
   const url = new RegExp(`http://${host.replaceAll(".", "\\.")}:(\\d+)/`);
-  while (!url.test(playground.output())) {
+  while (!url.test(playground.output()) || !/CA file\): .+\n/.test(playground.output())) {
     if (playground.child.exitCode !== null) throw new Error(playground.output());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
