@@ -4,13 +4,20 @@
 //   1. against your lessons/NN-slug/exercise.ts — an untouched stub is "not started"
 //      (skipped with a note), not failed;
 //   2. against the reference solution.ts — it must pass, always;
-//   3. against each "mutant", a plausible wrong answer kept beside the spec — at least
-//      one check must fail, or the spec is too weak to catch that mistake.
+//   3. against each wrong answer kept beside the spec (test/lessons/NN-slug/mutant-*.ts,
+//      each starting with a "// Wrong answer: <the mistake>" line) — at least one check
+//      must fail, or the spec is too weak to catch that mistake.
+//
+// The checker finds the solution and the wrong answers by their paths and imports them only
+// when it runs them, so checking your exercise does not load them.
 //
 // Checks that talk over sockets set `network: true` and run twice: through a friendly
 // network and through the hostile proxy (servers/hostile-proxy.ts). When one fails,
 // the message shows the conversation on the wire and the seed that reproduces it.
 
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, test, expect } from "vitest";
 import { NotImplementedError } from "../../lessons/not-implemented.ts";
 import {
@@ -40,6 +47,8 @@ export interface Network {
   udp(targetPort: number, faults?: Partial<UdpFaults>): Promise<UdpProxy>;
   /** Runs `cleanup` when the check ends, passed or failed (close your servers here). */
   defer(cleanup: () => unknown): void;
+  /** The file of the implementation under test: the exercise, the solution or a wrong answer. */
+  sourceFile: string;
 }
 
 export interface Check<Impl> {
@@ -52,11 +61,33 @@ export interface Check<Impl> {
 }
 
 export interface LessonSpec<Impl> {
+  /** The learner's module, imported by the spec (so that watch mode re-runs when it changes). */
   exercise: Impl;
-  solution: Impl;
-  /** name of the wrong answer → the module; each must fail at least one check. */
-  mutants: Record<string, Impl>;
   checks: Check<Impl>[];
+}
+
+/** The kit's top folder. */
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface WrongAnswer {
+  /** The mistake, from the file's first line: "// Wrong answer: <description>". */
+  description: string;
+  file: string;
+}
+
+/** The wrong answers of a lesson: test/lessons/<lesson>/mutant-*.ts, each with its description. */
+export function wrongAnswers(lesson: string): WrongAnswer[] {
+  const folder = join(ROOT, "test/lessons", lesson);
+  return readdirSync(folder)
+    .filter((name) => /^mutant-.*\.ts$/.test(name))
+    .sort()
+    .map((name) => {
+      const file = join(folder, name);
+      const firstLine = readFileSync(file, "utf8").split("\n", 1)[0]!;
+      const description = /^\/\/ Wrong answer: (.+)$/.exec(firstLine)?.[1];
+      if (!description) throw new Error(`${file} must start with a "// Wrong answer: <the mistake>" line`);
+      return { description, file };
+    });
 }
 
 const CHECK_TIMEOUT_MS = 4000;
@@ -66,6 +97,8 @@ export const baseSeed = process.env.SEED ? Number(process.env.SEED) : Math.floor
 
 export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void {
   const exerciseFile = `lessons/${lesson}/exercise.ts`;
+  const solutionFile = join(ROOT, "lessons", lesson, "solution.ts");
+  const load = async (file: string) => (await import(pathToFileURL(file).href)) as Impl;
   const runs = spec.checks.flatMap((check, index) =>
     (check.network ? (["friendly", "hostile"] as const) : ([null] as const)).map((profile) => ({
       check,
@@ -82,7 +115,7 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
       test(title, { timeout: timeout(check) }, async (context) => {
         context.task.meta.exercise = lesson;
         try {
-          await runCheck(lesson, check, spec.exercise, profile ?? "friendly", seed);
+          await runCheck(lesson, check, spec.exercise, join(ROOT, exerciseFile), profile ?? "friendly", seed);
         } catch (err) {
           if (isNotStarted(err)) context.skip(`not started — open ${exerciseFile}`);
           throw err;
@@ -93,23 +126,25 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
 
   describe.skipIf(!SELF_CHECK)(`${lesson}: the reference solution passes the same checks`, () => {
     for (const { check, profile, seed, title } of runs) {
-      test(title, { timeout: timeout(check) }, () =>
-        runCheck(lesson, check, spec.solution, profile ?? "friendly", seed),
+      test(title, { timeout: timeout(check) }, async () =>
+        runCheck(lesson, check, await load(solutionFile), solutionFile, profile ?? "friendly", seed),
       );
     }
   });
 
   describe.skipIf(!SELF_CHECK)(`${lesson}: the checks catch plausible wrong answers`, () => {
+    const mutants = SELF_CHECK ? wrongAnswers(lesson) : [];
     test("there is at least one wrong answer to catch", () => {
-      expect(Object.keys(spec.mutants).length).toBeGreaterThan(0);
+      expect(mutants.length).toBeGreaterThan(0);
     });
-    for (const [name, mutant] of Object.entries(spec.mutants)) {
+    for (const { description: name, file } of mutants) {
       const budget = runs.reduce((sum, { check }) => sum + timeout(check), 0);
       test(`rejects: ${name}`, { timeout: budget }, async () => {
+        const mutant = await load(file);
         const caughtBy: string[] = [];
         for (const { check, profile, seed, title } of runs) {
           try {
-            await runCheck(lesson, check, mutant, profile ?? "friendly", seed);
+            await runCheck(lesson, check, mutant, file, profile ?? "friendly", seed);
           } catch (err) {
             if (isNotStarted(err)) throw new Error(`mutant "${name}" calls todo(): it must be a complete wrong answer`);
             caughtBy.push(title);
@@ -134,6 +169,7 @@ async function runCheck<Impl>(
   lesson: string,
   check: Check<Impl>,
   impl: Impl,
+  sourceFile: string,
   profile: ProfileName,
   seed: number,
 ): Promise<void> {
@@ -160,6 +196,7 @@ async function runCheck<Impl>(
     defer(cleanup) {
       cleanups.push(cleanup);
     },
+    sourceFile,
   };
 
   // Code under test runs inside this test process: an exception thrown in one of its event

@@ -1,4 +1,5 @@
-// Wrong answer: "< 1024" written as "<= 1024" — the classic off-by-one at a range edge.
+// Wrong answer: classifyPort puts 1024 among the well-known ports
+// "< 1024" written as "<= 1024" — the classic off-by-one at a range edge.
 export * from "../../../lessons/01-addresses-and-ports/solution.ts";
 
 export function classifyPort(port: number) {

@@ -1,4 +1,5 @@
-// Wrong answer: builds the number with <<, which is signed 32-bit in JavaScript,
+// Wrong answer: ipv4ToInt uses << and goes negative above 127.x.x.x
+// Builds the number with <<, which is signed 32-bit in JavaScript,
 // so 192.168.0.1 comes out as -1062731775.
 export * from "../../../lessons/01-addresses-and-ports/solution.ts";
 

@@ -1,4 +1,5 @@
-// Wrong answer: collects the response in a string (`text += chunk`) and turns the body
+// Wrong answer: collects the response in a string (corrupts binary bodies)
+// Collects the response in a string (`text += chunk`) and turns the body
 // back into bytes at the end. Every chunk is decoded as UTF-8 on the way: bytes that are
 // not UTF-8 (an image, a zip, or a character cut in half between two chunks) become
 // U+FFFD, and the body no longer has its original bytes.

@@ -1,4 +1,5 @@
-// Wrong answer: the solution without "Connection: close". HTTP/1.1 connections stay open
+// Wrong answer: forgets Connection: close (waits for the keep-alive timeout)
+// The solution without "Connection: close". HTTP/1.1 connections stay open
 // by default (keep-alive), so the server answers and then waits for a next request;
 // "read until the server closes" waits with it — node's http server gives up after 5 s.
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: treats the first 'data' event as the whole response. It works for a tiny
+// Wrong answer: resolves on the first 'data' event (loses the rest of /big.txt)
+// Treats the first 'data' event as the whole response. It works for a tiny
 // /hello.txt on a quiet network, but TCP has no messages: /big.txt arrives in many chunks
 // and everything after the first one is lost.
 import net from "node:net";

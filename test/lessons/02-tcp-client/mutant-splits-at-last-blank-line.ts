@@ -1,4 +1,5 @@
-// Wrong answer: looks for the blank line with lastIndexOf. Same result as long as the body
+// Wrong answer: splits head from body at the LAST blank line
+// Looks for the blank line with lastIndexOf. Same result as long as the body
 // never contains "\r\n\r\n" — but bodies can contain any bytes, and then part of the body
 // is taken for headers.
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: lets node:http do the work. It gets every response right — and teaches
+// Wrong answer: uses node:http instead of a socket
+// Lets node:http do the work. It gets every response right — and teaches
 // nothing about sockets, which is the point of this lesson. The checker reads the source.
 import http from "node:http";
 import type { HttpResponse } from "../../../lessons/02-tcp-client/solution.ts";

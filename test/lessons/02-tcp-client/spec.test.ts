@@ -2,33 +2,14 @@
 // against the playground's HTTP demo server and a few raw servers that send exactly
 // the bytes a check needs.
 import net from "node:net";
-import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted, type Network } from "../../kit/checker.ts";
 import { codeWithoutComments } from "../../kit/source.ts";
 import type { TcpFaults } from "../../../servers/hostile-proxy.ts";
 import { startHttpDemo, HELLO_TEXT, bigText } from "../../../servers/http-demo.ts";
 import * as exercise from "../../../lessons/02-tcp-client/exercise.ts";
-import * as solution from "../../../lessons/02-tcp-client/solution.ts";
-import * as resolvesOnFirstData from "./mutant-resolves-on-first-data.ts";
-import * as splitsAtLastBlankLine from "./mutant-splits-at-last-blank-line.ts";
-import * as bodyAsText from "./mutant-body-as-text.ts";
-import * as noConnectionClose from "./mutant-no-connection-close.ts";
-import * as usesNodeHttp from "./mutant-uses-node-http.ts";
 
-type Lesson02 = typeof solution;
-
-// One check reads the implementation's source text (is it really node:net?),
-// so the spec needs to know which file each implementation came from.
-const sourceFiles = new Map<Lesson02, URL>([
-  [exercise, new URL("../../../lessons/02-tcp-client/exercise.ts", import.meta.url)],
-  [solution, new URL("../../../lessons/02-tcp-client/solution.ts", import.meta.url)],
-  [resolvesOnFirstData, new URL("./mutant-resolves-on-first-data.ts", import.meta.url)],
-  [splitsAtLastBlankLine, new URL("./mutant-splits-at-last-blank-line.ts", import.meta.url)],
-  [bodyAsText, new URL("./mutant-body-as-text.ts", import.meta.url)],
-  [noConnectionClose, new URL("./mutant-no-connection-close.ts", import.meta.url)],
-  [usesNodeHttp, new URL("./mutant-uses-node-http.ts", import.meta.url)],
-]);
+type Lesson02 = typeof import("../../../lessons/02-tcp-client/solution.ts");
 
 /** Starts the playground's HTTP demo server and puts the network in front of it. */
 async function demoServer(network: Network, faults?: Partial<TcpFaults>): Promise<number> {
@@ -97,14 +78,6 @@ const BIG_TRANSFER_FAULTS: Partial<TcpFaults> = { maxPiece: 1500, maxDelayMs: 1 
 
 checkLesson<Lesson02>("02-tcp-client", {
   exercise,
-  solution,
-  mutants: {
-    "resolves on the first 'data' event (loses the rest of /big.txt)": resolvesOnFirstData,
-    "splits head from body at the LAST blank line": splitsAtLastBlankLine,
-    "collects the response in a string (corrupts binary bodies)": bodyAsText,
-    "forgets Connection: close (waits for the keep-alive timeout)": noConnectionClose,
-    "uses node:http instead of a socket": usesNodeHttp,
-  },
   checks: [
     {
       name: "GET /hello.txt: status, headers and the exact body",
@@ -196,9 +169,7 @@ checkLesson<Lesson02>("02-tcp-client", {
         await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, 200))]);
         attempt.catch(() => {});
 
-        const file = sourceFiles.get(impl);
-        if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
-        const path = fileURLToPath(file);
+        const path = network.sourceFile;
         const code = codeWithoutComments(path);
         expect(code, `${path} must not import an HTTP library`).not.toMatch(
           /\b(from|import|require)\s*\(?\s*["'](node:)?(http|https|http2|undici)["']/,

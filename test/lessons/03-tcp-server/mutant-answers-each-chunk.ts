@@ -1,4 +1,5 @@
-// Wrong answer: treats every 'data' chunk as one message, like the seed's
+// Wrong answer: answers each 'data' chunk instead of each line
+// Treats every 'data' chunk as one message, like the seed's
 // `data = sock.recv(1024)`. Works when each name arrives in one piece; TCP never promises that.
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: splits lines correctly, but turns each chunk into text on its own.
+// Wrong answer: decodes each chunk on its own (breaks a UTF-8 character cut in two)
+// Splits lines correctly, but turns each chunk into text on its own.
 // When a 3-byte character like 张 is cut between two chunks, both halves become "\ufffd".
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: when the client half-closes, whatever came after the last "\n" is
+// Wrong answer: forgets the last line when the client half-closes before its "\n"
+// When the client half-closes, whatever came after the last "\n" is
 // dropped — the client said "Cid" and then FIN, and never hears "Hello, Cid!".
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: forgot the "exit" command — "exit" is greeted like any other name,
+// Wrong answer: ignores "exit"
+// Forgot the "exit" command — "exit" is greeted like any other name,
 // and the connection stays open until the client closes it.
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: the reference solution without `socket.on("error", ...)`. Fine until a
+// Wrong answer: has no 'error' listener on the client socket
+// The reference solution without `socket.on("error", ...)`. Fine until a
 // client resets the connection: the unhandled 'error' event then kills the whole server.
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: a literal translation of tsTserv.py's loops — accept a client, serve it
+// Wrong answer: serves one client at a time, like tsTserv.py's accept loop
+// A literal translation of tsTserv.py's loops — accept a client, serve it
 // until it leaves, only then accept the next. Correct for one client; everyone else waits.
 export * from "../../../lessons/03-tcp-server/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: reads lines with node:readline and handles 'error' on the socket — but
+// Wrong answer: uses readline but leaves the interface's 'error' unhandled
+// Reads lines with node:readline and handles 'error' on the socket — but
 // readline passes the socket's errors on to the interface, where nobody listens for them.
 // A client that resets the connection still crashes the server.
 export * from "../../../lessons/03-tcp-server/solution.ts";

@@ -5,16 +5,8 @@ import { expect } from "vitest";
 import { catchCrashes, checkLesson, type Network } from "../../kit/checker.ts";
 import { LineClient } from "./line-client.ts";
 import * as exercise from "../../../lessons/03-tcp-server/exercise.ts";
-import * as solution from "../../../lessons/03-tcp-server/solution.ts";
-import * as answersEachChunk from "./mutant-answers-each-chunk.ts";
-import * as decodesEachChunk from "./mutant-decodes-each-chunk.ts";
-import * as oneClientAtATime from "./mutant-one-client-at-a-time.ts";
-import * as ignoresExit from "./mutant-ignores-exit.ts";
-import * as forgetsLastLine from "./mutant-forgets-last-line.ts";
-import * as noErrorHandler from "./mutant-no-error-handler.ts";
-import * as readlineErrorUnhandled from "./mutant-readline-error-unhandled.ts";
 
-type Lesson03 = typeof solution;
+type Lesson03 = typeof import("../../../lessons/03-tcp-server/solution.ts");
 
 interface Running {
   /** The server's own port (no network in between). */
@@ -86,16 +78,6 @@ const hello = (name: string) => `Hello, ${name}!\r\n`;
 
 checkLesson<Lesson03>("03-tcp-server", {
   exercise,
-  solution,
-  mutants: {
-    "answers each 'data' chunk instead of each line": answersEachChunk,
-    "decodes each chunk on its own (breaks a UTF-8 character cut in two)": decodesEachChunk,
-    "serves one client at a time, like tsTserv.py's accept loop": oneClientAtATime,
-    'ignores "exit"': ignoresExit,
-    "forgets the last line when the client half-closes before its \"\\n\"": forgetsLastLine,
-    "has no 'error' listener on the client socket": noErrorHandler,
-    "uses readline but leaves the interface's 'error' unhandled": readlineErrorUnhandled,
-  },
   checks: [
     {
       name: 'greets every new client with "Welcome!\\r\\n"',

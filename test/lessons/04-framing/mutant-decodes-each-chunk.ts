@@ -1,4 +1,5 @@
-// Wrong answer: turns every chunk into text as soon as it arrives and keeps a string.
+// Wrong answer: LineSplitter decodes each chunk to text on its own (breaks 张三 cut between chunks)
+// Turns every chunk into text as soon as it arrives and keeps a string.
 // Fine for ASCII, but a chunk that ends in the middle of 张 (e5 bc | a0) decodes to
 // "\uFFFD" garbage: the bytes of one character were cut by the network.
 export * from "../../../lessons/04-framing/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: returns the lines in each chunk but throws away the unfinished line at
+// Wrong answer: LineSplitter forgets the unfinished line between pushes
+// Returns the lines in each chunk but throws away the unfinished line at
 // its end, as if every chunk started at the beginning of a line. One write per line and
 // a friendly network hide it; "hel" + "lo\n" comes out as "lo".
 export * from "../../../lessons/04-framing/solution.ts";

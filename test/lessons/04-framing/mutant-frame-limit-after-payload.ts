@@ -1,4 +1,5 @@
-// Wrong answer: checks the size only once the whole frame has arrived. A hostile peer
+// Wrong answer: FrameDecoder checks maxFrameBytes only once the whole payload is there
+// Checks the size only once the whole frame has arrived. A hostile peer
 // announces 4 GiB and trickles bytes in: the decoder buffers them all before it objects.
 export * from "../../../lessons/04-framing/solution.ts";
 import type { FrameDecoderOptions } from "../../../lessons/04-framing/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: splits at "\n" and forgets that internet protocols end lines with "\r\n",
+// Wrong answer: LineSplitter splits at "\n" but keeps the "\r" of "\r\n"
+// Splits at "\n" and forgets that internet protocols end lines with "\r\n",
 // so "hello\r\n" comes out as "hello\r" (and a command like "QUIT\r" matches nothing).
 export * from "../../../lessons/04-framing/solution.ts";
 import type { LineSplitterOptions } from "../../../lessons/04-framing/solution.ts";

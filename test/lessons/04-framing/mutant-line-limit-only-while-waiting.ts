@@ -1,4 +1,5 @@
-// Wrong answer: checks maxLineBytes only on the unfinished line it keeps between pushes.
+// Wrong answer: LineSplitter checks maxLineBytes only on a line still waiting for its \n
+// Checks maxLineBytes only on the unfinished line it keeps between pushes.
 // A too-long line that arrives complete in one chunk slips through unchecked.
 export * from "../../../lessons/04-framing/solution.ts";
 import type { LineSplitterOptions } from "../../../lessons/04-framing/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: writes and reads the length little-endian (the byte order of the CPU
+// Wrong answer: encodeFrame and FrameDecoder agree on a little-endian length
+// Writes and reads the length little-endian (the byte order of the CPU
 // in your laptop). Its own frames round-trip, but no other program can read them:
 // on the wire, numbers are big-endian ("network byte order", Python's "!" in struct).
 export * from "../../../lessons/04-framing/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: `if` where a `while` belongs. One chunk can carry several frames; this
+// Wrong answer: FrameDecoder returns at most one frame per push
+// `if` where a `while` belongs. One chunk can carry several frames; this
 // returns the first and leaves the others waiting until more data happens to arrive.
 export * from "../../../lessons/04-framing/solution.ts";
 import type { FrameDecoderOptions } from "../../../lessons/04-framing/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: a "header, then payload" state machine that reads the header as soon as
+// Wrong answer: FrameDecoder reads the length before all 4 header bytes are there
+// A "header, then payload" state machine that reads the header as soon as
 // ANY byte is there, assembling the big-endian length by hand. When the header is cut
 // between chunks the missing bytes are undefined, `undefined << 8` is 0, and a wrong
 // length is read from half a header — after that every frame is garbage.

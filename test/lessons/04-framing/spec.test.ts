@@ -9,16 +9,7 @@ import { expect } from "vitest";
 import { checkLesson, expectThrows, type Network } from "../../kit/checker.ts";
 import { seededRandom } from "../../../servers/hostile-proxy.ts";
 import * as exercise from "../../../lessons/04-framing/exercise.ts";
-import * as solution from "../../../lessons/04-framing/solution.ts";
 import type { FrameDecoderOptions, LineSplitterOptions } from "../../../lessons/04-framing/solution.ts";
-import * as decodesEachChunk from "./mutant-decodes-each-chunk.ts";
-import * as keepsCarriageReturn from "./mutant-keeps-carriage-return.ts";
-import * as forgetsLeftover from "./mutant-forgets-leftover.ts";
-import * as lineLimitOnlyWhileWaiting from "./mutant-line-limit-only-while-waiting.ts";
-import * as readsPartialHeader from "./mutant-reads-partial-header.ts";
-import * as oneFramePerPush from "./mutant-one-frame-per-push.ts";
-import * as frameLimitAfterPayload from "./mutant-frame-limit-after-payload.ts";
-import * as littleEndianLength from "./mutant-little-endian-length.ts";
 
 // What the exercise must export (an interface, because classes with private fields
 // never match each other's types, even when their public parts are the same).
@@ -124,17 +115,6 @@ const LINE_STREAM = text(LINES.map((line, i) => line + (i % 2 === 0 ? "\r\n" : "
 
 checkLesson<Lesson04>("04-framing", {
   exercise,
-  solution,
-  mutants: {
-    "LineSplitter decodes each chunk to text on its own (breaks 张三 cut between chunks)": decodesEachChunk,
-    'LineSplitter splits at "\\n" but keeps the "\\r" of "\\r\\n"': keepsCarriageReturn,
-    "LineSplitter forgets the unfinished line between pushes": forgetsLeftover,
-    "LineSplitter checks maxLineBytes only on a line still waiting for its \\n": lineLimitOnlyWhileWaiting,
-    "FrameDecoder reads the length before all 4 header bytes are there": readsPartialHeader,
-    "FrameDecoder returns at most one frame per push": oneFramePerPush,
-    "FrameDecoder checks maxFrameBytes only once the whole payload is there": frameLimitAfterPayload,
-    "encodeFrame and FrameDecoder agree on a little-endian length": littleEndianLength,
-  },
   checks: [
     {
       name: "LineSplitter returns the lines a chunk finished and keeps the rest for later",

@@ -1,4 +1,5 @@
-// Wrong answer: takes the first datagram that arrives as the echo, without reading it.
+// Wrong answer: takes any datagram as the echo (junk, duplicates and late echoes count)
+// Takes the first datagram that arrives as the echo, without reading it.
 // Fine on a perfect network; junk, a duplicate or a late echo of an earlier ping is
 // taken for the answer to the current one.
 export * from "../../../lessons/05-udp/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: a 'message' listener counts every echo of a ping it sent — so when the
+// Wrong answer: counts every copy of a duplicated echo as received
+// A 'message' listener counts every echo of a ping it sent — so when the
 // network duplicates an echo, one ping is "received" twice (and loss can go negative).
 export * from "../../../lessons/05-udp/solution.ts";
 import dgram from "node:dgram";

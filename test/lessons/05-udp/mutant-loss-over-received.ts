@@ -1,4 +1,5 @@
-// Wrong answer: loss computed as lost / received instead of lost / sent
+// Wrong answer: computes loss as lost / received instead of lost / sent
+// Loss computed as lost / received instead of lost / sent
 // (3 lost of 6 sent comes out as 100 %, and with nothing received it divides by zero).
 export * from "../../../lessons/05-udp/solution.ts";
 import { ping as correctPing, type PingOptions, type PingReport } from "../../../lessons/05-udp/solution.ts";

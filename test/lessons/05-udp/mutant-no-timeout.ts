@@ -1,4 +1,5 @@
-// Wrong answer: waits for the echo without a time limit. Correct as long as nothing is
+// Wrong answer: waits for the echo without a timeout (hangs on the first loss)
+// Waits for the echo without a time limit. Correct as long as nothing is
 // lost — but UDP never resends, so the first lost datagram makes it wait forever.
 export * from "../../../lessons/05-udp/solution.ts";
 import dgram from "node:dgram";

@@ -1,4 +1,5 @@
-// Wrong answer: counts every datagram it sent, retries included, as a ping sent.
+// Wrong answer: counts retries as pings sent
+// Counts every datagram it sent, retries included, as a ping sent.
 // 4 pings that each needed a second try come out as "sent 8, received 4, 50 % loss".
 export * from "../../../lessons/05-udp/solution.ts";
 import dgram from "node:dgram";

@@ -1,4 +1,5 @@
-// Wrong answer: reads `retries` as "how many tries in all", so retries: 1 never retries
+// Wrong answer: reads retries as the number of tries in all (one too few)
+// Reads `retries` as "how many tries in all", so retries: 1 never retries
 // (it should mean one first try plus one retry).
 export * from "../../../lessons/05-udp/solution.ts";
 import dgram from "node:dgram";

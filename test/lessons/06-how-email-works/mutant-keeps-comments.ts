@@ -1,4 +1,5 @@
-// Wrong answer: looks for "from" and "by" without removing the (comments) first. qmail's
+// Wrong answer: looks for by/from without removing (comments) first
+// Looks for "from" and "by" without removing the (comments) first. qmail's
 // "(qmail 4321 invoked by uid 1000)" then reads as a hop "by uid", and
 // "(Authenticated sender: me; by webmail)" as a hop "by webmail)".
 export * from "../../../lessons/06-how-email-works/solution.ts";

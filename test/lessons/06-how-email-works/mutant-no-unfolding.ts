@@ -1,4 +1,5 @@
-// Wrong answer: treats every line as a header of its own. A folded Received: header
+// Wrong answer: reads each line on its own (does not unfold folded headers)
+// Treats every line as a header of its own. A folded Received: header
 // ("from a (comment)\r\n\tby b ...") loses its "by" and its date to the continuation lines.
 export * from "../../../lessons/06-how-email-works/solution.ts";
 import { receivedHops as correctHops, type Header, type Hop } from "../../../lessons/06-how-email-works/solution.ts";

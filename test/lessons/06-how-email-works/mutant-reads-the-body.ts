@@ -1,4 +1,5 @@
-// Wrong answer: searches the whole message for Received: lines, body included. A body can
+// Wrong answer: reads Received: lines in the body too (does not stop at the empty line)
+// Searches the whole message for Received: lines, body included. A body can
 // say anything — a quoted bounce, a forwarded message, a lie — only the header section counts.
 export * from "../../../lessons/06-how-email-works/solution.ts";
 import { receivedHops as headerHops, type Header, type Hop } from "../../../lessons/06-how-email-works/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: AUTH PLAIN with base64 of "user\0password". RFC 4616's message is
+// Wrong answer: AUTH PLAIN without the leading \0 (base64 of user\0password)
+// AUTH PLAIN with base64 of "user\0password". RFC 4616's message is
 // authzid NUL authcid NUL password: the leading NUL (an empty "act as" identity) is missing, so the
 // server reads the user name as the identity to act as, the password as the user… and says 535.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: takes every 'data' event as one whole reply, like `s.recv(1024)` in a
+// Wrong answer: takes each 'data' chunk as one whole reply
+// Takes every 'data' event as one whole reply, like `s.recv(1024)` in a
 // loop. On a quiet loopback each reply does arrive in one piece; through a real network a reply
 // comes in several pieces (or two replies in one), and the conversation falls apart.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: reads one line per command. EHLO's reply has many lines ("250-PIPELINING",
+// Wrong answer: reads only the first line of a multi-line reply (EHLO's 250-…)
+// Reads one line per command. EHLO's reply has many lines ("250-PIPELINING",
 // "250-AUTH PLAIN LOGIN", …, "250 SMTPUTF8"): the next command then reads the rest of the EHLO
 // reply as its own answer, and the conversation is out of step from there on.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";

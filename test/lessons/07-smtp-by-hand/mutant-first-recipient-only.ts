@@ -1,4 +1,5 @@
-// Wrong answer: one RCPT TO, for the first address only. Every recipient needs its
+// Wrong answer: sends RCPT TO for the first recipient only
+// One RCPT TO, for the first address only. Every recipient needs its
 // own RCPT TO: the To: header is only text in the message, the server delivers to the envelope.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: reads every reply, but never looks at its code. A wrong password
+// Wrong answer: never checks the reply codes (a wrong password 'works')
+// Reads every reply, but never looks at its code. A wrong password
 // (535) or an unknown mailbox (550) goes unnoticed, and sendMail "succeeds".
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";
 import net from "node:net";

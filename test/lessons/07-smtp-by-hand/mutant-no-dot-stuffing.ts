@@ -1,4 +1,5 @@
-// Wrong answer: sends the message as it is, without dot-stuffing. A body line that is
+// Wrong answer: does no dot-stuffing (a line '.' ends the message early)
+// Sends the message as it is, without dot-stuffing. A body line that is
 // just "." ends the data right there (the rest arrives as nonsense commands), and a line
 // "..two" arrives as ".two", because the server removes one leading dot.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";

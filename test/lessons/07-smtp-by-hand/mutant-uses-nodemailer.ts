@@ -1,4 +1,5 @@
-// Wrong answer: lets nodemailer speak SMTP. It delivers everything — and teaches nothing about
+// Wrong answer: uses nodemailer instead of a socket
+// Lets nodemailer speak SMTP. It delivers everything — and teaches nothing about
 // the protocol, which is the point of this lesson. The checker reads the source.
 export * from "../../../lessons/07-smtp-by-hand/solution.ts";
 import nodemailer from "nodemailer";

@@ -1,4 +1,5 @@
-// Wrong answer: passes the attachment as a string. content.toString() decodes the bytes as
+// Wrong answer: passes the attachment as a string (its bytes are not text)
+// Passes the attachment as a string. content.toString() decodes the bytes as
 // UTF-8: every byte sequence that is not valid UTF-8 becomes U+FFFD, and the file is broken.
 export * from "../../../lessons/08-sending-mail/solution.ts";
 import { readFile } from "node:fs/promises";

@@ -1,4 +1,5 @@
-// Wrong answer: names the inline image by its file name. The HTML says <img src="cid:logo-…">,
+// Wrong answer: gives the inline logo a Content-ID the HTML does not use
+// Names the inline image by its file name. The HTML says <img src="cid:logo-…">,
 // the part says Content-ID: <logo.png> — the client finds no such part and shows a broken image.
 export * from "../../../lessons/08-sending-mail/solution.ts";
 import { readFile } from "node:fs/promises";

@@ -1,4 +1,5 @@
-// Wrong answer: sends only the HTML. Clients that do not show HTML (and people who turn it off,
+// Wrong answer: sends only the HTML version, no text alternative
+// Sends only the HTML. Clients that do not show HTML (and people who turn it off,
 // and spam filters that count it against you) get an empty message: no multipart/alternative.
 export * from "../../../lessons/08-sending-mail/solution.ts";
 import { readFile } from "node:fs/promises";

@@ -1,4 +1,5 @@
-// Wrong answer: ignoreTLS: true, "because STARTTLS failed with a certificate error". The
+// Wrong answer: never uses STARTTLS (ignoreTLS: the password crosses in clear text)
+// IgnoreTLS: true, "because STARTTLS failed with a certificate error". The
 // server allows plain AUTH on loopback, so it works — and the password crosses the wire as base64,
 // which anyone on the path decodes.
 export * from "../../../lessons/08-sending-mail/solution.ts";

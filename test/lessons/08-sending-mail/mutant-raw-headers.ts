@@ -1,4 +1,5 @@
-// Wrong answer: writes From, To and Subject itself, "prepared" so that nodemailer leaves them
+// Wrong answer: writes the headers itself, raw UTF-8 instead of RFC 2047
+// Writes From, To and Subject itself, "prepared" so that nodemailer leaves them
 // alone — raw UTF-8 in the headers, as the seeds' code would be without Header(). Headers must be
 // ASCII (RFC 5322); old servers and clients turn such a Subject into mojibake.
 export * from "../../../lessons/08-sending-mail/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: catches every error, prints it, and resolves as if nothing happened. A
+// Wrong answer: catches every error and resolves (a wrong password goes unnoticed)
+// Catches every error, prints it, and resolves as if nothing happened. A
 // wrong password (535) now looks like success to the caller.
 export * from "../../../lessons/08-sending-mail/solution.ts";
 import { readFile } from "node:fs/promises";

@@ -1,4 +1,5 @@
-// Wrong answer: "self-signed certificate" made the error go away with
+// Wrong answer: trusts any certificate (tls: { rejectUnauthorized: false })
+// "self-signed certificate" made the error go away with
 // rejectUnauthorized: false. TLS still encrypts — but to whoever answers: an impostor with any
 // certificate now gets the password, encrypted just for him.
 export * from "../../../lessons/08-sending-mail/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: quit() just hangs up. DELE only MARKS a message (RFC 1939 §6): the
+// Wrong answer: quit() hangs up without sending QUIT (so DELE never takes effect)
+// Quit() just hangs up. DELE only MARKS a message (RFC 1939 §6): the
 // server deletes it in the UPDATE state, which only a QUIT starts. A connection that
 // ends any other way deletes nothing — so this client never deletes anything.
 import net from "node:net";

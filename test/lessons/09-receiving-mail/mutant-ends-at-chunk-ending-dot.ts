@@ -1,4 +1,5 @@
-// Wrong answer: collects RETR's answer chunk by chunk and stops as soon as a chunk ENDS
+// Wrong answer: ends RETR at a chunk that ends with '.\r\n' instead of at a line that is exactly '.'
+// Collects RETR's answer chunk by chunk and stops as soon as a chunk ENDS
 // with ".\r\n". On a quiet network the server's ".\r\n" comes at the end of its last
 // chunk, so this seems to work. But TCP may cut anywhere: a chunk that happens to end right
 // after a sentence's "dot.\r\n" ends the message early, and a final ".\r\n" that arrives as

@@ -1,4 +1,5 @@
-// Wrong answer: reads up to the ".\r\n" end marker correctly but forgets to remove the
+// Wrong answer: forgets to remove the stuffed dot from lines that start with '.'
+// Reads up to the ".\r\n" end marker correctly but forgets to remove the
 // dot the server added in front of every line that starts with "." (byte-stuffing,
 // RFC 1939 §3). A message with such lines comes back with one dot too many.
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: treats every status line as success. A wrong password is a "-ERR" the
+// Wrong answer: ignores -ERR (a wrong password seems to work)
+// Treats every status line as success. A wrong password is a "-ERR" the
 // client never notices: login() resolves, and the next command fails with a confusing
 // error (or, worse, the program carries on as if logged in).
 import net from "node:net";

@@ -1,4 +1,5 @@
-// Wrong answer: keeps each line without its "\r\n" (as Python's poplib does) and joins
+// Wrong answer: returns RETR's lines joined with \n (poplib-style lines, not the message's bytes)
+// Keeps each line without its "\r\n" (as Python's poplib does) and joins
 // them with "\n". The text looks right in a terminal, but the bytes are not the message:
 // RETR's size no longer matches LIST's, and CRLF-sensitive content (signatures, base64
 // line lengths, attachments in text form) changes.

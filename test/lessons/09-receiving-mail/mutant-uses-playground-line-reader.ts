@@ -1,4 +1,5 @@
-// Wrong answer: borrows the playground's own LineReader (servers/line-protocol.ts), whose
+// Wrong answer: lets the playground's LineReader do the dot-unstuffing
+// Borrows the playground's own LineReader (servers/line-protocol.ts), whose
 // readDotBlock() does the line splitting and the dot-unstuffing. It works — and the lesson's
 // point, reading a multi-line answer yourself, is skipped. The checker reads the imports.
 import net from "node:net";

@@ -3,36 +3,18 @@
 // example.org MX, then read back through the learner's client — through a friendly and a
 // hostile network — and compared byte for byte with the Maildir files on disk.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted } from "../../kit/checker.ts";
 import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { cuttableRelay, deliverViaMx, rawPop3, startPlayground, storedMessages } from "./playground.ts";
 import * as exercise from "../../../lessons/09-receiving-mail/exercise.ts";
 import * as solution from "../../../lessons/09-receiving-mail/solution.ts";
-import * as forgetsDotUnstuffing from "./mutant-forgets-dot-unstuffing.ts";
-import * as endsAtChunkEndingDot from "./mutant-ends-at-chunk-ending-dot.ts";
-import * as deleWithoutQuit from "./mutant-dele-without-quit.ts";
-import * as joinsLinesWithLf from "./mutant-joins-lines-with-lf.ts";
-import * as ignoresErr from "./mutant-ignores-err.ts";
-import * as usesPlaygroundLineReader from "./mutant-uses-playground-line-reader.ts";
 
 // The public side of a Pop3Client (its private parts differ from one answer to the next).
 type Pop3ClientApi = Pick<solution.Pop3Client, "greeting" | "login" | "stat" | "list" | "retr" | "dele" | "quit">;
 interface Lesson09 {
   Pop3Client: { connect(host: string, port: number): Promise<Pop3ClientApi> };
 }
-
-const sourceFiles = new Map<Lesson09, URL>([
-  [exercise, new URL("../../../lessons/09-receiving-mail/exercise.ts", import.meta.url)],
-  [solution, new URL("../../../lessons/09-receiving-mail/solution.ts", import.meta.url)],
-  [forgetsDotUnstuffing, new URL("./mutant-forgets-dot-unstuffing.ts", import.meta.url)],
-  [endsAtChunkEndingDot, new URL("./mutant-ends-at-chunk-ending-dot.ts", import.meta.url)],
-  [deleWithoutQuit, new URL("./mutant-dele-without-quit.ts", import.meta.url)],
-  [joinsLinesWithLf, new URL("./mutant-joins-lines-with-lf.ts", import.meta.url)],
-  [ignoresErr, new URL("./mutant-ignores-err.ts", import.meta.url)],
-  [usesPlaygroundLineReader, new URL("./mutant-uses-playground-line-reader.ts", import.meta.url)],
-]);
 
 const FRIEND = "friend@example.org";
 const PASSWORD = "secret";
@@ -76,15 +58,6 @@ async function loginWhenUnlocked(port: number): Promise<Pop3ClientApi> {
 
 checkLesson<Lesson09>("09-receiving-mail", {
   exercise,
-  solution,
-  mutants: {
-    "forgets to remove the stuffed dot from lines that start with '.'": forgetsDotUnstuffing,
-    "ends RETR at a chunk that ends with '.\\r\\n' instead of at a line that is exactly '.'": endsAtChunkEndingDot,
-    "quit() hangs up without sending QUIT (so DELE never takes effect)": deleWithoutQuit,
-    "returns RETR's lines joined with \\n (poplib-style lines, not the message's bytes)": joinsLinesWithLf,
-    "ignores -ERR (a wrong password seems to work)": ignoresErr,
-    "lets the playground's LineReader do the dot-unstuffing": usesPlaygroundLineReader,
-  },
   checks: [
     {
       name: "talks POP3 itself: node:net (or node:tls), no mail library, not the playground's line reader",
@@ -100,9 +73,7 @@ checkLesson<Lesson09>("09-receiving-mail", {
         await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, 500))]);
         attempt.catch(() => {});
 
-        const file = sourceFiles.get(impl);
-        if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
-        const path = fileURLToPath(file);
+        const path = network.sourceFile;
         const code = codeWithoutComments(path);
         const imports = importsIn(code);
         for (const name of imports) {

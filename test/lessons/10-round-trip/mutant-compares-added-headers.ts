@@ -1,4 +1,5 @@
-// Wrong answer: counts every header that is not the same on both sides as a difference —
+// Wrong answer: counts the headers the servers add (Received, Return-Path) as differences
+// Counts every header that is not the same on both sides as a difference —
 // including Received and Return-Path, which the servers add on purpose. Every round trip
 // then "differs", and a real problem (a header changed on the way) drowns in the noise.
 export * from "../../../lessons/10-round-trip/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: compares with the message as MailComposer built it, not as it went over the
+// Wrong answer: compares with the message as built (bare \n), not as it went over the wire (CRLF)
+// Compares with the message as MailComposer built it, not as it went over the
 // wire. Its text still has bare "\n" line endings; on the wire (and so in the mailbox) every
 // line ends in CRLF. The bodies "differ" although nothing changed on the way.
 import { randomUUID } from "node:crypto";

@@ -1,4 +1,5 @@
-// Wrong answer: lets every error through as it is. "Invalid login: 535 …" or
+// Wrong answer: lets errors through without saying which step failed
+// Lets every error through as it is. "Invalid login: 535 …" or
 // "connect ECONNREFUSED 127.0.0.1:1110" — but which server, which step? The learner reading
 // it has to guess whether sending or fetching failed.
 export * from "../../../lessons/10-round-trip/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: keeps one value per header name (an object, like a dictionary), so the
+// Wrong answer: keeps one value per header name, so two Received: headers count as one hop
+// Keeps one value per header name (an object, like a dictionary), so the
 // last value wins. Received: appears once per server the message passed through — two
 // hops collapse into one.
 export * from "../../../lessons/10-round-trip/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: polls the mailbox until the message is there — with no deadline. Sent to the
+// Wrong answer: waits for the message forever
+// Polls the mailbox until the message is there — with no deadline. Sent to the
 // wrong address, or with the relay down, it never returns: the program just hangs.
 export * from "../../../lessons/10-round-trip/solution.ts";
 import { roundTrip as solutionRoundTrip, type RoundTripOptions, type RoundTripReport } from "../../../lessons/10-round-trip/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: sends LIST/RETR first and opens the data connection only when the 150
+// Wrong answer: connects the data socket only after the 150 reply (deadlock)
+// Sends LIST/RETR first and opens the data connection only when the 150
 // reply says "opening data connection". But many servers (the playground's ftp-srv among
 // them) wait for the data connection BEFORE they send 150: each side waits for the other.
 

@@ -1,4 +1,5 @@
-// Wrong answer: returns the data received so far as soon as the 226 reply arrives. The
+// Wrong answer: returns at the 226 reply without waiting for the data connection's end
+// Returns the data received so far as soon as the 226 reply arrives. The
 // reply and the data travel on two different connections: 226 can arrive before the last
 // bytes (or all of them) — the file comes out short.
 

@@ -1,4 +1,5 @@
-// Wrong answer: takes the first line of every reply as the whole reply. A multi-line
+// Wrong answer: reads only the first line of a multi-line reply (230-…)
+// Takes the first line of every reply as the whole reply. A multi-line
 // reply ("230-Welcome" … "230 Logged in") then leaves its other lines behind, and they are
 // read as the answers to the next commands: the conversation slips out of step.
 

@@ -1,4 +1,5 @@
-// Wrong answer: never sends TYPE I. The transfer type stays ASCII (TYPE A, the default
+// Wrong answer: never sends TYPE I (ASCII mode rewrites line ends)
+// Never sends TYPE I. The transfer type stays ASCII (TYPE A, the default
 // of RFC 959), in which a server may turn every "\n" of the file into "\r\n": fine for a
 // text file, corruption for an archive or an image.
 

@@ -1,4 +1,5 @@
-// Wrong answer: adds the two port numbers of the PASV reply. (127,0,0,1,117,48) is port
+// Wrong answer: reads the PASV port as p1 + p2 instead of p1 × 256 + p2
+// Adds the two port numbers of the PASV reply. (127,0,0,1,117,48) is port
 // 117 × 256 + 48 = 30000 — the first number is the high byte — not 117 + 48 = 165.
 export * from "../../../lessons/11-ftp-by-hand/solution.ts";
 

@@ -1,4 +1,5 @@
-// Wrong answer: connects the data socket to the address inside the PASV reply. A server
+// Wrong answer: connects to the address in the PASV reply (a private one behind NAT)
+// Connects the data socket to the address inside the PASV reply. A server
 // behind NAT announces its private address (10.x, 192.168.x), which the client cannot
 // reach; the host the control connection already reached is the one to use.
 

@@ -1,4 +1,5 @@
-// Wrong answer: lets the basic-ftp library do the talking. It works — and it is what
+// Wrong answer: uses the basic-ftp library
+// Lets the basic-ftp library do the talking. It works — and it is what
 // lesson 12 does — but this lesson is about doing it yourself on node:net.
 import { Writable } from "node:stream";
 import { Client } from "basic-ftp";

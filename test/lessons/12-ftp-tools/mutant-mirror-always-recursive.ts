@@ -1,4 +1,5 @@
-// Wrong answer: goes into every sub-folder, -r or not. Seed exercise 17-7 asks to mirror
+// Wrong answer: mirror goes into sub-folders without -r
+// Goes into every sub-folder, -r or not. Seed exercise 17-7 asks to mirror
 // sub-folders only when the user says -r: without it, a mirror of / would copy the server.
 export * from "../../../lessons/12-ftp-tools/solution.ts";
 import { mkdir } from "node:fs/promises";

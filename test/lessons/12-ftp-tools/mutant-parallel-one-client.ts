@@ -1,4 +1,5 @@
-// Wrong answer: starts every download at once on ONE client. FTP has one control connection
+// Wrong answer: parallel downloads on one shared client
+// Starts every download at once on ONE client. FTP has one control connection
 // per session and basic-ftp runs one task at a time on it: the second download fails at once
 // ("User launched a task while another one is still running").
 export * from "../../../lessons/12-ftp-tools/solution.ts";

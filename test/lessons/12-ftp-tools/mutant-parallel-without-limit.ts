@@ -1,4 +1,5 @@
-// Wrong answer: starts one client per file, all at once. Fine for 6 files; for 600 it opens
+// Wrong answer: parallel downloads without a limit (one client per file)
+// Starts one client per file, all at once. Fine for 6 files; for 600 it opens
 // 600 control connections, and the server (or its admin) refuses most of them.
 export * from "../../../lessons/12-ftp-tools/solution.ts";
 import { mkdir } from "node:fs/promises";

@@ -1,4 +1,5 @@
-// Wrong answer: divides the bytes by the elapsed MILLIseconds and calls it bytes per second:
+// Wrong answer: progress speed in bytes per millisecond, not per second
+// Divides the bytes by the elapsed MILLIseconds and calls it bytes per second:
 // the speed shown is 1000 times too small.
 export * from "../../../lessons/12-ftp-tools/solution.ts";
 

@@ -1,4 +1,5 @@
-// Wrong answer: translates "*" to the regular expression ".*", which matches "/" too:
+// Wrong answer: lets * match across / (*.py matches src/main.py)
+// Translates "*" to the regular expression ".*", which matches "/" too:
 // "*.py" then matches "src/main.py", a file in another folder.
 export * from "../../../lessons/12-ftp-tools/solution.ts";
 

@@ -1,4 +1,5 @@
-// Wrong answer: forgets the final XOR of CRC-32. The register starts at 0xFFFFFFFF and the
+// Wrong answer: zip CRC-32 without the final inversion
+// Forgets the final XOR of CRC-32. The register starts at 0xFFFFFFFF and the
 // result is inverted at the end; without that, every checksum is wrong and unzip says
 // "bad CRC" for every file. (crc32 is not exported: zipStore, its one caller, comes along.)
 export * from "../../../lessons/12-ftp-tools/solution.ts";

@@ -1,4 +1,5 @@
-// Lesson 13 — a WRONG answer the spec must reject: it decodes every TCP chunk as UTF-8 on arrival, so a character cut in two becomes "\uFFFD".
+// Wrong answer: decodes every TCP chunk as UTF-8 before cutting lines
+// It decodes every TCP chunk as UTF-8 on arrival, so a character cut in two becomes "\uFFFD".
 // (The reference solution with that one mistake; see spec.test.ts.)
 // An NNTP client (RFC 3977) written by hand over a plain TCP socket, one method per
 // command, like Python's nntplib — and the newsreader pieces of Core Python

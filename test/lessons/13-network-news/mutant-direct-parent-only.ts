@@ -1,4 +1,5 @@
-// Wrong answer: looks only at the direct parent (the last reference). When that article has
+// Wrong answer: threads only by the direct parent (a reply to an expired article floats alone)
+// Looks only at the direct parent (the last reference). When that article has
 // expired, the reply starts a thread of its own instead of hanging under its grandparent.
 export * from "../../../lessons/13-network-news/solution.ts";
 import type { Thread } from "../../../lessons/13-network-news/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: a reply none of whose references is still there (its whole thread expired) is
+// Wrong answer: drops orphans (replies whose whole thread has expired)
+// A reply none of whose references is still there (its whole thread expired) is
 // dropped instead of starting a thread: the reader never sees it.
 export * from "../../../lessons/13-network-news/solution.ts";
 import type { Thread } from "../../../lessons/13-network-news/solution.ts";

@@ -1,4 +1,5 @@
-// Wrong answer: skips every line that starts with ">", so Python's >>> prompts vanish with the
+// Wrong answer: skips every line starting with '>' (drops the >>> Python prompts)
+// Skips every line that starts with ">", so Python's >>> prompts vanish with the
 // quotes (the seeds' exercise 17-13: a prompt looks like a quote, but it is code).
 export * from "../../../lessons/13-network-news/solution.ts";
 

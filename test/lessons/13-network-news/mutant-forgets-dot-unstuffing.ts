@@ -1,4 +1,5 @@
-// Lesson 13 — a WRONG answer the spec must reject: it keeps the extra dot the server put in front of lines that start with ".".
+// Wrong answer: forgets to remove the stuffed dot from lines that start with '.'
+// It keeps the extra dot the server put in front of lines that start with ".".
 // (The reference solution with that one mistake; see spec.test.ts.)
 // An NNTP client (RFC 3977) written by hand over a plain TCP socket, one method per
 // command, like Python's nntplib — and the newsreader pieces of Core Python

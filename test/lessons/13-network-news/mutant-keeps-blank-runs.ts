@@ -1,4 +1,5 @@
-// Wrong answer: keeps every blank line, so the places where quoted blocks were cut out leave
+// Wrong answer: does not collapse runs of blank lines
+// Keeps every blank line, so the places where quoted blocks were cut out leave
 // runs of blank lines (the seeds collapse them into one).
 export * from "../../../lessons/13-network-news/solution.ts";
 

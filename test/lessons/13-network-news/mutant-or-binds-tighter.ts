@@ -1,4 +1,5 @@
-// Wrong answer: OR binds tighter than AND, so "c OR a AND b" means "(c OR a) AND b" instead of
+// Wrong answer: lets OR bind tighter than AND
+// OR binds tighter than AND, so "c OR a AND b" means "(c OR a) AND b" instead of
 // "c OR (a AND b)" as in SQL and search engines.
 export * from "../../../lessons/13-network-news/solution.ts";
 

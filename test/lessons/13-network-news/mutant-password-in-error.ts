@@ -1,4 +1,5 @@
-// Lesson 13 — a WRONG answer the spec must reject: its errors quote the whole command line sent, so a wrong password ends up in the error (and in logs).
+// Wrong answer: quotes the whole command line in its errors (a wrong password shows up in the message)
+// Its errors quote the whole command line sent, so a wrong password ends up in the error (and in logs).
 // (The reference solution with that one mistake; see spec.test.ts.)
 // An NNTP client (RFC 3977) written by hand over a plain TCP socket, one method per
 // command, like Python's nntplib — and the newsreader pieces of Core Python

@@ -1,4 +1,5 @@
-// Lesson 13 — a WRONG answer the spec must reject: POST sends lines that start with "." as they are, so a "." line ends the article early.
+// Wrong answer: POSTs lines that start with '.' without stuffing them
+// POST sends lines that start with "." as they are, so a "." line ends the article early.
 // (The reference solution with that one mistake; see spec.test.ts.)
 // An NNTP client (RFC 3977) written by hand over a plain TCP socket, one method per
 // command, like Python's nntplib — and the newsreader pieces of Core Python

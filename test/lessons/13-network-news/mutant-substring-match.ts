@@ -1,4 +1,5 @@
-// Wrong answer: a term matches anywhere, also inside longer words ("recv" finds "recvfrom",
+// Wrong answer: matches terms inside longer words (substring, not whole word)
+// A term matches anywhere, also inside longer words ("recv" finds "recvfrom",
 // "udp" finds "udpate"): a search must match whole words.
 export * from "../../../lessons/13-network-news/solution.ts";
 

@@ -1,4 +1,5 @@
-// Wrong answer: takes GROUP's low and high water marks as the first and latest articles. They
+// Wrong answer: trusts GROUP's first and last numbers (an expired article answers 423)
+// Takes GROUP's low and high water marks as the first and latest articles. They
 // are only bounds: when those articles have expired, STAT answers 423.
 export * from "../../../lessons/13-network-news/solution.ts";
 import type { ArticlePointer, NntpClient } from "../../../lessons/13-network-news/solution.ts";

@@ -1,4 +1,5 @@
-// Lesson 13 — a WRONG answer the spec must reject: it lets the playground's LineReader read lines and do the dot-unstuffing.
+// Wrong answer: lets the playground's LineReader do the line reading and dot-unstuffing
+// It lets the playground's LineReader read lines and do the dot-unstuffing.
 // (The reference solution with that one mistake; see spec.test.ts.)
 // An NNTP client (RFC 3977) written by hand over a plain TCP socket, one method per
 // command, like Python's nntplib — and the newsreader pieces of Core Python

@@ -10,18 +10,6 @@ import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { article, freshMessageId, freshWord, postDirect, startNews } from "./news.ts";
 import * as exercise from "../../../lessons/13-network-news/exercise.ts";
 import * as solution from "../../../lessons/13-network-news/solution.ts";
-import * as dropsPythonPrompts from "./mutant-drops-python-prompts.ts";
-import * as keepsBlankRuns from "./mutant-keeps-blank-runs.ts";
-import * as trustsGroupNumbers from "./mutant-trusts-group-numbers.ts";
-import * as orBindsTighter from "./mutant-or-binds-tighter.ts";
-import * as substringMatch from "./mutant-substring-match.ts";
-import * as forgetsDotUnstuffing from "./mutant-forgets-dot-unstuffing.ts";
-import * as postsWithoutStuffing from "./mutant-posts-without-stuffing.ts";
-import * as decodesChunks from "./mutant-decodes-chunks.ts";
-import * as directParentOnly from "./mutant-direct-parent-only.ts";
-import * as dropsOrphans from "./mutant-drops-orphans.ts";
-import * as usesPlaygroundLineReader from "./mutant-uses-playground-line-reader.ts";
-import * as passwordInError from "./mutant-password-in-error.ts";
 
 // The public side of an answer (the private parts of NntpClient differ from one answer to the next).
 type ClientApi = Pick<
@@ -35,24 +23,6 @@ interface Lesson13 {
   search<T extends { subject: string; body: string }>(articles: T[], query: string): T[];
   buildThreads<T extends { number: number; messageId: string; references: string[] }>(overviews: T[]): solution.Thread<T>[];
 }
-
-const here = (file: string) => new URL(file, import.meta.url);
-const sourceFiles = new Map<unknown, URL>([
-  [exercise, here("../../../lessons/13-network-news/exercise.ts")],
-  [solution, here("../../../lessons/13-network-news/solution.ts")],
-  [dropsPythonPrompts, here("./mutant-drops-python-prompts.ts")],
-  [keepsBlankRuns, here("./mutant-keeps-blank-runs.ts")],
-  [trustsGroupNumbers, here("./mutant-trusts-group-numbers.ts")],
-  [orBindsTighter, here("./mutant-or-binds-tighter.ts")],
-  [substringMatch, here("./mutant-substring-match.ts")],
-  [forgetsDotUnstuffing, here("./mutant-forgets-dot-unstuffing.ts")],
-  [postsWithoutStuffing, here("./mutant-posts-without-stuffing.ts")],
-  [decodesChunks, here("./mutant-decodes-chunks.ts")],
-  [directParentOnly, here("./mutant-direct-parent-only.ts")],
-  [dropsOrphans, here("./mutant-drops-orphans.ts")],
-  [usesPlaygroundLineReader, here("./mutant-uses-playground-line-reader.ts")],
-  [passwordInError, here("./mutant-password-in-error.ts")],
-]);
 
 /** Lines a server must dot-stuff, a line that is only ".", UTF-8 text, and many lines ending in ".". */
 function dotsBody(word: string): string[] {
@@ -73,21 +43,6 @@ const NETWORK_TIMEOUT = 20_000;
 
 checkLesson<Lesson13>("13-network-news", {
   exercise: exercise as unknown as Lesson13,
-  solution: solution as unknown as Lesson13,
-  mutants: {
-    "skips every line starting with '>' (drops the >>> Python prompts)": dropsPythonPrompts as unknown as Lesson13,
-    "does not collapse runs of blank lines": keepsBlankRuns as unknown as Lesson13,
-    "trusts GROUP's first and last numbers (an expired article answers 423)": trustsGroupNumbers as unknown as Lesson13,
-    "lets OR bind tighter than AND": orBindsTighter as unknown as Lesson13,
-    "matches terms inside longer words (substring, not whole word)": substringMatch as unknown as Lesson13,
-    "forgets to remove the stuffed dot from lines that start with '.'": forgetsDotUnstuffing as unknown as Lesson13,
-    "POSTs lines that start with '.' without stuffing them": postsWithoutStuffing as unknown as Lesson13,
-    "decodes every TCP chunk as UTF-8 before cutting lines": decodesChunks as unknown as Lesson13,
-    "threads only by the direct parent (a reply to an expired article floats alone)": directParentOnly as unknown as Lesson13,
-    "drops orphans (replies whose whole thread has expired)": dropsOrphans as unknown as Lesson13,
-    "lets the playground's LineReader do the line reading and dot-unstuffing": usesPlaygroundLineReader as unknown as Lesson13,
-    "quotes the whole command line in its errors (a wrong password shows up in the message)": passwordInError as unknown as Lesson13,
-  },
   checks: [
     {
       name: "talks NNTP itself: node:net, no NNTP library, not the playground's code",
@@ -104,13 +59,11 @@ checkLesson<Lesson13>("13-network-news", {
         await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, 500))]);
         attempt.catch(() => {});
 
-        const file = sourceFiles.get(impl);
-        if (!file) throw new Error("spec.test.ts does not know this implementation's file: add it to sourceFiles");
-        let path = fileURLToPath(file);
+        let path = network.sourceFile;
         // A slim wrong answer re-exports the reference solution and replaces one function: its
         // client IS the solution's, so the solution's imports are the ones to check.
         if (impl !== exercise && /export \* from "[^"]*lessons\/13-network-news\/solution\.ts"/.test(readFileSync(path, "utf8"))) {
-          path = fileURLToPath(sourceFiles.get(solution)!);
+          path = fileURLToPath(new URL("../../../lessons/13-network-news/solution.ts", import.meta.url));
         }
         const code = codeWithoutComments(path);
         const imports = importsIn(code);

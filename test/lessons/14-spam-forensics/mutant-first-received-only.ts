@@ -1,4 +1,5 @@
-// Wrong answer: reads only the first (topmost) Received: header. That is the NEWEST hop — the
+// Wrong answer: reads only the first (newest) Received: header
+// Reads only the first (topmost) Received: header. That is the NEWEST hop — the
 // last server before yours. The sender's own servers are further down, in the older stamps.
 export * from "../../../lessons/14-spam-forensics/solution.ts";
 import { domainOf, inspect as realInspect, type Findings } from "../../../lessons/14-spam-forensics/solution.ts";

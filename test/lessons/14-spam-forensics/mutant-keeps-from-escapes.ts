@@ -1,4 +1,5 @@
-// Wrong answer: splits correctly but leaves the writer's escaping in the text: the body says
+// Wrong answer: leaves the '>From ' escaping in the messages
+// Splits correctly but leaves the writer's escaping in the text: the body says
 // ">From the top of the lighthouse" where the sender wrote "From the top of the lighthouse".
 export * from "../../../lessons/14-spam-forensics/solution.ts";
 import { splitMbox as unescaped } from "../../../lessons/14-spam-forensics/solution.ts";

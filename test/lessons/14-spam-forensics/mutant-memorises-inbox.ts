@@ -1,4 +1,5 @@
-// Wrong answer: learns inbox.mbox by heart. Every spam and phish of inbox.mbox is recognised by
+// Wrong answer: knows inbox.mbox's verdicts by heart (judges nothing)
+// Learns inbox.mbox by heart. Every spam and phish of inbox.mbox is recognised by
 // its subject — and a new lure, with a new subject, walks straight in. The held-out mailbox
 // catches this: a scorer must judge what the headers and links say.
 export * from "../../../lessons/14-spam-forensics/solution.ts";

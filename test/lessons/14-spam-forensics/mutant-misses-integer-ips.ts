@@ -1,4 +1,5 @@
-// Wrong answer: only "a.b.c.d" in decimal counts as an IP address. But a browser also goes to
+// Wrong answer: misses 32-bit integer, hex and octal IP addresses
+// Only "a.b.c.d" in decimal counts as an IP address. But a browser also goes to
 // http://3221225999/ (one 32-bit number: 192.0.2.15) and to hex and octal forms — and no honest
 // mail writes an address that way.
 export * from "../../../lessons/14-spam-forensics/solution.ts";

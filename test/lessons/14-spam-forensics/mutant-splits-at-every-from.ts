@@ -1,4 +1,5 @@
-// Wrong answer: starts a new message at every line that begins with "From ". In mboxrd every
+// Wrong answer: starts a message at every line that begins with 'From '
+// Starts a new message at every line that begins with "From ". In mboxrd every
 // such body line should have been escaped as ">From " — but not every program that wrote your
 // mailbox was careful, and "From here on, …" in the middle of a paragraph is no separator.
 export * from "../../../lessons/14-spam-forensics/solution.ts";

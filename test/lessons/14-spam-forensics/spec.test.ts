@@ -7,14 +7,6 @@ import { checkLesson } from "../../kit/checker.ts";
 import * as exercise from "../../../lessons/14-spam-forensics/exercise.ts";
 import * as solution from "../../../lessons/14-spam-forensics/solution.ts";
 import type { Verdict } from "../../../lessons/14-spam-forensics/solution.ts";
-import * as splitsAtEveryFrom from "./mutant-splits-at-every-from.ts";
-import * as keepsFromEscapes from "./mutant-keeps-from-escapes.ts";
-import * as trustsLinkText from "./mutant-trusts-link-text.ts";
-import * as missesIntegerIps from "./mutant-misses-integer-ips.ts";
-import * as comparesFullHosts from "./mutant-compares-full-hosts.ts";
-import * as anyMessageId from "./mutant-any-message-id.ts";
-import * as firstReceivedOnly from "./mutant-first-received-only.ts";
-import * as memorisesInbox from "./mutant-memorises-inbox.ts";
 
 type Lesson14 = typeof solution;
 type Label = { number: number; label: "ham" | "spam" | "phish"; subject: string };
@@ -53,17 +45,6 @@ async function judge(isSuspicious: Lesson14["isSuspicious"], messages: string[],
 
 checkLesson<Lesson14>("14-spam-forensics", {
   exercise,
-  solution,
-  mutants: {
-    "starts a message at every line that begins with 'From '": splitsAtEveryFrom,
-    "leaves the '>From ' escaping in the messages": keepsFromEscapes,
-    "takes the link's host from the text it shows": trustsLinkText,
-    "misses 32-bit integer, hex and octal IP addresses": missesIntegerIps,
-    "compares whole host names instead of domains": comparesFullHosts,
-    "takes any Message-ID as well formed": anyMessageId,
-    "reads only the first (newest) Received: header": firstReceivedOnly,
-    "knows inbox.mbox's verdicts by heart (judges nothing)": memorisesInbox,
-  },
   checks: [
     {
       name: "splitMbox: inbox.mbox holds 22 messages; a 'From ' line inside a paragraph starts none",
