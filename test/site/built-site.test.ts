@@ -118,3 +118,14 @@ test.each(SEARCH_QUERIES)("searching %j finds lesson %s in the top 3", (query, l
   const top = index.search(query).slice(0, 3).map((hit) => String(hit.url));
   expect(top.some((url) => url.startsWith(`lessons/${lesson}.html`)), `top 3: ${top.join(", ")}`).toBe(true);
 });
+
+test("code is searched too: PASV finds lesson 11's passive-mode section, whose listing sends it", () => {
+  const script = readFileSync(path.join(outDir, "assets", "search-index.js"), "utf8");
+  const window: { SITE_SEARCH_INDEX?: unknown } = {};
+  new Function("window", script)(window);
+  const index = MiniSearch.loadJS<SearchDocument>(window.SITE_SEARCH_INDEX as never, searchOptions(loadTokenizer()));
+  const hits = index.search("PASV").map((hit) => String(hit.url));
+  expect(hits.some((url) => /^lessons\/11-ftp-by-hand\.html#passive-mode/.test(url)), hits.join(", ")).toBe(true);
+  const first = index.search("PASV")[0]!;
+  expect(`${first.text} ${first.code}`, "the result keeps its text, for the snippet").toContain("PASV");
+});
