@@ -129,3 +129,9 @@ test("code is searched too: PASV finds lesson 11's passive-mode section, whose l
   const first = index.search("PASV")[0]!;
   expect(`${first.text} ${first.code}`, "the result keeps its text, for the snippet").toContain("PASV");
 });
+
+test("the Sources page says where every one of Core Python's exercises 17-1 … 17-30 went", () => {
+  const html = pages.get("sources.html") ?? readFileSync(path.join(outDir, "sources.html"), "utf8");
+  for (let n = 1; n <= 30; n++) expect(html, `17-${n}`).toMatch(new RegExp(`<td>17-${n}</td>`));
+  expect(pages.get("index.html") ?? readFileSync(path.join(outDir, "index.html"), "utf8")).toContain('href="sources.html"');
+});
