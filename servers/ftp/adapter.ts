@@ -332,6 +332,7 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
 async function passive({ connection, settings, ports }: Command, directive: "PASV" | "EPSV"): Promise<unknown> {
   const listener = await ports.listen();
   if (!listener) return connection.reply(425, "No data port free (too many transfers at once): try again in a few seconds");
+  if (connection.commandSocket.destroyed) return listener.close(); // the client left while we looked for a port
   connection.connector = new PassiveDataConnection(connection, listener, settings.passiveIdleMs);
   const { port } = listener.address() as AddressInfo;
   if (directive === "EPSV") return connection.reply(229, `EPSV OK (|||${port}|)`);
