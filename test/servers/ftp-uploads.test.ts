@@ -21,10 +21,10 @@ async function store(ftp: RawFtp, name: string, content: Buffer): Promise<void> 
   expect((await ftp.reply()).code).toBe(226);
 }
 
-/** STOR `name`, send `part`, then reset the data connection: the upload is cut off. */
-async function storeAndReset(ftp: RawFtp, name: string, part: Buffer): Promise<string> {
+/** STOR (or APPE) `name`, send `part`, then reset the data connection: the upload is cut off. */
+async function storeAndReset(ftp: RawFtp, name: string, part: Buffer, command = "STOR"): Promise<string> {
   const data = await ftp.passive();
-  await ftp.expect(`STOR ${name}`, 150);
+  await ftp.expect(`${command} ${name}`, 150);
   await new Promise((resolve) => data.write(part, resolve));
   await new Promise((resolve) => setTimeout(resolve, 100)); // the server has written some of it
   data.resetAndDestroy();
@@ -46,14 +46,7 @@ test("STOR, then a second STOR of the same name whose data connection is reset: 
   expect((await storeAndReset(ftp, "precious.bin", randomBytes(100_000))).slice(0, 4)).toBe("426 ");
   expect(readFileSync(join(server.home, "precious.bin")).equals(precious)).toBe(true);
   // And with APPE.
-  expect((await (async () => {
-    const data = await ftp.passive();
-    await ftp.expect("APPE precious.bin", 150);
-    await new Promise((resolve) => data.write(randomBytes(50_000), resolve));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    data.resetAndDestroy();
-    return (await ftp.reply()).code;
-  })())).toBe(426);
+  expect(await storeAndReset(ftp, "precious.bin", randomBytes(50_000), "APPE")).toBe("426 Connection closed; transfer aborted");
   expect(readFileSync(join(server.home, "precious.bin")).equals(precious)).toBe(true);
   expect(filesIn(server.home)).toEqual(["precious.bin"]);
   // A new file cut off the same way never appears at all.
@@ -139,7 +132,15 @@ test("the control connection closed mid-upload: the upload is dropped and its fi
   await ftp.expect("STOR dropped.bin", 150);
   await new Promise((resolve) => data.write(randomBytes(100_000), resolve));
   await eventually("the upload has begun on disk", () => filesIn(server.home).length === 1);
-  const openFiles = () => readdirSync("/proc/self/fd").map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } });
+  // The files this process has open (Linux: /proc/self/fd), to see the upload's file closed.
+  const openFiles = () =>
+    readdirSync("/proc/self/fd").map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return ""; // closed meanwhile
+      }
+    });
   expect(openFiles().some((path) => path.startsWith(server.home))).toBe(true);
   ftp.socket.destroy();
   await eventually("the upload's file is closed", () => !openFiles().some((path) => path.startsWith(server.home)));
