@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
@@ -149,7 +149,7 @@ test("the control connection closed mid-upload: the upload is dropped and its fi
   await eventually("the server hung up the data connection", () => data.destroyed);
 });
 
-test("kill -9 of the server mid-upload, then a restart: nothing under the final name, the temporary file cleaned", async () => {
+test("kill -9 of the server amid many uploads, then a restart: every acknowledged file whole, nothing half-written", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "ftp-test-"));
   const home = join(dataDir, "ftp", "home", "me");
   const child = spawn(process.execPath, ["--import", "tsx", "test/bench/ftp-playground-server.ts", dataDir], { cwd: ROOT });
@@ -158,18 +158,31 @@ test("kill -9 of the server mid-upload, then a restart: nothing under the final 
   child.stdout.on("data", (chunk) => (output += chunk));
   await eventually("the server started", () => /Listening on \S+:(\d+)/.test(output), 15_000);
   const port = Number(/Listening on \S+:(\d+)/.exec(output)![1]);
-  const ftp = await RawFtp.login(port, "me", "secret");
   writeFileSync(join(home, "kept.bin"), "acknowledged before\n");
-  const data = await ftp.passive();
-  await ftp.expect("STOR big.bin", 150);
-  await new Promise((resolve) => data.write(randomBytes(2_000_000), resolve));
-  await eventually("the upload has begun on disk", () => filesIn(home).some((file) => file.startsWith(".ftp-upload-")));
+  // Ten uploads at once: five complete (226), five still sending when the server dies.
+  const acknowledged = new Map<string, Buffer>();
+  const clients = await Promise.all(Array.from({ length: 10 }, () => RawFtp.login(port, "me", "secret")));
+  await Promise.all(
+    clients.map(async (ftp, i) => {
+      const content = randomBytes(i < 5 ? 50_000 : 2_000_000);
+      const data = await ftp.passive();
+      await ftp.expect(`STOR upload-${i}.bin`, 150);
+      if (i < 5) {
+        data.end(content);
+        expect((await ftp.reply()).code).toBe(226);
+        acknowledged.set(`upload-${i}.bin`, content);
+      } else {
+        await new Promise((resolve) => data.write(content.subarray(0, 1_000_000), resolve));
+      }
+    }),
+  );
+  await eventually("the unfinished uploads have begun on disk", () => filesIn(home).filter((file) => file.startsWith(".ftp-upload-")).length === 5);
   child.kill("SIGKILL");
   await once(child, "exit");
-  expect(existsSync(join(home, "big.bin"))).toBe(false);
-  expect(filesIn(home).length).toBe(2); // kept.bin and the crash's leftover
+  expect(filesIn(home).filter((file) => !file.startsWith("."))).toEqual(["kept.bin", ...[...acknowledged.keys()].sort()]);
   const again = await startFtpServer({ port: 0, dataDir, seed: false });
   await again.close();
-  expect(filesIn(home)).toEqual(["kept.bin"]);
+  expect(filesIn(home)).toEqual(["kept.bin", ...[...acknowledged.keys()].sort()]); // the crash's leftovers are gone
+  for (const [name, content] of acknowledged) expect(readFileSync(join(home, name)).equals(content), name).toBe(true);
   expect(readFileSync(join(home, "kept.bin"), "utf8")).toBe("acknowledged before\n");
 }, 60_000);
