@@ -152,11 +152,12 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
   // ftp-srv's 'connect' event (missing from its types) comes before the 220 greeting is sent.
   (ftp as unknown as NodeJS.EventEmitter).on("connect", ({ connection }: { connection: FtpConnection }) => {
     const control = connection as unknown as ControlConnection;
+    const number = ++connectionNumber;
     const refusal = seats.take(control.commandSocket);
-    if (refusal) return refuse(control, refusal);
+    if (refusal) return refuse(control, `421 ${refusal}`, (line) => settings.trace?.(`ftp#${number} ${line}`));
     // ftp-srv closes a control connection whose socket times out (its 'timeout' listener).
     control.commandSocket.setTimeout(IDLE_TIMEOUT_MS);
-    readControlLines(control, ++connectionNumber, settings, passivePorts);
+    readControlLines(control, number, settings, passivePorts);
   });
 
   try {
@@ -206,13 +207,15 @@ class Seats {
 }
 
 /** RFC 959 §4.2: 421 instead of the 220 greeting, then the server closes its side. */
-function refuse(connection: ControlConnection, why: string): void {
+function refuse(connection: ControlConnection, reply: string, trace: (line: string) => void): void {
   const socket = connection.commandSocket;
   connection.reply = () => Promise.resolve(); // no 220, no reply to anything the client sends
   socket.removeAllListeners("data");
   socket.on("data", () => {}); // read and drop: closing with unread input would reset the 421 away
   socket.setTimeout(10_000, () => socket.destroy());
-  socket.end(`421 ${why}\r\n`);
+  socket.end(`${reply}\r\n`);
+  trace(`C: [connected from ${socket.remoteAddress}:${socket.remotePort}]`);
+  trace(`S: ${reply}\\r\\n`);
 }
 
 // ----- 1. the control connection -----

@@ -151,6 +151,8 @@ test("a cap on all connections: past it, 421 from any address; a seat freed is a
   raw.on("data", (chunk) => (text += chunk));
   await once(raw, "close");
   expect(text).toBe("421 Too many connections (the limit is 3): try again later\r\n");
+  // The trace shows the refusals, for the teacher watching `npm start -- --trace`.
+  expect(server.trace).toContain("ftp#4 S: 421 Too many connections (the limit is 3): try again later\\r\\n");
   await seated[0].close();
   await eventually("a seat is free", async () => {
     const { ftp: next, greeting: hello } = await RawFtp.connect(server.port);
