@@ -26,7 +26,8 @@
 //     Ours answer with RFC 959 §4.2's codes — 425 no data connection, 426 transfer aborted,
 //     450/550 no such file, 451 local error, 552/553/554 refused upload — naming only the path the
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
-//     into place before the 226); an upload whose control connection has gone is discarded.
+//     into place before the 226); an upload whose control connection has gone, or whose data
+//     connection was reset (even where the system reports that as an ordinary end), is discarded.
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -376,7 +377,8 @@ class PassivePorts {
 function listenOn(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     // pauseOnConnect: nothing is read from the data connection before its transfer starts.
-    const listener = createServer({ pauseOnConnect: true });
+    // allowHalfOpen: the client's end of an upload does not end our side (see notReset).
+    const listener = createServer({ pauseOnConnect: true, allowHalfOpen: true });
     listener.once("error", reject);
     listener.listen(port, host, () => {
       listener.off("error", reject);
@@ -513,13 +515,24 @@ async function store({ connection, arg }: Command, { append, name }: { append: b
       // the file, and its control connection a moment later. So wait that moment, then look.
       keep: async () => {
         await new Promise((resolve) => setTimeout(resolve, UPLOAD_SETTLE_MS));
-        return !control.destroyed && !control.readableEnded;
+        return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
       },
     });
     await connection.reply(150);
     await pipeline(dataSocket, stream); // sandbox-fs renames the file into place before this resolves
     await connection.reply(226, clientPath);
   });
+}
+
+/**
+ * Did the data connection end with FIN (the end of the file) or with RST (an abort)? Linux reports
+ * a RST that arrives while data is still waiting to be read as an ordinary end of stream. The
+ * difference shows when writing: nothing (zero bytes) can be written to a half-closed connection,
+ * but writing to a reset one fails. (Needs `allowHalfOpen`, so that Node has not ended our side.)
+ */
+function notReset(dataSocket: Socket): Promise<boolean> {
+  if (!dataSocket.writable) return Promise.resolve(true); // an active-mode socket: no way to tell
+  return new Promise((resolve) => dataSocket.write(Buffer.alloc(0), (err) => resolve(!err)));
 }
 
 /** RFC 959 §4.1.3 STOU: STOR under a name the server makes up (when the one asked for is taken). */

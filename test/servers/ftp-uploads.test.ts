@@ -54,6 +54,30 @@ test("STOR, then a second STOR of the same name whose data connection is reset: 
   expect(filesIn(server.home)).toEqual(["precious.bin"]);
 });
 
+test("a data connection reset before the server read it (the system reports a plain end) still drops the upload", async () => {
+  const server = await startTestFtp();
+  const ftp = await RawFtp.login(server.port, "me", "secret");
+  const precious = randomBytes(300_000);
+  await store(ftp, "precious.bin", precious);
+  for (let round = 0; round < 3; round++) {
+    // Bytes sent and the connection reset before STOR: the server finds them queued, then the reset.
+    const data = await ftp.passive();
+    await new Promise((resolve) => data.write(randomBytes(100_000), resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    data.resetAndDestroy();
+    await ftp.expect("STOR precious.bin", 150);
+    expect((await ftp.reply()).code).toBe(426);
+    expect(readFileSync(join(server.home, "precious.bin")).equals(precious)).toBe(true);
+  }
+  expect(filesIn(server.home)).toEqual(["precious.bin"]);
+  // A clean end (FIN) is the end of the file, as always in stream mode.
+  const data = await ftp.passive();
+  await ftp.expect("STOR precious.bin", 150);
+  data.end("replaced\n");
+  expect((await ftp.reply()).code).toBe(226);
+  expect(readFileSync(join(server.home, "precious.bin"), "utf8")).toBe("replaced\n");
+});
+
 test("REST + STOR resumes under the same rule; a REST past the end is 554 and changes nothing", async () => {
   const server = await startTestFtp();
   const ftp = await RawFtp.login(server.port, "me", "secret");
