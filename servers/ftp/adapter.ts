@@ -307,7 +307,10 @@ async function handleCommand(connection: ControlConnection, line: string | null,
   const ours = OUR_HANDLERS[directive];
   if (!ours) return connection.commands.handle(line);
   if (!connection.authenticated) return connection.reply(530, `Command requires authentication: ${directive}`);
-  return ours({ connection, arg, directive, settings, ports });
+  // Whatever goes wrong, the client gets a reply (RFC 959 §4.2: 451, local error) and no Node text.
+  return ours({ connection, arg, directive, settings, ports }).catch((err: unknown) =>
+    err instanceof FtpReplyError ? connection.reply(err.code, err.message) : connection.reply(451, "Requested action aborted: local error in processing"),
+  );
 }
 
 interface Command {

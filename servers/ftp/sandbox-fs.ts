@@ -283,7 +283,7 @@ export class SandboxFileSystem extends FileSystem {
         file.end();
         file.once("close", async () => {
           if (upload.destroyed || !(await keep())) {
-            return done(new FtpReplyError(`${clientPath}: upload dropped, the client left before it was confirmed`, 426));
+            return done(new FtpReplyError(`${clientPath}: upload dropped, its connection was reset or the client left`, 426));
           }
           // The moment the upload becomes the file: atomic, within one folder.
           rename(temp, diskPath).then(() => done(), (err: unknown) => done(safeError(err)));
