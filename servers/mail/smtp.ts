@@ -21,6 +21,7 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import nodemailer, { type Transporter } from "nodemailer";
+import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { Transcript, type Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";

@@ -141,3 +141,17 @@ test("plain text (or garbage) to the SMTPS port: the TLS handshake fails, that c
   expect(greeting).toMatch(/^220 smtp\.example\.com ESMTP/);
   socket.destroy();
 });
+
+test("two whole transactions and QUIT in one write (not waiting for 354): every reply comes at once, both are stored", async () => {
+  // Issue 13, break 7: the QUIT after the second message was lost inside smtp-server and the
+  // client heard nothing until "421 Timeout" a minute later (see servers/mail/smtp-server-quirks.ts).
+  const marker = `pipelined-${Date.now()}`;
+  const transaction = (n: number) => `MAIL FROM:<me@example.com>\r\nRCPT TO:<friend@example.org>\r\nDATA\r\n${testMessage(`${marker}-${n}`)}.\r\n`;
+  const client = await RawSmtp.connect(mail.ports.mx);
+  await expectCode(client.reply(), 220);
+  client.write(`EHLO learner\r\n${transaction(1)}${transaction(2)}QUIT\r\n`);
+  const codes: string[] = [];
+  for (let reply = await client.reply(); reply !== ""; reply = await client.reply()) codes.push(reply.slice(0, 3));
+  expect(codes).toEqual(["250", "250", "250", "354", "250", "250", "250", "354", "250", "221"]);
+  expect(await findMessages(mail.mailRoot, "friend@example.org", marker)).toHaveLength(2);
+});
