@@ -9,6 +9,7 @@
 // Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
 
 import { join } from "node:path";
+import type { ConnectionCaps } from "../connection-limits.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
 import { ensureMaildir, seedMailboxes } from "./maildir.ts";
@@ -45,6 +46,8 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** SMTP connections at once per listener, per client address and in total (default 50 and 200). */
+  smtpConnectionCaps?: Partial<ConnectionCaps>;
 }
 
 export interface MailSystem {
@@ -81,10 +84,11 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
   try {
     // The MX first: the submission server must know where example.org's mail goes. On the
     // internet it would ask DNS for example.org's MX record; here this table is the DNS.
-    const mx = await start(startSmtpServer({ ...common, role: "mx", port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
+    const mx = await start(startSmtpServer({ ...common, role: "mx", connectionCaps: options.smtpConnectionCaps, port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
     const submissionOptions = {
       ...common,
       role: "submission" as const,
+      connectionCaps: options.smtpConnectionCaps,
       serverName: `smtp.${SENDER_DOMAIN}`,
       localDomain: SENDER_DOMAIN,
       mxRoutes: { [RECIPIENT_DOMAIN]: { host: reachable(host), port: mx.port, serverName: `mx.${RECIPIENT_DOMAIN}` } },

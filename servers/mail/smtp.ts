@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import nodemailer, { type Transporter } from "nodemailer";
 import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
+import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import { Transcript, type Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
@@ -58,7 +59,12 @@ export interface SmtpOptions {
   trace?: (line: string) => void;
   /** The n-th failed AUTH of a connection is answered after n × this many ms (default 1000). */
   failedLoginDelayMs?: number;
+  /** Connections at once, per client address and in total (default SMTP_CONNECTION_CAPS). */
+  connectionCaps?: Partial<ConnectionCaps>;
 }
+
+/** Per listener: one client address may hold 50 connections at once, everybody together 200. */
+export const SMTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 50, total: 200 };
 
 export interface SmtpServer {
   port: number;
@@ -71,6 +77,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const requireTlsForAuth = options.requireTlsForAuth ?? !isLoopback(options.host);
   const relay = submission ? new Relay(options) : null;
   const failedLogins = new Map<string, number>(); // session id → failed AUTH attempts
+  const limits = new ConnectionLimits({ ...SMTP_CONNECTION_CAPS, ...options.connectionCaps });
 
   const smtp = new SMTPServer({
     name: options.serverName,
@@ -92,7 +99,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     // is no path, so the playground allows it there (the seeds' Python code logs in without TLS).
     allowInsecureAuth: !requireTlsForAuth,
     disableReverseLookup: true, // offline: no DNS
-    maxClients: 1000,
+    maxClients: limits.caps.total, // counted by `limits` below first, with a clearer 421
     closeTimeout: 2_000,
     logger: false,
     onConnect: (session, callback) => {
@@ -137,6 +144,9 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => {}); // a client that resets the connection is not the server's problem
+    // RFC 5321 §3.8: a server that cannot take the client now greets it with 421 and closes.
+    const refused = limits.admit(socket);
+    if (refused) return void socket.end(`421 4.7.0 ${options.serverName} ${refused}\r\n`);
     if (options.trace) {
       const name = options.implicitTls ? "smtps" : submission ? "smtp" : "mx";
       const recorder = new SessionRecorder(`${name} ${port} #${++sessions}`, options.trace);

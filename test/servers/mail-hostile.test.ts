@@ -9,7 +9,8 @@ import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMes
 
 let mail: Awaited<ReturnType<typeof startTestMail>>;
 beforeAll(async () => {
-  mail = await startTestMail({ seed: false });
+  // The "100 connections at once" test below needs more than the default 50 per address.
+  mail = await startTestMail({ seed: false, smtpConnectionCaps: { perAddress: 100 } });
 });
 afterAll(async () => {
   await mail?.stop();
@@ -154,4 +155,29 @@ test("two whole transactions and QUIT in one write (not waiting for 354): every 
   for (let reply = await client.reply(); reply !== ""; reply = await client.reply()) codes.push(reply.slice(0, 3));
   expect(codes).toEqual(["250", "250", "250", "354", "250", "250", "250", "354", "250", "221"]);
   expect(await findMessages(mail.mailRoot, "friend@example.org", marker)).toHaveLength(2);
+});
+
+test("connections are capped per client address and in total: the one over the cap gets 421 at once, the others carry on", async () => {
+  const capped = await startTestMail({ seed: false, smtpConnectionCaps: { perAddress: 2, total: 3 } });
+  try {
+    const port = capped.ports.submission;
+    const first = await RawSmtp.connect(port);
+    const second = await RawSmtp.connect(port);
+    await expectCode(first.reply(), 220);
+    await expectCode(second.reply(), 220);
+    const third = await RawSmtp.connect(port);
+    expect(await third.reply()).toMatch(/^421 4\.7\.0 smtp\.example\.com too many connections from 127\.0\.0\.1 \(at most 2 at once\): close one and try again\r\n$/);
+    expect(await third.reply()).toBe(""); // and the server closed the connection
+    // Another address may come in, up to the total; past it, 421 again.
+    const other = await RawSmtp.connect(port, "127.0.0.2");
+    await expectCode(other.reply(), 220);
+    const oneTooMany = await RawSmtp.connect(port, "127.0.0.3");
+    expect(await oneTooMany.reply()).toMatch(/^421 4\.7\.0 .*too many connections \(at most 3 at once\)/);
+    // The admitted ones are served as usual.
+    await expectCode(first.command("EHLO first"), 250);
+    await expectCode(other.command("NOOP"), 250);
+    for (const client of [first, second, other]) client.close();
+  } finally {
+    await capped.stop();
+  }
 });
