@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { ConnectionCaps } from "../connection-limits.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
-import { ensureMaildir, seedMailboxes } from "./maildir.ts";
+import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
 import { startPop3Server } from "./pop3.ts";
 import { startSmtpServer } from "./smtp.ts";
 
@@ -63,6 +63,8 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
   const accounts = options.accounts ?? DEFAULT_MAIL_ACCOUNTS;
   const tls = await ensureCertificate(options.dataDir);
   const mailRoot = join(options.dataDir, "mail");
+  // Messages a crash left half-written in a tmp/ folder were never delivered: remove them.
+  await removeTmpLeftovers(mailRoot);
   if (options.seed ?? true) await seedMailboxes(mailRoot);
   for (const { address } of accounts) await ensureMaildir(mailRoot, address);
 

@@ -3,9 +3,13 @@
 
 import tls from "node:tls";
 import { once } from "node:events";
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { HOST } from "../../servers/mail/maildir.ts";
+import { startMailSystem } from "../../servers/mail/index.ts";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
+import { ANY_PORTS, RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
 
 let mail: Awaited<ReturnType<typeof startTestMail>>;
 beforeAll(async () => {
@@ -179,5 +183,32 @@ test("connections are capped per client address and in total: the one over the c
     for (const client of [first, second, other]) client.close();
   } finally {
     await capped.stop();
+  }
+});
+
+test("tmp/ leftovers of crashed deliveries are removed at start; a live writer's file and a fresh one stay", async () => {
+  const first = await startTestMail({ seed: false });
+  await first.close(); // the servers stop, the data dir stays
+  const tmp = join(first.mailRoot, "friend@example.org", "tmp");
+  // A crashed writer: its process is gone. A live one: another process on this host, still running.
+  const gone = spawn("true");
+  await once(gone, "exit");
+  const alive = spawn("sleep", ["60"]);
+  try {
+    const crashed = `1700000000.M1P${gone.pid}Q1.${HOST},S=5,W=6`;
+    const foreign = `1700000000.M2P1Q1.another-machine,S=5,W=6`; // whoever wrote it, it is old: a leftover
+    const writing = `1700000000.M3P${alive.pid}Q1.${HOST},S=5,W=6`;
+    const fresh = `1700000000.M4P${gone.pid}Q2.${HOST},S=5,W=6`;
+    for (const name of [crashed, foreign, writing, fresh]) await writeFile(join(tmp, name), "half\n");
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of [crashed, foreign, writing]) await utimes(join(tmp, name), anHourAgo, anHourAgo);
+
+    const second = await startMailSystem({ dataDir: first.dataDir, ports: ANY_PORTS, seed: false });
+    await second.close();
+    // `fresh` was modified after this process started: it may be a delivery of ours in progress.
+    expect((await readdir(tmp)).sort()).toEqual([writing, fresh].sort());
+  } finally {
+    alive.kill();
+    await rm(first.dataDir, { recursive: true, force: true });
   }
 });
