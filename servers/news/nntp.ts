@@ -520,7 +520,9 @@ class NntpSession {
 
   private async dispatch(line: string): Promise<void> {
     // RFC 3977 §3.1: a keyword (case-insensitive), then arguments separated by spaces or tabs.
-    const trimmed = line.replace(/^[ \t]+|[ \t]+$/g, "");
+    // (Not /[ \t]+$/: from every space in "a    …    b" it scans to the end and fails, so 510
+    // spaces took 1.2 ms a line, and a client sending 2 MB/s of them kept the one event loop busy.)
+    const trimmed = line.replace(/^[ \t]+/, "").replace(/(?<![ \t])[ \t]+$/, "");
     const [word = "", ...args] = trimmed.split(/[ \t]+/);
     const keyword = word.toUpperCase();
     const rest = trimmed.slice(word.length).replace(/^[ \t]+/, "");

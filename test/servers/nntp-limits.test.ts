@@ -149,3 +149,18 @@ describe("NNTP: header rules for POST", () => {
     expect(head).toContain("X-After: yes");
   });
 });
+
+test("command lines full of spaces cost linear work: 40,000 of them (20 MB) are all answered", async () => {
+  // The old trim (/[ \t]+$/) scanned from every space to the line's end: 1.2 ms per 512-octet
+  // line, so this many lines kept the server's event loop (every server's) busy for ~50 s.
+  const news = await startEmpty();
+  const client = await RawNntp.open(news.port);
+  const line = `x${" ".repeat(505)}y\r\n`;
+  const count = 40_000;
+  const chunk = line.repeat(1000);
+  for (let sent = 0; sent < count; sent += 1000) client.socket.write(chunk);
+  let answered = 0;
+  while (answered < count && (await client.line()).startsWith('500 unknown command "x"')) answered++;
+  expect(answered).toBe(count);
+  expect(await client.command("DATE")).toMatch(/^111 /);
+});
