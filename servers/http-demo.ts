@@ -50,8 +50,8 @@ const HOME_PAGE = `<!doctype html>
 
 type SiteHandler = ReturnType<typeof siteHandler>;
 
-/** Per server: one client address may hold 50 connections at once, everybody together 200. */
-export const HTTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 50, total: 200 };
+/** Per server: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
+export const HTTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 1000 };
 
 /** The methods the pages take; /echo takes any. */
 const PAGE_METHODS = ["GET", "HEAD"];

@@ -46,7 +46,7 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
-  /** SMTP connections at once per listener, per client address and in total (default 50 and 200). */
+  /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
   smtpConnectionCaps?: Partial<ConnectionCaps>;
 }
 

@@ -63,8 +63,8 @@ export interface SmtpOptions {
   connectionCaps?: Partial<ConnectionCaps>;
 }
 
-/** Per listener: one client address may hold 50 connections at once, everybody together 200. */
-export const SMTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 50, total: 200 };
+/** Per listener: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
+export const SMTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 1000 };
 
 export interface SmtpServer {
   port: number;

@@ -13,8 +13,7 @@ import { ANY_PORTS, RawSmtp, expectCode, findMessages, maildirFiles, startTestMa
 
 let mail: Awaited<ReturnType<typeof startTestMail>>;
 beforeAll(async () => {
-  // The "100 connections at once" test below needs more than the default 50 per address.
-  mail = await startTestMail({ seed: false, smtpConnectionCaps: { perAddress: 100 } });
+  mail = await startTestMail({ seed: false });
 });
 afterAll(async () => {
   await mail?.stop();
