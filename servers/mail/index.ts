@@ -48,6 +48,8 @@ export interface MailSystemOptions {
   trace?: (line: string) => void;
   /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
   smtpConnectionCaps?: Partial<ConnectionCaps>;
+  /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
+  smtpMaxBytesInMemory?: number;
 }
 
 export interface MailSystem {
@@ -86,11 +88,12 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
   try {
     // The MX first: the submission server must know where example.org's mail goes. On the
     // internet it would ask DNS for example.org's MX record; here this table is the DNS.
-    const mx = await start(startSmtpServer({ ...common, role: "mx", connectionCaps: options.smtpConnectionCaps, port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
+    const mx = await start(startSmtpServer({ ...common, role: "mx", connectionCaps: options.smtpConnectionCaps, maxBytesInMemory: options.smtpMaxBytesInMemory, port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
     const submissionOptions = {
       ...common,
       role: "submission" as const,
       connectionCaps: options.smtpConnectionCaps,
+      maxBytesInMemory: options.smtpMaxBytesInMemory,
       serverName: `smtp.${SENDER_DOMAIN}`,
       localDomain: SENDER_DOMAIN,
       mxRoutes: { [RECIPIENT_DOMAIN]: { host: reachable(host), port: mx.port, serverName: `mx.${RECIPIENT_DOMAIN}` } },

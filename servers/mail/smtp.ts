@@ -61,6 +61,8 @@ export interface SmtpOptions {
   failedLoginDelayMs?: number;
   /** Connections at once, per client address and in total (default SMTP_CONNECTION_CAPS). */
   connectionCaps?: Partial<ConnectionCaps>;
+  /** Bytes of messages this server may hold in memory at once, all connections together (default 256 MB). */
+  maxBytesInMemory?: number;
 }
 
 /** Per listener: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
@@ -78,6 +80,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const relay = submission ? new Relay(options) : null;
   const failedLogins = new Map<string, number>(); // session id → failed AUTH attempts
   const limits = new ConnectionLimits({ ...SMTP_CONNECTION_CAPS, ...options.connectionCaps });
+  const memory = { limit: options.maxBytesInMemory ?? 256 * 1024 * 1024, held: 0 };
 
   const smtp = new SMTPServer({
     name: options.serverName,
@@ -126,9 +129,15 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     onMailFrom: (_address, session, callback) => callback(checkSender(options, session, requireTlsForAuth)),
     onRcptTo: (address, session, callback) => callback(checkRecipient(options, address, session)),
     onData: (stream, session, callback) => {
-      receiveMessage(stream).then(
-        (message) => (message === null ? tooBig(options.maxMessageBytes) : route(options, relay, session, message)),
-      ).then((reply) => callback(null, reply), (err: Error) => callback(err));
+      receiveMessage(stream, memory).then(async (received) => {
+        if (received === "too big") tooBig(options.maxMessageBytes);
+        if (received === "no room") noRoom();
+        try {
+          return await route(options, relay, session, received);
+        } finally {
+          memory.held -= received.length; // delivered (or refused): the bytes are let go
+        }
+      }).then((reply) => callback(null, reply), (err: Error) => callback(err));
     },
   });
   smtp.on("error", () => {}); // errors of single connections; the server carries on
@@ -255,14 +264,33 @@ function checkRecipient(options: SmtpOptions, address: SMTPServerAddress, sessio
 /**
  * Collects the message (smtp-server has already removed the dot-stuffing and the final "."). SIZE
  * in EHLO is only a promise (RFC 1870); the limit holds because we stop keeping bytes past it.
- * Resolves with null when the message was too big.
+ * The messages of all connections together may hold `memory.limit` bytes: 1,000 clients each
+ * sending 10 MB would otherwise take 10 GB. Past it, the rest of the message is read but not
+ * kept. The bytes count in `memory.held` until the caller has delivered the message.
  */
-async function receiveMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+async function receiveMessage(stream: SMTPServerDataStream, memory: { limit: number; held: number }): Promise<Buffer | "too big" | "no room"> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
+  let kept = 0;
+  let noRoom = false;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (stream.sizeExceeded || noRoom) continue;
+    if (memory.held + chunk.length > memory.limit) noRoom = true;
+    else {
+      chunks.push(chunk);
+      kept += chunk.length;
+      memory.held += chunk.length;
+    }
   }
-  return stream.sizeExceeded ? null : Buffer.concat(chunks);
+  if (stream.sizeExceeded || noRoom) {
+    memory.held -= kept;
+    return stream.sizeExceeded ? "too big" : "no room";
+  }
+  return Buffer.concat(chunks);
+}
+
+function noRoom(): never {
+  // RFC 5321 §4.2.2: 452 = insufficient system storage, for now; the client keeps the message and retries.
+  throw replyError(452, "4.3.1", "Too much mail arriving at once: nothing was stored, try again in a moment");
 }
 
 function tooBig(limit: number): never {

@@ -211,3 +211,29 @@ test("tmp/ leftovers of crashed deliveries are removed at start; a live writer's
     await rm(first.dataDir, { recursive: true, force: true });
   }
 });
+
+test("messages held in memory are capped for all connections together: past the cap 452 (try again), and the room comes back", async () => {
+  // 1,000 clients each sending a 10 MB message would otherwise hold 10 GB in the server.
+  const small = await startTestMail({ seed: false, smtpMaxBytesInMemory: 100_000 });
+  try {
+    const send = async (marker: string, bodyBytes: number) => {
+      const client = await RawSmtp.connect(small.ports.mx);
+      await expectCode(client.reply(), 220);
+      await expectCode(client.command("EHLO memory"), 250);
+      await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+      await expectCode(client.command("RCPT TO:<friend@example.org>"), 250);
+      await expectCode(client.command("DATA"), 354);
+      const reply = await client.command(`${testMessage(marker, "me@example.com", "friend@example.org", "x".repeat(bodyBytes) + "\r\n")}.`);
+      client.close();
+      return reply;
+    };
+    const marker = `memory-${Date.now()}`;
+    expect(await send(`${marker}-big`, 200_000)).toMatch(/^452 4\.3\.1 Too much mail arriving at once/);
+    expect(await findMessages(small.mailRoot, "friend@example.org", `${marker}-big`)).toEqual([]);
+    // The refused message let go of its bytes, and so does each delivered one: these fit, one after the other.
+    for (const n of [1, 2, 3]) expect(await send(`${marker}-${n}`, 60_000)).toMatch(/^250 /);
+    expect(await findMessages(small.mailRoot, "friend@example.org", marker)).toHaveLength(3);
+  } finally {
+    await small.stop();
+  }
+});
