@@ -58,9 +58,9 @@ export interface Pop3Options {
   maxFailedLogins?: number;
   /** Refuse USER/PASS before STLS (default: only when listening on a non-loopback address). */
   requireTlsForLogin?: boolean;
-  /** Concurrent connections from one client address (default 100); more get -ERR [SYS/TEMP]. */
+  /** Concurrent connections from one client address (default 200); more get -ERR [SYS/TEMP]. */
   maxConnectionsPerAddress?: number;
-  /** Concurrent connections in total (default 500). */
+  /** Concurrent connections in total (default 1000). */
   maxConnections?: number;
 }
 

@@ -54,9 +54,9 @@ export interface NntpOptions {
   tls?: { key: string; cert: string };
   /** AUTHINFO only after STARTTLS (default: when TLS is available and the address is not loopback). */
   requireTlsForLogin?: boolean;
-  /** Concurrent connections from one client address (default 100); more get 400. */
+  /** Concurrent connections from one client address (default 200); more get 400. */
   maxConnectionsPerAddress?: number;
-  /** Concurrent connections in total (default 500). */
+  /** Concurrent connections in total (default 1000). */
   maxConnections?: number;
 }
 
