@@ -134,6 +134,13 @@ function compareOrder(a: number[], b: number[]): number {
   return 0;
 }
 
+/** Sorts Maildir file names oldest delivery first (POP3's message numbers, IMAP's new UIDs). */
+export function byDeliveryOrder(nameA: string, nameB: string): number {
+  const a = uidOf(nameA);
+  const b = uidOf(nameB);
+  return compareOrder(deliveryOrder(a), deliveryOrder(b)) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // The lock: one Set of maildrop folders that have a session in TRANSACTION state.
 
