@@ -24,7 +24,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
+import { BlockTooBigError, DotStuffer, LineReader, LineTooLongError, UnfinishedBlockError, writeLine } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import { drained, listen, type Listening } from "../sockets.ts";
 import { Transcript } from "../transcript.ts";
@@ -595,13 +595,14 @@ class NntpSession {
    * big, so the session stays in step. null if the client vanished before the "." line.
    */
   async readArticle(): Promise<{ article: Buffer } | { refused: string } | null> {
-    const block = await this.reader.receiveDotBlock(MAX_ARTICLE_BYTES);
-    if (block === null) return null;
-    if ("content" in block) return { article: block.content };
-    return {
-      refused:
-        block.refused === "too big" ? `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB` : `a line is longer than ${MAX_ARTICLE_LINE} octets`,
-    };
+    try {
+      return { article: await this.reader.readDotBlock({ maxBytes: MAX_ARTICLE_BYTES, maxLineLength: MAX_ARTICLE_LINE }) };
+    } catch (err) {
+      if (err instanceof UnfinishedBlockError) return null;
+      if (err instanceof BlockTooBigError) return { refused: `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB` };
+      if (err instanceof LineTooLongError) return { refused: `a line is longer than ${MAX_ARTICLE_LINE} octets` };
+      throw err;
+    }
   }
 
   /** RFC 4643 §2.3.2: 481 for a wrong name or password; after a few, the connection is closed. */
