@@ -114,9 +114,10 @@ export class CommandParser {
   /** An atom or a string, as UTF-8 text (user names, passwords, folder names). */
   astring(): string {
     if (this.peek() === '"' || this.peek() === "{") return this.string().toString("utf8");
-    // ASTRING-CHAR = ATOM-CHAR / "]"
+    // ASTRING-CHAR = ATOM-CHAR / "]". Also 8-bit bytes: clients such as Python's imaplib send
+    // SEARCH SUBJECT 你好 as raw UTF-8 without quotes, and being strict would help nobody.
     const start = this.at;
-    while (!this.atEnd && (isAtomChar(this.input[this.at]) || this.input[this.at] === 0x5d)) this.at++;
+    while (!this.atEnd && (isAtomChar(this.input[this.at]) || this.input[this.at] === 0x5d || this.input[this.at] >= 0x80)) this.at++;
     if (this.at === start) throw new ParseError(`expected an atom or a string at position ${start + 1}`);
     return this.input.subarray(start, this.at).toString("utf8");
   }
