@@ -211,7 +211,11 @@ export function decodedBodyText(content: Buffer, message: Entity): string {
   const texts: string[] = [];
   const visit = (entity: Entity) => {
     if (entity.parts.length > 0) return entity.parts.forEach(visit);
-    if (entity.message) return visit(entity.message);
+    if (entity.message) {
+      // A forwarded message is part of the body: its header lines are text to search too.
+      texts.push(entity.message.headers.map((header) => `${header.name}: ${decodeHeaderValue(header.value)}`).join("\n"));
+      return visit(entity.message);
+    }
     if (entity.type !== "text") return;
     const raw = bodyBytes(content, entity);
     const encoding = (headerValue(entity.headers, "Content-Transfer-Encoding") ?? "7bit").toLowerCase();
