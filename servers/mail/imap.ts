@@ -437,7 +437,7 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
         { seq, uid, flags: session.flagsOf(stored), internalDate: await selected.folder.internalDate(stored), size: stored.size, ...content },
         answerItems,
       );
-      session.reported(stored);
+      if (answerItems.some((item) => item.kind === "FLAGS")) session.reported(stored);
       await session.write(toBytes(response));
     }
   });
@@ -648,7 +648,10 @@ class ImapSession extends LineSession {
       const name = parser.atom("a command name").toUpperCase();
       const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
       if (!entry) return this.reply(`${tag} BAD unknown command ${printable(name)}: CAPABILITY lists what this server understands`);
-      if (!entry.states.includes(this.state)) return this.reply(`${tag} BAD ${name} ${wrongState(this.state)}`);
+      if (!entry.states.includes(this.state)) return this.reply(`${tag} BAD ${name} ${wrongState(entry.states, this.state)}`);
+      // Look at the files first, so the command works on what is there now (POP3 or another
+      // program may have changed them); what changed is told after it, below.
+      await this.selected?.folder.refresh();
       const completion = await entry.handler(this, parser, tag);
       if (completion === null) return;
       // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH — sequence numbers
@@ -846,9 +849,9 @@ function flagText(flags: Set<string>): string {
   return [...flags].sort().join(" ");
 }
 
-function wrongState(state: State): string {
+function wrongState(allowed: State[], state: State): string {
   if (state === "not authenticated") return "needs a login first (LOGIN address password)";
-  if (state === "authenticated") return "needs a selected folder: SELECT one first (e.g. SELECT INBOX)";
+  if (!allowed.includes("not authenticated")) return "needs a selected folder: SELECT one first (e.g. SELECT INBOX)";
   return "is only allowed before login";
 }
 
