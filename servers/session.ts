@@ -336,9 +336,9 @@ export interface ServeOptions {
   port: number;
   /** TLS from the first byte (POP3S on 995, IMAPS on 993); otherwise plaintext (STARTTLS may follow). */
   implicitTls?: tls.SecureContext;
-  /** Concurrent connections from one client address (default 100). */
+  /** Concurrent connections from one client address (default 200). */
   maxConnectionsPerAddress?: number;
-  /** Concurrent connections in total (default 500). */
+  /** Concurrent connections in total (default 1000). */
   maxConnections?: number;
   /** The line a connection over a cap gets before it is closed ("-ERR [SYS/TEMP] too many connections"). */
   tooManyConnections: string;
@@ -357,8 +357,8 @@ export interface ServeOptions {
  * its TLS handshake counts too), so one address cannot take every socket the process has.
  */
 export function serve(options: ServeOptions): Promise<Listening> {
-  const perAddressLimit = options.maxConnectionsPerAddress ?? 100;
-  const totalLimit = options.maxConnections ?? 500;
+  const perAddressLimit = options.maxConnectionsPerAddress ?? 200;
+  const totalLimit = options.maxConnections ?? 1000;
   const perAddress = new Map<string, number>();
   let total = 0;
 

@@ -42,6 +42,9 @@ export interface NewsServerOptions {
   tls?: { key: string; cert: string };
   /** AUTHINFO only after STARTTLS (default: when TLS is available and the address is not loopback). */
   requireTlsForLogin?: boolean;
+  /** Concurrent connections from one client address (default 200) and in total (default 1000); more get 400. */
+  maxConnectionsPerAddress?: number;
+  maxConnections?: number;
 }
 
 export interface NewsServerHandle {
@@ -65,6 +68,8 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     requireLoginToPost: options.requireLoginToPost,
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    maxConnections: options.maxConnections,
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return { port: server.port, url: `nntp://${urlHost}:${server.port}`, close: server.close };

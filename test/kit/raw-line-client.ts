@@ -22,9 +22,14 @@ export class RawLineClient {
     socket.on("error", () => {});
   }
 
-  /** A connected socket to 127.0.0.1:port (TLS from the first byte with `ca`), closed when the test ends. */
-  static async socketTo(port: number, ca?: string): Promise<net.Socket> {
-    const socket = ca ? tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" }) : net.connect(port, "127.0.0.1");
+  /**
+   * A connected socket to 127.0.0.1:port (TLS from the first byte with `ca`), closed when the
+   * test ends. `from`: another loopback address to connect from (127.0.0.2 …), so that one test
+   * can be several client addresses.
+   */
+  static async socketTo(port: number, ca?: string, from?: string): Promise<net.Socket> {
+    const where = { host: "127.0.0.1", port, localAddress: from };
+    const socket = ca ? tls.connect({ ...where, ca, servername: "localhost" }) : net.connect(where);
     await once(socket, ca ? "secureConnect" : "connect");
     onTestFinished(() => void socket.destroy());
     return socket;

@@ -139,10 +139,7 @@ describe("LineReader.readDotBlock", () => {
 
 describe("LineReader", () => {
   async function readAll(pieces: Buffer[], maxLineLength?: number): Promise<(string | "TOO LONG")[]> {
-    const input = new PassThrough();
-    const reader = new LineReader(input, { maxLineLength });
-    for (const piece of pieces) input.write(piece);
-    input.end();
+    const reader = readerOver(pieces, maxLineLength);
     const lines: (string | "TOO LONG")[] = [];
     for (;;) {
       try {
