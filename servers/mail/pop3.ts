@@ -315,7 +315,11 @@ class Pop3Session extends LineSession {
   async sendMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
     let file: FileHandle;
     try {
-      file = await open(this.maildrop!.pathOf(message));
+      // Renamed meanwhile by the IMAP server (its flags changed)? Then look for its new name.
+      file = await open(this.maildrop!.pathOf(message)).catch(async (err) => {
+        if (await this.maildrop!.locate(message)) return open(this.maildrop!.pathOf(message));
+        throw err;
+      });
     } catch {
       this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
       return false;

@@ -216,6 +216,23 @@ describe("several sessions on one mailbox (RFC 3501 §5.2, §7.4.1)", () => {
   });
 });
 
+test("IMAP changes flags (renames the file) while a POP3 session has the maildrop open: POP3's RETR and DELE still find the message", async () => {
+  const server = await startTestImap();
+  const pop3 = await startPop3Server({ host: "127.0.0.1", port: 0, tls: await ensureCertificate(server.dataDir), mailRoot: server.mailRoot, accounts: DEFAULT_MAIL_ACCOUNTS });
+  for (const n of [1, 2]) await server.deliver(`Subject: ${n}\n\nbody ${n}\n`);
+  const pop = await RawClient.login(pop3.port); // lists new/ now
+  const imap = await RawImap.login(server.port);
+  await imap.run("SELECT INBOX");
+  await imap.run("STORE 1:2 +FLAGS.SILENT (\\Flagged)"); // new/NAME → cur/NAME:2,F
+  expect(await pop.command("RETR 1")).toMatch(/^\+OK/);
+  expect(await pop.line()).toBe("Subject: 1");
+  while ((await pop.line()) !== ".");
+  expect(await pop.command("DELE 2")).toMatch(/^\+OK/);
+  expect(await pop.command("QUIT")).toMatch(/^\+OK/);
+  expect(await imap.run("NOOP")).toEqual(["* 2 EXPUNGE", "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen \\Recent))", "T4 OK NOOP completed"]);
+  await pop3.close();
+});
+
 describe("UIDPLUS and MOVE", () => {
   test("UID MOVE answers COPYUID before the EXPUNGEs; UID EXPUNGE removes only the UIDs named", async () => {
     const server = await startTestImap();
