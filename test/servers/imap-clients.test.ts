@@ -6,9 +6,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { hasPython, runProgram } from "../kit/processes.ts";
+import { PROFILES, startTcpProxy } from "../../servers/hostile-proxy.ts";
+import { hasCommand, hasPython, runProgram } from "../kit/processes.ts";
 import { ME, PASSWORD, startTestImap } from "./imap-kit.ts";
 
+const hasCurl = await hasCommand("curl");
 const ATTACHMENT = randomBytes(3000);
 const MESSAGE = [
   "From: =?utf-8?b?5byg5LiJ?= <friend@example.org>",
@@ -165,5 +167,52 @@ S.logout()
     expect(result.stdout).toMatch(/^after (?!.*STARTTLS)(?!.*LOGINDISABLED).*AUTH=PLAIN/m);
     expect(result.stdout).toContain("starttls Subject: via STARTTLS");
     expect(result.stdout).toContain("imaps Subject: via IMAPS");
+  });
+});
+
+describe.skipIf(!hasPython)("IMAP through the hostile proxy", () => {
+  test("imaplib through 1-byte pieces both ways: literals in (APPEND, SEARCH) and out (FETCH) arrive whole", async () => {
+    const server = await startTestImap();
+    await server.deliver(MESSAGE);
+    const proxy = await startTcpProxy({ targetPort: server.port, seed: 14, faults: { ...PROFILES.hostile.tcp, maxPiece: 1, maxDelayMs: 0 } });
+    const code = String.raw`
+import imaplib, sys, hashlib, email, json
+M = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+M.login(sys.argv[2], sys.argv[3])
+M.append("INBOX", None, None, "Subject: 一字节一字节\r\n\r\n慢慢来\r\n".encode())
+M.select("INBOX")
+M.literal = "一字节".encode()
+found = M.search("UTF-8", "SUBJECT")[1][0].decode()
+raw = M.fetch("1", "(BODY.PEEK[])")[1][0][1]
+attachment = email.message_from_bytes(raw).get_payload()[1].get_payload(decode=True)
+second = M.fetch("2", "(BODY[TEXT])")[1][0][1].decode()
+M.logout()
+print(json.dumps({"found": found, "sha": hashlib.sha256(attachment).hexdigest(), "size": len(raw), "second": second}))
+`;
+    const result = await runProgram("python3", ["-c", code, String(proxy.port), ME, PASSWORD], { timeoutMs: 60_000 });
+    await proxy.close();
+    expect(result.code, result.stderr).toBe(0);
+    const found = JSON.parse(result.stdout.trim());
+    expect(found.found).toBe("2");
+    expect(found.size).toBe(crlf(MESSAGE).length);
+    expect(found.sha).toBe(createHash("sha256").update(ATTACHMENT).digest("hex"));
+    expect(found.second).toBe("慢慢来\r\n");
+  }, 90_000);
+});
+
+describe.skipIf(!hasCurl)("IMAP with curl", () => {
+  test("imaps:// lists folders, imap:// with --ssl-reqd (STARTTLS) searches and fetches one message by UID", async () => {
+    const plain = await startTestImap();
+    const secure = await startTestImap({ implicitTls: true });
+    await plain.deliver("Subject: one\n\nfirst\n");
+    await plain.deliver("Subject: two\n\nsecond\n");
+    const curl = (...args: string[]) => runProgram("curl", ["-sS", "--cacert", plain.caFile, "-u", `${ME}:${PASSWORD}`, ...args], { timeoutMs: 20_000 });
+    const list = await curl(`imaps://localhost:${secure.port}/`);
+    expect(list.stdout, list.stderr).toContain('* LIST (\\HasNoChildren \\Sent) "." Sent');
+    const search = await curl("--ssl-reqd", `imap://localhost:${plain.port}/INBOX`, "-X", "SEARCH SUBJECT two");
+    expect(search.stdout, search.stderr).toBe("* SEARCH 2\r\n");
+    const fetched = await curl("--ssl-reqd", `imap://localhost:${plain.port}/INBOX;UID=2`);
+    expect(fetched.stdout, fetched.stderr).toBe("Subject: two\r\n\r\nsecond\r\n");
+    expect(plain.trace.join("\n")).toMatch(/TLS handshake/);
   });
 });
