@@ -610,7 +610,7 @@ class ImapSession extends LineSession {
     super(socket, {
       traceAs: `${server.options.implicitTls ? "imaps" : "imap"} #`,
       trace: server.options.trace,
-      mask: maskSecrets(/^\S+ LOGIN /i, /^\S+ AUTHENTICATE PLAIN /i),
+      mask: (line, side) => maskLogin(line, side, this.state),
       maxLineLength: MAX_LINE,
       idleTimeoutMs: server.options.idleTimeoutMs ?? THIRTY_MINUTES,
       secureContext,
@@ -843,6 +843,19 @@ class ImapSession extends LineSession {
       await pending; // an update still being sent finishes before the tagged OK
     };
   }
+}
+
+/**
+ * Passwords never appear in --trace. Before login they can hide in more places than a
+ * LOGIN line: a literal on the next line (LOGIN {14} … {6}), or a bare base64 line after
+ * AUTHENTICATE's "+". So before login, every client line is masked except the few commands
+ * that cannot carry a secret.
+ */
+const maskLoginLine = maskSecrets(/^\S+ LOGIN /i, /^\S+ AUTHENTICATE PLAIN /i, /^/);
+function maskLogin(line: string, side: "C" | "S", state: State): string {
+  // "[connected from …]" is the transcript's own note, not something the client sent.
+  if (side === "S" || state !== "not authenticated" || /^\[|^\S+ (CAPABILITY|NOOP|LOGOUT|STARTTLS|ID)\b/i.test(line)) return line;
+  return maskLoginLine(line, side);
 }
 
 function flagText(flags: Set<string>): string {

@@ -106,6 +106,23 @@ describe("logging in", () => {
     expect(server.trace.join("\n")).not.toMatch(/wrong1|wrong3/); // LOGIN lines are masked in --trace
   });
 
+  test("--trace never shows a password: not in LOGIN, not in a LOGIN literal, not in AUTHENTICATE's base64 line", async () => {
+    const server = await startTestImap();
+    const client = await RawImap.connect(server.port);
+    await client.line();
+    client.send(`A1 LOGIN {${ME.length}+}\r\n${ME} {11+}\r\nsecret-lit1`);
+    expect(await client.line()).toMatch(/^A1 NO \[AUTHENTICATIONFAILED\]/);
+    client.send("A2 AUTHENTICATE PLAIN");
+    await client.line();
+    const secret = Buffer.from(`\0${ME}\0secret-b64`).toString("base64");
+    expect(await client.command(secret)).toMatch(/^A2 NO/);
+    const trace = server.trace.join("\n");
+    expect(trace).toContain("C: A1 LOGIN ****");
+    expect(trace).not.toContain("secret-lit1");
+    expect(trace).not.toContain(secret);
+    expect(trace).toMatch(/C: \[connected from 127\.0\.0\.1:\d+\]/);
+  });
+
   test("beyond loopback: LOGINDISABLED and PRIVACYREQUIRED until STARTTLS; pipelined plaintext after STARTTLS is dropped", async () => {
     const server = await startTestImap({ requireTlsForLogin: true });
     const client = await RawImap.connect(server.port);
