@@ -17,7 +17,7 @@
 
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import { bodyBytes, countLines, findPart, headerBytes, headerFields, headerValue, parseStructuredValue, type Entity } from "./imap-mime.ts";
-import { formatDateTime, nstringValue, ParseError, stringValue, type CommandParser, type Piece } from "./imap-syntax.ts";
+import { formatDateTime, ParseError, stringValue, type CommandParser, type Piece } from "./imap-syntax.ts";
 
 export type SectionText = "" | "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
 
@@ -209,6 +209,26 @@ export function sectionBytes(content: Buffer, message: Entity, item: { path: num
 // ---------------------------------------------------------------------------------------
 // ENVELOPE and BODYSTRUCTURE (RFC 3501 §7.4.2): the parsed header and MIME tree as lists.
 
+/**
+ * A parenthesised list of values: list("a", ["b", "c"]) → ( a b c ). Values are pieces, so
+ * an 8-bit header value can go out as a literal inside the list, where a quoted string could
+ * not hold it (RFC 3501 §4.3).
+ */
+function list(...items: (Piece | Piece[])[]): Piece[] {
+  const pieces: Piece[] = ["("];
+  items.forEach((item, index) => {
+    if (index > 0) pieces.push(" ");
+    pieces.push(...(Array.isArray(item) ? item : [item]));
+  });
+  pieces.push(")");
+  return pieces;
+}
+
+/** A value that may be missing: an empty or absent one is NIL. */
+function valueOrNil(text: string | null | undefined): Piece {
+  return text ? stringValue(text) : "NIL";
+}
+
 /** (date subject from sender reply-to to cc bcc in-reply-to message-id); values not decoded. */
 export function envelope(message: Entity): Piece[] {
   const get = (name: string) => headerValue(message.headers, name);
@@ -216,86 +236,65 @@ export function envelope(message: Entity): Piece[] {
   // RFC 3501 §7.4.2: a missing Sender or Reply-To is filled in from From.
   const sender = get("Sender") ? addresses(get("Sender")) : from;
   const replyTo = get("Reply-To") ? addresses(get("Reply-To")) : from;
-  return [
-    "(",
-    nstringValue(get("Date")),
-    " ",
-    nstringValue(get("Subject")),
-    ` ${from} ${sender} ${replyTo} ${addresses(get("To"))} ${addresses(get("Cc"))} ${addresses(get("Bcc"))} `,
-    nstringValue(get("In-Reply-To")),
-    " ",
-    nstringValue(get("Message-ID")),
-    ")",
-  ];
+  return list(valueOrNil(get("Date")), valueOrNil(get("Subject")), from, sender, replyTo, addresses(get("To")), addresses(get("Cc")), addresses(get("Bcc")), valueOrNil(get("In-Reply-To")), valueOrNil(get("Message-ID")));
 }
 
 /** An address list: ((name adl mailbox host) …), groups as (NIL NIL group NIL) … (NIL NIL NIL NIL). */
-function addresses(value: string | null): string {
-  if (!value) return "NIL";
-  const list: string[] = [];
+function addresses(value: string | null): Piece[] {
+  if (!value) return ["NIL"];
+  const entries: Piece[] = [];
   const one = (name: string, address: string) => {
     const at = address.lastIndexOf("@");
     const mailbox = at === -1 ? address : address.slice(0, at);
     const host = at === -1 ? "" : address.slice(at + 1);
-    list.push(`(${quotedOrNil(name)} NIL ${quotedOrNil(mailbox)} ${quotedOrNil(host)})`);
+    entries.push(...list(valueOrNil(name), "NIL", valueOrNil(mailbox), valueOrNil(host)));
   };
   for (const entry of addressparser(value)) {
     if ("group" in entry) {
-      list.push(`(NIL NIL ${quotedOrNil(entry.name)} NIL)`);
+      entries.push(...list("NIL", "NIL", valueOrNil(entry.name), "NIL"));
       for (const member of entry.group ?? []) one(member.name, member.address ?? "");
-      list.push("(NIL NIL NIL NIL)");
+      entries.push("(NIL NIL NIL NIL)");
     } else {
       one(entry.name, entry.address ?? "");
     }
   }
-  return list.length > 0 ? `(${list.join("")})` : "NIL";
-}
-
-/** Header values are 7-bit in well-formed mail; an 8-bit one is sent as UTF-8 in quotes' place. */
-function quotedOrNil(text: string): string {
-  if (!text) return "NIL";
-  const piece = stringValue(text);
-  return typeof piece === "string" ? piece : `"${text.replace(/[\\"\r\n]/g, "")}"`;
+  return entries.length > 0 ? ["(", ...entries, ")"] : ["NIL"];
 }
 
 /** BODYSTRUCTURE (extensible = true) or BODY: the MIME tree with sizes in bytes and lines. */
 export function bodyStructure(content: Buffer, entity: Entity, extensible: boolean): Piece[] {
   const get = (name: string) => headerValue(entity.headers, name);
-  const disposition = () => {
-    const value = get("Content-Disposition");
-    if (!value) return "NIL";
-    const parsed = parseStructuredValue(value);
-    return `(${quotedOrNil(parsed.value)} ${paramList(parsed.params)})`;
+  const value = (name: string) => valueOrNil(get(name));
+  const disposition = (): Piece[] => {
+    const header = get("Content-Disposition");
+    if (!header) return ["NIL"];
+    const parsed = parseStructuredValue(header);
+    return list(valueOrNil(parsed.value), paramList(parsed.params));
   };
   if (entity.parts.length > 0) {
-    const pieces: Piece[] = ["("];
-    for (const part of entity.parts) pieces.push(...bodyStructure(content, part, extensible));
-    pieces.push(` ${quotedOrNil(entity.subtype)}`);
-    if (extensible) pieces.push(` ${paramList(entity.params)} ${disposition()} ${nilOr(get("Content-Language"))} ${nilOr(get("Content-Location"))}`);
-    pieces.push(")");
-    return pieces;
+    // (part)(part)… subtype [params disposition language location]
+    const parts = entity.parts.flatMap((part) => bodyStructure(content, part, extensible));
+    const extension = extensible ? [paramList(entity.params), disposition(), value("Content-Language"), value("Content-Location")] : [];
+    return ["(", ...parts, " ", ...list(valueOrNil(entity.subtype), ...extension).slice(1)];
   }
   const body = bodyBytes(content, entity);
   const params = entity.params.length > 0 || entity.type !== "text" ? entity.params : [["charset", "us-ascii"] as [string, string]];
-  const pieces: Piece[] = [
-    `(${quotedOrNil(entity.type)} ${quotedOrNil(entity.subtype)} ${paramList(params)} ${nilOr(get("Content-ID"))} ${nilOr(get("Content-Description"))} `,
-    `${quotedOrNil((get("Content-Transfer-Encoding") ?? "7bit").toLowerCase())} ${body.length}`,
+  const fields: (Piece | Piece[])[] = [
+    valueOrNil(entity.type),
+    valueOrNil(entity.subtype),
+    paramList(params),
+    value("Content-ID"),
+    value("Content-Description"),
+    valueOrNil((get("Content-Transfer-Encoding") ?? "7bit").toLowerCase()),
+    String(body.length),
   ];
-  if (entity.message) {
-    pieces.push(" ", ...envelope(entity.message), " ", ...bodyStructure(content, entity.message, extensible), ` ${countLines(body)}`);
-  } else if (entity.type === "text") {
-    pieces.push(` ${countLines(body)}`);
-  }
-  if (extensible) pieces.push(` ${nilOr(get("Content-MD5"))} ${disposition()} ${nilOr(get("Content-Language"))} ${nilOr(get("Content-Location"))}`);
-  pieces.push(")");
-  return pieces;
+  if (entity.message) fields.push(envelope(entity.message), bodyStructure(content, entity.message, extensible), String(countLines(body)));
+  else if (entity.type === "text") fields.push(String(countLines(body)));
+  if (extensible) fields.push(value("Content-MD5"), disposition(), value("Content-Language"), value("Content-Location"));
+  return list(...fields);
 }
 
-function paramList(params: [string, string][]): string {
-  if (params.length === 0) return "NIL";
-  return `(${params.map(([name, value]) => `${quotedOrNil(name)} ${quotedOrNil(value) === "NIL" ? '""' : quotedOrNil(value)}`).join(" ")})`;
-}
-
-function nilOr(value: string | null): string {
-  return value ? quotedOrNil(value) : "NIL";
+function paramList(params: [string, string][]): Piece[] {
+  if (params.length === 0) return ["NIL"];
+  return list(...params.flatMap(([name, value]) => [stringValue(name), stringValue(value)]));
 }

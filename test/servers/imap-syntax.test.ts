@@ -191,6 +191,13 @@ describe("FETCH items (RFC 3501 §6.4.5)", () => {
     );
   });
 
+  test("an 8-bit (raw UTF-8) header value goes out as a literal inside ENVELOPE, never as a broken quoted string", () => {
+    const raw = Buffer.from('Subject: 你好 "there"\r\nFrom: 张三 <z@example.org>\r\n\r\nx\r\n');
+    const entity = parseMessage(raw);
+    const answer = toBytes(fetchResponse({ ...fetched, content: raw, entity }, [{ kind: "ENVELOPE" }])).toString();
+    expect(answer).toBe(`* 3 FETCH (ENVELOPE (NIL {${Buffer.byteLength('你好 "there"')}}\r\n你好 "there" (({6}\r\n张三 NIL "z" "example.org")) (({6}\r\n张三 NIL "z" "example.org")) (({6}\r\n张三 NIL "z" "example.org")) NIL NIL NIL NIL NIL))\r\n`);
+  });
+
   test("BODYSTRUCTURE of nested multiparts and a message/rfc822, sizes in bytes and lines", () => {
     const structure = fetch("BODYSTRUCTURE");
     expect(structure).toBe(
