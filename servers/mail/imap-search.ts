@@ -115,24 +115,23 @@ function parseKey(parser: CommandParser): SearchKey {
   throw new ParseError(`unknown search key ${word.slice(0, 30)} (RFC 3501 §6.4.4 lists them)`);
 }
 
+/** True if `key` or any key inside it passes `test`. */
+function usesKey(key: SearchKey, test: (key: SearchKey) => boolean): boolean {
+  if (test(key)) return true;
+  if (key.op === "and") return key.keys.some((k) => usesKey(k, test));
+  if (key.op === "or") return usesKey(key.left, test) || usesKey(key.right, test);
+  if (key.op === "not") return usesKey(key.key, test);
+  return false;
+}
+
 /** Whether matching needs the message's text (headers or body), not only flags and sizes. */
 export function searchNeedsContent(key: SearchKey): boolean {
-  switch (key.op) {
-    case "and":
-      return key.keys.some(searchNeedsContent);
-    case "or":
-      return searchNeedsContent(key.left) || searchNeedsContent(key.right);
-    case "not":
-      return searchNeedsContent(key.key);
-    case "header":
-    case "body":
-    case "text":
-      return true;
-    case "date":
-      return key.of === "sent";
-    default:
-      return false;
-  }
+  return usesKey(key, (k) => k.op === "header" || k.op === "body" || k.op === "text" || (k.op === "date" && k.of === "sent"));
+}
+
+/** Whether matching needs INTERNALDATE (BEFORE, ON, SINCE): a file system look per message. */
+export function searchNeedsInternalDate(key: SearchKey): boolean {
+  return usesKey(key, (k) => k.op === "date" && k.of === "internal");
 }
 
 export interface SearchedMessage {

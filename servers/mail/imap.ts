@@ -43,7 +43,7 @@ import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { fetchResponse, needsContent, parseFetchItems, setsSeen, type FetchItem } from "./imap-fetch.ts";
 import { parseMessage } from "./imap-mime.ts";
-import { matches, parseSearch, SEARCH_CHARSETS, searchNeedsContent } from "./imap-search.ts";
+import { matches, parseSearch, SEARCH_CHARSETS, searchNeedsContent, searchNeedsInternalDate } from "./imap-search.ts";
 import { CommandParser, formatSequenceSet, inSequenceSet, literalAtEnd, mailboxValue, ParseError, printable, toBytes, type SequenceSet } from "./imap-syntax.ts";
 import { DELIMITER, isFolderName, MailStore, SPECIAL_FOLDERS, StoreError, type Folder, type StoredMessage } from "./mailbox-store.ts";
 
@@ -84,6 +84,9 @@ interface Command {
 /** A command line may be long (a UID set of a big mailbox), but not endless: Dovecot's limit. */
 const MAX_LINE = 64 * 1024;
 const THIRTY_MINUTES = 30 * 60 * 1000;
+
+/** Stands in for INTERNALDATE when nobody asked for it (finding it costs a look at the file). */
+const NO_DATE = new Date(0);
 
 const ANY: State[] = ["not authenticated", "authenticated", "selected"];
 const NOT_AUTHENTICATED: State[] = ["not authenticated"];
@@ -400,11 +403,13 @@ async function handleSearch(session: ImapSession, args: CommandParser, byUid: bo
   const selected = session.selected!;
   const highest = { seq: selected.uids.length, uid: selected.uids.at(-1) ?? 0 };
   const found: number[] = [];
+  const [needsContent, needsDate] = [searchNeedsContent(key), searchNeedsInternalDate(key)];
   for (const [index, uid] of selected.uids.entries()) {
     const stored = session.message(uid);
     if (!stored) continue; // expunged by another session meanwhile
-    const data = { seq: index + 1, uid, flags: stored.flags, recent: selected.recent.has(uid), size: stored.size, internalDate: await selected.folder.internalDate(stored) };
-    const loaded = searchNeedsContent(key) ? { ...data, ...(await session.load(stored)) } : data;
+    const internalDate = needsDate ? await selected.folder.internalDate(stored) : NO_DATE;
+    const data = { seq: index + 1, uid, flags: stored.flags, recent: selected.recent.has(uid), size: stored.size, internalDate };
+    const loaded = needsContent ? { ...data, ...(await session.load(stored)) } : data;
     if (matches(key, loaded, highest)) found.push(byUid ? uid : index + 1);
   }
   session.reply(`* SEARCH${found.map((n) => ` ${n}`).join("")}`);
@@ -422,7 +427,17 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
   if (byUid && !items.some((item) => item.kind === "UID")) items = [{ kind: "UID" }, ...items];
   const selected = session.selected!;
   const markSeen = setsSeen(items) && !selected.readOnly;
+  const wantsDate = items.some((item) => item.kind === "INTERNALDATE");
   await session.uninterrupted(async () => {
+    // Responses are collected and written 64 KB at a time: one system call for many small
+    // answers, and still a wait for a slow reader (backpressure) between the pieces.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batched > 0) await session.write(Buffer.concat(batch));
+      batch = [];
+      batched = 0;
+    };
     for (const { seq, uid } of session.resolve(set, byUid)) {
       const stored = session.message(uid);
       if (!stored) continue;
@@ -434,12 +449,16 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
       }
       const content = needsContent(items) ? await session.load(stored) : {};
       const response = fetchResponse(
-        { seq, uid, flags: session.flagsOf(stored), internalDate: await selected.folder.internalDate(stored), size: stored.size, ...content },
+        { seq, uid, flags: session.flagsOf(stored), internalDate: wantsDate ? await selected.folder.internalDate(stored) : NO_DATE, size: stored.size, ...content },
         answerItems,
       );
       if (answerItems.some((item) => item.kind === "FLAGS")) session.reported(stored);
-      await session.write(toBytes(response));
+      const bytes = toBytes(response);
+      batch.push(bytes);
+      batched += bytes.length;
+      if (batched >= 64 * 1024) await flush();
     }
+    await flush();
   });
   return `OK ${byUid ? "UID FETCH" : "FETCH"} completed`;
 }

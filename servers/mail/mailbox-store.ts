@@ -254,6 +254,14 @@ export class Folder {
   private async refreshNow(): Promise<void> {
     const firstLook = !this.loaded;
     if (firstLook) await this.loadUidList();
+    // A directory's modification time changes whenever a file in it is added, renamed or
+    // removed: if new/ and cur/ still have the times they had when we last listed them, and
+    // that listing began clearly after those times, nothing changed — two stats instead of
+    // reading 10,000 names. (A change in the same instant as a listing is caught next time.)
+    const times = await this.directoryTimes();
+    const last = this.lastListing;
+    if (!firstLook && last && times.new === last.new && times.cur === last.cur && last.startedAt > Math.max(Number(times.new), Number(times.cur)) / 1e6 + 10) return;
+    this.lastListing = { ...times, startedAt: Date.now() };
     const onDisk = new Map<string, { dir: "new" | "cur"; name: string }>();
     for (const dir of ["new", "cur"] as const) {
       for (const name of await readdir(join(this.directory, dir)).catch(() => [] as string[])) {
@@ -293,6 +301,13 @@ export class Folder {
       await this.saveUidList();
       this.notify();
     }
+  }
+
+  private lastListing: { new: bigint; cur: bigint; startedAt: number } | null = null;
+
+  private async directoryTimes(): Promise<{ new: bigint; cur: bigint }> {
+    const time = (dir: string) => stat(join(this.directory, dir), { bigint: true }).then((s) => s.mtimeNs, () => -1n);
+    return { new: await time("new"), cur: await time("cur") };
   }
 
   /** Reads imap-uidlist; a missing or damaged one starts a new numbering (a new UIDVALIDITY). */
