@@ -58,7 +58,17 @@ function parseEntity(content: Buffer, start: number, end: number, defaultType: {
   if (type === "multipart" && boundary) {
     // RFC 2046 §5.1.5: in multipart/digest the parts are messages unless they say otherwise.
     const partDefault = subtype === "digest" ? { type: "message", subtype: "rfc822" } : { type: "text", subtype: "plain" };
-    entity.parts = splitMultipart(content, bodyStart, end, boundary).map(([s, e]) => parseEntity(content, s, e, partDefault, depth + 1));
+    entity.parts = splitMultipart(content, bodyStart, end, boundary).map(([s, e]) => {
+      const part = parseEntity(content, s, e, partDefault, depth + 1);
+      // A part that is itself a multipart (or a message holding one) ends with its own
+      // closing "--inner--" line, and that line keeps its CRLF: the boundary that follows
+      // needs none of its own. Dovecot counts it so, and clients compare sizes with Dovecot's.
+      if (endsWithClosingLine(content, part.message ?? part) && content[part.end] === 0x0d && content[part.end + 1] === 0x0a) {
+        part.end += 2;
+        if (part.message) part.message.end += 2;
+      }
+      return part;
+    });
   } else if (type === "message" && (subtype === "rfc822" || subtype === "global")) {
     entity.message = parseEntity(content, bodyStart, end, { type: "text", subtype: "plain" }, depth + 1);
   }
@@ -118,6 +128,14 @@ function splitMultipart(content: Buffer, start: number, end: number, boundary: s
   }
   if (partStart !== -1) parts.push([partStart, end]); // no closing boundary: the last part runs to the end
   return parts;
+}
+
+/** True if the multipart `entity` ends with its closing boundary line ("--inner--"). */
+function endsWithClosingLine(content: Buffer, entity: Entity): boolean {
+  const boundary = entity.params.find(([name]) => name === "boundary")?.[1];
+  if (entity.type !== "multipart" || !boundary) return false;
+  const closing = Buffer.from(`--${boundary}--`);
+  return content.subarray(entity.end - closing.length, entity.end).equals(closing);
 }
 
 /** The first header called `name` (case-insensitive), its value unfolded. */
@@ -250,10 +268,13 @@ function decodeCharset(bytes: Buffer, charset: string): string | null {
   }
 }
 
-/** Number of lines in a body, as BODYSTRUCTURE counts them for text parts. */
+/**
+ * Number of lines in a body, as BODYSTRUCTURE counts them for text parts: its line breaks, as
+ * Dovecot counts (a part's last line lends its CRLF to the boundary after it, so "hello" alone
+ * in a part is 0 lines).
+ */
 export function countLines(bytes: Buffer): number {
   let lines = 0;
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
-  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) lines++;
   return lines;
 }

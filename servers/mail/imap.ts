@@ -481,6 +481,7 @@ async function handleStore(session: ImapSession, args: CommandParser, byUid: boo
     if (!stored) continue;
     const next = match[1] === "+" ? new Set([...stored.flags, ...flags]) : match[1] === "-" ? new Set([...stored.flags].filter((f) => !flags.includes(f))) : new Set(flags);
     await selected.folder.setFlags(stored, next);
+    for (const line of session.newKeywords()) session.reply(line);
     session.reported(stored);
     if (!match[2]) await session.write(`* ${seq} FETCH (${byUid ? `UID ${uid} ` : ""}FLAGS (${[...session.flagsOf(stored)].join(" ")}))\r\n`);
   }
@@ -609,6 +610,8 @@ interface Selected {
   recent: Set<number>;
   /** The flags this session last told its client, to notice changes made by others. */
   told: Map<number, string>;
+  /** The keywords last told in FLAGS: a new one means a new FLAGS response (RFC 3501 §7.2.6). */
+  keywords: string;
 }
 
 interface Server {
@@ -736,7 +739,7 @@ class ImapSession extends LineSession {
     // \Recent goes to the first session that SELECTs; EXAMINE changes nothing (RFC 3501 §6.3.2).
     const recent = readOnly ? new Set<number>() : folder.claimRecent();
     const told = new Map(folder.messages.map((m) => [m.uid, flagText(m.flags)]));
-    this.selected = { folder, readOnly, uids: folder.messages.map((m) => m.uid), recent, told };
+    this.selected = { folder, readOnly, uids: folder.messages.map((m) => m.uid), recent, told, keywords: folder.keywords().join(" ") };
     this.state = "selected";
     return this.selected;
   }
@@ -776,11 +779,14 @@ class ImapSession extends LineSession {
     return chosen;
   }
 
-  /** The flags to show: the stored ones, plus \Recent if the message is recent in this session. */
+  /**
+   * The flags to show: the stored ones, plus \Recent if the message is recent in this session;
+   * system flags first in RFC 3501's order, then keywords (the order Dovecot shows them in).
+   */
   flagsOf(message: StoredMessage): Set<string> {
-    const flags = new Set(message.flags);
-    if (this.selected?.recent.has(message.uid)) flags.add("\\Recent");
-    return flags;
+    const system = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"].filter((flag) => message.flags.has(flag));
+    if (this.selected?.recent.has(message.uid)) system.push("\\Recent");
+    return new Set([...system, ...[...message.flags].filter((flag) => !flag.startsWith("\\")).sort()]);
   }
 
   /** This session has told its client the message's current flags. */
@@ -803,6 +809,8 @@ class ImapSession extends LineSession {
     if (!selected) return;
     await selected.folder.refresh();
     const lines: string[] = [];
+    const recentBefore = selected.recent.size;
+    lines.push(...this.newKeywords());
     if (mayExpunge) {
       // From the highest sequence number down, so each number is still right when it is sent.
       for (let index = selected.uids.length - 1; index >= 0; index--) {
@@ -829,8 +837,23 @@ class ImapSession extends LineSession {
         selected.told.set(message.uid, flagText(message.flags));
       }
       lines.push(`* ${selected.uids.length} EXISTS`, `* ${selected.recent.size} RECENT`);
+    } else if (selected.recent.size !== recentBefore) {
+      lines.push(`* ${selected.recent.size} RECENT`); // expunged messages took their \Recent with them
     }
     for (const line of lines) this.push(line);
+  }
+
+  /**
+   * A keyword nobody used before (STORE +FLAGS ($Work)) makes the folder's flag list grow:
+   * RFC 3501 §7.2.6 FLAGS (and PERMANENTFLAGS) tell the client, before it sees the keyword used.
+   */
+  newKeywords(): string[] {
+    const selected = this.selected!;
+    const keywords = selected.folder.keywords();
+    if (keywords.join(" ") === selected.keywords) return [];
+    selected.keywords = keywords.join(" ");
+    const all = ["\\Answered \\Flagged \\Deleted \\Seen \\Draft", ...keywords].join(" ");
+    return [`* FLAGS (${all})`, ...(selected.readOnly ? [] : [`* OK [PERMANENTFLAGS (${all} \\*)] flags that stay`])];
   }
 
   /**

@@ -137,7 +137,7 @@ describe("MIME split with exact byte offsets", () => {
     expect(section([1, 2])).toBe("<p>Café</p>");
     expect(section([2])).toBe("AAECAw==");
     expect(section([3, 1])).toBe("inside the forward");
-    expect(section([3])).toMatch(/^Subject: forwarded\r\n[\s\S]*--fwd--$/);
+    expect(section([3])).toMatch(/^Subject: forwarded\r\n[\s\S]*--fwd--\r\n$/); // the closing line keeps its CRLF (as Dovecot counts)
     expect(section([9])).toBe(""); // no such part
     expect(sectionBytes(content, message, { path: [3], text: "HEADER", fields: [] }).toString()).toBe(
       'Subject: forwarded\r\nContent-Type: multipart/mixed; boundary="fwd"\r\n\r\n',
@@ -202,16 +202,16 @@ describe("FETCH items (RFC 3501 §6.4.5)", () => {
     const structure = fetch("BODYSTRUCTURE");
     expect(structure).toBe(
       "* 3 FETCH (BODYSTRUCTURE (" +
-        '(("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 17 1 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "7bit" 12 1 NIL NIL NIL NIL) "alternative" ("boundary" "inner") NIL NIL NIL)' +
+        '(("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 17 0 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "7bit" 12 0 NIL NIL NIL NIL) "alternative" ("boundary" "inner") NIL NIL NIL)' +
         '("application" "octet-stream" NIL NIL NIL "base64" 8 NIL ("attachment" ("filename" "data.bin")) NIL NIL)' +
-        '("message" "rfc822" NIL NIL NIL "7bit" 131 (NIL "forwarded" NIL NIL NIL NIL NIL NIL NIL NIL) (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 18 1 NIL NIL NIL NIL) "mixed" ("boundary" "fwd") NIL NIL NIL) 8 NIL NIL NIL NIL)' +
+        '("message" "rfc822" NIL NIL NIL "7bit" 133 (NIL "forwarded" NIL NIL NIL NIL NIL NIL NIL NIL) (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 18 0 NIL NIL NIL NIL) "mixed" ("boundary" "fwd") NIL NIL NIL) 8 NIL NIL NIL NIL)' +
         ' "mixed" ("boundary" "outer") NIL NIL NIL))\r\n',
     );
     // The sizes are the real byte counts of the parts.
     expect(Buffer.byteLength("<p>Café</p>")).toBe(12);
-    expect(sectionBytes(content, message, { path: [3], text: "", fields: [] }).length).toBe(131);
-    expect(sectionBytes(content, message, { path: [3], text: "", fields: [] }).toString().split("\r\n")).toHaveLength(8);
-    expect(fetch("BODY")).toContain('("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 17 1)');
+    expect(sectionBytes(content, message, { path: [3], text: "", fields: [] }).length).toBe(133);
+    expect(sectionBytes(content, message, { path: [3], text: "", fields: [] }).toString().match(/\n/g)).toHaveLength(8);
+    expect(fetch("BODY")).toContain('("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 17 0)');
   });
 
   test("BODY.PEEK, RFC822.HEADER don't set \\Seen; BODY[], RFC822, RFC822.TEXT do", () => {
