@@ -297,22 +297,24 @@ async function handleList(session: ImapSession, args: CommandParser, command: "L
   }
   for (const name of [...all].sort((a, b) => (a === "INBOX" ? -1 : b === "INBOX" ? 1 : a < b ? -1 : 1))) {
     if (!matcher.test(name)) continue;
+    const listed = names.includes(name); // not just the parent of a listed folder
+    // §6.3.9: LSUB shows an unsubscribed parent only for "%" (a level), as \Noselect.
+    if (command === "LSUB" && !listed && !pattern.endsWith("%")) continue;
     const attributes: string[] = [];
-    if (!existing.includes(name)) attributes.push("\\Noselect");
-    if (command === "LSUB" && !names.includes(name)) {
-      // §6.3.9: a parent of a subscribed folder shows in LSUB "%" only, as \Noselect.
-      if (pattern.endsWith("*")) continue;
-    }
+    if (!listed || !existing.includes(name)) attributes.push("\\Noselect");
     if (command === "LIST") attributes.push(existing.some((other) => other.startsWith(name + DELIMITER)) ? "\\HasChildren" : "\\HasNoChildren");
     if (SPECIAL_FOLDERS[name]) attributes.push(SPECIAL_FOLDERS[name]);
-    await session.write(toBytes([`* ${command} (${[...new Set(attributes)].join(" ")}) "${DELIMITER}" `, mailboxValue(name), "\r\n"]));
+    await session.write(toBytes([`* ${command} (${attributes.join(" ")}) "${DELIMITER}" `, mailboxValue(name), "\r\n"]));
   }
   return `OK ${command} completed`;
 }
 
+/** A LIST pattern as a regular expression: "*" is anything, "%" anything but the delimiter. */
 function listPattern(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/%/g, "[^.]*");
-  return new RegExp(`^${escaped.replace(/^INBOX(?=$|\\\.)/i, "INBOX")}$`, /^inbox/i.test(pattern) ? "i" : "");
+  // INBOX is case-insensitive (RFC 3501 §5.1): "inbox" and "Inbox.%" mean INBOX too.
+  const spelled = /^inbox(?=$|\.)/i.test(pattern) ? "INBOX" + pattern.slice(5) : pattern;
+  const escaped = spelled.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/%/g, "[^.]*");
+  return new RegExp(`^${escaped}$`);
 }
 
 // RFC 3501 §6.3.10: counts of a folder without selecting it.
