@@ -327,14 +327,16 @@ async function handleStatus(session: ImapSession, args: CommandParser): Promise<
   const folder = await session.store!.folder(name);
   const values: Record<string, number> = {
     MESSAGES: folder.messages.length,
-    RECENT: session.selected?.folder === folder ? session.selected.recent.size : 0,
+    RECENT: session.selected?.folder === folder ? session.selected.recent.size : folder.unclaimedRecentUids().size,
     UIDNEXT: folder.uidNext,
     UIDVALIDITY: folder.uidValidity,
     UNSEEN: folder.messages.filter((m) => !m.flags.has("\\Seen")).length,
   };
   const unknown = items.find((item) => !(item in values));
   if (unknown) return `BAD unknown STATUS item ${printable(unknown)}: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN`;
-  await session.write(toBytes(["* STATUS ", mailboxValue(folder.name), ` (${items.map((item) => `${item} ${values[item]}`).join(" ")})\r\n`]));
+  // In a fixed order, as Dovecot answers (RFC 3501 leaves the order open).
+  const answer = Object.keys(values).filter((item) => items.includes(item));
+  await session.write(toBytes(["* STATUS ", mailboxValue(folder.name), ` (${answer.map((item) => `${item} ${values[item]}`).join(" ")})\r\n`]));
   return "OK STATUS completed";
 }
 
@@ -447,7 +449,7 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
       if (markSeen && !stored.flags.has("\\Seen")) {
         await selected.folder.setFlags(stored, new Set([...stored.flags, "\\Seen"]));
         // §6.4.5: a \Seen set by this FETCH is reported in it.
-        if (!items.some((item) => item.kind === "FLAGS")) answerItems = [...items, { kind: "FLAGS" }];
+        if (!items.some((item) => item.kind === "FLAGS")) answerItems = [{ kind: "FLAGS" }, ...items];
       }
       const content = needsContent(items) ? await session.load(stored) : {};
       const response = fetchResponse(
@@ -738,8 +740,9 @@ class ImapSession extends LineSession {
   }
 
   select(folder: Folder, readOnly: boolean): Selected {
-    // \Recent goes to the first session that SELECTs; EXAMINE changes nothing (RFC 3501 §6.3.2).
-    const recent = readOnly ? new Set<number>() : folder.claimRecent();
+    // \Recent goes to the first session that SELECTs; EXAMINE shows it but changes nothing
+    // (RFC 3501 §6.3.2), so the next SELECT still gets it.
+    const recent = readOnly ? folder.unclaimedRecentUids() : folder.claimRecent();
     const told = new Map(folder.messages.map((m) => [m.uid, flagText(m.flags)]));
     this.selected = { folder, readOnly, uids: folder.messages.map((m) => m.uid), recent, told, keywords: folder.keywords().join(" ") };
     this.state = "selected";

@@ -351,12 +351,20 @@ export class Folder {
     return claimed;
   }
 
-  /** The keywords in use here: PERMANENTFLAGS and FLAGS show them. */
-  keywords(): string[] {
-    const all = new Set<string>();
-    for (const message of this.messages) for (const keyword of keywordsOf(message.flags)) all.add(keyword);
-    return [...all].sort();
+  /** \Recent without claiming it: for EXAMINE and STATUS, which change nothing. */
+  unclaimedRecentUids(): Set<number> {
+    return new Set(this.unclaimedRecent);
   }
+
+  /**
+   * The keywords used here: PERMANENTFLAGS and FLAGS show them. The list only grows while the
+   * process runs (as in Dovecot): a keyword stays known after its last message is expunged.
+   */
+  keywords(): string[] {
+    for (const message of this.messages) for (const keyword of keywordsOf(message.flags)) this.knownKeywords.add(keyword);
+    return [...this.knownKeywords].sort();
+  }
+  private readonly knownKeywords = new Set<string>();
 
   /** The message with CRLF line endings, as IMAP sends it (RFC 3501 §2.3.4: BODY[]). */
   async read(message: StoredMessage): Promise<Buffer> {

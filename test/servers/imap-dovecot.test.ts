@@ -115,6 +115,31 @@ const SCRIPT = [
   "UID SEARCH ALL",
   "FETCH 0 (FLAGS)",
   "BOGUS",
+  // Folders: CREATE, COPY, APPEND, STATUS, MOVE, EXAMINE, DELETE.
+  "CREATE Work",
+  "CREATE Work",
+  "COPY 1:2 Work",
+  "STATUS Work (MESSAGES UIDNEXT UNSEEN RECENT)",
+  "APPEND Work (\\Seen) {20+}\r\nSubject: hi\r\n\r\nyo\r\n",
+  "STATUS Work (MESSAGES UIDNEXT UNSEEN)",
+  "COPY 1 Nowhere",
+  "UID MOVE 2 Work",
+  "FETCH 1:* (UID FLAGS)",
+  "EXAMINE Work",
+  "FETCH 1:* (UID FLAGS RFC822.SIZE)",
+  // (STORE and EXPUNGE after EXAMINE: Dovecot says OK and changes nothing, we say NO [READ-ONLY].)
+  "SEARCH ALL",
+  "SELECT Work",
+  "STORE 1 +FLAGS (\\Deleted)",
+  "EXPUNGE",
+  "SEARCH SEEN",
+  "UID SEARCH UNSEEN",
+  "FETCH 3 (BODY[])",
+  "FETCH 3 (FLAGS)",
+  "CLOSE",
+  "FETCH 1 (FLAGS)",
+  "DELETE Work",
+  "SELECT Work",
 ];
 
 /** One answer (untagged lines, literals included, then the tagged line), reduced to what counts. */
@@ -125,7 +150,7 @@ function meaningful(answer: string): string {
   const kept = lines
     .slice(0, -1)
     .filter((l) => !/^\* OK \[(HIGHESTMODSEQ|URLMECH|CLOSED)/.test(l))
-    .map((l) => (l.startsWith("* OK [") ? l.slice(0, l.indexOf("]") + 1) : l).replace(/\[UIDVALIDITY \d+\]/, "[UIDVALIDITY n]"));
+    .map((l) => (l.startsWith("* OK [") ? l.slice(0, l.indexOf("]") + 1) : l).replace(/\[UIDVALIDITY \d+\]/, "[UIDVALIDITY n]").replace(/\[COPYUID \d+/, "[COPYUID n"));
   return [...kept, status].join("\n");
 }
 
