@@ -205,7 +205,14 @@ export abstract class LineSession {
 
   /** A status line and a multi-line block of short lines (LIST, OVER, CAPA …), dot-stuffed. */
   sendLines(status: string, lines: string[]): Promise<void> {
-    return this.sendBlock(status, Buffer.from(lines.map((line) => line + "\n").join("")));
+    // A line holding a line break of its own goes through the DotStuffer like any content, so
+    // that nothing in it can pass for the final "." line.
+    if (lines.some((line) => line.includes("\n") || line.includes("\r"))) {
+      return this.sendBlock(status, Buffer.from(lines.map((line) => line + "\n").join("")));
+    }
+    // The usual case, built as text: each line with its CRLF, a "." in front where it starts with one.
+    const text = lines.map((line) => (line.startsWith(".") ? "." + line : line) + "\r\n").join("");
+    return this.uninterrupted(() => this.write(checkedLine(status) + text + ".\r\n"));
   }
 
   /**

@@ -12,9 +12,10 @@
 // Only a QUIT in TRANSACTION state reaches UPDATE. A connection that drops, times out or is
 // killed never does, so DELE only marks a message and nothing is lost until QUIT.
 //
-// Messages come from the user's Maildir (maildrop.ts). RETR streams the file through the
+// Messages come from the user's Maildir (maildrop.ts). RETR sends the file through the
 // DotStuffer (line-protocol.ts): LF → CRLF, "." at a line start → "..", then ".\r\n" —
-// one message at a time, never the whole mailbox in memory.
+// one message at a time, never the whole mailbox in memory; a message under 64 KB in one
+// read and one write, a bigger one streamed 64 KB at a time.
 //
 // Users log in with their FULL address (USER me@example.com), like at most real providers:
 // the playground hosts two domains, so "me" alone would be ambiguous.
@@ -75,6 +76,8 @@ interface NumberedMessage {
 /** RFC 2449 §4: a command line is at most 255 octets, CRLF included. */
 const MAX_COMMAND_LINE = 255;
 const TEN_MINUTES = 10 * 60 * 1000;
+/** Messages under this size are read and sent in one piece; bigger ones are streamed 64 KB at a time. */
+const SMALL_MESSAGE = 64 * 1024;
 
 interface Server {
   options: Pop3Options;
@@ -261,6 +264,8 @@ class Pop3Session extends LineSession {
   /** Message numbers marked by DELE, removed at QUIT. */
   readonly deleted = new Set<number>();
   private unlock: (() => void) | null = null;
+  /** RETR's read-ahead: the next message, read while this one is sent (see readNext). */
+  private readAhead: { message: MaildropMessage; content: Promise<Buffer | null> } | null = null;
 
   constructor(
     socket: net.Socket,
@@ -307,12 +312,50 @@ class Pop3Session extends LineSession {
   }
 
   /**
-   * RETR and TOP: the status line, the message dot-stuffed, ".\r\n". Small messages (nearly
-   * all) are read in one piece, their size known from the index (W=), and sent in one write;
-   * a big one is read and sent 64 KB at a time, with backpressure (sendBlock), never whole.
+   * RETR and TOP: the status line, the message dot-stuffed, ".\r\n". Nearly every message is
+   * small: read in one piece (readSmall) and sent in ONE write — status, message and final "."
+   * in one TCP segment instead of three. A big one is streamed (streamMessage).
    * Returns false if the message file vanished before we could start.
    */
   async sendMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
+    let content: Buffer | null;
+    try {
+      const readAhead = this.readAhead?.message === message ? this.readAhead.content : null;
+      this.readAhead = null;
+      content = await (readAhead ?? this.maildrop!.readSmall(message, SMALL_MESSAGE)).catch(async (err) => {
+        // Renamed meanwhile by the IMAP server (its flags changed)? Then read it under its new name.
+        if (await this.maildrop!.locate(message)) return this.maildrop!.readSmall(message, SMALL_MESSAGE);
+        throw err;
+      });
+    } catch {
+      this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
+      return false;
+    }
+    if (content === null) return this.streamMessage({ number, message }, status, bodyLines);
+    if (bodyLines === undefined) this.readNext(number);
+    await this.sendBlock(status, bodyLines === undefined ? content : new TopCutter(bodyLines).cut(content));
+    return true;
+  }
+
+  /**
+   * Clients fetch messages in order (poplib's retr(1), retr(2) …, fetchmail, Thunderbird): while
+   * message n goes out, message n + 1 is already being read, so the next RETR need not wait for
+   * the disk. One message at most (under 64 KB), dropped as soon as another one is asked for.
+   */
+  private readNext(number: number): void {
+    const next = this.maildrop!.messages[number]; // message number + 1
+    if (!next || this.deleted.has(number + 1)) return;
+    const content = this.maildrop!.readSmall(next, SMALL_MESSAGE);
+    content.catch(() => {}); // a failure counts only if that message is asked for
+    this.readAhead = { message: next, content };
+  }
+
+  /**
+   * A big message: the file read 64 KB at a time, each piece dot-stuffed and written — with
+   * backpressure: when the socket's buffer is full, wait until the client has read some,
+   * instead of piling the message up in memory.
+   */
+  private async streamMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
     let file: FileHandle;
     try {
       // Renamed meanwhile by the IMAP server (its flags changed)? Then look for its new name.
@@ -328,10 +371,8 @@ class Pop3Session extends LineSession {
       this.reply(status);
       const stuffer = new DotStuffer();
       const top = bodyLines === undefined ? null : new TopCutter(bodyLines);
-      // Small messages are read in one piece (W= is never smaller than the file).
-      const pieceSize = Math.min(64 * 1024, message.octets + 1);
       for (;;) {
-        const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(pieceSize) });
+        const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(SMALL_MESSAGE) });
         if (bytesRead === 0) break;
         const piece = top ? top.cut(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
         await this.write(stuffer.encode(piece));

@@ -70,3 +70,19 @@ export class RawLineClient {
     this.reader = new LineReader(secure, { maxLineLength: MAX_LINE });
   }
 }
+
+/**
+ * Connects (with `connect`) until the server greets with `greeting`, and returns that client.
+ * A connection refused for being over a cap ("too many connections") still counts until the
+ * server has seen it close, which can take a moment after the client saw it: so it is retried.
+ */
+export async function admitted<T extends RawLineClient>(connect: () => Promise<T>, greeting: RegExp): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await connect();
+    const line = await client.line();
+    if (greeting.test(line)) return client;
+    client.socket.destroy();
+    if (!line.includes("too many connections") || attempt === 50) throw new Error(`not greeted: ${line}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import { startTcpProxy } from "../../servers/hostile-proxy.ts";
+import { admitted } from "../kit/raw-line-client.ts";
 import { filesUnder, makeSeed, RawNntp, startTestNews } from "./nntp-kit.ts";
 
 const GROUPS = [{ name: "test.one", description: "One.", firstNumber: 1 }];
@@ -134,14 +135,7 @@ describe("NNTP: hostile input", () => {
   });
 });
 
-/** Connects from `from` and expects the greeting; retried while a refused connection still counts (see pop3-hostile). */
-async function openFrom(port: number, from: string): Promise<RawNntp> {
-  for (let attempt = 1; ; attempt++) {
-    const client = await RawNntp.connect(port, from);
-    const greeting = await client.line();
-    if (greeting.startsWith("200 ")) return client;
-    client.socket.destroy();
-    if (!greeting.includes("too many connections") || attempt === 50) throw new Error(`not greeted: ${greeting}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** An NNTP session from `from` that got in (see admitted). */
+function openFrom(port: number, from: string): Promise<RawNntp> {
+  return admitted(() => RawNntp.connect(port, from), /^200 /);
 }

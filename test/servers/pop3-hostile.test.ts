@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { admitted } from "../kit/raw-line-client.ts";
 import { RawClient, ME, PASSWORD, expectOk, sampleMessage, startTestPop3 } from "./pop3-kit.ts";
 
 async function storedMessages(mailRoot: string): Promise<string[]> {
@@ -140,17 +141,7 @@ describe("POP3: hostile input", () => {
   });
 });
 
-/**
- * Connects from `from` and expects the greeting. A refused connection counts until the server
- * has seen it close, which can take a moment after the client saw it: so a refusal is retried.
- */
-async function greeted(port: number, from: string): Promise<RawClient> {
-  for (let attempt = 1; ; attempt++) {
-    const client = await RawClient.connect(port, { from });
-    const greeting = await client.line();
-    if (greeting.startsWith("+OK")) return client;
-    client.socket.destroy();
-    if (!greeting.includes("too many connections") || attempt === 50) throw new Error(`not greeted: ${greeting}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** A POP3 session from `from` that got in (see admitted). */
+function greeted(port: number, from: string): Promise<RawClient> {
+  return admitted(() => RawClient.connect(port, { from }), /^\+OK/);
 }

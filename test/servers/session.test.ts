@@ -19,7 +19,10 @@ const SETTINGS: SessionSettings = {
   mask: maskSecrets(/^\S+ LOGIN \S+ /i),
 };
 
-/** "tag ECHO {n}" → "+ go ahead", n raw bytes, then the rest of the line; "tag BIG n" → n untagged lines in one response. */
+/**
+ * "tag ECHO {n}" → "+ go ahead", n raw bytes, then the rest of the line; "tag BIG n" → n untagged
+ * lines in one response; "tag LINES [broken]" → a dot-stuffed block of lines (sendLines).
+ */
 class ToySession extends LineSession {
   static sessions: ToySession[] = [];
   /** BIG stops halfway until the test calls goOn(): the moment "another session" pushes a line. */
@@ -64,6 +67,10 @@ class ToySession extends LineSession {
         }
       });
       return this.reply(`${tag} OK`);
+    }
+    if (command === "LINES") {
+      const lines = argument === "broken" ? ["a", "b\n.", "c"] : ["a", ".b", "..", "c"];
+      return this.sendLines(`${tag} OK lines follow`, lines);
     }
     this.reply(`${tag} BAD unknown command`);
   }
@@ -113,6 +120,16 @@ describe("session layer", () => {
     expect(lines.indexOf("* 5 EXISTS")).toBe(99); // after the last DATA line, before the tagged OK
     session.push("* 6 EXISTS"); // nothing streamed now: sent at once
     expect(await client.line()).toBe("* 6 EXISTS");
+  });
+
+  test("sendLines: a line starting with '.' is stuffed; a line with a line break inside cannot end the block early", async () => {
+    const { client } = await startToy();
+    expect(await client.command("A1 LINES")).toBe("A1 OK lines follow");
+    expect((await client.blockBytes()).toString()).toBe("a\r\n.b\r\n..\r\nc\r\n");
+    expect(await client.command("A2 LINES broken")).toBe("A2 OK lines follow");
+    // "b\n." is two lines, "b" and "." — stuffed to "..", so it is not the end of the block.
+    expect((await client.blockBytes()).toString()).toBe("a\r\nb\r\n.\r\nc\r\n");
+    expect(await client.command("A3 NOPE")).toBe("A3 BAD unknown command");
   });
 
   test("the transcript masks what maskSecrets names, and the line limit answers with the protocol's own words", async () => {
