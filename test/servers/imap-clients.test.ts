@@ -216,3 +216,7 @@ describe.skipIf(!hasCurl)("IMAP with curl", () => {
     expect(plain.trace.join("\n")).toMatch(/TLS handshake/);
   });
 });
+
+test.runIf(!hasPython || !hasCurl)("(some real clients are missing: their tests were skipped)", () => {
+  console.warn(`skipped: ${[!hasPython && "python3", !hasCurl && "curl"].filter(Boolean).join(", ")} not installed`);
+});
