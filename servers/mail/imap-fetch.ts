@@ -16,7 +16,8 @@
 // Pure functions: the session gives the message's data, these give the response bytes.
 
 import addressparser from "nodemailer/lib/addressparser/index.js";
-import { bodyBytes, countLines, findPart, headerBytes, headerFields, headerValue, parseStructuredValue, type Entity } from "./imap-mime.ts";
+import { countLines } from "./maildir.ts";
+import { bodyBytes, findPart, headerBytes, headerFields, headerValue, parseStructuredValue, type Entity } from "./imap-mime.ts";
 import { formatDateTime, ParseError, stringValue, type CommandParser, type Piece } from "./imap-syntax.ts";
 
 export type SectionText = "" | "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
@@ -288,6 +289,8 @@ export function bodyStructure(content: Buffer, entity: Entity, extensible: boole
     valueOrNil((get("Content-Transfer-Encoding") ?? "7bit").toLowerCase()),
     String(body.length),
   ];
+  // Lines are counted as line breaks, as Dovecot does: a part's last line lends its CRLF to the
+  // boundary after it, so "hello" alone in a part is 0 lines.
   if (entity.message) fields.push(envelope(entity.message), bodyStructure(content, entity.message, extensible), String(countLines(body)));
   else if (entity.type === "text") fields.push(String(countLines(body)));
   if (extensible) fields.push(value("Content-MD5"), disposition(), value("Content-Language"), value("Content-Location"));

@@ -267,14 +267,3 @@ function decodeCharset(bytes: Buffer, charset: string): string | null {
     return null;
   }
 }
-
-/**
- * Number of lines in a body, as BODYSTRUCTURE counts them for text parts: its line breaks, as
- * Dovecot counts (a part's last line lends its CRLF to the boundary after it, so "hello" alone
- * in a part is 0 lines).
- */
-export function countLines(bytes: Buffer): number {
-  let lines = 0;
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
-  return lines;
-}

@@ -259,11 +259,6 @@ export function stringValue(value: string | Buffer): Piece {
   return Buffer.concat([Buffer.from(`{${bytes.length}}\r\n`), bytes]);
 }
 
-/** nstring: a string, or NIL for "no value". */
-export function nstringValue(value: string | Buffer | null | undefined): Piece {
-  return value === null || value === undefined ? "NIL" : stringValue(value);
-}
-
 /** A folder name in LIST, STATUS …: an atom when it can be one, else a string. */
 export function mailboxValue(name: string): Piece {
   return /^[A-Za-z0-9._&,+~\-\/]+$/.test(name) && name !== "NIL" ? name : stringValue(name);

@@ -120,7 +120,8 @@ export function toMaildirLines(message: Buffer): Buffer {
 }
 const LF = Buffer.from("\n");
 
-function countLines(content: Buffer): number {
+/** The number of line breaks (LFs): W= is S= plus this; IMAP's BODYSTRUCTURE counts lines so too. */
+export function countLines(content: Buffer): number {
   let lines = 0;
   for (let at = content.indexOf(10); at !== -1; at = content.indexOf(10, at + 1)) lines++;
   return lines;
