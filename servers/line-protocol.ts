@@ -68,7 +68,7 @@ export interface LineReaderOptions {
   maxLineLength?: number;
 }
 
-/** More unread bytes than this and the socket is paused until some are read. */
+/** More unread bytes than this and the socket is paused until some are read (or a reader needs more). */
 const HIGH_WATER = 64 * 1024;
 
 /**
@@ -81,8 +81,14 @@ const HIGH_WATER = 64 * 1024;
  */
 export class LineReader {
   readonly maxLineLength: number;
-  private unread: Buffer = EMPTY; // received, not yet handed out
-  private scanned = 0; // how much of `unread` is known to hold no "\n"
+  // The bytes received and not yet handed out are store[start, end). New bytes are copied in
+  // after `end`; a full store is replaced by one twice the size, so a long line arriving in
+  // tiny pieces costs linear time, not a re-join of everything so far at every piece. Bytes
+  // before `start` are never written again: the lines handed out are views of them.
+  private store: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  private scanned = 0; // how much of the unread bytes is known to hold no "\n"
   private skippingLongLine = false; // dropping a too-long line's bytes up to its "\n"
   private ended = false;
   private failure: Error | null = null;
@@ -193,46 +199,70 @@ export class LineReader {
     this.input.off("end", this.onEnd);
     this.input.off("close", this.onEnd);
     this.input.off("error", this.onError);
-    this.unread = EMPTY;
-    this.scanned = 0;
+    this.clear();
     this.finish(null);
   }
 
   /** Bytes received so far and not yet read. */
   get pendingBytes(): number {
-    return this.unread.length;
+    return this.end - this.start;
+  }
+
+  private get unread(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private clear(): void {
+    this.store = EMPTY; // an idle session keeps no buffer
+    this.start = this.end = this.scanned = 0;
   }
 
   /** Hands out the first `length` unread bytes; resumes a paused socket once there is room. */
   private take(length: number): Buffer {
-    const taken = this.unread.subarray(0, length);
-    this.unread = length === this.unread.length ? EMPTY : this.unread.subarray(length);
+    const taken = this.store.subarray(this.start, this.start + length);
+    this.start += length;
     this.scanned = Math.max(0, this.scanned - length);
+    if (this.start === this.end) this.clear();
     this.resumeIfRoom();
     return taken;
   }
 
   private resumeIfRoom(): void {
-    if (this.unread.length < HIGH_WATER && this.input.isPaused() && !this.ended) this.input.resume();
+    if (this.pendingBytes < HIGH_WATER && this.input.isPaused() && !this.ended) this.input.resume();
   }
 
   /** The start of a line, no "\n" yet, and already over the limit: stop keeping it, skip to its "\n". */
   private dropLongLine(maxLineLength: number): void {
-    if (this.skippingLongLine || this.unread.length >= maxLineLength) {
-      this.unread = EMPTY;
-      this.scanned = 0;
+    if (this.skippingLongLine || this.pendingBytes >= maxLineLength) {
+      this.clear();
       this.skippingLongLine = true;
       this.resumeIfRoom();
     }
   }
 
   private receive(chunk: Buffer): void {
-    this.unread = this.unread.length === 0 ? chunk : Buffer.concat([this.unread, chunk]);
-    if (this.unread.length >= HIGH_WATER) this.input.pause();
+    if (this.start === this.end) {
+      this.store = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+    } else {
+      if (this.end + chunk.length > this.store.length) {
+        const bigger = Buffer.allocUnsafe(2 * (this.pendingBytes + chunk.length));
+        this.store.copy(bigger, 0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+        this.store = bigger;
+      }
+      chunk.copy(this.store, this.end);
+      this.end += chunk.length;
+    }
+    if (this.pendingBytes >= HIGH_WATER) this.input.pause();
     this.notify();
   }
 
+  /** Waits for more bytes. A reader that needs them (a long line, a big literal) gets them even past the pause mark: its own limit bounds them. */
   private more(): Promise<void> {
+    if (this.input.isPaused() && !this.ended) this.input.resume();
     return new Promise<void>((resolve) => (this.wakeUp = resolve));
   }
 

@@ -197,6 +197,36 @@ describe("LineReader", () => {
     expect(await reader.readLine()).toBe("QUIT");
   });
 
+  test("a long line sent in tiny pieces is collected in linear time (8 MB in 64-byte pieces)", async () => {
+    // Joining "everything so far + the new piece" at every piece would copy 512 GB here (issue
+    // 13's audit: a 64 KB NNTP line sent one byte per segment cost a second of CPU).
+    const input = new PassThrough();
+    const reader = new LineReader(input, { maxLineLength: 16 * 1024 * 1024 });
+    const line = reader.readLineBytes();
+    const piece = Buffer.alloc(64, "a");
+    for (let i = 0; i < 128 * 1024; i++) input.write(piece);
+    input.end("\r\nQUIT\r\n");
+    const bytes = await line;
+    expect(bytes?.length).toBe(8 * 1024 * 1024);
+    expect(bytes?.every((byte) => byte === 0x61)).toBe(true);
+    expect(await reader.readLine()).toBe("QUIT");
+  });
+
+  test("a line or a literal longer than the 64 KB pause mark (within its limit) still arrives: the paused socket is resumed for it", async () => {
+    const input = new PassThrough();
+    const reader = new LineReader(input, { maxLineLength: 1024 * 1024 });
+    // In 16 KB pieces, as TCP would bring them, while nobody reads: past 64 KB the stream is paused.
+    for (let i = 0; i < 19; i++) input.write("z".repeat(16 * 1024));
+    input.write("\r\n");
+    for (let i = 0; i < 13; i++) input.write(Buffer.alloc(16 * 1024, "y"));
+    input.end("NEXT\r\n");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(input.isPaused()).toBe(true);
+    expect((await reader.readLine())?.length).toBe(19 * 16 * 1024);
+    expect((await reader.readBytes(13 * 16 * 1024))?.every((byte) => byte === 0x79)).toBe(true);
+    expect(await reader.readLine()).toBe("NEXT");
+  });
+
   test("reads a dot-stuffed block the way a client does after RETR", async () => {
     const input = Readable.from([Buffer.from("+OK 12 octets\r\nHi\r\n..dot\r\n.\r\n+OK bye\r\n")]);
     const reader = new LineReader(input);
