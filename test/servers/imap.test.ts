@@ -71,6 +71,16 @@ describe("literals (RFC 3501 §4.3, RFC 7888)", () => {
     expect(lines[0]).toBe(`* 1 FETCH (RFC822.SIZE ${message.length} BODY[] {${message.length}}`);
   });
 
+  test("a 2 MB literal (APPEND of a big message) arrives whole and comes back byte for byte", async () => {
+    const server = await startTestImap();
+    const client = await RawImap.login(server.port);
+    const message = Buffer.from(`Subject: big\r\n\r\n${"0123456789abcdef\r\n".repeat(120_000)}`);
+    client.socket.write(Buffer.concat([Buffer.from(`A1 APPEND INBOX {${message.length}+}\r\n`), message, Buffer.from("\r\n")]));
+    expect(await client.line()).toMatch(/^A1 OK \[APPENDUID \d+ 1\]/);
+    await client.run("SELECT INBOX");
+    expect(await client.run("FETCH 1 RFC822.SIZE")).toEqual([`* 1 FETCH (RFC822.SIZE ${message.length})`, "T3 OK FETCH completed"]);
+  });
+
   test("a literal over the limit is refused before any of it is read; the session goes on", async () => {
     const server = await startTestImap({ maxLiteralBytes: 1000 });
     const client = await RawImap.login(server.port);
