@@ -93,16 +93,42 @@ export class Maildrop {
     });
   }
 
+  /**
+   * Finds the message's file again after another program renamed it — the IMAP server does
+   * when flags change (new/NAME → cur/NAME:2,F): the part before ":" never changes. False if
+   * the file is really gone.
+   */
+  async locate(message: MaildropMessage): Promise<boolean> {
+    const base = message.name.split(":")[0];
+    for (const folder of ["cur", "new"] as const) {
+      const name = (await listFolder(join(this.directory, folder))).find((candidate) => candidate.split(":")[0] === base);
+      if (name) {
+        message.folder = folder;
+        message.name = name;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Maildir's "seen": new/NAME → cur/NAME:2,S, or the S flag added in cur/. */
   async markSeen(message: MaildropMessage): Promise<void> {
-    const [base, info = ""] = message.name.split(":2,");
-    const flags = info.includes("S") ? info : [...info, "S"].sort().join("");
-    const seen = `${base}:2,${flags}`;
-    if (message.folder === "cur" && seen === message.name) return;
-    listings.delete(this.directory); // the listing changes (and the folders' times may not, yet)
-    await rename(this.pathOf(message), join(this.directory, "cur", seen));
-    message.folder = "cur";
-    message.name = seen;
+    for (let attempt = 0; ; attempt++) {
+      const [base, info = ""] = message.name.split(":2,");
+      const flags = info.includes("S") ? info : [...info, "S"].sort().join("");
+      const seen = `${base}:2,${flags}`;
+      if (message.folder === "cur" && seen === message.name) return;
+      listings.delete(this.directory); // the listing changes (and the folders' times may not, yet)
+      try {
+        await rename(this.pathOf(message), join(this.directory, "cur", seen));
+        message.folder = "cur";
+        message.name = seen;
+        return;
+      } catch (err) {
+        // Renamed meanwhile by the IMAP server (its flags changed)? Find it and try once more.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0 || !(await this.locate(message))) throw err;
+      }
+    }
   }
 
   /** Removes messages for good (POP3's UPDATE state); returns how many could not be removed. */
@@ -110,9 +136,12 @@ export class Maildrop {
     if (messages.length > 0) listings.delete(this.directory);
     let failures = 0;
     for (const message of messages) {
-      await unlink(this.pathOf(message)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== "ENOENT") failures++; // already gone is as good as removed
+      const removed = async () => unlink(this.pathOf(message)).then(() => true, (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") failures++;
+        return err.code !== "ENOENT";
       });
+      // Gone: renamed by IMAP (look for its new name), or removed (as good as removed by us).
+      if (!(await removed()) && (await this.locate(message))) await removed();
     }
     return failures;
   }
@@ -200,6 +229,13 @@ function deliveryOrder(unique: string): number[] {
 function compareOrder(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
+}
+
+/** Sorts Maildir file names oldest delivery first (POP3's message numbers, IMAP's new UIDs). */
+export function byDeliveryOrder(nameA: string, nameB: string): number {
+  const a = uidOf(nameA);
+  const b = uidOf(nameB);
+  return compareOrder(deliveryOrder(a), deliveryOrder(b)) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------------------

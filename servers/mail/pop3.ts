@@ -322,7 +322,11 @@ class Pop3Session extends LineSession {
     try {
       const readAhead = this.readAhead?.message === message ? this.readAhead.content : null;
       this.readAhead = null;
-      content = await (readAhead ?? this.maildrop!.readSmall(message, SMALL_MESSAGE));
+      content = await (readAhead ?? this.maildrop!.readSmall(message, SMALL_MESSAGE)).catch(async (err) => {
+        // Renamed meanwhile by the IMAP server (its flags changed)? Then read it under its new name.
+        if (await this.maildrop!.locate(message)) return this.maildrop!.readSmall(message, SMALL_MESSAGE);
+        throw err;
+      });
     } catch {
       this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
       return false;
@@ -354,7 +358,11 @@ class Pop3Session extends LineSession {
   private async streamMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
     let file: FileHandle;
     try {
-      file = await open(this.maildrop!.pathOf(message));
+      // Renamed meanwhile by the IMAP server (its flags changed)? Then look for its new name.
+      file = await open(this.maildrop!.pathOf(message)).catch(async (err) => {
+        if (await this.maildrop!.locate(message)) return open(this.maildrop!.pathOf(message));
+        throw err;
+      });
     } catch {
       this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
       return false;

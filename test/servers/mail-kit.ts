@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { startMailSystem, type MailSystem, type MailSystemOptions } from "../../servers/mail/index.ts";
 import { copyTestCertificate } from "../../servers/tls.ts";
 
-export const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 };
+export const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 };
 
 export interface TestMail extends MailSystem {
   dataDir: string;

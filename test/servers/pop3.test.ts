@@ -409,7 +409,7 @@ describe("POP3: the lock, timeouts and TLS", () => {
 describe("POP3 inside the whole mail system (servers/mail/index.ts)", () => {
   test("every seeded sample message: LIST size = octets RETR sends before stuffing, on POP3 and POP3S", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "pop3-system-"));
-    const mail = await startMailSystem({ dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
+    const mail = await startMailSystem({ dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 } });
     try {
       for (const address of ["me@example.com", "friend@example.org"]) {
         for (const secure of [false, true]) {
