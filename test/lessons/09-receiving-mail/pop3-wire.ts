@@ -56,11 +56,21 @@ class Session implements Pop3Session {
     private readonly upstream: net.Socket,
     private readonly mistake: (err: WireMistake) => void,
     private readonly cut?: { during: string; afterBytes: number; done: () => void },
+    private readonly hold?: LoginHold,
   ) {
     let ended = () => {};
     this.ended = new Promise((resolve) => (ended = resolve));
+    let forwarding = Promise.resolve();
     client.on("data", (chunk: Buffer) => {
-      upstream.write(chunk);
+      // In order, chunk after chunk; a held login waits for `hold.before()` (see Pop3WireOptions).
+      forwarding = forwarding.then(async () => {
+        if (this.hold && /^PASS /im.test(chunk.toString("latin1"))) {
+          client.pause();
+          await this.hold.before().catch(() => {});
+          client.resume();
+        }
+        upstream.write(chunk);
+      });
       this.judge(() => this.clientSent(chunk));
     });
     upstream.on("data", (chunk: Buffer) => this.serverSent(chunk));
@@ -173,6 +183,7 @@ class Session implements Pop3Session {
         return;
       }
       if (line.startsWith("+OK") && command.toUpperCase() === "QUIT") this.quitAnswered = true;
+      if (command.toUpperCase().startsWith("PASS")) this.hold?.after();
       this.answered();
       return;
     }
@@ -213,9 +224,21 @@ class Session implements Pop3Session {
 
 const CRLF = Buffer.from("\r\n");
 
+/** Holds the first session's PASS until `before()` is done; `after()` runs once PASS is answered. */
+export interface LoginHold {
+  before(): Promise<void>;
+  after(): void;
+}
+
 export interface Pop3WireOptions {
   /** Cut every connection this many bytes into the block that answers a command starting with `during` ("RETR"). */
   cut?: { during: string; afterBytes: number };
+  /**
+   * The first session's login waits for `before()`, and `after()` runs when the server has
+   * answered its PASS — the moment the server takes the maildrop's snapshot (RFC 1939 §8's
+   * "exclusive-access lock"): what changes after it shows only in the next session.
+   */
+  holdFirstLogin?: LoginHold;
 }
 
 export class Pop3Wire {
@@ -241,7 +264,8 @@ export class Pop3Wire {
       client.setNoDelay(true);
       upstream.setNoDelay(true);
       const cut = options.cut ? { ...options.cut, done: () => wire!.markCut() } : undefined;
-      wire!.all.push(new Session(client, upstream, (err) => wire!.mistake(err), cut));
+      const hold = wire!.all.length === 0 ? options.holdFirstLogin : undefined;
+      wire!.all.push(new Session(client, upstream, (err) => wire!.mistake(err), cut, hold));
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
