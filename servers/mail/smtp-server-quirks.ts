@@ -66,8 +66,9 @@ for (const [command, name] of [["MAIL", "mail from"], ["RCPT", "rcpt to"]] as co
     const offered = offeredParameters(this, command);
     const unknown = parsed && parsed.args ? Object.keys(parsed.args).filter((key) => !offered.includes(key)) : [];
     if (unknown.length === 0) return original.call(this, line, callback); // syntax and values: the library's checks
-    const list = offered.length > 0 ? `; offered here: ${offered.join(" ")}` : "; this server offers none here";
-    this.send(555, `5.5.4 ${command === "MAIL" ? "MAIL FROM" : "RCPT TO"} parameter not supported: ${unknown.join(" ")}${list}`, false);
+    const what = command === "MAIL" ? "MAIL FROM" : "RCPT TO";
+    const offers = offered.length > 0 ? `this server offers ${offered.join(" ")}` : `${what} takes no parameters here`;
+    this.send(555, `5.5.4 ${what} parameter not supported: ${unknown.join(" ")} (${offers})`, false);
     callback();
   };
 }
