@@ -4,6 +4,7 @@
 // AUTH PLAIN authorization identity.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { hasPython, runProgram } from "../kit/processes.ts";
 import { RawSmtp, expectCode, findMessages, startTestMail, testMessage } from "./mail-kit.ts";
 
 let mail: Awaited<ReturnType<typeof startTestMail>>;
@@ -167,5 +168,41 @@ describe("AUTH PLAIN's authorization identity (RFC 4616 §2)", () => {
   test("somebody else (another account or none): 535 5.7.8, even with the right password", async () => {
     expect(await authPlain(plain("friend@example.org"))).toMatch(/^535 5\.7\.8 /);
     expect(await authPlain(plain("boss@example.com"))).toMatch(/^535 5\.7\.8 /);
+  });
+});
+
+describe.skipIf(!hasPython)("Python smtplib: the normal path still works, the refusals arrive as smtplib's exceptions", () => {
+  test("STARTTLS + login, SMTPUTF8 and BODY=8BITMIME accepted (no Message-ID/Date sent: added); RET=HDRS 555; authzid of another 535", async () => {
+    const marker = `smtplib-${Date.now()}`;
+    const code = `
+import os, smtplib, ssl
+from email.message import EmailMessage
+msg = EmailMessage()
+msg['From'], msg['To'], msg['Subject'] = 'me@example.com', 'friend@example.org', os.environ['MARKER']
+msg.set_content('Grüße from smtplib')
+with smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])) as s:
+    s.starttls(context=ssl.create_default_context(cafile=os.environ['CA_FILE']))
+    s.login('me@example.com', 'secret')
+    print('refused:', s.send_message(msg, mail_options=['SMTPUTF8', 'BODY=8BITMIME']))
+    try:
+        s.send_message(msg, mail_options=['RET=HDRS'])
+    except smtplib.SMTPSenderRefused as e:
+        print('RET=HDRS:', e.smtp_code)
+with smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])) as s:
+    s.ehlo()
+    try:
+        s.auth('PLAIN', lambda challenge=None: 'friend@example.org\\0me@example.com\\0secret', initial_response_ok=True)
+    except smtplib.SMTPAuthenticationError as e:
+        print('authzid:', e.smtp_code)
+`;
+    const result = await runProgram("python3", ["-c", code], {
+      env: { SMTP_PORT: String(mail.ports.submission), CA_FILE: mail.caFile, MARKER: marker },
+      timeoutMs: 20_000,
+    });
+    expect(result.stdout + result.stderr).toBe("refused: {}\nRET=HDRS: 555\nauthzid: 535\n");
+    const [arrived] = await findMessages(mail.mailRoot, "friend@example.org", marker);
+    expect(arrived).toMatch(/\nReceived: from \S+ \(\[127\.0\.0\.1\]\)\n\tby smtp\.example\.com \(Socket Playground\) with ESMTPSA /);
+    expect(headerValues(arrived!, "Message-ID")).toEqual([expect.stringMatching(/@smtp\.example\.com>$/)]);
+    expect(headerValues(arrived!, "Date")).toHaveLength(1);
   });
 });
