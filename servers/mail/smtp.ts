@@ -2,7 +2,8 @@
 // command table, EHLO extensions, AUTH, STARTTLS, dot-unstuffing of DATA — and calls our
 // handlers at each step of a mail transaction:
 //
-//   onAuth     AUTH PLAIN / AUTH LOGIN (RFC 4954): check the user name and password
+//   onAuth     AUTH PLAIN / AUTH LOGIN (RFC 4954): check the user name and password (and PLAIN's
+//              authorization identity, RFC 4616 §2)
 //   onRcptTo   RCPT TO (RFC 5321 §4.1.1.3): do we take mail for this address?
 //   onData     DATA (RFC 5321 §4.1.1.4): the message itself; store it or pass it on
 //
@@ -10,10 +11,12 @@
 //
 //   "submission"  example.com's server for its own users (port 2525, and 4650 with implicit TLS).
 //                 Log in first; mail to example.com is stored here, mail to example.org is relayed
-//                 to that domain's MX — the hop that adds a second Received: header.
+//                 to that domain's MX — the hop that adds a second Received: header. A message
+//                 without Message-ID: or Date: gets them here (RFC 6409 §8).
 //   "mx"          example.org's "mail exchanger" (port 2526): takes mail for example.org from
 //                 anyone, without login, like every MX on the internet — and nothing else, so it
-//                 is never an open relay.
+//                 is never an open relay. It adds Received: (and Return-Path: when it stores the
+//                 message) and changes nothing else.
 
 import net from "node:net";
 import tls from "node:tls";
