@@ -70,8 +70,8 @@ export class RawSmtp {
   }
 
   /** `localAddress`: connect from another loopback address (127.0.0.2 …), as another client would. */
-  static async connect(port: number, localAddress?: string): Promise<RawSmtp> {
-    const socket = net.connect({ port, host: "127.0.0.1", localAddress });
+  static async connect(port: number, localAddress?: string, host = "127.0.0.1"): Promise<RawSmtp> {
+    const socket = net.connect({ port, host, localAddress });
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     return new RawSmtp(socket);
   }

@@ -25,9 +25,13 @@ async function submission(network: Network, host = "127.0.0.1"): Promise<{ mail:
 
 const ME = { user: "me@example.com", password: "secret", from: "me@example.com" };
 
-/** A message with headers and body; `marker` in its Subject finds it in the Maildir. */
+/**
+ * A message with headers and body; `marker` in its Subject finds it in the Maildir. It has its own
+ * Message-ID and Date, so the submission server adds neither (RFC 6409 §8) and it must arrive as sent.
+ */
 function message(marker: string, body: string, eol = "\r\n"): string {
-  return [`From: me@example.com`, `To: me@example.com`, `Subject: ${marker}`, `Message-ID: <${marker}@example.com>`, "", body]
+  const date = "Date: Mon, 15 Jan 2024 12:00:00 +0000";
+  return [`From: me@example.com`, `To: me@example.com`, `Subject: ${marker}`, `Message-ID: <${marker}@example.com>`, date, "", body]
     .join(eol)
     .replace(/\r?\n/g, eol);
 }
