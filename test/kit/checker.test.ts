@@ -17,7 +17,7 @@ const markSpecLoaded = (copy: string) => {
   writeFileSync(spec, `${readFileSync(spec, "utf8")}\n(await import("node:fs")).writeFileSync("spec-was-loaded", "");\n`);
 };
 
-describe("npm test: the learner's checks", { timeout: 60_000 }, () => {
+describe("npm test: the learner's checks", { timeout: 120_000 }, () => {
   test("an untouched exercise is not started without loading its spec or starting a server, and the run passes", async () => {
     const copy = kitCopy(stub, markSpecLoaded);
     const { code, output } = await runIn(copy, "check.ts");
@@ -155,12 +155,12 @@ describe("npm test: the learner's checks", { timeout: 60_000 }, () => {
   });
 });
 
-describe("npm run test:kit: the kit checks itself", { timeout: 60_000 }, () => {
+describe("npm run test:kit: the kit checks itself", { timeout: 120_000 }, () => {
   const testKit = (copy: string) =>
     runProgram(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--config", "test/vitest.config.ts", "--mode", "kit", "98"], {
       cwd: copy,
       env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1", PROGRESS_FILE: "", KIT_RUN: "", SEED: "" },
-      timeoutMs: 60_000,
+      timeoutMs: 110_000,
     }).then((run) => ({ code: run.code, output: run.stdout + run.stderr }));
 
   test("runs the reference solution and the wrong answers, not your exercise", async () => {

@@ -42,7 +42,7 @@ export async function runIn(copy: string, script: string, args: string[] = [], o
     cwd: copy,
     stdin: options.stdin,
     env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1", PROGRESS_FILE: "", HINTS_FILE: "", KIT_RUN: "", SEED: "", ...options.env },
-    timeoutMs: 60_000,
+    timeoutMs: 110_000,
   });
   return { code: run.code, output: run.stdout + run.stderr };
 }
