@@ -15,7 +15,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { printTable } from "./table.ts";
@@ -30,8 +30,9 @@ const lessons = readdirSync(join(ROOT, "lessons")).filter((name) => /^\d\d-/.tes
 /** A fresh copy of the kit, as a learner has it after `git clone` and `npm install`. */
 function freshCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), "kit-bench-"));
-  const skip = new Set(["node_modules", ".git", ".playground", ".progress.json", ".hints.json", ".backups", "site"]);
-  for (const entry of readdirSync(ROOT)) if (!skip.has(entry)) cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
+  // what a fresh clone does not have: your results, your backups, the playground's data, a built site
+  const skip = new Set(["node_modules", ".git", ".playground", ".progress.json", ".hints.json", ".backups", join("site", "dist")]);
+  cpSync(ROOT, copy, { recursive: true, filter: (source) => !skip.has(relative(ROOT, source)) });
   symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
   return copy;
 }

@@ -40,8 +40,9 @@ describe("npm test: the learner's checks", { timeout: 120_000 }, () => {
   });
 
   test("a wrong answer fails, naming the check, expected and received; only your checks are shown", async () => {
-    const { code, output } = await npmTestWith(solution.replace("return 2 * n;", "return n + n + 1;"));
+    const { code, output } = await npmTestWith(solution.replace("return 2 * n;", 'console.log("my debug line"); return n + n + 1;'));
     expect(code).toBe(1);
+    expect(output).toContain("my debug line"); // what your code prints is shown
     expect(output).toContain("  ✗ double doubles\n      double(21): expected 43 to be 42");
     expect(output).toContain(`(repeat exactly with: SEED=`); // the seed, even for a check without a network
     expect(output).toContain("  ✓ the shout server answers a line in capitals (hostile network)");

@@ -16,6 +16,7 @@
 // In a run of the kit's own tests (vitest by hand, npm run test:kit) it only adds the progress
 // summary when exercises were checked, and under CI a plain line of totals.
 
+import type { SerializedError, UserConsoleLog } from "vitest";
 import type { Reporter, TestCase, TestModule, Vitest } from "vitest/node";
 import {
   allLessons,
@@ -56,7 +57,19 @@ export default class ProgressReporter implements Reporter {
     if (lesson) process.stdout.write(lessonBlock(lesson, module));
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  /** What your code prints (console.log …) while it is checked: shown as it comes. */
+  onUserConsoleLog(log: UserConsoleLog): void {
+    if (this.blocks) (log.type === "stderr" ? process.stderr : process.stdout).write(log.content);
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+    // An error thrown after its check ended (a timer of yours still running, say): vitest's own
+    // report would show it, and this one replaces that report in npm test.
+    if (this.blocks) {
+      for (const error of unhandledErrors) {
+        process.stdout.write(`\n✗ an error outside any check (the run fails because of it):\n${indent(error.stack ?? error.message, "    ")}\n`);
+      }
+    }
     const checked = resultsOf(testModules);
     for (const lesson of (process.env.KIT_NOT_STARTED ?? "").split(",").filter(Boolean)) {
       checked.set(lesson, { status: "not started" });
