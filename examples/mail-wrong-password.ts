@@ -3,7 +3,7 @@
 //
 //   npm start                                 (first, in another terminal)
 //   npx tsx examples/mail-wrong-password.ts   tries to send with the password "wrong"
-// HOST, SMTP_PORT (2525), DATA_DIR (.playground) and PASSWORD (wrong) can be changed.
+// HOST, SMTP_PORT (2525), DATA_DIR (.playground) and SMTP_PASSWORD (wrong) can be changed.
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,7 +22,7 @@ const transport = nodemailer.createTransport({
   port: SMTP_PORT,
   requireTLS: true,
   tls: { ca },
-  auth: { user: "me@example.com", pass: process.env.PASSWORD ?? "wrong" },
+  auth: { user: "me@example.com", pass: process.env.SMTP_PASSWORD ?? "wrong" },
 });
 
 // #region handle

@@ -74,11 +74,11 @@ const body = (await reader.readDotBlock()).toString("utf8");
 
 if (wantsPost) {
   // On a classroom playground (npm start -- --host …) POST needs a login first (RFC 4643):
-  //   NNTP_USER=me NNTP_PASS=secret npx tsx examples/nntp-by-hand.ts --post
+  //   NNTP_USER=me NNTP_PASSWORD=secret npx tsx examples/nntp-by-hand.ts --post
   if (process.env.NNTP_USER) {
     send(`AUTHINFO USER ${process.env.NNTP_USER}`);
     await status(381); // "381 password required"
-    send(`AUTHINFO PASS ${process.env.NNTP_PASS ?? ""}`);
+    send(`AUTHINFO PASS ${process.env.NNTP_PASSWORD ?? ""}`);
     await status(281); // "281 authentication accepted"
   }
   // #region post

@@ -3,7 +3,7 @@
 //   npm start                                 (first, in another terminal: POP3 on 127.0.0.1:1110)
 //   npx tsx examples/pop3-by-hand.ts          reads message 1 of friend@example.org
 //   npx tsx examples/pop3-by-hand.ts 5        reads message 5
-// HOST and PORT say where the server is (127.0.0.1 and 1110); POP3_USER and POP3_PASSWORD
+// HOST and POP3_PORT say where the server is (127.0.0.1 and 1110); POP3_USER and POP3_PASSWORD
 // who logs in (friend@example.org and secret). Nothing is deleted: this program never sends DELE.
 
 import net from "node:net";
@@ -12,7 +12,7 @@ import { LineReader } from "../servers/line-protocol.ts";
 import { Transcript } from "../servers/transcript.ts";
 
 const HOST = process.env.HOST ?? "127.0.0.1";
-const PORT = Number(process.env.PORT ?? 1110);
+const PORT = Number(process.env.POP3_PORT ?? 1110);
 const USER = process.env.POP3_USER ?? "friend@example.org";
 const PASSWORD = process.env.POP3_PASSWORD ?? "secret";
 const messageNumber = Number(process.argv[2] ?? 1);
@@ -75,9 +75,14 @@ send("UIDL"); // "<number> <unique id>": the id stays the same in every session
 await status();
 await reader.readDotBlock();
 
-send(`RETR ${messageNumber}`); // the whole message, dot-stuffed, ending with "." alone on a line
-await status();
-const message = await reader.readDotBlock(); // dot-unstuffed, CRLF line endings, without the "."
+// Numbers are this session's only (an earlier DELE renumbers them): RETR only what LIST showed.
+const listed = sizes.find((line) => line.startsWith(`${messageNumber} `))?.split(" ")[1];
+let message: Buffer | undefined;
+if (listed) {
+  send(`RETR ${messageNumber}`); // the whole message, dot-stuffed, ending with "." alone on a line
+  await status();
+  message = await reader.readDotBlock(); // dot-unstuffed, CRLF line endings, without the "."
+}
 
 send("QUIT"); // the UPDATE state (§6): deletions (DELE) would happen now; then the server closes
 await status();
@@ -85,5 +90,12 @@ socket.end();
 // #endregion conversation
 
 await once(socket, "close");
-const listed = sizes.find((line) => line.startsWith(`${messageNumber} `))?.split(" ")[1];
+if (!message) {
+  console.error(
+    count === "0"
+      ? "\nThe mailbox is empty: send it a message first (npx tsx examples/mail-plain.ts)."
+      : `\nThere is no message ${messageNumber}: the mailbox holds ${count} (numbers 1 to ${count}).`,
+  );
+  process.exit(1);
+}
 console.log(`\nThe mailbox holds ${count} messages. Message ${messageNumber} is ${message.length} bytes (LIST said ${listed}).`);

@@ -4,7 +4,7 @@
 //   npx tsx examples/pop3-read-mail.ts           the newest message of friend@example.org
 //   npx tsx examples/pop3-read-mail.ts 3         message 3 (the sample with attachments)
 //   npx tsx examples/pop3-read-mail.ts 3 saved   save its attachments in ./saved (default ./attachments)
-// HOST, PORT, POP3_USER and POP3_PASSWORD as in pop3-by-hand.ts. The message stays on the server.
+// HOST, POP3_PORT, POP3_USER and POP3_PASSWORD as in pop3-by-hand.ts. The message stays on the server.
 // The same job as liaoxuefeng's POP3收取邮件 page (poplib + email.parser + print_info).
 
 import net from "node:net";
@@ -15,7 +15,7 @@ import { LineReader } from "../servers/line-protocol.ts";
 import { saveAttachment } from "./pop3-save-attachment.ts";
 
 const HOST = process.env.HOST ?? "127.0.0.1";
-const PORT = Number(process.env.PORT ?? 1110);
+const PORT = Number(process.env.POP3_PORT ?? 1110);
 const USER = process.env.POP3_USER ?? "friend@example.org";
 const PASSWORD = process.env.POP3_PASSWORD ?? "secret";
 const folder = process.argv[3] ?? "attachments";

@@ -4,7 +4,7 @@
 //   npm start                                 (first, in another terminal)
 //   npx tsx examples/smtp-by-hand.ts          logs in with AUTH PLAIN, sends me@example.com → friend@example.org
 //   npx tsx examples/smtp-by-hand.ts login    the same with AUTH LOGIN (the server prompts, 334)
-// HOST and SMTP_PORT (2525) say where the submission server is; PASSWORD (secret) tries another password.
+// HOST and SMTP_PORT (2525) say where the submission server is; SMTP_PASSWORD (secret) tries another password.
 
 import net from "node:net";
 import { once } from "node:events";
@@ -13,7 +13,7 @@ import { Transcript } from "../servers/transcript.ts";
 const HOST = process.env.HOST ?? "127.0.0.1";
 const SMTP_PORT = Number(process.env.SMTP_PORT ?? 2525);
 const USER = "me@example.com";
-const PASSWORD = process.env.PASSWORD ?? "secret";
+const PASSWORD = process.env.SMTP_PASSWORD ?? "secret";
 const useLogin = process.argv[2] === "login";
 
 const transcript = new Transcript({ onLine: (line) => console.log(line), maxLinesInARow: 100 });

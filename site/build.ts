@@ -76,7 +76,16 @@ export async function buildSite(options: BuildOptions = {}): Promise<{ pages: nu
     write(lesson.url, renderPage({ url: lesson.url, title: `${lesson.number} ${lesson.title}`, body, headings: env.headings, lessons, prev: lessons[i - 1], next: lessons[i + 1], stylesheets: transcriptCss ? ["assets/transcript.css"] : [] }));
   });
 
-  write("index.html", renderPage({ url: "index.html", title: SITE_TITLE, body: homeBody(root, lessons), headings: [], lessons }));
+  // SOURCES.md: where each of the source tutorials' examples and exercises went in the kit.
+  const hasSources = existsSync(path.join(root, "SOURCES.md"));
+  if (hasSources) {
+    const env: PageEnv = { file: "SOURCES.md", pageUrl: "sources.html", slugger: new Slugger(), headings: [], site };
+    const tokens = md.parse(readFileSync(path.join(root, "SOURCES.md"), "utf8"), env);
+    searchDocuments.push(...sectionsOf(tokens, "Sources", "sources.html"));
+    write("sources.html", renderPage({ url: "sources.html", title: "Sources", body: md.renderer.render(tokens, md.options, env), headings: env.headings, lessons }));
+  }
+
+  write("index.html", renderPage({ url: "index.html", title: SITE_TITLE, body: homeBody(root, lessons, hasSources), headings: [], lessons }));
 
   for (const file of [...site.codeFiles].sort()) {
     const url = codePageUrl(file);
@@ -182,7 +191,7 @@ function renderSolution(root: string, folder: string, site: SiteContext): string
   return `<details class="solution">\n<summary>Show the reference solution (<code>${escapeHtml(file)}</code>)</summary>\n<div class="code">${site.codeBlocks.placeholder(code, "ts")}</div>\n</details>\n`;
 }
 
-function homeBody(root: string, lessons: Lesson[]): string {
+function homeBody(root: string, lessons: Lesson[], hasSources: boolean): string {
   // the first paragraph of the repository's README says what this is
   const readme = existsSync(path.join(root, "README.md")) ? readFileSync(path.join(root, "README.md"), "utf8") : "";
   const intro = readme.split(/\n\s*\n/).find((block) => block.trim() && !block.startsWith("#"))?.replace(/\s+/g, " ").trim();
@@ -196,7 +205,7 @@ ${introHtml}
 <h2 id="lessons">Lessons</h2>
 <ol class="lesson-list">
 ${items}
-</ol>`;
+</ol>${hasSources ? `\n<p>Coming from the Chinese Python tutorials (liaoxuefeng, Core Python Programming)? <a href="sources.html">Sources</a> says where each of their examples and exercises is.</p>` : ""}`;
 }
 
 async function loadTranscriptRenderer(): Promise<TranscriptRenderer> {

@@ -3,7 +3,8 @@
 //   - ```ts include=path#region fences filled from the real file (includes.ts), highlighted (highlight.ts);
 //   - ::: tip / ::: warning / ::: exercise callout blocks;
 //   - links between lesson READMEs rewritten to the pages, links to repo files to code pages;
-//   - <!-- transcript: NAME --> replaced by a recorded conversation and its sequence diagram.
+//   - <!-- transcript: NAME --> replaced by a recorded conversation and its sequence diagram (the
+//     README's own text copy of it, up to <!-- /transcript -->, is left out; readme-sync.ts writes it).
 // Every problem (missing file, region, transcript, broken link) throws an Error naming the README and
 // line, and the build stops: a site with a broken include is worse than no new site.
 
@@ -70,6 +71,16 @@ export function relativeUrl(fromPage: string, toPage: string): string {
 export function createMarkdown() {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
   md.block.ruler.before("fence", "callout", calloutRule, { alt: ["paragraph", "reference", "blockquote", "list"] });
+  // A README carries a text copy of each transcript (for readers outside the site) between
+  // <!-- transcript: NAME --> and <!-- /transcript -->; the site shows the rich version instead.
+  md.core.ruler.push("site_transcript_text", (state) => {
+    const tokens = state.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i]!.type !== "html_block" || !TRANSCRIPT.test(tokens[i]!.content.trim())) continue;
+      const end = tokens.findIndex((token, j) => j > i && token.type === "html_block" && TRANSCRIPT_END.test(token.content.trim()));
+      if (end !== -1) tokens.splice(i + 1, end - i);
+    }
+  });
   md.core.ruler.push("site_headings_and_links", (state) => {
     const env = state.env as unknown as PageEnv;
     for (const token of state.tokens) {
@@ -224,6 +235,7 @@ function renderFence(token: Token, env: PageEnv): string {
 }
 
 const TRANSCRIPT = /^<!--\s*transcript:\s*([\w.-]+)\s*-->\s*$/;
+const TRANSCRIPT_END = /^<!--\s*\/transcript\s*-->\s*$/;
 const DIRECTIVE = /^<!--\s*site:([\w-]+)\s*-->\s*$/;
 
 function renderHtmlBlock(token: Token, env: PageEnv): string {

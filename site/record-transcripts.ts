@@ -58,6 +58,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PROFILES, startTcpProxy, startUdpProxy } from "../servers/hostile-proxy.ts";
 import { Transcript as LineTranscript, escapeBytes, type Side } from "../servers/transcript.ts";
 import { SCENARIOS } from "./transcripts/scenarios.ts";
+import { syncAllReadmes } from "./readme-sync.ts";
 import { TRANSCRIPTS_DIR, type Connection, type Transcript, type TranscriptEvent } from "./transcript-render.ts";
 
 // ---- what a scenario is ------------------------------------------------------------
@@ -513,6 +514,8 @@ async function main(): Promise<void> {
       console.log(`removed   site/transcripts/${file} (no scenario makes it any more)`);
     }
   }
+  // The lesson READMEs carry a text copy of each recording: bring them up to date too.
+  for (const readme of syncAllReadmes()) console.log(`updated   ${readme} (its transcript text)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -19,6 +19,8 @@ export interface SearchDocument {
   /** site-relative URL, with #anchor */
   url: string;
   text: string;
+  /** the section's code blocks: searched, but weighed less than the prose (code repeats words like "close") */
+  code: string;
   /** Chinese words for the English terms of the section (glossary.ts) */
   zh: string;
 }
@@ -32,28 +34,28 @@ export function loadTokenizer(): (text: string) => string[] {
 }
 
 /** The options the browser repeats in assets/site.js (MiniSearch.loadJSON needs the same ones). */
-const SEARCH_FIELDS = ["title", "heading", "text", "zh"];
-const STORE_FIELDS = ["title", "heading", "url"];
+const SEARCH_FIELDS = ["title", "heading", "text", "code", "zh"];
+const STORE_FIELDS = ["title", "heading", "url", "text", "code"]; // text and code: for the snippet under each result
 
 export function searchOptions(tokenize: (text: string) => string[]): Options<SearchDocument> {
   return {
     fields: SEARCH_FIELDS,
     storeFields: STORE_FIELDS,
     tokenize,
-    searchOptions: { boost: { title: 3, heading: 2 }, prefix: true, fuzzy: 0.1 },
+    searchOptions: { boost: { title: 3, heading: 2, code: 0.3 }, prefix: true, fuzzy: 0.1 },
   };
 }
 
 /** Cuts a page's Markdown tokens into sections at each h2/h3, keeping the readable text. */
 export function sectionsOf(tokens: Token[], pageTitle: string, pageUrl: string): Omit<SearchDocument, "id">[] {
   const sections: Omit<SearchDocument, "id">[] = [];
-  let current = { title: pageTitle, heading: "", url: pageUrl, text: "", zh: "" };
+  let current = { title: pageTitle, heading: "", url: pageUrl, text: "", code: "", zh: "" };
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (token.type === "heading_open" && (token.tag === "h2" || token.tag === "h3")) {
-      if (current.text.trim() || current.heading) sections.push(current);
+      if (current.text.trim() || current.code.trim() || current.heading) sections.push(current);
       const { id, text } = token.meta as { id: string; text: string };
-      current = { title: pageTitle, heading: text, url: `${pageUrl}#${id}`, text: "", zh: "" };
+      current = { title: pageTitle, heading: text, url: `${pageUrl}#${id}`, text: "", code: "", zh: "" };
       i++; // the heading's own inline token is the heading, not body text
       continue;
     }
@@ -61,8 +63,10 @@ export function sectionsOf(tokens: Token[], pageTitle: string, pageUrl: string):
       const words = (token.children ?? []).filter((c: Token) => c.type === "text" || c.type === "code_inline").map((c: Token) => c.content);
       current.text += words.join("") + "\n";
     }
+    // Code is searched too: "PASV" must find the section whose listing sends it.
+    if (token.type === "fence" || token.type === "code_block") current.code += token.content.replace(/[ \t]+/g, " ") + "\n";
   }
-  if (current.text.trim() || current.heading) sections.push(current);
+  if (current.text.trim() || current.code.trim() || current.heading) sections.push(current);
   // the title and heading count three times: they say what the section is about
   for (const section of sections) section.zh = chineseKeywords(`${section.title} ${section.title} ${section.title} ${section.heading} ${section.heading} ${section.heading} ${section.text}`);
   return sections;

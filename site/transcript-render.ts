@@ -76,13 +76,35 @@ const HEAD_LINES = 16;
 export function renderTranscript(t: Transcript): string {
   const blocks = t.connections.map((connection, index) => {
     const heading = t.connections.length > 1 ? `<p class="transcript-connection">${connectionName(connection, index)}</p>\n` : "";
-    const lines = describeEvents(connection).flat();
+    const lines = transcriptLines(connection).map(lineHtml);
     return `${heading}<pre class="transcript-lines" tabindex="0" aria-label="${escapeHtml(connectionName(connection, index))}"><code>${lines.join("\n")}</code></pre>`;
   });
   return `<figure class="transcript" id="transcript-${escapeHtml(t.name)}">
 <figcaption>${caption(t)}</figcaption>
 ${blocks.join("\n")}
 </figure>`;
+}
+
+/**
+ * The same transcript as Markdown, for a lesson README read outside the site (an editor, a Git
+ * host's file view): the caption in words, then one ```text block of C:/S: lines per connection.
+ */
+export function transcriptMarkdown(t: Transcript): string {
+  const servers = t.servers.map((server) => `\`${server}\``).join(" and ");
+  const normalized = t.normalized.length > 0 ? ` Replaced by fixed values, so that every run records the same: ${t.normalized.join("; ")}.` : "";
+  const masked = t.masked && t.masked.length > 0 ? ` Hidden (shown as \`******\`): ${t.masked.join("; ")}.` : "";
+  const parts = [
+    `**${t.title}** — recorded from a real run of \`${t.client}\` against ${servers}. ` +
+      `\`C:\` is what the client sent, \`S:\` what the server sent; \`\\r\` and \`\\n\` are the line-ending bytes, shown as text.${normalized}${masked}`,
+  ];
+  t.connections.forEach((connection, index) => {
+    if (t.connections.length > 1) parts.push(`*${connectionName(connection, index)}*`);
+    const lines = transcriptLines(connection).map(({ from, kind, text, detail }) =>
+      `${from}: ${kind === "data" ? text : `[${text}]`}${detail ? `   (${detail})` : ""}`,
+    );
+    parts.push(["```text", ...lines, "```"].join("\n"));
+  });
+  return parts.join("\n\n");
 }
 
 function connectionName(connection: Connection, index: number): string {
@@ -103,31 +125,45 @@ function caption(t: Transcript): string {
   );
 }
 
-/** The lines for one connection, as HTML (each an already escaped <span>). */
-function describeEvents(connection: Connection): string[][] {
-  return connection.events.map((event, index) => {
-    const who = `<span class="t-who">${event.from}:</span> `;
-    const line = (text: string, kind: string) => `<span class="t-line t-${event.from.toLowerCase()} t-${kind}">${who}${text}</span>`;
+/** One line of a transcript: bytes on the wire ("data"), or what happened, in words. */
+interface TranscriptLine {
+  from: Side;
+  kind: "data" | "event" | "more";
+  text: string;
+  /** e.g. "one datagram, 12 bytes" */
+  detail?: string;
+}
+
+/** The C:/S: lines of one connection, as plain text (the HTML and the Markdown are made from these). */
+function transcriptLines(connection: Connection): TranscriptLine[] {
+  return connection.events.flatMap((event, index): TranscriptLine[] => {
+    const from = event.from;
     switch (event.type) {
       case "connect":
-        return [line(note("connects: the three-way handshake (SYN, SYN-ACK, ACK)"), "event")];
+        return [{ from, kind: "event", text: "connects: the three-way handshake (SYN, SYN-ACK, ACK)" }];
       case "fin":
-        return [line(note(finMeaning(connection.events, index)), "event")];
+        return [{ from, kind: "event", text: finMeaning(connection.events, index) }];
       case "note":
-        return [line(note(event.text), "event")];
+        return [{ from, kind: "event", text: event.text }];
       case "datagram":
-        return [line(`${wire(event.text)}   <span class="t-bytes">(one datagram, ${bytes(event.bytes)})</span>`, "data")];
+        return [{ from, kind: "data", text: event.text, detail: `one datagram, ${bytes(event.bytes)}` }];
       case "data": {
         const total = event.lines.length + (event.omittedLines ?? 0);
         const shown = total > MAX_LINES ? event.lines.slice(0, HEAD_LINES) : event.lines;
-        const out = shown.map((text) => line(wire(text), "data"));
+        const out: TranscriptLine[] = shown.map((text) => ({ from, kind: "data", text }));
         if (shown.length < total) {
-          out.push(line(note(`… ${total - shown.length} more lines not shown; the whole message is ${bytes(event.bytes)}`), "more"));
+          out.push({ from, kind: "more", text: `… ${total - shown.length} more lines not shown; the whole message is ${bytes(event.bytes)}` });
         }
         return out;
       }
     }
   });
+}
+
+function lineHtml({ from, kind, text, detail }: TranscriptLine): string {
+  const body = kind === "data" ? wire(text) : note(text);
+  const extra = detail ? `   <span class="t-bytes">(${escapeHtml(detail)})</span>` : "";
+  return `<span class="t-line t-${from.toLowerCase()} t-${kind}"><span class="t-who">${from}:</span> ${body}${extra}</span>`;
 }
 
 /** A FIN in words: the first one is a half-close (or just "done"), the second ends the connection. */

@@ -28,7 +28,7 @@ export interface ListEntry {
 /**
  * - Every reply starts with a status line: "+OK …" or "-ERR …", ending in "\r\n". On
  *   "-ERR", reject with an Error whose message contains the server's line (for example
- *   "POP3 PASS failed: -ERR [AUTH] invalid user name or password") — but never the password.
+ *   "POP3 PASS failed: -ERR [AUTH] wrong address or password") — but never the password.
  * - LIST and RETR answer with more lines after "+OK", ending with a line that is exactly
  *   ".\r\n". Any other line that starts with "." had one extra "." added by the server
  *   (byte-stuffing): remove it.

@@ -52,6 +52,8 @@ def print_info(msg, indent=0):
             charset = guess_charset(msg)
             if charset:
                 content = content.decode(charset)
+            else:  # playground fix: no charset means US-ASCII (RFC 2045 §5.2); the original adds str to bytes here
+                content = content.decode('ascii', 'replace')
             print('%sText: %s' % ('  ' * indent, content + '...'))
         else:
             print('%sAttachment: %s' % ('  ' * indent, content_type))
@@ -78,6 +80,8 @@ print(mails)
 index = len(mails)
 if len(sys.argv) > 2:  # playground addition: read message n instead of the newest
     index = int(sys.argv[2])
+if not 1 <= index <= len(mails):  # playground addition: a clear word instead of poplib's error_proto
+    sys.exit('There is no message %d: the mailbox holds %d.' % (index, len(mails)))
 resp, lines, octets = server.retr(index)
 
 # lines存储了邮件的原始文本的每一行,

@@ -61,6 +61,27 @@
     pre.parentNode.insertBefore(button, pre);
   });
 
+  // A first line long enough to run under the Copy button gets room above it instead (the button
+  // must never hide code). Checked again when the window's width changes.
+  function makeRoomForCopyButtons() {
+    document.querySelectorAll("div.code > .copy-button").forEach(function (button) {
+      var block = button.parentNode;
+      var first = block.querySelector("pre .line") || block.querySelector("pre code");
+      if (!first) return;
+      block.classList.remove("code-roomy");
+      var range = document.createRange();
+      range.selectNodeContents(first);
+      var textRight = range.getBoundingClientRect().right;
+      if (textRight > button.getBoundingClientRect().left - 8) block.classList.add("code-roomy");
+    });
+  }
+  makeRoomForCopyButtons();
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(makeRoomForCopyButtons, 150);
+  });
+
   // Printing: open every hint and the solution, so paper shows them.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details").forEach(function (d) { d.open = true; });
@@ -90,10 +111,10 @@
       .then(function () {
         // the same options as site/search.ts searchOptions()
         index = window.MiniSearch.loadJS(window.SITE_SEARCH_INDEX, {
-          fields: ["title", "heading", "text", "zh"],
-          storeFields: ["title", "heading", "url"],
+          fields: ["title", "heading", "text", "code", "zh"],
+          storeFields: ["title", "heading", "url", "text", "code"],
           tokenize: window.siteTokenize,
-          searchOptions: { boost: { title: 3, heading: 2 }, prefix: true, fuzzy: 0.1 },
+          searchOptions: { boost: { title: 3, heading: 2, code: 0.3 }, prefix: true, fuzzy: 0.1 },
         });
       });
     return loading;
@@ -101,6 +122,20 @@
 
   function escape(text) {
     return String(text).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+  // A few words of the section around the first place a search term occurs, the term marked.
+  function snippet(hit) {
+    var text = (String(hit.text || "") + " " + String(hit.code || "")).replace(/\s+/g, " ");
+    var lower = text.toLowerCase();
+    var at = -1, length = 0;
+    (hit.terms || []).forEach(function (term) {
+      var i = lower.indexOf(term.toLowerCase());
+      if (i !== -1 && (at === -1 || i < at)) { at = i; length = term.length; }
+    });
+    if (at === -1) return escape(text.slice(0, 120)) + (text.length > 120 ? "…" : "");
+    var start = Math.max(0, at - 50), end = Math.min(text.length, at + length + 90);
+    return (start > 0 ? "…" : "") + escape(text.slice(start, at)) + "<mark>" + escape(text.slice(at, at + length)) + "</mark>" +
+      escape(text.slice(at + length, end)) + (end < text.length ? "…" : "");
   }
   function show() {
     var query = input.value.trim();
@@ -112,7 +147,8 @@
       '<p class="search-status" role="status">' + (found.length ? found.length + " results" : "Nothing found for “" + escape(query) + "”") + "</p>" +
       (found.length ? '<ul class="search-list">' + found.map(function (hit) {
         return '<li><a href="' + escape(root + hit.url) + '"><span class="r-title">' + escape(hit.title) + "</span>" +
-          (hit.heading ? '<span class="r-heading">' + escape(hit.heading) + "</span>" : "") + "</a></li>";
+          (hit.heading ? '<span class="r-heading">' + escape(hit.heading) + "</span>" : "") +
+          '<span class="r-snippet">' + snippet(hit) + "</span></a></li>";
       }).join("") + "</ul>" : "");
   }
 

@@ -231,7 +231,7 @@ export const SCENARIOS: Scenario[] = [
     lesson: "07-smtp-by-hand",
     title: "SMTP by hand: log in with AUTH PLAIN, send one message, QUIT",
     servers: [mailServer("submission", "npm start (SMTP submission, example.com)", 2525, "SMTP_PORT")],
-    client: { example: "examples/smtp-by-hand.ts", env: { PASSWORD } },
+    client: { example: "examples/smtp-by-hand.ts", env: { SMTP_PASSWORD: PASSWORD } },
     normalize: [queueId],
     mask: maskPassword("the password (AUTH PLAIN's base64 of \\0user\\0password: base64 is not encryption, anyone can decode it)"),
     // After "221 Bye" the server closes, and the client closes after reading it.
@@ -242,7 +242,7 @@ export const SCENARIOS: Scenario[] = [
     lesson: "07-smtp-by-hand",
     title: "AUTH LOGIN: the server asks for the user name and the password (in base64) one at a time",
     servers: [mailServer("submission", "npm start (SMTP submission, example.com)", 2525, "SMTP_PORT")],
-    client: { example: "examples/smtp-by-hand.ts", args: ["login"], env: { PASSWORD } },
+    client: { example: "examples/smtp-by-hand.ts", args: ["login"], env: { SMTP_PASSWORD: PASSWORD } },
     normalize: [queueId],
     mask: maskPassword("the password (its base64, which anyone can decode)"),
     bothClose: "server first",
@@ -253,7 +253,7 @@ export const SCENARIOS: Scenario[] = [
     name: "pop3-by-hand",
     lesson: "09-receiving-mail",
     title: "POP3 by hand: log in, STAT, LIST, UIDL, read message 1, QUIT",
-    servers: [mailServer("pop3", "npm start (POP3)", 1110, "PORT")],
+    servers: [mailServer("pop3", "npm start (POP3)", 1110, "POP3_PORT")],
     client: { example: "examples/pop3-by-hand.ts", env: { POP3_PASSWORD: PASSWORD } },
     normalize: [
       {

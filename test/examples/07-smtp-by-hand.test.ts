@@ -35,7 +35,7 @@ test("smtp-by-hand login uses AUTH LOGIN: two 334 prompts in base64", async () =
 });
 
 test("smtp-by-hand with a wrong password stops at the 535 and says what it expected", async () => {
-  const { code, stdout, stderr } = await run([], { PASSWORD: "wrong" });
+  const { code, stdout, stderr } = await run([], { SMTP_PASSWORD: "wrong" });
   expect(code).toBe(1);
   expect(stdout).toMatch(/^S: 535 /m);
   expect(stderr).toMatch(/^\nExpected 235, got: 535 /);

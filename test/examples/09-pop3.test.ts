@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const SAMPLES = new URL("../../servers/mail/samples/", import.meta.url);
-const env = () => ({ PORT: String(playground.system.ports.pop3) });
+const env = () => ({ POP3_PORT: String(playground.system.ports.pop3) });
 
 test("pop3-by-hand prints the conversation, masks the password, and RETR's size matches LIST", async () => {
   const { code, stdout, stderr } = await runExample("examples/pop3-by-hand.ts", { env: env() });
@@ -46,6 +46,14 @@ test("pop3-by-hand shows the byte-stuffing on the wire for the sample with dot l
   expect(stdout).toContain("S: ..profile and .bashrc are hidden files\\r\\n"); // one dot added by the server
   expect(stdout).toContain("S: ..\\r\\n"); // a line that is only "."
   expect(stdout).toMatch(/S: \.\\r\\n\nC: QUIT/); // the real end of the message
+});
+
+test("pop3-by-hand asked for a message the mailbox does not have says so, without sending RETR", async () => {
+  const { code, stdout, stderr } = await runExample("examples/pop3-by-hand.ts", { args: ["9"], env: env() });
+  expect(code).toBe(1);
+  expect(stderr).toContain("There is no message 9: the mailbox holds 5 (numbers 1 to 5).");
+  expect(stdout).not.toContain("C: RETR");
+  expect(stdout).toContain("C: QUIT\\r\\n");
 });
 
 test("pop3-by-hand with a wrong password stops with the server's -ERR", async () => {

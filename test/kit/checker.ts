@@ -19,8 +19,8 @@
 // of your checks times out, the lesson's remaining network checks are skipped in that run:
 // a client waiting for a reply that never comes would only wait again in each of them.
 
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, test, expect } from "vitest";
 import { NotImplementedError } from "../../lessons/not-implemented.ts";
@@ -35,6 +35,7 @@ import {
   type UdpProxy,
 } from "../../servers/hostile-proxy.ts";
 import { Transcript } from "../../servers/transcript.ts";
+import { applyDiff } from "./patch.ts";
 
 declare module "vitest" {
   interface TaskMeta {
@@ -75,24 +76,45 @@ export interface LessonSpec<Impl> {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface WrongAnswer {
-  /** The mistake, from the file's first line: "// Wrong answer: <description>". */
+  /** The mistake, from the file's first line: "// Wrong answer: <description>" ("# Wrong answer: …" in a .diff). */
   description: string;
   file: string;
 }
 
-/** The wrong answers of a lesson: test/lessons/<lesson>/mutant-*.ts, each with its description. */
+/**
+ * The wrong answers of a lesson, each with its description: test/lessons/<lesson>/mutant-*.ts
+ * (a module: usually the solution re-exported with one function replaced) and mutant-*.diff
+ * (a unified diff the checker applies to the solution, for a mistake inside a class).
+ */
 export function wrongAnswers(lesson: string): WrongAnswer[] {
   const folder = join(ROOT, "test/lessons", lesson);
   return readdirSync(folder)
-    .filter((name) => /^mutant-.*\.ts$/.test(name))
+    .filter((name) => /^mutant-.*\.(ts|diff)$/.test(name))
     .sort()
     .map((name) => {
       const file = join(folder, name);
       const firstLine = readFileSync(file, "utf8").split("\n", 1)[0]!;
-      const description = /^\/\/ Wrong answer: (.+)$/.exec(firstLine)?.[1];
-      if (!description) throw new Error(`${file} must start with a "// Wrong answer: <the mistake>" line`);
+      const description = /^(?:\/\/|#) Wrong answer: (.+)$/.exec(firstLine)?.[1];
+      if (!description) throw new Error(`${file} must start with a "// Wrong answer: <the mistake>" line ("# Wrong answer: …" in a .diff)`);
       return { description, file };
     });
+}
+
+/**
+ * Writes the solution with a .diff wrong answer applied next to the solution (so that its
+ * relative imports still work), as a git-ignored lessons/<lesson>/.wrong-<name>.ts.
+ */
+function writePatchedSolution(lesson: string, diffFile: string): string {
+  const solutionFile = join(ROOT, "lessons", lesson, "solution.ts");
+  let patched: string;
+  try {
+    patched = applyDiff(readFileSync(solutionFile, "utf8"), readFileSync(diffFile, "utf8"));
+  } catch (err) {
+    throw new Error(`${diffFile}: ${(err as Error).message}`);
+  }
+  const file = join(ROOT, "lessons", lesson, `.wrong-${basename(diffFile, ".diff").replace(/^mutant-/, "")}.ts`);
+  writeFileSync(file, patched);
+  return file;
 }
 
 const CHECK_TIMEOUT_MS = 4000;
@@ -147,9 +169,11 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
     test("there is at least one wrong answer to catch", () => {
       expect(mutants.length).toBeGreaterThan(0);
     });
-    for (const { description: name, file } of mutants) {
+    for (const { description: name, file: fixture } of mutants) {
       const budget = runs.reduce((sum, { check }) => sum + timeout(check), 0);
-      test(`rejects: ${name}`, { timeout: budget }, async () => {
+      test(`rejects: ${name}`, { timeout: budget }, async (context) => {
+        const file = fixture.endsWith(".diff") ? writePatchedSolution(lesson, fixture) : fixture;
+        if (file !== fixture) context.onTestFinished(() => rmSync(file, { force: true }));
         const mutant = await load(file);
         const caughtBy: string[] = [];
         for (const { check, profile, seed, title } of runs) {

@@ -191,6 +191,34 @@ describe.skipIf(!hasChromium)("the lesson site in Chromium", { retry: 1 }, () =>
     await page.close();
   });
 
+  test("search results show a snippet with the term marked", { timeout: SLOW }, async () => {
+    const { page, errors } = await open(base + "lessons/02-tcp-client.html");
+    await page.locator("#search-input").fill("PASV");
+    await expect.poll(() => page.locator(".search-list .r-snippet mark").count()).toBeGreaterThan(0);
+    expect((await page.locator(".search-list .r-snippet mark").first().innerText()).toUpperCase()).toBe("PASV");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("on a 390 px phone the header shows the whole name, and no Copy button hides code", { timeout: SLOW }, async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const page = await phone.newPage();
+    await page.goto(base + "lessons/02-tcp-client.html");
+    const brand = page.locator(".brand");
+    expect(await brand.evaluate((el) => el.scrollWidth <= el.clientWidth), "the brand is not cut").toBe(true);
+    expect(await page.evaluate(`document.documentElement.scrollWidth <= window.innerWidth`), "no sideways scrolling").toBe(true);
+    // For every code block: the first line's text ends left of its Copy button, or the block made room above.
+    const overlaps = await page.evaluate(`[...document.querySelectorAll("div.code > .copy-button")].filter((button) => {
+      const block = button.parentNode, first = block.querySelector("pre .line");
+      if (!first) return false;
+      const range = document.createRange(); range.selectNodeContents(first);
+      const text = range.getBoundingClientRect(), box = button.getBoundingClientRect();
+      return text.right > box.left && text.bottom > box.top && text.top < box.bottom;
+    }).length`);
+    expect(overlaps, "code blocks whose first line runs under the Copy button").toBe(0);
+    await phone.close();
+  });
+
   test("copy buttons copy the code", { timeout: SLOW }, async () => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base.replace(/\/$/, "") });
     const { page, errors } = await open(base + "lessons/03-tcp-server.html");

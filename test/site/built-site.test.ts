@@ -118,3 +118,20 @@ test.each(SEARCH_QUERIES)("searching %j finds lesson %s in the top 3", (query, l
   const top = index.search(query).slice(0, 3).map((hit) => String(hit.url));
   expect(top.some((url) => url.startsWith(`lessons/${lesson}.html`)), `top 3: ${top.join(", ")}`).toBe(true);
 });
+
+test("code is searched too: PASV finds lesson 11's passive-mode section, whose listing sends it", () => {
+  const script = readFileSync(path.join(outDir, "assets", "search-index.js"), "utf8");
+  const window: { SITE_SEARCH_INDEX?: unknown } = {};
+  new Function("window", script)(window);
+  const index = MiniSearch.loadJS<SearchDocument>(window.SITE_SEARCH_INDEX as never, searchOptions(loadTokenizer()));
+  const hits = index.search("PASV").map((hit) => String(hit.url));
+  expect(hits.some((url) => /^lessons\/11-ftp-by-hand\.html#passive-mode/.test(url)), hits.join(", ")).toBe(true);
+  const first = index.search("PASV")[0]!;
+  expect(`${first.text} ${first.code}`, "the result keeps its text, for the snippet").toContain("PASV");
+});
+
+test("the Sources page says where every one of Core Python's exercises 17-1 … 17-30 went", () => {
+  const html = pages.get("sources.html") ?? readFileSync(path.join(outDir, "sources.html"), "utf8");
+  for (let n = 1; n <= 30; n++) expect(html, `17-${n}`).toMatch(new RegExp(`<td>17-${n}</td>`));
+  expect(pages.get("index.html") ?? readFileSync(path.join(outDir, "index.html"), "utf8")).toContain('href="sources.html"');
+});
