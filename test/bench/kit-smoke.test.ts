@@ -10,7 +10,7 @@ test("npm run bench -- --only kit --tiny times vitest, a fresh npm test and a no
   });
   expect(code, stderr).toBe(0);
   const table = stdout.split("\n").filter((line) => line.startsWith("| "));
-  expect(table[0]).toMatch(/^\| what +\| wall time, median +\| target +\|$/);
+  expect(table[0]).toMatch(/^\| what +\| wall time, median +\| CPU time +\| target +\|$/);
   expect(table.slice(1).map((row) => row.split("|")[1]!.trim())).toEqual([
     "vitest start-up, one trivial test file",
     "npm test, fresh copy (every exercise untouched)",

@@ -13,7 +13,7 @@
 // the range. The copy lives in a temporary folder, so your own exercises and results are untouched.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -39,12 +39,21 @@ function freshCopy(): string {
 
 const solve = (copy: string, lesson: string) => cpSync(join(copy, "lessons", lesson, "solution.ts"), join(copy, "lessons", lesson, "exercise.ts"));
 
-/** Runs a command to the end and returns its wall time in ms (it must succeed). */
+// CPU time (user + system, of the command and every process it waited for) says what a run
+// costs even when other work slows the wall clock down; GNU time measures it where installed.
+const GNU_TIME = "/usr/bin/time";
+const hasGnuTime = existsSync(GNU_TIME);
+const cpuTimes: number[] = [];
+
+/** Runs a command to the end and returns its wall time in ms (it must succeed); its CPU time goes to cpuTimes. */
 function timed(cwd: string, command: string, args: string[]): number {
+  const [program, programArgs] = hasGnuTime ? [GNU_TIME, ["-f", "cpu %U %S", command, ...args]] : [command, args];
   const start = performance.now();
-  const run = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0", CI: "" } });
+  const run = spawnSync(program, programArgs, { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0", CI: "" } });
   const ms = performance.now() - start;
   if (run.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${run.stdout}\n${run.stderr}`);
+  const cpu = /^cpu (\S+) (\S+)$/m.exec(run.stderr);
+  if (cpu) cpuTimes.push((Number(cpu[1]) + Number(cpu[2])) * 1000);
   return ms;
 }
 
@@ -90,12 +99,16 @@ if (!options.tiny) {
 
 console.log(`${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the start; ${rounds} round(s) each\n`);
 const table: string[][] = [];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 for (const row of rows) {
+  cpuTimes.length = 0;
   const times = Array.from({ length: rounds }, () => row.measure()).sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
   const range = times.length > 1 ? ` (${secs(times[0]!)}–${secs(times.at(-1)!)})` : "";
-  table.push([row.what, `${secs(median)}${range}`, row.target?.(median) ?? ""]);
+  const cpu = cpuTimes.length > 0 ? secs(median(cpuTimes)) : "n/a";
+  table.push([row.what, `${secs(median(times))}${range}`, cpu, row.target?.(median(times)) ?? ""]);
+  console.log(`${row.what}: ${table.at(-1)![1]}`);
 }
-printTable(["what", "wall time, median", "target"], table);
+console.log("");
+printTable(["what", "wall time, median", "CPU time", "target"], table);
 console.log(`\nLoad average ${loadavg()[0]!.toFixed(1)} at the end: on a machine busy with other work every row grows; compare rows, not runs.`);
 for (const folder of [trivial, fresh, solvedOne, allSolved]) rmSync(folder, { recursive: true, force: true });

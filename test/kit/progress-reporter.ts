@@ -40,7 +40,7 @@ export const MOVED_ON = 75;
 
 export default class ProgressReporter implements Reporter {
   private vitest: Vitest | undefined;
-  /** Prints a block per lesson (npm test, npm run watch) beside vitest's own report, or instead of it. */
+  /** Prints a block per lesson (npm test, npm run watch): the learner's report, in place of vitest's. */
   private readonly blocks: boolean;
 
   constructor(options: { blocks?: boolean } = {}) {
