@@ -11,10 +11,18 @@
 //   anything else: 404 Not Found
 // Every response has a Content-Length, never chunked encoding, so a client that reads
 // "until the server closes" gets exactly the body bytes.
+//
+// The pages take GET and HEAD (and /echo any method, to show it back); any other method on them
+// gets "405 Method Not Allowed" with an Allow: header saying what they take (RFC 9110 §15.5.6).
+// Every response says "X-Content-Type-Options: nosniff": the browser must believe our
+// Content-Type instead of guessing one from the bytes (a guess can turn a text file into a script).
+// One client address may hold HTTP_CONNECTION_CAPS.perAddress connections at once, everybody
+// together .total; a request on a connection over the cap gets "503 Service Unavailable".
 
 import http from "node:http";
 import { once } from "node:events";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { ConnectionLimits, type ConnectionCaps } from "./connection-limits.ts";
 import { fileURLToPath } from "node:url";
 import { siteHandler } from "../site/serve.ts";
 
@@ -42,8 +50,24 @@ const HOME_PAGE = `<!doctype html>
 
 type SiteHandler = ReturnType<typeof siteHandler>;
 
+/** Per server: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
+export const HTTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 1000 };
+
+/** The methods the pages take; /echo takes any. */
+const PAGE_METHODS = ["GET", "HEAD"];
+const PAGES = new Set(["/", "/demo.html", "/hello.txt", "/big.txt"]);
+
 function handle(request: http.IncomingMessage, response: http.ServerResponse, serveSite?: SiteHandler): void {
+  response.setHeader("X-Content-Type-Options", "nosniff");
   const path = new URL(request.url ?? "/", "http://playground").pathname;
+  const refused = refusals.get(request.socket);
+  if (refused) {
+    // RFC 9110 §15.6.4: 503 = overloaded for now; Retry-After says when to come back.
+    response.setHeader("Retry-After", "5");
+    response.setHeader("Connection", "close");
+    return send(response, 503, "text/plain; charset=utf-8", `503 Service Unavailable: ${refused}\n`);
+  }
+  if (PAGES.has(path) && !PAGE_METHODS.includes(request.method ?? "")) return methodNotAllowed(response, request.method);
   if (path === "/demo.html") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   if (path === "/hello.txt") return send(response, 200, "text/plain; charset=utf-8", HELLO_TEXT);
   if (path === "/big.txt") {
@@ -61,6 +85,15 @@ function handle(request: http.IncomingMessage, response: http.ServerResponse, se
   if (path === "/") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   send(response, 404, "text/plain; charset=utf-8", `404 Not Found: ${path}\n`);
 }
+
+/** RFC 9110 §15.5.6: 405 names the methods the path does take in Allow. */
+function methodNotAllowed(response: http.ServerResponse, method: string | undefined): void {
+  response.setHeader("Allow", PAGE_METHODS.join(", "));
+  send(response, 405, "text/plain; charset=utf-8", `405 Method Not Allowed: ${method} — this page takes ${PAGE_METHODS.join(" and ")}\n`);
+}
+
+/** Connections over the cap, with the reason: their requests are answered 503. */
+const refusals = new WeakMap<Socket, string>();
 
 function send(response: http.ServerResponse, status: number, type: string, body: string): void {
   const bytes = Buffer.from(body);
@@ -82,9 +115,21 @@ export async function startHttpDemo(
   port = 0,
   host = "127.0.0.1",
   siteDir?: string, // npm start passes SITE_DIR; tests and lessons leave it out, so "/" is always the demo page
+  connectionCaps: Partial<ConnectionCaps> = {},
 ): Promise<{ server: http.Server; port: number }> {
   const serveSite = siteDir === undefined ? undefined : siteHandler(siteDir);
   const server = http.createServer((request, response) => handle(request, response, serveSite));
+  // A connection over the cap still gets its request read, so that it can be answered with a
+  // real HTTP response (503) instead of a connection that just closes; then it is closed.
+  const limits = new ConnectionLimits({ ...HTTP_CONNECTION_CAPS, ...connectionCaps });
+  server.on("connection", (socket: Socket) => {
+    const refused = limits.admit(socket);
+    if (refused === null) return;
+    refusals.set(socket, refused);
+    socket.setTimeout(5_000, () => socket.destroy()); // one chance, quickly
+  });
+  // Refused connections are held for a moment too; past twice the cap Node closes new ones at once.
+  server.maxConnections = limits.caps.total * 2;
   server.listen(port, host);
   await once(server, "listening");
   return { server, port: (server.address() as AddressInfo).port };

@@ -1,7 +1,9 @@
 // Serves the built site (site/dist/) over HTTP. `siteHandler` is a request handler to mount in an
 // existing node:http server (the playground's HTTP demo serves the site at http://127.0.0.1:8080/
-// next to its own /hello.txt, /big.txt and /echo): it answers GET/HEAD for files under distDir and
-// returns false for anything else, so the caller can answer those itself.
+// next to its own /hello.txt, /big.txt and /echo): it answers GET/HEAD for files under distDir, 405
+// (with Allow: GET, HEAD) for any other method on them, and returns false for anything else, so the
+// caller can answer those itself. Every answer says X-Content-Type-Options: nosniff (the browser
+// must take our Content-Type, not guess one from the bytes).
 //
 //   npx tsx site/serve.ts [port]     serves site/dist/ alone (default port 8000)
 
@@ -24,7 +26,6 @@ export function siteHandler(distDir: string, prefix = "/"): (req: IncomingMessag
   const root = path.resolve(distDir);
   const base = prefix.endsWith("/") ? prefix : `${prefix}/`; // "/site" → "/site/"
   return (req, res) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
     let pathname: string;
     try {
       pathname = decodeURIComponent(new URL(req.url ?? "/", "http://site").pathname);
@@ -32,8 +33,9 @@ export function siteHandler(distDir: string, prefix = "/"): (req: IncomingMessag
       return false; // a malformed %-escape: not one of our files
     }
     if (`${pathname}/` === base) {
+      if (req.method !== "GET" && req.method !== "HEAD") return false;
       // "/site" → "/site/": the pages' relative links need the trailing slash
-      res.writeHead(301, { Location: base, "Content-Length": 0 });
+      res.writeHead(301, { Location: base, "Content-Length": 0, "X-Content-Type-Options": "nosniff" });
       res.end();
       return true;
     }
@@ -44,7 +46,15 @@ export function siteHandler(distDir: string, prefix = "/"): (req: IncomingMessag
     // never serve anything outside distDir (../../etc/passwd)
     if (file !== root && !file.startsWith(root + path.sep)) return false;
     if (!existsSync(file) || !statSync(file).isFile()) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // RFC 9110 §15.5.6: the file is here, but only for reading.
+      const text = `405 Method Not Allowed: ${req.method} — the site's pages take GET and HEAD\n`;
+      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text), "X-Content-Type-Options": "nosniff" });
+      res.end(text);
+      return true;
+    }
     res.writeHead(200, {
+      "X-Content-Type-Options": "nosniff",
       "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
       "Content-Length": statSync(file).size,
       "Cache-Control": "no-cache", // a rebuilt site shows up on the next reload
@@ -60,7 +70,7 @@ export function createSiteServer(distDir: string): http.Server {
   const handle = siteHandler(distDir);
   return http.createServer((req, res) => {
     if (handle(req, res)) return;
-    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
     res.end(`404 Not Found: ${req.url}\n`);
   });
 }

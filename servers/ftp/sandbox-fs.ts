@@ -12,12 +12,19 @@
 //   ftp-srv would send them to the client as they are: that tells an attacker where
 //   things are. Every error is rewritten to name only the path the client asked for.
 // - Read-only roots (anonymous FTP) refuse every change.
-// - Uploads are capped: a file that grows past `maxUploadBytes` is refused and deleted.
+// - Uploads are all or nothing. They are written to a temporary file in the same folder
+//   (".ftp-upload-<random>.part", never listed, never reachable by a client) and renamed onto
+//   the real name only once complete, before the 226: rename() within one folder is atomic, so
+//   a reader sees the old file or the new one, never half of one. An upload that fails, is reset,
+//   or is cut off by a crash leaves the old file as it was. REST + STOR and APPE copy the old
+//   file into the temporary one first and go on from there, under the same rule. Leftovers of a
+//   crash (kill -9) are deleted at the next start (removeUploadLeftovers).
+// - Uploads are capped: a file that grows past `maxUploadBytes` is refused (552) and dropped.
 // (A determined local attacker could still race a check against a rename on disk; the
 // playground's folders are only changed through this class, so that cannot happen here.)
 
-import { createReadStream, createWriteStream, realpathSync, rmSync, type Stats } from "node:fs";
-import { lstat, mkdir, readdir, realpath, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { createWriteStream, realpathSync, rmSync, type Stats } from "node:fs";
+import { copyFile, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
 import { basename, dirname, join, posix, sep } from "node:path";
 import { Writable } from "node:stream";
 import { randomUUID } from "node:crypto";
@@ -40,6 +47,10 @@ export class FtpReplyError extends Error {
   }
 }
 
+/** Temporary upload files start with this (see above); clients can neither see nor name them. */
+export const UPLOAD_TEMP_PREFIX = ".ftp-upload-";
+const UPLOAD_TEMP_NAME = /^\.ftp-upload-[0-9a-f-]{36}\.part$/;
+
 // Node's error codes, in the words an FTP reply uses.
 const ERROR_TEXT: Record<string, string> = {
   ENOENT: "No such file or directory",
@@ -50,6 +61,7 @@ const ERROR_TEXT: Record<string, string> = {
   EACCES: "Permission denied",
   EPERM: "Permission denied",
   ENAMETOOLONG: "Name too long",
+  ENOSPC: "No space left on the server's disk",
 };
 
 export class SandboxFileSystem extends FileSystem {
@@ -91,6 +103,7 @@ export class SandboxFileSystem extends FileSystem {
     const names = await this.safely(clientPath, () => readdir(diskPath));
     const entries: (Stats & { name: string })[] = [];
     for (const name of names.sort()) {
+      if (name.startsWith(UPLOAD_TEMP_PREFIX)) continue; // an upload still under way: not there yet
       try {
         const { diskPath: entryPath } = await this.resolve(posix.join(clientPath, name));
         entries.push(Object.assign(await stat(entryPath), { name }));
@@ -101,22 +114,43 @@ export class SandboxFileSystem extends FileSystem {
     return entries;
   }
 
-  /** RETR (RFC 959 §4.1.3): a stream of the file's bytes, from `start` on (after REST). */
+  /**
+   * RETR (RFC 959 §4.1.3): a stream of the file's bytes, from `start` on (after REST). The file
+   * is opened here, before the 150: a file deleted a moment later (DELE on another connection)
+   * is still read to its end, and one that is already gone is a 550 naming the client's path.
+   */
   async read(fileName: string, { start }: { start?: number } = {}) {
     const { clientPath, diskPath } = await this.resolve(this.required(fileName));
-    const stats = await this.safely(clientPath, () => stat(diskPath));
-    if (stats.isDirectory()) throw new FtpReplyError(`${clientPath}: Is a directory`);
-    // Big reads: ftp-srv waits for each chunk to be written before reading the next one.
-    const stream = createReadStream(diskPath, { start, highWaterMark: 1024 * 1024 });
+    const file = await this.safely(clientPath, () => open(diskPath, "r"));
+    const stats = await file.stat();
+    if (stats.isDirectory()) {
+      await file.close();
+      throw new FtpReplyError(`${clientPath}: Is a directory`);
+    }
+    // Big reads: fewer, larger writes to the data connection.
+    const stream = file.createReadStream({ start, highWaterMark: 1024 * 1024 });
     return { stream, clientPath };
   }
 
-  /** STOR and APPE (RFC 959 §4.1.3): a stream the upload is written into. */
-  async write(fileName: string, { append = false, start }: { append?: boolean; start?: number } = {}) {
+  /**
+   * STOR and APPE (RFC 959 §4.1.3): a stream the upload is written into. It ends (and only then
+   * does the file appear under its name) once the upload is complete and `keep()` still says yes.
+   */
+  async write(fileName: string, { append = false, start, keep = async () => true }: { append?: boolean; start?: number; keep?: () => Promise<boolean> } = {}) {
     const { clientPath, diskPath } = await this.resolveForChange(this.required(fileName));
     const existing = await stat(diskPath).catch(() => null);
     if (existing?.isDirectory()) throw new FtpReplyError(`${clientPath}: Is a directory`);
-    return { stream: this.cappedUpload(diskPath, clientPath, { append, start }), clientPath };
+    if (start && (!existing || existing.size < start)) {
+      // RFC 3659 §5.4: a restart marker the file cannot honour.
+      throw new FtpReplyError(`${clientPath}: cannot resume at byte ${start}, the file has ${existing?.size ?? 0} bytes`, 554);
+    }
+    const temp = join(dirname(diskPath), `${UPLOAD_TEMP_PREFIX}${randomUUID()}.part`);
+    if (existing && (append || start)) {
+      // Resuming or appending: start from a copy of the old file, which itself stays untouched.
+      await this.safely(clientPath, () => copyFile(diskPath, temp));
+      if (start) await this.safely(clientPath, () => truncate(temp, start));
+    }
+    return { stream: this.atomicUpload(temp, diskPath, clientPath, { append, start, keep }), clientPath };
   }
 
   /** DELE and RMD (RFC 959 §4.1.3). */
@@ -159,6 +193,9 @@ export class SandboxFileSystem extends FileSystem {
   private async resolve(path: string): Promise<{ clientPath: string; diskPath: string }> {
     if (path.includes("\\")) throw new FtpReplyError(`${path}: backslashes are not allowed in paths (use /)`, 553);
     if (path.includes("\0")) throw new FtpReplyError("NUL bytes are not allowed in paths", 553);
+    if (path.split("/").some((part) => part.startsWith(UPLOAD_TEMP_PREFIX))) {
+      throw new FtpReplyError(`${path}: names starting with ${UPLOAD_TEMP_PREFIX} are reserved for uploads under way`, 553);
+    }
     // Resolved like a Unix path, starting at "/": ".." at the top stays at "/".
     const clientPath = posix.resolve("/", this.currentDir, path);
     const diskPath = join(this.realRoot, clientPath);
@@ -210,20 +247,29 @@ export class SandboxFileSystem extends FileSystem {
     }
   }
 
-  private safeError(err: unknown, clientPath: string): Error {
+  /** `code` for errors Node has no words for here (550 "not done"; uploads use 451 "local error"). */
+  private safeError(err: unknown, clientPath: string, code = 550): FtpReplyError {
     if (err instanceof FtpReplyError) return err;
-    const text = ERROR_TEXT[(err as NodeJS.ErrnoException).code ?? ""] ?? "the server could not do that";
-    return new FtpReplyError(`${clientPath}: ${text}`);
+    const nodeCode = (err as NodeJS.ErrnoException).code ?? "";
+    const text = ERROR_TEXT[nodeCode] ?? "the server could not do that";
+    // RFC 959 §4.2: 452 "Insufficient storage space in system".
+    return new FtpReplyError(`${clientPath}: ${text}`, nodeCode === "ENOSPC" ? 452 : code);
   }
 
   /**
-   * A stream into the uploaded file that counts bytes: past the cap it fails, and the
-   * partial file is deleted. On any failure (a client that vanishes mid-upload too) the
-   * partial file goes.
+   * A stream into the temporary file `temp` that counts bytes (past the cap it fails). When it
+   * ends, the file is closed and renamed onto `diskPath`; on any failure (a client that vanishes
+   * mid-upload too) the temporary file goes and `diskPath` is left as it was.
    */
-  private cappedUpload(diskPath: string, clientPath: string, { append, start }: { append: boolean; start?: number }): Writable {
-    const file = createWriteStream(diskPath, { flags: append ? "a" : start ? "r+" : "w", start, highWaterMark: 1024 * 1024 });
+  private atomicUpload(
+    temp: string,
+    diskPath: string,
+    clientPath: string,
+    { append, start, keep }: { append: boolean; start?: number; keep: () => Promise<boolean> },
+  ): Writable {
+    const file = createWriteStream(temp, { flags: append ? "a" : start ? "r+" : "w", start, highWaterMark: 1024 * 1024 });
     const limit = this.maxUploadBytes;
+    const safeError = (err: unknown) => this.safeError(err, clientPath, 451);
     let received = 0;
     const upload = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -234,24 +280,46 @@ export class SandboxFileSystem extends FileSystem {
         else file.once("drain", () => done());
       },
       final(done) {
-        file.end(done);
+        file.end();
+        file.once("close", async () => {
+          if (upload.destroyed || !(await keep())) {
+            return done(new FtpReplyError(`${clientPath}: upload dropped, its connection was reset or the client left`, 426));
+          }
+          // The moment the upload becomes the file: atomic, within one folder.
+          rename(temp, diskPath).then(() => done(), (err: unknown) => done(safeError(err)));
+        });
       },
       destroy(err, done) {
         file.destroy();
-        if (!err || append) return done(err);
-        // Delete the partial file now, before ftp-srv sends its error reply (it does not wait).
-        rmSync(diskPath, { force: true });
+        // Delete the temporary file now, before the error reply goes out.
+        rmSync(temp, { force: true });
         // A file whose open() was still under way appears after all: delete it once closed.
-        if (file.pending) file.once("close", () => rmSync(diskPath, { force: true }));
+        if (file.pending) file.once("close", () => rmSync(temp, { force: true }));
         done(err);
       },
     });
-    file.on("error", (err) => upload.destroy(this.safeError(err, clientPath)));
-    // ftp-srv's STOR says "the upload is complete" by emitting 'close' on the stream; we
-    // turn that into end(), which flushes the file.
-    upload.once("close", () => {
-      if (!upload.destroyed) upload.end();
-    });
+    file.on("error", (err) => upload.destroy(safeError(err)));
     return upload;
   }
+}
+
+/**
+ * Deletes temporary upload files under `dir` (all folders) that are older than `startedAt`:
+ * what a crash (kill -9, a power cut) left of uploads that never completed. Run at start.
+ */
+export async function removeUploadLeftovers(dir: string, startedAt: number): Promise<number> {
+  let removed = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) removed += await removeUploadLeftovers(path, startedAt); // links are not followed
+    else if (entry.isFile() && UPLOAD_TEMP_NAME.test(entry.name)) {
+      const stats = await stat(path).catch(() => null);
+      if (stats && stats.mtimeMs < startedAt) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
 }

@@ -9,9 +9,10 @@
 // Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
 
 import { join } from "node:path";
+import type { ConnectionCaps } from "../connection-limits.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
-import { ensureMaildir, seedMailboxes } from "./maildir.ts";
+import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
 import { startPop3Server } from "./pop3.ts";
 import { startSmtpServer } from "./smtp.ts";
 
@@ -45,6 +46,10 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
+  smtpConnectionCaps?: Partial<ConnectionCaps>;
+  /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
+  smtpMaxBytesInMemory?: number;
 }
 
 export interface MailSystem {
@@ -60,6 +65,8 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
   const accounts = options.accounts ?? DEFAULT_MAIL_ACCOUNTS;
   const tls = await ensureCertificate(options.dataDir);
   const mailRoot = join(options.dataDir, "mail");
+  // Messages a crash left half-written in a tmp/ folder were never delivered: remove them.
+  await removeTmpLeftovers(mailRoot);
   if (options.seed ?? true) await seedMailboxes(mailRoot);
   for (const { address } of accounts) await ensureMaildir(mailRoot, address);
 
@@ -81,10 +88,12 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
   try {
     // The MX first: the submission server must know where example.org's mail goes. On the
     // internet it would ask DNS for example.org's MX record; here this table is the DNS.
-    const mx = await start(startSmtpServer({ ...common, role: "mx", port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
+    const mx = await start(startSmtpServer({ ...common, role: "mx", connectionCaps: options.smtpConnectionCaps, maxBytesInMemory: options.smtpMaxBytesInMemory, port: wanted.mx, serverName: `mx.${RECIPIENT_DOMAIN}`, localDomain: RECIPIENT_DOMAIN }));
     const submissionOptions = {
       ...common,
       role: "submission" as const,
+      connectionCaps: options.smtpConnectionCaps,
+      maxBytesInMemory: options.smtpMaxBytesInMemory,
       serverName: `smtp.${SENDER_DOMAIN}`,
       localDomain: SENDER_DOMAIN,
       mxRoutes: { [RECIPIENT_DOMAIN]: { host: reachable(host), port: mx.port, serverName: `mx.${RECIPIENT_DOMAIN}` } },

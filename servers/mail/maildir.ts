@@ -13,7 +13,7 @@
 // The file uses LF line endings like every Maildir; on the wire (SMTP, POP3) lines end in CRLF,
 // so W= is the size a POP3 client will be told (LIST, STAT) without reading the file.
 
-import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { sampleMessages } from "./samples.ts";
@@ -113,7 +113,8 @@ function countLines(content: Buffer): number {
 // The unique part of a Maildir file name: time, process and a counter, then the host name, so
 // two programs (or two machines sharing the folder) can never pick the same name.
 let deliveries = 0;
-const HOST = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072").replace(/,/g, "\\054");
+/** This machine's name as it appears in Maildir file names ("/", ":" and "," escaped). */
+export const HOST = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072").replace(/,/g, "\\054");
 
 /** `<seconds>.M<microseconds>P<pid>Q<counter>.<host>`, e.g. `1700000000.M123456P4242Q7.laptop`. */
 function uniqueName(): string {
@@ -122,6 +123,46 @@ function uniqueName(): string {
   const microseconds = now % 1_000_000;
   deliveries++;
   return `${seconds}.M${microseconds}P${process.pid}Q${deliveries}.${HOST}`;
+}
+
+/**
+ * Removes what crashed deliveries left in the mailboxes' tmp/ folders and returns their paths.
+ * A file in tmp/ was never delivered: its writer renames it into new/ when it is complete. A
+ * crash (kill -9, a power cut) leaves it there for ever, and nothing else would ever look at it.
+ * Maildir's rule is "delete tmp files nobody has touched for a long time"; at start we can be
+ * exact: a file not modified since this process started is not ours, and it is a leftover
+ * unless its name says it belongs to ANOTHER process on this machine that is still running
+ * (a second program delivering into the same Maildir, slowly).
+ */
+export async function removeTmpLeftovers(mailRoot: string): Promise<string[]> {
+  const started = performance.timeOrigin; // when this process started, in ms since 1970
+  const removed: string[] = [];
+  const mailboxes = await readdir(mailRoot).catch(() => [] as string[]);
+  for (const mailbox of mailboxes) {
+    const tmp = join(mailRoot, mailbox, "tmp");
+    for (const name of await readdir(tmp).catch(() => [] as string[])) {
+      const file = join(tmp, name);
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile() || info.mtimeMs >= started || writerIsAlive(name)) continue;
+      await unlink(file).catch(() => {}); // gone already: someone else cleaned up
+      removed.push(file);
+    }
+  }
+  return removed;
+}
+
+/** True if `name` (see uniqueName) was made by another process on this host that still runs. */
+function writerIsAlive(name: string): boolean {
+  const match = /^\d+\.M\d+P(\d+)Q\d+\.([^,:]+)/.exec(name);
+  if (!match || match[2] !== HOST) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false; // an older process that had our number: not running
+  try {
+    process.kill(pid, 0); // signal 0: only asks "does this process exist?"
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // it exists, it is just not ours to signal
+  }
 }
 
 /**

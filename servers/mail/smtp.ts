@@ -21,6 +21,8 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import nodemailer, { type Transporter } from "nodemailer";
+import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
+import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import { Transcript, type Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
@@ -57,7 +59,14 @@ export interface SmtpOptions {
   trace?: (line: string) => void;
   /** The n-th failed AUTH of a connection is answered after n × this many ms (default 1000). */
   failedLoginDelayMs?: number;
+  /** Connections at once, per client address and in total (default SMTP_CONNECTION_CAPS). */
+  connectionCaps?: Partial<ConnectionCaps>;
+  /** Bytes of messages this server may hold in memory at once, all connections together (default 256 MB). */
+  maxBytesInMemory?: number;
 }
+
+/** Per listener: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
+export const SMTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 1000 };
 
 export interface SmtpServer {
   port: number;
@@ -70,6 +79,8 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const requireTlsForAuth = options.requireTlsForAuth ?? !isLoopback(options.host);
   const relay = submission ? new Relay(options) : null;
   const failedLogins = new Map<string, number>(); // session id → failed AUTH attempts
+  const limits = new ConnectionLimits({ ...SMTP_CONNECTION_CAPS, ...options.connectionCaps });
+  const memory = { limit: options.maxBytesInMemory ?? 256 * 1024 * 1024, held: 0 };
 
   const smtp = new SMTPServer({
     name: options.serverName,
@@ -91,7 +102,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     // is no path, so the playground allows it there (the seeds' Python code logs in without TLS).
     allowInsecureAuth: !requireTlsForAuth,
     disableReverseLookup: true, // offline: no DNS
-    maxClients: 1000,
+    maxClients: limits.caps.total, // counted by `limits` below first, with a clearer 421
     closeTimeout: 2_000,
     logger: false,
     onConnect: (session, callback) => {
@@ -118,9 +129,15 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     onMailFrom: (_address, session, callback) => callback(checkSender(options, session, requireTlsForAuth)),
     onRcptTo: (address, session, callback) => callback(checkRecipient(options, address, session)),
     onData: (stream, session, callback) => {
-      receiveMessage(stream).then(
-        (message) => (message === null ? tooBig(options.maxMessageBytes) : route(options, relay, session, message)),
-      ).then((reply) => callback(null, reply), (err: Error) => callback(err));
+      receiveMessage(stream, memory).then(async (received) => {
+        if (received === "too big") tooBig(options.maxMessageBytes);
+        if (received === "no room") noRoom();
+        try {
+          return await route(options, relay, session, received);
+        } finally {
+          memory.held -= received.length; // delivered (or refused): the bytes are let go
+        }
+      }).then((reply) => callback(null, reply), (err: Error) => callback(err));
     },
   });
   smtp.on("error", () => {}); // errors of single connections; the server carries on
@@ -136,6 +153,9 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => {}); // a client that resets the connection is not the server's problem
+    // RFC 5321 §3.8: a server that cannot take the client now greets it with 421 and closes.
+    const refused = limits.admit(socket);
+    if (refused) return void socket.end(`421 4.7.0 ${options.serverName} ${refused}\r\n`);
     if (options.trace) {
       const name = options.implicitTls ? "smtps" : submission ? "smtp" : "mx";
       const recorder = new SessionRecorder(`${name} ${port} #${++sessions}`, options.trace);
@@ -244,14 +264,33 @@ function checkRecipient(options: SmtpOptions, address: SMTPServerAddress, sessio
 /**
  * Collects the message (smtp-server has already removed the dot-stuffing and the final "."). SIZE
  * in EHLO is only a promise (RFC 1870); the limit holds because we stop keeping bytes past it.
- * Resolves with null when the message was too big.
+ * The messages of all connections together may hold `memory.limit` bytes: 1,000 clients each
+ * sending 10 MB would otherwise take 10 GB. Past it, the rest of the message is read but not
+ * kept. The bytes count in `memory.held` until the caller has delivered the message.
  */
-async function receiveMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+async function receiveMessage(stream: SMTPServerDataStream, memory: { limit: number; held: number }): Promise<Buffer | "too big" | "no room"> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
+  let kept = 0;
+  let noRoom = false;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (stream.sizeExceeded || noRoom) continue;
+    if (memory.held + chunk.length > memory.limit) noRoom = true;
+    else {
+      chunks.push(chunk);
+      kept += chunk.length;
+      memory.held += chunk.length;
+    }
   }
-  return stream.sizeExceeded ? null : Buffer.concat(chunks);
+  if (stream.sizeExceeded || noRoom) {
+    memory.held -= kept;
+    return stream.sizeExceeded ? "too big" : "no room";
+  }
+  return Buffer.concat(chunks);
+}
+
+function noRoom(): never {
+  // RFC 5321 §4.2.2: 452 = insufficient system storage, for now; the client keeps the message and retries.
+  throw replyError(452, "4.3.1", "Too much mail arriving at once: nothing was stored, try again in a moment");
 }
 
 function tooBig(limit: number): never {

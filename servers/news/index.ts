@@ -42,6 +42,8 @@ export interface NewsServerOptions {
   tls?: { key: string; cert: string };
   /** AUTHINFO only after STARTTLS (default: when TLS is available and the address is not loopback). */
   requireTlsForLogin?: boolean;
+  /** POST limits in posts a minute, per client address and per account (default 30 and 60; Infinity: none). */
+  postsPerMinute?: { perAddress?: number; perAccount?: number };
 }
 
 export interface NewsServerHandle {
@@ -65,6 +67,7 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     requireLoginToPost: options.requireLoginToPost,
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin,
+    postsPerMinute: options.postsPerMinute,
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return { port: server.port, url: `nntp://${urlHost}:${server.port}`, close: server.close };

@@ -18,8 +18,11 @@
 // - Articles are never half-written: the file is written in tmp/, flushed to the disk
 //   (fsync), and only then linked into the group folders. A reader sees all of it or nothing.
 // - Files use LF line endings (like Maildir); on the wire they get CRLF (DotStuffer).
-// - Everything a reader asks about (numbers, Message-IDs, the overview fields) is kept in
-//   memory, rebuilt from the files at every start: the files are the truth.
+// - What readers ask about most (numbers, Message-IDs, the overview fields OVER lists) is kept
+//   in memory, rebuilt from the files at every start: the files are the truth. Only that: every
+//   other header stays on disk (HDR reads it there), and each kept value is at most
+//   MAX_OVERVIEW_VALUE characters, so an article costs the index a few KB however big its
+//   headers are (a poster's 15 headers of 60 KB once cost 1 MB of memory per article, for good).
 
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
@@ -41,8 +44,11 @@ export interface StoredArticle {
   messageId: string;
   /** One of its files (a crossposted article has one name per group, all the same file). */
   file: string;
-  /** Header fields in order, folded lines joined ("unfolded"), as [name, value]. */
-  headers: [string, string][];
+  /**
+   * The overview fields (RFC 3977 §8.4) that OVER and HDR answer from memory, unfolded, each at
+   * most MAX_OVERVIEW_VALUE characters; a header the article does not have is absent.
+   */
+  overview: Partial<Record<OverviewHeader, string>>;
   /** Octets as ARTICLE sends them: CRLF line endings counted, before dot-stuffing (the :bytes metadata). */
   bytes: number;
   /** Lines in the body (the :lines metadata). */
@@ -64,6 +70,17 @@ export class ArticleRefused extends Error {}
 
 /** Longest Message-ID (RFC 3977 §3.6). */
 const MAX_MESSAGE_ID = 250;
+
+/** The headers of an overview line, in the order of LIST OVERVIEW.FMT (RFC 3977 §8.4). */
+export const OVERVIEW_HEADERS = ["Subject", "From", "Date", "Message-ID", "References"] as const;
+export type OverviewHeader = (typeof OVERVIEW_HEADERS)[number];
+
+/**
+ * The longest header value OVER and HDR give: 998 characters, RFC 5322 §2.1.1's limit for a
+ * line. Longer values are cut there (References loses whole Message-IDs from its middle
+ * instead, RFC 5537 §3.4.4); ARTICLE and HEAD always send the whole header.
+ */
+export const MAX_OVERVIEW_VALUE = 998;
 /** The name this server adds to Path: (RFC 5536 §3.1.5). */
 export const PATH_IDENTITY = "playground";
 
@@ -146,6 +163,20 @@ export class NewsStore {
   }
 
   /**
+   * One header's value for HDR, cut like an overview field: the overview fields from memory,
+   * any other header from the file. undefined if the article has no such header (or its file
+   * has gone).
+   */
+  async header(article: StoredArticle, name: string): Promise<string | undefined> {
+    const indexed = OVERVIEW_HEADERS.find((header) => header.toLowerCase() === name.toLowerCase());
+    if (indexed) return article.overview[indexed];
+    const content = await this.read(article).catch(() => null);
+    if (content === null) return undefined;
+    const value = headerValue(parseHeaders(splitArticle(content).head), name);
+    return value === undefined ? undefined : value.slice(0, MAX_OVERVIEW_VALUE);
+  }
+
+  /**
    * Files a new article in every group its Newsgroups: header names and returns its
    * Message-ID. `content` is the article as received (CRLF or LF). Adds Message-ID, Date and
    * Path if missing, and Lines and Xref always (RFC 5536 §3). Throws ArticleRefused for an
@@ -163,6 +194,10 @@ export class NewsStore {
     const lines = head.toString("utf8").split("\n").slice(0, -1);
     const bad = lines.find((line, index) => !/^[\x21-\x39\x3b-\x7e]+:/.test(line) && !(index > 0 && /^[ \t]/.test(line)));
     if (bad !== undefined) throw new ArticleRefused(`"${printable(bad)}" is not a header line ("Name: value"); a blank line must separate the headers from the body`);
+    // RFC 5322 §2.2 / RFC 5536 §2.2: in a header, CR comes only with LF, as a line ending. A CR
+    // alone would be stored, and newsreaders disagree about what it means (a line break? text?).
+    const bareCr = lines.find((line) => line.includes("\r"));
+    if (bareCr !== undefined) throw new ArticleRefused(`the header line "${printable(bareCr.replace(/\r/g, "\\r"))}" holds a CR without LF: end header lines with CRLF only`);
     const headers = parseHeaders(head);
     for (const name of ["From", "Subject", "Newsgroups"]) {
       if (!headerValue(headers, name)?.trim()) throw new ArticleRefused(`the article has no ${name}: header (From, Subject and Newsgroups are required, RFC 5536 §3.1)`);
@@ -184,7 +219,7 @@ export class NewsStore {
     const path = headerValue(headers, "Path")?.trim();
     // latin1 maps each byte to one character and back: the poster's header lines are stored byte
     // for byte, even bytes that are not valid UTF-8 (old newsreaders send Latin-1 or GB2312).
-    const kept = head.toString("latin1").split("\n").slice(0, -1).filter((raw) => !/^(path|xref|lines):/i.test(raw));
+    const kept = withoutServerHeaders(head.toString("latin1").split("\n").slice(0, -1));
     const added: string[] = [];
     if (messageId === undefined) {
       messageId = `<${arrived.getTime().toString(36)}.${randomBytes(6).toString("hex")}@${PATH_IDENTITY}>`;
@@ -294,6 +329,21 @@ export function splitArticle(content: Buffer): { head: Buffer; body: Buffer } {
   return { head: Buffer.concat([content, last]), body: Buffer.alloc(0) };
 }
 
+/**
+ * The poster's header lines without Path, Xref and Lines (the server writes its own). A dropped
+ * header goes with its continuation lines: left behind, they would continue the header before it.
+ */
+function withoutServerHeaders(lines: string[]): string[] {
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of lines) {
+    const continues = /^[ \t]/.test(line);
+    if (!continues) dropping = /^(path|xref|lines):/i.test(line);
+    if (!dropping) kept.push(line);
+  }
+  return kept;
+}
+
 /** The header lines as written, continuation lines included (each without its line ending). */
 function rawHeaderLines(head: Buffer): string[] {
   return head.toString("utf8").split("\n").slice(0, -1).map((line) => line.replace(/\r$/, ""));
@@ -327,16 +377,46 @@ export function isMessageId(text: string): boolean {
 
 function describeArticle(file: string, content: Buffer, arrived: Date): StoredArticle {
   const { head, body } = splitArticle(content);
+  // All headers are parsed here, but only the overview fields, cut to size, are kept.
   const headers = parseHeaders(head);
+  const overview: Partial<Record<OverviewHeader, string>> = {};
+  for (const name of OVERVIEW_HEADERS) {
+    const value = headerValue(headers, name);
+    if (value !== undefined) overview[name] = copyOf(name === "References" ? trimReferences(value) : value.slice(0, MAX_OVERVIEW_VALUE));
+  }
   return {
-    messageId: headerValue(headers, "Message-ID")?.trim() ?? "",
+    messageId: copyOf(overview["Message-ID"]?.trim() ?? ""),
     file,
-    headers,
+    overview,
     // Every LF in the file becomes CRLF on the wire: one more octet per line.
     bytes: content.length + countLf(content),
     lines: countLf(body),
     arrived,
   };
+}
+
+/**
+ * A string of its own. In V8 a slice of a string (slice, split, trim …) may be only a view into
+ * the original: keeping the 998-character slice would keep the whole 1 MB header block alive.
+ * Going through a Buffer makes a fresh copy.
+ */
+function copyOf(text: string): string {
+  return Buffer.from(text, "utf8").toString("utf8");
+}
+
+/**
+ * References at most MAX_OVERVIEW_VALUE characters, the way RFC 5537 §3.4.4 trims it: Message-IDs
+ * go from the middle, the first (the thread's start) and the last ones (the parents) stay.
+ */
+function trimReferences(value: string): string {
+  const [first, ...rest] = value.trim().split(/[ \t]+/);
+  const last: string[] = []; // from the end backwards
+  let length = first.length;
+  for (let at = rest.length - 1; at >= 0 && length + 1 + rest[at].length <= MAX_OVERVIEW_VALUE; at--) {
+    last.push(rest[at]);
+    length += 1 + rest[at].length;
+  }
+  return [first, ...last.reverse()].join(" ").slice(0, MAX_OVERVIEW_VALUE);
 }
 
 /** CRLF → LF (the spool's form); a last line without a line ending gets one. */

@@ -10,7 +10,16 @@ if (!dataDir) {
   console.error("usage: ftp-playground-server.ts <data dir>");
   process.exit(2);
 }
-const server = await startFtpServer({ port: 0, dataDir, seed: false, maxUploadBytes: 1024 * 1024 * 1024 });
+// The bench logs in 300 clients at once from one address: above the playground's caps
+// (32 per address, 256 in all), which would answer the rest with 421.
+const server = await startFtpServer({
+  port: 0,
+  dataDir,
+  seed: false,
+  maxUploadBytes: 1024 * 1024 * 1024,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 1000,
+});
 console.log(`Listening on 127.0.0.1:${server.port}`);
 // ftp-srv's own SIGINT handler is removed by startFtpServer: this one closes cleanly.
 process.once("SIGINT", () => void server.close().then(() => process.exit(0)));

@@ -13,7 +13,8 @@ import { answerMemoryProbes } from "./probed-server.ts";
 
 const [dataDir] = process.argv.slice(2);
 const start = performance.now();
-const server = await startNewsServer({ dataDir, port: 0 });
+// The bench posts as fast as it can: no POST rate limit here.
+const server = await startNewsServer({ dataDir, port: 0, postsPerMinute: { perAddress: Infinity, perAccount: Infinity } });
 console.log(`Listening on 127.0.0.1:${server.port} (started in ${(performance.now() - start).toFixed(0)} ms)`);
 
 await answerMemoryProbes();

@@ -183,3 +183,24 @@ test("basic-ftp (lesson 12's library): list, upload, download, rename, remove", 
     client.close();
   }
 });
+
+const hasLftp = await hasCommand("lftp");
+
+describe.skipIf(!hasLftp)("lftp", () => {
+  test("put -c resumes a cut-off upload (REST + STOR), and the result is the whole file", async () => {
+    const server = await startTestFtp();
+    const { randomBytes } = await import("node:crypto");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const local = join(mkdtempSync(join(tmpdir(), "ftp-lftp-")), "whole.bin");
+    const whole = randomBytes(1_000_000);
+    writeFileSync(local, whole);
+    writeFileSync(join(server.home, "whole.bin"), whole.subarray(0, 400_000)); // what a cut-off upload left
+    const lftp = (commands: string) =>
+      runProgram("lftp", ["-c", `set net:max-retries 1; set net:timeout 10; open -u me,secret ftp://127.0.0.1:${server.port}; ${commands}`], { timeoutMs: 25_000 });
+    const put = await lftp(`put -c ${local} -o whole.bin`);
+    expect(put.code, put.stderr).toBe(0);
+    expect(readFileSync(join(server.home, "whole.bin")).equals(whole)).toBe(true);
+    expect(server.trace.filter((line) => / C: (REST|STOR|APPE) /.test(line))).toEqual(["ftp#1 C: REST 400000\\r\\n", "ftp#1 C: STOR whole.bin\\r\\n"]);
+  });
+});

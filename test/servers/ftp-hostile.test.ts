@@ -42,6 +42,17 @@ test("a 200 KB line is refused once with 500, not buffered; the next command wor
   await stillServes(server.port);
 });
 
+test("a complete 60,000-byte line in one piece is refused with 500 too; the connection goes on", async () => {
+  const server = await startTestFtp();
+  const { ftp } = await RawFtp.connect(server.port);
+  expect((await ftp.command("USER " + "a".repeat(60_000))).text).toBe("500 Line too long (the limit is 8192 bytes): ignored");
+  expect((await ftp.command("USER me\r\nCWD " + "b".repeat(9000))).code).toBe(331);
+  expect((await ftp.reply()).code).toBe(500);
+  await ftp.expect("PASS secret", 230);
+  await ftp.expect("NOOP", 200);
+  await stillServes(server.port);
+});
+
 test("commands cut into 1-byte pieces are put back together (TCP is a byte stream)", async () => {
   const server = await startTestFtp();
   const { ftp } = await RawFtp.connect(server.port);

@@ -33,8 +33,56 @@ export async function startTestFtp(options: Partial<FtpOptions> = {}): Promise<T
     const replies = trace.filter((line) => / S: /.test(line));
     for (const reply of replies) expect(reply, "a reply shows a server path").not.toContain(dataDir);
     for (const reply of replies) expect(reply, "a reply shows a server path").not.toMatch(/ftp-test-|\/ftp\/(pub|home)/);
+    for (const reply of replies) expect(reply, "a reply shows a Node error code").not.toMatch(NODE_ERROR_CODE);
+    for (const reply of replies) {
+      const code = /^ftp#\d+ S: (\d{3})[ -]/.exec(reply)?.[1];
+      if (code) expect(FTP_REPLY_CODES, `not an FTP reply code: ${reply}`).toContain(Number(code));
+    }
   });
   return { port: server.port, dataDir, pub: join(dataDir, "ftp", "pub"), home: join(dataDir, "ftp", "home", "me"), trace };
+}
+
+/** Node's error codes, which are not for clients' eyes ("551 write EPIPE"). */
+const NODE_ERROR_CODE = /\b(E[A-Z]*(NOENT|PIPE|RESET|ACCES|ISDIR|NOTDIR|EXIST|NOSPC|ADDRINUSE|TIMEDOUT|PERM))\b|ERR_[A-Z_]+/;
+
+/** The reply codes of RFC 959 §4.2 (and RFC 2428's 229/522, RFC 3659's 554 for a bad REST). */
+const FTP_REPLY_CODES = [
+  110, 120, 125, 150, 200, 202, 211, 212, 213, 214, 215, 220, 221, 225, 226, 227, 229, 230, 250, 257, 331, 332, 350, 421, 425, 426, 450,
+  451, 452, 500, 501, 502, 503, 504, 522, 530, 532, 550, 551, 552, 553, 554,
+];
+
+/** `size` consecutive ports that were free a moment ago (not a fixed range: tests never take fixed ports). */
+export async function freePortRange(size: number): Promise<{ min: number; max: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const min = 20000 + Math.floor(Math.random() * (32000 - 20000 - size));
+    const range = { min, max: min + size - 1 };
+    if ((await openListeners(range)) === 0) return range;
+  }
+  throw new Error(`no ${size} free ports in a row found`);
+}
+
+/** How many ports of the range something listens on (on 127.0.0.1): the FTP server's open data ports. */
+export async function openListeners({ min, max }: { min: number; max: number }): Promise<number> {
+  let open = 0;
+  for (let port = min; port <= max; port++) {
+    const probe = net.createServer();
+    const taken = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(true));
+      probe.listen(port, "127.0.0.1", () => resolve(false));
+    });
+    if (taken) open++;
+    else await new Promise((resolve) => probe.close(resolve));
+  }
+  return open;
+}
+
+/** Waits until `check()` is true (re-checked every 50 ms), or fails after `timeoutMs`. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export interface Reply {
@@ -49,7 +97,11 @@ export class RawFtp {
   private waiting: (() => void) | null = null;
   closed = false;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(
+    readonly socket: net.Socket,
+    /** The local address this client connects from (its data connections too). */
+    readonly localAddress?: string,
+  ) {
     socket.setEncoding("utf8");
     socket.on("data", (text: string) => {
       this.buffer += text;
@@ -62,18 +114,18 @@ export class RawFtp {
     socket.on("error", () => {});
   }
 
-  static async connect(port: number): Promise<{ ftp: RawFtp; greeting: Reply }> {
-    const socket = net.connect(port, "127.0.0.1");
+  static async connect(port: number, localAddress?: string): Promise<{ ftp: RawFtp; greeting: Reply }> {
+    const socket = net.connect({ port, host: "127.0.0.1", localAddress });
     await once(socket, "connect");
-    const ftp = new RawFtp(socket);
+    const ftp = new RawFtp(socket, localAddress);
     onTestFinished(() => {
       socket.destroy();
     });
     return { ftp, greeting: await ftp.reply() };
   }
 
-  static async login(port: number, user = "anonymous", password = "learner@example.com"): Promise<RawFtp> {
-    const { ftp } = await RawFtp.connect(port);
+  static async login(port: number, user = "anonymous", password = "learner@example.com", localAddress?: string): Promise<RawFtp> {
+    const { ftp } = await RawFtp.connect(port, localAddress);
     await ftp.expect(`USER ${user}`, 331);
     await ftp.expect(`PASS ${password}`, 230);
     return ftp;
@@ -117,7 +169,7 @@ export class RawFtp {
   async passive(): Promise<net.Socket> {
     const reply = await this.expect("PASV", 227);
     const [h1, h2, h3, h4, p1, p2] = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(reply.text)!.slice(1).map(Number);
-    const data = net.connect(p1 * 256 + p2, `${h1}.${h2}.${h3}.${h4}`);
+    const data = net.connect({ port: p1 * 256 + p2, host: `${h1}.${h2}.${h3}.${h4}`, localAddress: this.localAddress });
     data.on("error", () => {});
     await once(data, "connect");
     onTestFinished(() => {

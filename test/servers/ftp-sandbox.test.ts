@@ -113,7 +113,7 @@ test("symbolic links that lead outside the root are refused, listed nowhere, and
   expect(readdirSync(outside)).toEqual(["secret.txt"]);
 });
 
-test("an upload over the size cap is refused with 550 and leaves no partial file", async () => {
+test("an upload over the size cap is refused with 552 (RFC 959 §4.2: exceeded storage allocation) and leaves no partial file", async () => {
   const server = await startTestFtp({ maxUploadBytes: 100_000 });
   const ftp = await RawFtp.login(server.port, "me", "secret");
 
@@ -126,7 +126,7 @@ test("an upload over the size cap is refused with 550 and leaves no partial file
   await ftp.expect("STOR big.bin", 150);
   big.write(Buffer.alloc(1_000_000, 2), () => {}); // the server stops reading part-way
   const reply = await ftp.reply();
-  expect(reply.text).toMatch(/^550 .*limit of 100000 bytes/);
+  expect(reply.text).toMatch(/^552 .*limit of 100000 bytes/);
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(readdirSync(server.home)).toEqual(["small.bin"]);
   // The connection goes on.
@@ -141,7 +141,7 @@ test("a client that resets the data connection mid-upload leaves no partial file
   data.write(Buffer.alloc(200_000, 3));
   await new Promise((resolve) => setTimeout(resolve, 200));
   data.resetAndDestroy(); // RST, not FIN: the upload did not finish
-  expect((await ftp.reply()).code).toBe(550);
+  expect((await ftp.reply()).code).toBe(426); // RFC 959 §4.2: connection closed, transfer aborted
   expect(readdirSync(server.home)).toEqual([]);
 });
 
@@ -174,7 +174,7 @@ test("error replies name the client's path, never the server's", async () => {
   ]);
   writeFileSync(join(server.home, "file.txt"), "x");
   await ftp.passive();
-  expect((await ftp.command("RETR dir-that-is-missing")).text).toMatch(/^551 \/dir-that-is-missing: No such file/);
+  expect((await ftp.command("RETR dir-that-is-missing")).text).toBe("550 /dir-that-is-missing: No such file or directory");
   await ftp.expect("MKD full", 257);
   writeFileSync(join(server.home, "full", "f"), "x");
   expect((await ftp.command("RMD full")).text).toBe("550 /full: Directory not empty");

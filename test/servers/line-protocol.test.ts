@@ -159,6 +159,22 @@ describe("LineReader", () => {
     expect(await reader.readLine()).toBeNull();
   });
 
+  test("a long line sent in tiny pieces is collected in linear time (8 MB in 64-byte pieces)", async () => {
+    // Joining "everything so far + the new piece" at every piece copied 512 GB here (issue 13's
+    // audit: a 64 KB NNTP line sent one byte per segment cost a second of CPU). Now each byte
+    // is copied a few times; the old way this test never finished.
+    const input = new PassThrough();
+    const reader = new LineReader(input, { maxLineLength: 16 * 1024 * 1024 });
+    const piece = Buffer.alloc(64, "a");
+    for (let i = 0; i < 128 * 1024; i++) input.write(piece);
+    expect(reader.pendingBytes).toBe(8 * 1024 * 1024);
+    input.end("\r\nQUIT\r\n");
+    const line = await reader.readLineBytes();
+    expect(line?.length).toBe(8 * 1024 * 1024);
+    expect(line?.every((byte) => byte === 0x61)).toBe(true);
+    expect(await reader.readLine()).toBe("QUIT");
+  });
+
   test("reads a dot-stuffed block the way a client does after RETR", async () => {
     const input = Readable.from([Buffer.from("+OK 12 octets\r\nHi\r\n..dot\r\n.\r\n+OK bye\r\n")]);
     const reader = new LineReader(input);

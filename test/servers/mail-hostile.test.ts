@@ -3,9 +3,13 @@
 
 import tls from "node:tls";
 import { once } from "node:events";
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { HOST } from "../../servers/mail/maildir.ts";
+import { startMailSystem } from "../../servers/mail/index.ts";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
+import { ANY_PORTS, RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
 
 let mail: Awaited<ReturnType<typeof startTestMail>>;
 beforeAll(async () => {
@@ -140,4 +144,96 @@ test("plain text (or garbage) to the SMTPS port: the TLS handshake fails, that c
   const [greeting] = await once(socket, "data");
   expect(greeting).toMatch(/^220 smtp\.example\.com ESMTP/);
   socket.destroy();
+});
+
+test("two whole transactions and QUIT in one write (not waiting for 354): every reply comes at once, both are stored", async () => {
+  // Issue 13, break 7: the QUIT after the second message was lost inside smtp-server and the
+  // client heard nothing until "421 Timeout" a minute later (see servers/mail/smtp-server-quirks.ts).
+  const marker = `pipelined-${Date.now()}`;
+  const transaction = (n: number) => `MAIL FROM:<me@example.com>\r\nRCPT TO:<friend@example.org>\r\nDATA\r\n${testMessage(`${marker}-${n}`)}.\r\n`;
+  const client = await RawSmtp.connect(mail.ports.mx);
+  await expectCode(client.reply(), 220);
+  client.write(`EHLO learner\r\n${transaction(1)}${transaction(2)}QUIT\r\n`);
+  const codes: string[] = [];
+  for (let reply = await client.reply(); reply !== ""; reply = await client.reply()) codes.push(reply.slice(0, 3));
+  expect(codes).toEqual(["250", "250", "250", "354", "250", "250", "250", "354", "250", "221"]);
+  expect(await findMessages(mail.mailRoot, "friend@example.org", marker)).toHaveLength(2);
+});
+
+test("connections are capped per client address and in total: the one over the cap gets 421 at once, the others carry on", async () => {
+  const capped = await startTestMail({ seed: false, smtpConnectionCaps: { perAddress: 2, total: 3 } });
+  try {
+    const port = capped.ports.submission;
+    const first = await RawSmtp.connect(port);
+    const second = await RawSmtp.connect(port);
+    await expectCode(first.reply(), 220);
+    await expectCode(second.reply(), 220);
+    const third = await RawSmtp.connect(port);
+    expect(await third.reply()).toMatch(/^421 4\.7\.0 smtp\.example\.com too many connections from 127\.0\.0\.1 \(at most 2 at once\): close one and try again\r\n$/);
+    expect(await third.reply()).toBe(""); // and the server closed the connection
+    // Another address may come in, up to the total; past it, 421 again.
+    const other = await RawSmtp.connect(port, "127.0.0.2");
+    await expectCode(other.reply(), 220);
+    const oneTooMany = await RawSmtp.connect(port, "127.0.0.3");
+    expect(await oneTooMany.reply()).toMatch(/^421 4\.7\.0 .*too many connections \(at most 3 at once\)/);
+    // The admitted ones are served as usual.
+    await expectCode(first.command("EHLO first"), 250);
+    await expectCode(other.command("NOOP"), 250);
+    for (const client of [first, second, other]) client.close();
+  } finally {
+    await capped.stop();
+  }
+});
+
+test("tmp/ leftovers of crashed deliveries are removed at start; a live writer's file and a fresh one stay", async () => {
+  const first = await startTestMail({ seed: false });
+  await first.close(); // the servers stop, the data dir stays
+  const tmp = join(first.mailRoot, "friend@example.org", "tmp");
+  // A crashed writer: its process is gone. A live one: another process on this host, still running.
+  const gone = spawn("true");
+  await once(gone, "exit");
+  const alive = spawn("sleep", ["60"]);
+  try {
+    const crashed = `1700000000.M1P${gone.pid}Q1.${HOST},S=5,W=6`;
+    const foreign = `1700000000.M2P1Q1.another-machine,S=5,W=6`; // whoever wrote it, it is old: a leftover
+    const writing = `1700000000.M3P${alive.pid}Q1.${HOST},S=5,W=6`;
+    const fresh = `1700000000.M4P${gone.pid}Q2.${HOST},S=5,W=6`;
+    for (const name of [crashed, foreign, writing, fresh]) await writeFile(join(tmp, name), "half\n");
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of [crashed, foreign, writing]) await utimes(join(tmp, name), anHourAgo, anHourAgo);
+
+    const second = await startMailSystem({ dataDir: first.dataDir, ports: ANY_PORTS, seed: false });
+    await second.close();
+    // `fresh` was modified after this process started: it may be a delivery of ours in progress.
+    expect((await readdir(tmp)).sort()).toEqual([writing, fresh].sort());
+  } finally {
+    alive.kill();
+    await rm(first.dataDir, { recursive: true, force: true });
+  }
+});
+
+test("messages held in memory are capped for all connections together: past the cap 452 (try again), and the room comes back", async () => {
+  // 1,000 clients each sending a 10 MB message would otherwise hold 10 GB in the server.
+  const small = await startTestMail({ seed: false, smtpMaxBytesInMemory: 100_000 });
+  try {
+    const send = async (marker: string, bodyBytes: number) => {
+      const client = await RawSmtp.connect(small.ports.mx);
+      await expectCode(client.reply(), 220);
+      await expectCode(client.command("EHLO memory"), 250);
+      await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+      await expectCode(client.command("RCPT TO:<friend@example.org>"), 250);
+      await expectCode(client.command("DATA"), 354);
+      const reply = await client.command(`${testMessage(marker, "me@example.com", "friend@example.org", "x".repeat(bodyBytes) + "\r\n")}.`);
+      client.close();
+      return reply;
+    };
+    const marker = `memory-${Date.now()}`;
+    expect(await send(`${marker}-big`, 200_000)).toMatch(/^452 4\.3\.1 Too much mail arriving at once/);
+    expect(await findMessages(small.mailRoot, "friend@example.org", `${marker}-big`)).toEqual([]);
+    // The refused message let go of its bytes, and so does each delivered one: these fit, one after the other.
+    for (const n of [1, 2, 3]) expect(await send(`${marker}-${n}`, 60_000)).toMatch(/^250 /);
+    expect(await findMessages(small.mailRoot, "friend@example.org", marker)).toHaveLength(3);
+  } finally {
+    await small.stop();
+  }
 });

@@ -69,8 +69,9 @@ export class RawSmtp {
     });
   }
 
-  static async connect(port: number): Promise<RawSmtp> {
-    const socket = net.connect(port, "127.0.0.1");
+  /** `localAddress`: connect from another loopback address (127.0.0.2 …), as another client would. */
+  static async connect(port: number, localAddress?: string): Promise<RawSmtp> {
+    const socket = net.connect({ port, host: "127.0.0.1", localAddress });
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     return new RawSmtp(socket);
   }

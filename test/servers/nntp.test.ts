@@ -44,9 +44,9 @@ X-Folded: a value
 In both groups.
 `;
 
-async function startSmall() {
+async function startSmall(options: Parameters<typeof startTestNews>[0] = {}) {
   const seedDir = await makeSeed(GROUPS, { "001-first.txt": FIRST, "002-dots.txt": DOTS, "003-cross.txt": CROSS });
-  return startTestNews({ seedDir });
+  return startTestNews({ seedDir, ...options });
 }
 
 const article = (subject: string, groups = "test.one", extra = "") =>
@@ -322,7 +322,7 @@ describe("NNTP: POST", () => {
   });
 
   test("GROUP never names an article that cannot be read yet, while others post", async () => {
-    const news = await startSmall();
+    const news = await startSmall({ postsPerMinute: { perAddress: Infinity } }); // 40 posts at once: past the default limit
     const poster = await RawNntp.open(news.port);
     const reader = await RawNntp.open(news.port);
     let posting = true;
