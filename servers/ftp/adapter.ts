@@ -320,37 +320,42 @@ function readControlLines(connection: ControlConnection, number: number, setting
 
 /** Telnet bytes (RFC 854) a client may send on the control connection (RFC 959 §4.1). */
 const IAC = 0xff; // "interpret as command": the next byte is a Telnet command
+const TELNET_IP = 0xf4; // "interrupt process"
+const TELNET_DM = 0xf2; // "data mark": where a Synch ends
 const TELNET_OPTION_VERBS = [0xfb, 0xfc, 0xfd, 0xfe]; // WILL, WONT, DO, DONT: one option byte follows
 
 /**
- * Cuts the control connection's bytes into command lines at LF (CRLF, "Telnet end-of-line"),
- * however TCP splits them, and takes the Telnet commands out: IAC IAC is one 0xFF byte, IAC IP
- * ("interrupt process") and IAC DM ("data mark") — what clients send before an ABOR (RFC 959
- * §4.1.3) — and the other IAC commands are dropped. (lftp sends its DM as TCP urgent data, which
- * the system keeps out of the stream: "IAC IP IAC" then "ABOR" arrives, so an IAC followed by
- * an ordinary byte is dropped and the byte kept.) A line longer than MAX_LINE_BYTES comes out as
- * null, once, and the rest of it is skipped.
+ * Cuts the control connection's bytes into command lines at CRLF ("Telnet end-of-line"), however
+ * TCP splits them, and takes the Telnet commands (RFC 854) out: IAC IAC is one 0xFF byte; IAC IP
+ * ("interrupt process"), which clients send before an ABOR (RFC 959 §4.1.3), and the other IAC
+ * commands are dropped. Clients also send a "Synch": a DM ("data mark") byte as TCP urgent data,
+ * which the system keeps out of the stream, so what arrives differs:
+ *   tnftp:  IAC IP, then DM (the IAC before it went urgent)  → the DM right after IP is dropped
+ *   lftp:   IAC IP IAC (the DM went urgent)                   → IAC before a plain byte: the byte is kept
+ *   Python: "ABOR\r" (ftplib sends ABOR CRLF urgent: its LF is the byte that goes) → a CR ends a line too
+ * A line longer than MAX_LINE_BYTES comes out as null, once, and the rest of it is skipped.
  */
 export class ControlLineReader {
   private line: number[] = [];
-  private telnet: "data" | "command" | "option" = "data";
+  private telnet: "data" | "command" | "option" | "interrupted" = "data";
   private discarding = false; // inside an overlong line, skipping to its end
 
   push(chunk: Buffer): (string | null)[] {
     const lines: (string | null)[] = [];
     for (const byte of chunk) {
-      if (this.telnet === "option") {
-        this.telnet = "data"; // the option a WILL/WONT/DO/DONT names: dropped with it
-        continue;
-      }
-      if (this.telnet === "command") {
-        this.telnet = TELNET_OPTION_VERBS.includes(byte) ? "option" : "data";
+      const state = this.telnet;
+      this.telnet = "data";
+      if (state === "option") continue; // the option a WILL/WONT/DO/DONT names: dropped with it
+      if (state === "interrupted" && byte === TELNET_DM) continue; // tnftp's Synch after IAC IP
+      if (state === "command") {
         if (byte === IAC) this.add(IAC, lines); // IAC IAC: a data byte 0xFF
         else if (byte < 0xf0) this.add(byte, lines); // not a Telnet command: keep the byte
-        continue; // IP, DM, NOP, …: dropped
+        else if (byte === TELNET_IP) this.telnet = "interrupted";
+        else if (TELNET_OPTION_VERBS.includes(byte)) this.telnet = "option";
+        continue; // DM, NOP, …: dropped
       }
       if (byte === IAC) this.telnet = "command";
-      else if (byte === 0x0a) this.endLine(lines);
+      else if (byte === 0x0d || byte === 0x0a) this.endLine(lines); // the LF of a CRLF ends an empty line: skipped
       else this.add(byte, lines);
     }
     return lines;
@@ -368,7 +373,7 @@ export class ControlLineReader {
   }
 
   private endLine(lines: (string | null)[]): void {
-    const text = Buffer.from(this.line).toString("utf8").replace(/\r$/, "");
+    const text = Buffer.from(this.line).toString("utf8");
     if (!this.discarding && text.trim() !== "") lines.push(text);
     this.line = [];
     this.discarding = false;

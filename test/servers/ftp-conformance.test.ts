@@ -6,7 +6,8 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { hasPython, runProgram } from "../kit/processes.ts";
 import { BIG_FILE } from "../../servers/ftp/seed.ts";
 import { ControlLineReader } from "../../servers/ftp/adapter.ts";
 import { RawFtp, startTestFtp } from "./ftp-kit.ts";
@@ -37,10 +38,18 @@ test("ABOR during RETR: the transfer stops, 426 then 226, and the session goes o
   expect((await ftp.retr("README.txt")).length).toBeGreaterThan(0);
 });
 
-test("tnftp's Ctrl-C form (IAC IP IAC DM ABOR) and lftp's (IAC IP IAC, DM sent urgent) abort too", async () => {
+// What arrives of each client's ABOR once the system has taken its urgent byte out of the stream.
+const ABOR_AS_RECEIVED = {
+  "tnftp (IAC IP, IAC urgent, DM)": "\xff\xf4\xf2ABOR\r\n",
+  "lftp (IAC IP IAC, DM urgent)": "\xff\xf4\xffABOR\r\n",
+  "all inline (IAC IP IAC DM)": "\xff\xf4\xff\xf2ABOR\r\n",
+  "Python ftplib (ABOR CRLF urgent)": "ABOR\r",
+};
+
+test("ABOR after Telnet IP and Synch, in every client's form, aborts too", async () => {
   const server = await startTestFtp({ bigFileBytes: BIG });
   const ftp = await RawFtp.login(server.port);
-  for (const abor of [Buffer.from("\xff\xf4\xff\xf2ABOR\r\n", "latin1"), Buffer.from("\xff\xf4\xffABOR\r\n", "latin1")]) {
+  for (const abor of Object.values(ABOR_AS_RECEIVED).map((text) => Buffer.from(text, "latin1"))) {
     await retrStarted(ftp);
     ftp.socket.write(abor);
     expect((await ftp.reply()).code).toBe(426);
@@ -90,10 +99,49 @@ test("QUIT during a transfer: the transfer finishes and answers first, then 221"
 
 test("Telnet on the control connection: IAC IAC is 0xFF, other IAC commands are dropped, across chunks", () => {
   const reader = new ControlLineReader();
-  const bytes = Buffer.from("NO\xff\xf1OP\r\nCWD a\xff\xffb\r\n\xff\xfb\x01\xff\xfd\x03PWD\r\n", "latin1");
+  const bytes = Buffer.from(`NO\xff\xf1OP\r\nCWD a\xff\xffb\r\n\xff\xfb\x01\xff\xfd\x03PWD\r\n${Object.values(ABOR_AS_RECEIVED).join("")}NOOP\r\n`, "latin1");
   const lines: (string | null)[] = [];
   for (const byte of bytes) lines.push(...reader.push(Buffer.from([byte])));
-  expect(lines).toEqual(["NOOP", `CWD a${Buffer.from([0xff]).toString("utf8")}b`, "PWD"]);
+  expect(lines).toEqual(["NOOP", `CWD a${Buffer.from([0xff]).toString("utf8")}b`, "PWD", "ABOR", "ABOR", "ABOR", "ABOR", "NOOP"]);
+});
+
+// Real urgent data (TCP MSG_OOB), which Node cannot send: Python sends it the way each client does.
+const URGENT_ABORT_SCRIPT = `
+import ftplib, json, socket, sys
+port, form = int(sys.argv[1]), sys.argv[2]
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", port)
+ftp.login()
+conn = ftp.transfercmd("RETR /${BIG_FILE}")
+first = conn.recv(65536)
+replies = []
+if form == "ftplib":
+    replies.append(ftp.abort())  # ABOR CRLF, all of it urgent
+elif form == "tnftp":
+    ftp.sock.send(b"\\xff\\xf4\\xff", socket.MSG_OOB)
+    ftp.sock.sendall(b"\\xf2ABOR\\r\\n")
+    replies.append(ftp.getmultiline())
+else:  # lftp
+    ftp.sock.sendall(b"\\xff\\xf4\\xff")
+    ftp.sock.send(b"\\xf2", socket.MSG_OOB)
+    ftp.sock.sendall(b"ABOR\\r\\n")
+    replies.append(ftp.getmultiline())
+replies.append(ftp.getmultiline())
+replies.append(ftp.voidcmd("NOOP"))
+print(json.dumps({"first": len(first), "replies": [r[:3] for r in replies]}))
+`;
+
+describe.skipIf(!hasPython)("ABOR with real TCP urgent data", () => {
+  for (const form of ["ftplib", "tnftp", "lftp"]) {
+    test(`${form}'s way: 426, 226, and the session goes on`, async () => {
+      const server = await startTestFtp({ bigFileBytes: BIG });
+      const { code, stdout, stderr } = await runProgram("python3", ["-c", URGENT_ABORT_SCRIPT, String(server.port), form], { timeoutMs: 30_000 });
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { first: number; replies: string[] };
+      expect(result.first).toBeGreaterThan(0);
+      expect(result.replies).toEqual(["426", "226", "200"]);
+    });
+  }
 });
 
 test("FEAT lists REST STREAM, and nothing it lists answers 502; SITE is 502", async () => {
