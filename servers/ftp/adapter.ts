@@ -21,7 +21,7 @@
 //     (PassiveDataConnection): a session holds at most one listener; it closes when its data
 //     connection arrives, when the transfer ends, when the session ends, or when unused for a few
 //     seconds; the whole range is searched for a free port, and none free is "425". The 227
-//     reply names the address the client reached us on. (Plain TCP only: no FTPS data channel.)
+//     reply names the address the client reached us on. After PROT P the data connection is TLS (15).
 //  4. Transfers: RETR, STOR, APPE, STOU, LIST and NLST (RFC 959 §4.1.3) are handled here. ftp-srv
 //     answers their failures with Node's own words and a fixed code ("551 write EPIPE",
 //     "551 ENOENT: no such file or directory, open '/home/…/race.bin'", a missing file as 551).
@@ -58,9 +58,19 @@
 //     accepted (ftp-srv: 501, though §5.1 makes "TYPE A N" the minimum); E, A T, A C are 504.
 // 14. EPSV ALL (RFC 2428 §4): from then on PASV, PORT and EPRT are refused (503); ftp-srv took
 //     "EPSV ALL" for an EPSV and kept accepting PORT and PASV.
+// 15. FTPS (RFC 4217), with the playground certificate. ftp-srv's FEAT offered AUTH TLS, PBSZ and
+//     PROT, which answered 502 without a certificate; its AUTH TLS swapped the socket under its own
+//     reader (ours, and the trace, would have gone on reading ciphertext), and its passive data
+//     connections never used TLS. Here AUTH TLS answers 234 and wraps the control connection at
+//     once — anything the client sent in the clear after AUTH TLS is dropped, not run inside TLS
+//     (the STARTTLS injection of CVE-2011-0411); PBSZ 0 and PROT P make each passive data
+//     connection TLS, ended with close_notify (ftplib waits for it); PORT/EPRT under PROT P are
+//     534. Off loopback, USER for a real account before AUTH TLS is 530 (as mail and news ask
+//     for TLS there); anonymous needs none.
 
 import { createRequire } from "node:module";
 import { Transform } from "node:stream";
+import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
@@ -90,6 +100,10 @@ export interface AdapterSettings {
   anonymousUsers: Set<string>;
   /** Checks a login and gives the session its file system; throws an FtpReplyError (530) if refused. */
   login(connection: FtpConnection, username: string, password: string): SandboxFileSystem;
+  /** The certificate for FTPS (AUTH TLS, PROT P); without it FTP is plain text only. */
+  tls?: { key: string; cert: string };
+  /** Refuse USER for real accounts until AUTH TLS (off loopback passwords must not cross the network in the clear). */
+  requireTlsForLogin: boolean;
   trace?: (line: string) => void;
 }
 
@@ -127,6 +141,10 @@ interface ControlConnection {
   transfer?: ActiveTransfer;
   /** Ours: after EPSV ALL only EPSV may set up a data connection (RFC 2428 §4). */
   epsvAll?: boolean;
+  /** Ours: PBSZ has been sent (RFC 4217 §8: it comes before PROT). */
+  protectionBufferSet?: boolean;
+  /** Ours: after PROT P, data connections are TLS too, with this context (15). */
+  dataTls?: SecureContext;
 }
 
 /** A transfer command under way, as ABOR and STAT see it. */
@@ -271,13 +289,18 @@ function readControlLines(connection: ControlConnection, number: number, setting
       })
     : undefined;
 
-  if (transcript) {
-    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+  // The transcript sees what the server writes, in the clear (after AUTH TLS: before encryption).
+  const traceWrites = (target: Socket) => {
+    if (!transcript) return;
+    const write = target.write.bind(target) as (...args: unknown[]) => boolean;
+    target.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
       transcript.data("S", Buffer.from(chunk));
       return write(chunk, ...rest);
     }) as Socket["write"];
+  };
+  if (transcript) {
+    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    traceWrites(socket);
     socket.once("close", () => transcript.note("C", "connection closed"));
   }
 
@@ -289,10 +312,12 @@ function readControlLines(connection: ControlConnection, number: number, setting
   };
 
   socket.removeAllListeners("data"); // ftp-srv's own reader
-  const reader = new ControlLineReader();
+  let reader = new ControlLineReader();
   let queue: Promise<unknown> = Promise.resolve();
+  let upgrading = false; // AUTH TLS seen: nothing more is read in the clear
 
-  socket.on("data", (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
+    if (upgrading) return;
     const lines = reader.push(chunk); // null: an overlong line, to be refused
     for (const line of lines) {
       const user = /^USER\s+(.*)$/i.exec(line ?? "");
@@ -300,7 +325,7 @@ function readControlLines(connection: ControlConnection, number: number, setting
     }
     transcript?.data("C", chunk);
     for (const line of lines) {
-      const directive = line === null ? "" : connection.commands.parse(line).directive;
+      const { directive, arg } = line === null ? { directive: "", arg: null } : connection.commands.parse(line);
       const transfer = connection.transfer;
       // 10: while a transfer runs, ABOR stops it and STAT reports on it at once (RFC 959 §4.1.3).
       if (transfer && directive === "ABOR") {
@@ -308,6 +333,12 @@ function readControlLines(connection: ControlConnection, number: number, setting
         queue = queue.then(() => connection.reply(226, "ABOR: transfer aborted, data connection closed")).catch(() => {});
       } else if (transfer && directive === "STAT") {
         void connection.reply(213, `Status: ${transfer.description}, ${transfer.bytes()} bytes so far`);
+      } else if (directive === "AUTH" && settings.tls && /^TLS(-C)?$/i.test(arg ?? "") && !isSecure(connection)) {
+        // 15: whatever else came in the clear after AUTH TLS is dropped, not run inside the TLS
+        // session (the STARTTLS command injection of CVE-2011-0411).
+        upgrading = true;
+        queue = queue.then(() => startTls(secureContextOf(settings))).catch(() => {});
+        break;
       } else {
         // One command at a time, in order (QUIT too: RFC 959 §4.1.1 lets a transfer finish and
         // answer first). Handlers answer their own errors; what can still fail here is a reply
@@ -315,7 +346,36 @@ function readControlLines(connection: ControlConnection, number: number, setting
         queue = queue.then(() => handleCommand(connection, line, settings, ports)).catch(() => {});
       }
     }
-  });
+  };
+  socket.on("data", onData);
+
+  /** RFC 4217 §4: 234, then the TLS handshake on the same connection; the session starts afresh. */
+  const startTls = (secureContext: SecureContext) => {
+    const plain = connection.commandSocket;
+    plain.write("234 AUTH TLS OK: start the TLS handshake\r\n");
+    // Wrapped at once, in this same turn of the event loop: the client's first TLS bytes are
+    // never read as a command.
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    secure.on("error", () => secure.destroy()); // a failed handshake: the connection ends
+    secure.setTimeout(IDLE_TIMEOUT_MS, () => secure.destroy());
+    traceWrites(secure);
+    connection.commandSocket = secure; // ftp-srv's replies now go out encrypted
+    reader = new ControlLineReader();
+    secure.on("data", onData);
+    upgrading = false;
+  };
+}
+
+/** The server's TLS context, made once from its certificate. */
+const secureContexts = new WeakMap<AdapterSettings, SecureContext>();
+function secureContextOf(settings: AdapterSettings): SecureContext {
+  if (!secureContexts.has(settings)) secureContexts.set(settings, createSecureContext(settings.tls));
+  return secureContexts.get(settings)!;
+}
+
+/** Has AUTH TLS protected this control connection? */
+function isSecure(connection: ControlConnection): boolean {
+  return connection.commandSocket instanceof TLSSocket;
 }
 
 /** Telnet bytes (RFC 854) a client may send on the control connection (RFC 959 §4.1). */
@@ -393,6 +453,14 @@ async function handleCommand(connection: ControlConnection, line: string | null,
   // 7: active-mode addresses are checked before ftp-srv sees them.
   if (directive === "PORT" && !isPortArgument(arg ?? "")) return connection.reply(501, "Syntax error: PORT h1,h2,h3,h4,p1,p2");
   if (directive === "EPRT" && !isEprtArgument(arg ?? "")) return connection.reply(501, "Syntax error: EPRT |1|address|port| or |2|address|port|");
+  // 15: off loopback, a real account's password only travels inside TLS.
+  if (directive === "USER" && settings.requireTlsForLogin && !isSecure(connection) && !settings.anonymousUsers.has((arg ?? "").toLowerCase())) {
+    return connection.reply(530, "Log in over TLS: send AUTH TLS first (this server is not on loopback; anonymous needs no TLS)");
+  }
+  // 15: TLS data connections are passive only (ftp-srv's active connector would not follow PROT).
+  if (connection.dataTls && (directive === "PORT" || directive === "EPRT")) {
+    return connection.reply(534, "Active mode is not offered with PROT P: use PASV or EPSV");
+  }
   // 6: a new USER starts a new login.
   if (directive === "USER" && !connection.authenticated) connection.username = undefined;
   // A new PASV/EPSV/PORT/EPRT replaces the data connection prepared before: one per session.
@@ -431,9 +499,12 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
   FEAT: features,
+  AUTH: authenticationMechanism,
+  PBSZ: protectionBufferSize,
+  PROT: dataChannelProtection,
 };
 /** Of those, the ones a client may send before logging in. */
-const BEFORE_LOGIN = new Set(["FEAT"]);
+const BEFORE_LOGIN = new Set(["FEAT", "AUTH", "PBSZ", "PROT"]);
 
 // ----- 3. passive data connections -----
 
@@ -531,9 +602,14 @@ class PassiveDataConnection implements DataConnection {
       socket.destroy();
       return;
     }
-    this.socket = socket;
+    // PROT P: the data connection is TLS as well. The transfer may start writing at once (its
+    // bytes wait for the handshake): Python's ftplib only shakes hands after the 150.
+    const dataTls = this.connection.dataTls;
+    const dataSocket = dataTls ? new TLSSocket(socket, { isServer: true, secureContext: dataTls }) : socket;
+    if (dataTls) dataSocket.on("error", () => dataSocket.destroy());
+    this.socket = dataSocket;
     this.closeListener(); // its one connection has come: the port is free for the next PASV
-    this.waiting?.resolve(socket);
+    this.waiting?.resolve(dataSocket);
   }
 
   /** A transfer command claims the data connection; it has DATA_CONNECTION_WAIT_MS to arrive. */
@@ -660,8 +736,17 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
     // TYPE A (13): the network's CRLF line ends are stored as LF.
     const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
     await pipeline(steps); // sandbox-fs renames the file into place before this resolves
+    if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
     await connection.reply(226, clientPath);
   });
+}
+
+/**
+ * PROT P: a TLS data connection ends with TLS's own close_notify, answered before the TCP close
+ * (Python's ftplib waits for it after an upload, and fails without it).
+ */
+function endTls(dataSocket: TLSSocket): Promise<void> {
+  return new Promise((resolve) => dataSocket.end(resolve));
 }
 
 /**
@@ -720,8 +805,8 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
  * list left out REST STREAM (RFC 3659 §5.5: a server that restarts transfers MUST list it) and
  * named AUTH TLS, PBSZ and PROT, which answered 502.
  */
-async function features({ connection }: Command): Promise<unknown> {
-  const extensions = ["EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
+async function features({ connection, settings }: Command): Promise<unknown> {
+  const extensions = [...(settings.tls ? ["AUTH TLS", "PBSZ", "PROT"] : []), "EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
   return connection.reply(211, "Features:", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
 }
 
@@ -790,6 +875,33 @@ function fromNetworkLines(): Transform {
       done(null, heldCR ? CR : undefined);
     },
   });
+}
+
+// ----- 15. FTPS: AUTH TLS, PBSZ, PROT (RFC 4217) -----
+
+/** RFC 4217 §4 AUTH — AUTH TLS itself is taken in the control reader (startTls); what is left is refused. */
+async function authenticationMechanism({ connection, settings }: Command): Promise<unknown> {
+  if (!settings.tls) return connection.reply(502, "AUTH is not offered: this server has no certificate");
+  if (isSecure(connection)) return connection.reply(503, "Already using TLS");
+  return connection.reply(504, "Only AUTH TLS is offered");
+}
+
+/** RFC 4217 §8 PBSZ: TLS has no protection buffer, so the only size is 0. */
+async function protectionBufferSize({ connection }: Command): Promise<unknown> {
+  if (!isSecure(connection)) return connection.reply(503, "Send AUTH TLS first");
+  connection.protectionBufferSet = true;
+  return connection.reply(200, "PBSZ=0");
+}
+
+/** RFC 4217 §9 PROT: P, data connections in TLS too; C, in the clear. S and E do not exist for TLS. */
+async function dataChannelProtection({ connection, arg, settings }: Command): Promise<unknown> {
+  if (!isSecure(connection) || !connection.protectionBufferSet) return connection.reply(503, "Send AUTH TLS and PBSZ 0 first");
+  const level = (arg ?? "").toUpperCase();
+  if (level === "P") connection.dataTls = secureContextOf(settings);
+  else if (level === "C") connection.dataTls = undefined;
+  else if (level === "S" || level === "E") return connection.reply(536, `PROT ${level} is not supported with TLS: use P or C`);
+  else return connection.reply(504, "PROT P or PROT C");
+  return connection.reply(200, `PROT ${level}: data connections ${level === "P" ? "in TLS" : "in the clear"}`);
 }
 
 // ----- 7. argument checks -----
