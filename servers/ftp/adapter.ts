@@ -357,6 +357,8 @@ function readControlLines(connection: ControlConnection, number: number, setting
     // never read as a command.
     const secure = new TLSSocket(plain, { isServer: true, secureContext });
     secure.on("error", () => secure.destroy()); // a failed handshake: the connection ends
+    // The idle timeout moves to the TLS socket: the plain one sees no traffic of its own any more.
+    plain.setTimeout(0);
     secure.setTimeout(IDLE_TIMEOUT_MS, () => secure.destroy());
     traceWrites(secure);
     connection.commandSocket = secure; // ftp-srv's replies now go out encrypted
