@@ -703,13 +703,17 @@ async function retrieve({ connection, arg }: Command): Promise<unknown> {
     const { stream, clientPath } = await sandbox(connection).read(arg ?? "", { start });
     let readFailed = false;
     stream.once("error", () => (readFailed = true));
-    await connection.reply(150);
-    // TYPE A (13): the file's LF line ends go out as CRLF, the network's line end.
-    const steps = connection.transferType === "ascii" ? [stream, toNetworkLines(), socket] : [stream, socket];
-    await pipeline(steps).catch((err: unknown) => {
-      // 451: our side failed; otherwise the client's side of the data connection went (426).
-      throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
-    });
+    try {
+      await connection.reply(150);
+      // TYPE A (13): the file's LF line ends go out as CRLF, the network's line end.
+      const steps = connection.transferType === "ascii" ? [stream, toNetworkLines(), socket] : [stream, socket];
+      await pipeline(steps).catch((err: unknown) => {
+        // 451: our side failed; otherwise the client's side of the data connection went (426).
+        throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
+      });
+    } finally {
+      stream.destroy(); // closes the file, even when the transfer never started
+    }
     await connection.reply(226, clientPath);
   });
 }
