@@ -827,11 +827,11 @@ async function representationType({ connection, arg }: Command): Promise<unknown
   const type = (arg ?? "").toUpperCase().trim().replace(/\s+/g, " ");
   if (type === "A" || type === "A N") {
     connection.transferType = "ascii";
-    return connection.reply(200, "Type set to A: text, line ends sent as CRLF");
+    return connection.reply(200, 'Switch to "ascii" transfer mode.'); // ftp-srv's words, which lesson 11 quotes
   }
   if (type === "I" || type === "L 8" || type === "L8") {
     connection.transferType = "binary";
-    return connection.reply(200, `Type set to ${type}: bytes sent as they are`);
+    return connection.reply(200, 'Switch to "binary" transfer mode.');
   }
   // The forms RFC 959 defines that this server does not offer: 504, "not implemented for that parameter".
   if (/^(A [TC]|E( [NTC])?|L \d+)$/.test(type)) return connection.reply(504, `TYPE ${type} is not implemented: use A or I`);
