@@ -813,7 +813,7 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
  */
 async function features({ connection, settings }: Command): Promise<unknown> {
   const extensions = [...(settings.tls ? ["AUTH TLS", "PBSZ", "PROT"] : []), "EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
-  return connection.reply(211, "Features:", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
+  return connection.reply(211, "Extensions supported", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
 }
 
 // ----- 13. TYPE -----
