@@ -1,6 +1,7 @@
 // Asks the book server for a title for every line you type, over a *connected* UDP socket.
 //   printf 'next\nnext\nnext\n' | npx tsx examples/udp-books-client.ts
-// (HOST=127.0.0.1 PORT=8888 by default.) An empty line, or the end of input, quits.
+// (HOST=127.0.0.1 PORT=8888 by default; TIMEOUT_MS=1000, how long to wait for each answer.) An empty
+// line, or the end of input, quits.
 
 import dgram from "node:dgram";
 import net from "node:net";
@@ -9,7 +10,7 @@ import { createInterface } from "node:readline";
 
 const HOST = process.env.HOST ?? "127.0.0.1";
 const PORT = Number(process.env.PORT ?? 8888);
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 1000);
 
 const socket = dgram.createSocket(net.isIPv6(HOST) ? "udp6" : "udp4");
 

@@ -213,8 +213,10 @@ export const SCENARIOS: Scenario[] = [
     title: "UDP: two clients in turn; the book server answers every request with the next title",
     servers: [{ example: "examples/udp-books-server.ts", transport: "udp", port: 8888 }],
     client: [
-      { example: "examples/udp-books-client.ts", stdin: "next\nnext\nnext\n" },
-      { example: "examples/udp-books-client.ts", stdin: "next\nnext\nnext\n" },
+      // A longer wait than the example's 1 s: on a busy machine an answer can be late, and the
+      // recording would show a "lost" request that the lesson does not (the wire is the same).
+      { example: "examples/udp-books-client.ts", stdin: "next\nnext\nnext\n", env: { TIMEOUT_MS: "10000" } },
+      { example: "examples/udp-books-client.ts", stdin: "next\nnext\nnext\n", env: { TIMEOUT_MS: "10000" } },
     ],
   },
   {
