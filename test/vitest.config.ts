@@ -1,6 +1,6 @@
 import { release } from "node:os";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // File-change events do not reach Linux from Windows drives (WSL) or network shares:
 // there `npm run watch` polls instead. POLL=1 forces polling anywhere.
@@ -16,6 +16,8 @@ export default defineConfig({
   server: { watch: poll ? { usePolling: true, interval: 500 } : {} },
   test: {
     include: ["test/**/*.test.ts"],
+    // The long attack suite is `npm run soak` (its own config); its short version is in test/servers/.
+    exclude: [...configDefaults.exclude, "test/soak/**"],
     reporters: ["default", "./test/kit/progress-reporter.ts"],
     // Generous: tests that start several processes are slow on a busy 2-core machine. Speed is
     // never asserted here (that is `npm run bench`); this only stops a hung test.
