@@ -9,7 +9,7 @@ defineSoak({
   attackMs: 1_500,
   attackConnections: 10,
   rounds: 6,
-  hugePosts: 4,
+  hugePosts: 60,
   latencyLimitMs: 5_000,
   rssLimitMb: 1_024,
 });

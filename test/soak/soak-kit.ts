@@ -7,7 +7,7 @@
 import net from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -113,14 +113,28 @@ export class Playground {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
   }
 
-  /** Listening sockets on the passive range (the whole network namespace: only the playground uses that range). */
+  /**
+   * The playground's listening sockets on the passive range. Other processes' port-0 listeners can
+   * land in that range too (it lies among the ephemeral ports), so only sockets whose inode is one
+   * of the playground's open files (/proc/<pid>/fd → socket:[inode]) count.
+   */
   passiveListeners(): number {
+    const own = new Set<string>();
+    for (const fd of readdirSync(`/proc/${this.child.pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${this.child.pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode) own.add(inode);
+      } catch {
+        // closed between the listing and the read
+      }
+    }
     let count = 0;
     for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
       if (!existsSync(table)) continue;
       for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
         const fields = row.trim().split(/\s+/);
-        if (fields.length < 4 || fields[3] !== "0A") continue; // 0A = LISTEN
+        if (fields.length < 10 || fields[3] !== "0A" || !own.has(fields[9]!)) continue; // 0A = LISTEN
         const port = parseInt(fields[1]!.split(":")[1]!, 16);
         if (port >= this.passive[0] && port <= this.passive[1]) count++;
       }
@@ -435,8 +449,9 @@ export async function deliver(ports: Ports, token: string, bytes: number): Promi
 }
 
 /** NNTP POST of one article with Message-ID <token@soak.test>; resolves on its 240. */
-export async function post(ports: Ports, token: string, bytes: number, extraHeaders = ""): Promise<void> {
-  await conversation(ports.nntp, async (talk) => {
+export async function post(ports: Ports, token: string, bytes: number, extraHeaders = "", from?: string): Promise<void> {
+  const talk = await Talk.open(ports.nntp, 10_000, from);
+  try {
     await expectCode(talk, 200);
     talk.send("POST");
     await expectCode(talk, 340);
@@ -444,7 +459,9 @@ export async function post(ports: Ports, token: string, bytes: number, extraHead
       `From: soak@soak.test\r\nNewsgroups: playground.test\r\nSubject: soak ${token}\r\nMessage-ID: <${token}@soak.test>\r\n${extraHeaders}\r\n${wholeText(token, bytes)}\r\n.`,
     );
     await expectCode(talk, 240, 30_000);
-  });
+  } finally {
+    talk.close();
+  }
 }
 
 /** Files under `dir` (recursively), as paths relative to it. */

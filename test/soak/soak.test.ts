@@ -2,13 +2,13 @@
 import { defineSoak } from "./suite.ts";
 
 defineSoak({
-  fuzzInputs: Number(process.env.SOAK_FUZZ_INPUTS ?? 2_000),
+  fuzzInputs: Number(process.env.SOAK_FUZZ_INPUTS ?? 3_000),
   fuzzBatch: 250,
-  killRounds: 3,
+  killRounds: 5,
   attackMs: 6_000,
   attackConnections: 30,
   rounds: 40,
-  hugePosts: 20,
-  latencyLimitMs: Number(process.env.SOAK_LATENCY_MS ?? 2_000),
+  hugePosts: 120,
+  latencyLimitMs: Number(process.env.SOAK_LATENCY_MS ?? 3_000),
   rssLimitMb: 1_024,
 });
