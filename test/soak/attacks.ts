@@ -205,7 +205,9 @@ export async function hugeNewsHeaders(playground: Playground, posts: number, ran
   // Kept in memory, the headers cost ~0.8 MB of RSS a post after a restart (60 posts: +48 MB before
   // the fix, +23 MB after, most of it the restart's own noise); allowed: 20 MB + 0.25 MB a post.
   const allowedMb = 20 + 0.25 * posts;
-  if (after - before > 150) problems.push(`RSS grew from ${before.toFixed(0)} to ${after.toFixed(0)} MB over ${accepted} posts`);
+  // The RSS while posting is reported, not bounded here: it is mostly garbage the collector has not
+  // taken yet (60 posts: +80 MB with the fix, +112 MB without), so it cannot tell kept from freed.
+  // The suite's RSS limit still applies to it; what was kept shows after the restart.
   if (afterRestart - freshRssMb > allowedMb) problems.push(`after a restart the playground holds ${afterRestart.toFixed(0)} MB, ${(afterRestart - freshRssMb).toFixed(0)} MB more than its first start (limit ${allowedMb} MB)`);
   return {
     playground: restarted,
