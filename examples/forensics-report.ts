@@ -1,4 +1,4 @@
-// Lesson 14: the forensic report of a mailbox — for every message, the answers to the seeds'
+// Lesson 14: the forensic report of a mailbox — for every message, the answers to Core Python's
 // questions (which program sent it, is its Message-ID well formed, do From:, Return-Path: and
 // the Received: path agree, where do its links really go) and the score they add up to.
 //

@@ -37,7 +37,7 @@ socket.write(`GET ${path} HTTP/1.1\r\nHost: ${HOST}:${PORT}\r\nConnection: close
 // #endregion request
 
 // #region read-until-close
-// The seed's `while True: d = s.recv(1024)` loop. Each turn of this loop is one 'data'
+// liaoxuefeng's `while True: d = s.recv(1024)` loop. Each turn of this loop is one 'data'
 // event: TCP delivers a stream of bytes in whatever pieces the network makes, so a big
 // body comes in many chunks. The loop ends when the server's FIN arrives (it closed).
 const chunks: Buffer[] = [];

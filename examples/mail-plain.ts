@@ -1,5 +1,5 @@
 // liaoxuefeng's first SMTP example in Node: a plain-text message whose From, To and Subject are
-// Chinese — encoded for the trip, the way the seeds' _format_addr() and Header() did it.
+// Chinese — encoded for the trip, the way liaoxuefeng's _format_addr() and Header() did it.
 //
 //   npm start                         (first, in another terminal)
 //   npx tsx examples/mail-plain.ts    prints the message as the server receives it, then sends it

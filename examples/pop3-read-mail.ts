@@ -48,7 +48,7 @@ async function fetchMessage(wanted: number | undefined): Promise<{ raw: Buffer; 
 
 // #region structure
 /**
- * The MIME tree, the way the seed's print_info() walks it: a multipart/* part holds other
+ * The MIME tree, the way liaoxuefeng's print_info() walks it: a multipart/* part holds other
  * parts, separated by "--<boundary>" lines; every other part is a leaf (text, image, file).
  */
 function structure(entity: Buffer, depth = 0): string[] {
@@ -82,7 +82,7 @@ try {
 const { raw, number, count } = fetched;
 
 // #region parse
-// mailparser does what Python's email package and the seed's decode_str()/guess_charset() do:
+// mailparser does what Python's email package and liaoxuefeng's decode_str()/guess_charset() do:
 // it decodes RFC 2047 headers (=?utf-8?B?…?=), base64 and quoted-printable bodies, and charsets.
 const mail = await simpleParser(raw);
 const addresses = (value: AddressObject | AddressObject[] | undefined) => [value ?? []].flat().map((a) => a.text).join(", ");

@@ -9,7 +9,7 @@ const PORT = Number(process.env.PORT ?? 8888);
 const connections = new Set<net.Socket>();
 
 // #region accept
-// Python's seeds call accept() in a loop and start a thread per client. Node has one
+// The Python tutorials call accept() in a loop and start a thread per client. Node has one
 // event loop instead: this function runs once for every accepted connection, and the
 // 'data' events of all connections take turns — no threads needed.
 const server = net.createServer((socket) => {

@@ -25,9 +25,11 @@
 // - A line longer than the limit is never buffered whole: its bytes are thrown away
 //   up to its "\n", and then readLine() throws a LineTooLongError, so the caller can
 //   answer "-ERR line too long" and carry on with the next line.
+// - One reader for both directions: a client reads a server's block after RETR with
+//   readDotBlock(), and a server reads a client's POST with the same method (with limits).
+// - Sending is DotStuffer: the content in pieces of any size, stuffed on the way out.
 
-import { Readable, Transform, type TransformCallback, type Writable } from "node:stream";
-import { buffer } from "node:stream/consumers";
+import type { Readable, Writable } from "node:stream";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -41,6 +43,22 @@ export class LineTooLongError extends Error {
   }
 }
 
+/** Thrown by readDotBlock() for a block over its size limit (the block has been read to its end and dropped). */
+export class BlockTooBigError extends Error {
+  readonly code = "BLOCK_TOO_BIG";
+  constructor(readonly limit: number) {
+    super(`multi-line block too big (the limit is ${limit} octets)`);
+  }
+}
+
+/** Thrown by readDotBlock() when the connection closes before the block's "." line. */
+export class UnfinishedBlockError extends Error {
+  readonly code = "UNFINISHED_BLOCK";
+  constructor() {
+    super('the connection closed in the middle of a multi-line block (no final "." line)');
+  }
+}
+
 export interface LineReaderOptions {
   /**
    * Longest accepted line in octets, counting its line ending. Servers pass their protocol's
@@ -50,22 +68,28 @@ export interface LineReaderOptions {
   maxLineLength?: number;
 }
 
+/** More unread bytes than this and the socket is paused until some are read (or a reader needs more). */
+const HIGH_WATER = 64 * 1024;
+
 /**
- * Reads CRLF-terminated lines from a socket, one `await readLine()` at a time.
- * Lines that arrive before they are asked for wait in a short queue (a client may send
- * several commands at once: "pipelining"); when the queue is long the socket is paused,
- * so a client that floods us fills its own send buffer, not our memory.
+ * Reads from a socket one `await readLine()` at a time — or, for IMAP's literals, one
+ * `await readBytes(n)`: the same connection carries lines AND counted runs of raw bytes, so
+ * the bytes are kept as they came and only cut into lines when a line is asked for.
+ * Bytes that arrive before they are asked for wait here (a client may send several commands
+ * at once: "pipelining"); past 64 KB the socket is paused, so a client that floods us fills
+ * its own send buffer, not our memory.
  */
 export class LineReader {
   readonly maxLineLength: number;
-  // The start of a line whose "\n" has not arrived: the first partialLength bytes of `partial`,
-  // a buffer that doubles when it is full. (Joining the old bytes and each new piece into a new
-  // buffer copied everything so far at every piece: a 64 KB line sent one byte per TCP segment
-  // cost 2 GB of copying, a second of CPU. Doubling copies each byte about twice.)
-  private partial: Buffer = Buffer.alloc(0);
-  private partialLength = 0;
-  private skippingLongLine = false;
-  private readonly queue: (Buffer | LineTooLongError)[] = [];
+  // The bytes received and not yet handed out are store[start, end). New bytes are copied in
+  // after `end`; a full store is replaced by one twice the size, so a long line arriving in
+  // tiny pieces costs linear time, not a re-join of everything so far at every piece. Bytes
+  // before `start` are never written again: the lines handed out are views of them.
+  private store: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  private scanned = 0; // how much of the unread bytes is known to hold no "\n"
+  private skippingLongLine = false; // dropping a too-long line's bytes up to its "\n"
   private ended = false;
   private failure: Error | null = null;
   private wakeUp: (() => void) | null = null;
@@ -82,66 +106,86 @@ export class LineReader {
   }
 
   /** The next line without its line ending, as UTF-8 text; null when the peer has closed. */
-  async readLine(): Promise<string | null> {
-    const line = await this.readLineBytes();
+  async readLine(maxLineLength = this.maxLineLength): Promise<string | null> {
+    const line = await this.readLineBytes(maxLineLength);
     return line === null ? null : line.toString("utf8");
   }
 
-  /** The next line as raw bytes (without its line ending); null when the peer has closed. */
-  async readLineBytes(): Promise<Buffer | null> {
-    while (this.queue.length === 0) {
+  /**
+   * The next line as raw bytes (without its line ending); null when the peer has closed.
+   * A line over `maxLineLength` octets (CRLF included) is skipped, never buffered whole,
+   * and reported with a LineTooLongError in its place; the next call reads the next line.
+   */
+  async readLineBytes(maxLineLength = this.maxLineLength): Promise<Buffer | null> {
+    for (;;) {
+      const lf = this.unread.indexOf(LF, this.scanned);
+      if (lf !== -1) {
+        const tooLong = this.skippingLongLine || lf + 1 > maxLineLength;
+        let line = this.take(lf + 1).subarray(0, lf);
+        this.skippingLongLine = false;
+        if (tooLong) throw new LineTooLongError(maxLineLength);
+        if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+        return line;
+      }
+      this.scanned = this.unread.length;
+      this.dropLongLine(maxLineLength);
+      if (this.failure) throw this.failure;
+      if (this.ended) return null; // a last line without "\n" is not a line: the peer closed mid-line
+      await this.more(); // a waiting readLine() sees every chunk as it comes, and drops a long line at once
+    }
+  }
+
+  /**
+   * Exactly `count` raw bytes, whatever they hold (IMAP's literal: a line ending in "{11}"
+   * is followed by 11 bytes that may contain CRLF, and then the rest of the command line).
+   * null when the peer closes before all of them came.
+   */
+  async readBytes(count: number): Promise<Buffer | null> {
+    const pieces: Buffer[] = [];
+    let missing = count;
+    for (;;) {
+      const piece = this.take(Math.min(missing, this.unread.length));
+      if (piece.length > 0) pieces.push(piece);
+      missing -= piece.length;
+      if (missing === 0) return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
       if (this.failure) throw this.failure;
       if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wakeUp = resolve));
-    }
-    const line = this.queue.shift()!;
-    if (this.queue.length < 16 && this.input.isPaused()) this.input.resume();
-    if (line instanceof LineTooLongError) throw line;
-    return line;
-  }
-
-  /**
-   * Reads a dot-stuffed multi-line block up to its "." line and returns the content
-   * with the stuffing removed and CRLF line endings (what a client does after RETR).
-   */
-  async readDotBlock(): Promise<Buffer> {
-    const lines: Buffer[] = [];
-    for (;;) {
-      const line = await this.readLineBytes();
-      if (line === null) throw new Error("the connection closed in the middle of a multi-line block (no final \".\" line)");
-      if (line.length === 1 && line[0] === DOT) return Buffer.concat(lines);
-      lines.push(line[0] === DOT ? line.subarray(1) : line, CRLF);
+      await this.more();
     }
   }
 
   /**
-   * Reads a dot-stuffed block that a CLIENT sends (NNTP's POST; SMTP's DATA is the same idea),
-   * stuffing removed, CRLF line endings. Unlike readDotBlock it never stops in the middle: a
-   * block bigger than `maxBytes`, or with a line longer than maxLineLength, is still read to its
-   * "." line (and thrown away), so that the next line is the client's next command again.
-   * null: the peer closed the connection before the "." line.
+   * Reads a dot-stuffed multi-line block up to its "." line and returns the content with the
+   * stuffing removed and CRLF line endings: what a client reads after RETR or ARTICLE, and
+   * what a server reads after NNTP's POST (SMTP's DATA is the same idea).
+   * It never stops in the middle: a block bigger than `maxBytes`, or with a line longer than
+   * `maxLineLength`, is still read to its "." line (and thrown away), so that the next line
+   * is the peer's next command or reply again — then BlockTooBigError or LineTooLongError.
+   * UnfinishedBlockError: the peer closed the connection before the "." line.
    */
-  async receiveDotBlock(maxBytes: number): Promise<{ content: Buffer } | { refused: "too big" | "line too long" } | null> {
+  async readDotBlock(limits: { maxBytes?: number; maxLineLength?: number } = {}): Promise<Buffer> {
+    const maxBytes = limits.maxBytes ?? Infinity;
     const lines: Buffer[] = [];
     let size = 0;
-    let refused: "too big" | "line too long" | null = null;
+    let refused: Error | null = null;
     for (;;) {
       let line: Buffer | null;
       try {
-        line = await this.readLineBytes();
+        line = await this.readLineBytes(limits.maxLineLength);
       } catch (err) {
         if (!(err instanceof LineTooLongError)) throw err;
-        refused ??= "line too long";
+        refused ??= err;
         continue;
       }
-      if (line === null) return null;
+      if (line === null) throw new UnfinishedBlockError();
       if (line.length === 1 && line[0] === DOT) break;
-      if (line[0] === DOT) line = line.subarray(1);
+      if (line[0] === DOT) line = line.subarray(1); // the stuffing
       size += line.length + CRLF.length;
-      if (size > maxBytes) refused ??= "too big";
+      if (size > maxBytes) refused ??= new BlockTooBigError(maxBytes);
       if (refused === null) lines.push(line, CRLF);
     }
-    return refused === null ? { content: Buffer.concat(lines) } : { refused };
+    if (refused) throw refused;
+    return Buffer.concat(lines);
   }
 
   /**
@@ -155,59 +199,71 @@ export class LineReader {
     this.input.off("end", this.onEnd);
     this.input.off("close", this.onEnd);
     this.input.off("error", this.onError);
-    this.queue.length = 0;
-    this.dropPartial();
+    this.clear();
     this.finish(null);
   }
 
-  /** Bytes received so far that are not yet part of a complete line. */
+  /** Bytes received so far and not yet read. */
   get pendingBytes(): number {
-    return this.partialLength;
+    return this.end - this.start;
   }
 
-  private appendPartial(bytes: Buffer): void {
-    if (this.partialLength + bytes.length > this.partial.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.partial.length, this.partialLength + bytes.length, 256));
-      this.partial.copy(grown, 0, 0, this.partialLength);
-      this.partial = grown;
+  private get unread(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private clear(): void {
+    this.store = EMPTY; // an idle session keeps no buffer
+    this.start = this.end = this.scanned = 0;
+  }
+
+  /** Hands out the first `length` unread bytes; resumes a paused socket once there is room. */
+  private take(length: number): Buffer {
+    const taken = this.store.subarray(this.start, this.start + length);
+    this.start += length;
+    this.scanned = Math.max(0, this.scanned - length);
+    if (this.start === this.end) this.clear();
+    this.resumeIfRoom();
+    return taken;
+  }
+
+  private resumeIfRoom(): void {
+    if (this.pendingBytes < HIGH_WATER && this.input.isPaused() && !this.ended) this.input.resume();
+  }
+
+  /** The start of a line, no "\n" yet, and already over the limit: stop keeping it, skip to its "\n". */
+  private dropLongLine(maxLineLength: number): void {
+    if (this.skippingLongLine || this.pendingBytes >= maxLineLength) {
+      this.clear();
+      this.skippingLongLine = true;
+      this.resumeIfRoom();
     }
-    bytes.copy(this.partial, this.partialLength);
-    this.partialLength += bytes.length;
-  }
-
-  private dropPartial(): void {
-    this.partial = Buffer.alloc(0);
-    this.partialLength = 0;
   }
 
   private receive(chunk: Buffer): void {
-    let start = 0;
-    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, start)) {
-      if (this.skippingLongLine) {
-        // The end of a too-long line: report it now, in order with the other lines.
-        this.skippingLongLine = false;
-        this.queue.push(new LineTooLongError(this.maxLineLength));
-      } else if (this.partialLength + (lf + 1 - start) > this.maxLineLength) {
-        this.dropPartial();
-        this.queue.push(new LineTooLongError(this.maxLineLength));
-      } else {
-        let line = Buffer.concat([this.partial.subarray(0, this.partialLength), chunk.subarray(start, lf)]);
-        this.dropPartial();
-        if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-        this.queue.push(line);
+    if (this.start === this.end) {
+      this.store = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+    } else {
+      if (this.end + chunk.length > this.store.length) {
+        const bigger = Buffer.allocUnsafe(2 * (this.pendingBytes + chunk.length));
+        this.store.copy(bigger, 0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+        this.store = bigger;
       }
-      start = lf + 1;
+      chunk.copy(this.store, this.end);
+      this.end += chunk.length;
     }
-    if (start < chunk.length && !this.skippingLongLine) {
-      this.appendPartial(chunk.subarray(start));
-      // No "\n" yet and already over the limit: stop collecting, skip to the next "\n".
-      if (this.partialLength >= this.maxLineLength) {
-        this.dropPartial();
-        this.skippingLongLine = true;
-      }
-    }
-    if (this.queue.length >= 64) this.input.pause();
+    if (this.pendingBytes >= HIGH_WATER) this.input.pause();
     this.notify();
+  }
+
+  /** Waits for more bytes. A reader that needs them (a long line, a big literal) gets them even past the pause mark: its own limit bounds them. */
+  private more(): Promise<void> {
+    if (this.input.isPaused() && !this.ended) this.input.resume();
+    return new Promise<void>((resolve) => (this.wakeUp = resolve));
   }
 
   private finish(err: Error | null): void {
@@ -223,6 +279,8 @@ export class LineReader {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 const CRLF = Buffer.from("\r\n");
 
 /**
@@ -230,8 +288,13 @@ const CRLF = Buffer.from("\r\n");
  * user name echoed into a reply must never be able to add a reply line of its own.
  */
 export function writeLine(output: Writable, line: string): boolean {
+  return output.write(checkedLine(line));
+}
+
+/** `line` + CRLF, refusing a line that contains a line break itself (see writeLine). */
+export function checkedLine(line: string): string {
   if (/[\r\n]/.test(line)) throw new Error(`a reply line must not contain CR or LF: ${JSON.stringify(line)}`);
-  return output.write(line + "\r\n");
+  return line + "\r\n";
 }
 
 /**
@@ -241,7 +304,6 @@ export function writeLine(output: Writable, line: string): boolean {
  *   - end() gives a CRLF if the content did not end with one, then ".\r\n".
  * It remembers, between chunks, whether the next byte starts a line and whether the
  * last byte was "\r", so a chunk boundary anywhere changes nothing.
- * (DotEncoder below is the same as a Transform stream, for piping.)
  */
 export class DotStuffer {
   private atLineStart = true;
@@ -275,93 +337,6 @@ export class DotStuffer {
   }
 }
 
-/** DotStuffer as a Transform stream: content in, a dot-stuffed block (with its ".\r\n") out. */
-export class DotEncoder extends Transform {
-  private readonly stuffer = new DotStuffer();
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    done(null, this.stuffer.encode(chunk));
-  }
-
-  override _flush(done: TransformCallback): void {
-    done(null, this.stuffer.end());
-  }
-}
-
 const DOT_BUFFER = Buffer.from(".");
 const LF_BUFFER = Buffer.from("\n");
 const TERMINATOR = Buffer.from(".\r\n");
-
-/**
- * The receiving side, as a stream: bytes of a dot-stuffed block in, content out (line
- * endings kept as they came, one leading "." removed from stuffed lines). It ends at
- * the "." line; bytes that came after it (the next reply) are kept in `rest`.
- */
-export class DotDecoder extends Transform {
-  /** Bytes received after the terminating ".\r\n" line: they belong to whatever comes next. */
-  rest: Buffer = Buffer.alloc(0);
-  private state: "lineStart" | "dot" | "dotCR" | "inLine" | "done" = "lineStart";
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.state === "done") {
-      this.rest = Buffer.concat([this.rest, chunk]);
-      return done();
-    }
-    const out = Buffer.allocUnsafe(chunk.length + 1);
-    let n = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
-      switch (this.state) {
-        case "lineStart":
-          if (byte === DOT) this.state = "dot"; // stuffing or the end: the next byte decides
-          else {
-            out[n++] = byte;
-            this.state = byte === LF ? "lineStart" : "inLine";
-          }
-          break;
-        case "dot":
-          if (byte === CR) this.state = "dotCR";
-          else if (byte === LF) this.state = "done"; // ".\n": lenient end
-          else {
-            out[n++] = byte; // the first "." was stuffing: dropped
-            this.state = "inLine";
-          }
-          break;
-        case "dotCR":
-          if (byte === LF) this.state = "done"; // ".\r\n": the end
-          else {
-            out[n++] = CR; // "." + "\r" + something: a stuffed line that held a bare "\r"
-            out[n++] = byte;
-            this.state = byte === LF ? "lineStart" : "inLine";
-          }
-          break;
-        case "inLine":
-          out[n++] = byte;
-          if (byte === LF) this.state = "lineStart";
-          break;
-      }
-      if (this.state === "done") {
-        this.rest = chunk.subarray(i + 1);
-        this.push(out.subarray(0, n));
-        this.push(null);
-        return done();
-      }
-    }
-    done(null, out.subarray(0, n));
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.state !== "done") return done(new Error('the multi-line block ended without its final "." line'));
-    done();
-  }
-}
-
-/** Dot-stuffs a whole block held in memory (small things: tests, short lists). */
-export async function encodeDotBlock(content: Buffer | string): Promise<Buffer> {
-  return buffer(Readable.from([Buffer.from(content)]).pipe(new DotEncoder()));
-}
-
-/** Removes the dot-stuffing from a whole block held in memory, up to its "." line. */
-export async function decodeDotBlock(block: Buffer | string): Promise<Buffer> {
-  return buffer(Readable.from([Buffer.from(block)]).pipe(new DotDecoder()));
-}

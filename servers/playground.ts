@@ -28,6 +28,8 @@ const PORTS = {
   smtps: { flag: "smtps-port", default: DEFAULT_MAIL_PORTS.smtps },
   pop3: { flag: "pop3-port", default: DEFAULT_MAIL_PORTS.pop3 },
   pop3s: { flag: "pop3s-port", default: DEFAULT_MAIL_PORTS.pop3s },
+  imap: { flag: "imap-port", default: DEFAULT_MAIL_PORTS.imap },
+  imaps: { flag: "imaps-port", default: DEFAULT_MAIL_PORTS.imaps },
   ftp: { flag: "ftp-port", default: 2121 },
   nntp: { flag: "nntp-port", default: DEFAULT_NNTP_PORT },
 };
@@ -160,7 +162,7 @@ try {
     host,
     dataDir,
     accounts: mailAccounts,
-    ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s },
+    ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps },
     trace,
   });
   running.push(mail);
@@ -171,6 +173,8 @@ try {
     ["SMTPS, example.com, implicit TLS (lesson 08)", `smtps://${host}:${mail.ports.smtps}`],
     ["POP3 (lessons 09-10)", `pop3://${host}:${mail.ports.pop3}  (STLS offered)`],
     ["POP3S, implicit TLS", `pop3s://${host}:${mail.ports.pop3s}`],
+    ["IMAP (lesson 06)", `imap://${host}:${mail.ports.imap}  (STARTTLS offered)`],
+    ["IMAPS, implicit TLS", `imaps://${host}:${mail.ports.imaps}`],
   );
 
   const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace });

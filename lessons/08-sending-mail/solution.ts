@@ -1,7 +1,7 @@
 // Lesson 08 — reference solution. Same exports as exercise.ts.
 //
 // nodemailer does for us what lesson 07 did by hand (EHLO, AUTH, MAIL FROM, RCPT TO, DATA,
-// dot-stuffing) and builds the MIME message the seeds built with email.mime:
+// dot-stuffing) and builds the MIME message liaoxuefeng built with email.mime:
 //
 //   multipart/mixed
 //   ├── multipart/alternative          the same content twice: the client shows the best it can
@@ -12,7 +12,7 @@
 //   └── application/octet-stream       Content-Disposition: attachment; filename=…
 //
 // Headers may only hold ASCII (RFC 5322), so non-ASCII names and subjects travel as RFC 2047
-// "encoded words" — =?UTF-8?B?…?= — exactly what the seeds' Header(name, 'utf-8').encode() made.
+// "encoded words" — =?UTF-8?B?…?= — exactly what liaoxuefeng's Header(name, 'utf-8').encode() made.
 
 import { readFile } from "node:fs/promises";
 import nodemailer from "nodemailer";

@@ -22,7 +22,7 @@ export async function openClient(url: string): Promise<Client> {
 }
 
 /**
- * Step 2 — seed exercise 17-1, the pure part: of the names with a version in them
+ * Step 2 — Core Python exercise 17-1, the pure part: of the names with a version in them
  * ("tool-1.10.0.tar.gz"), the one with the highest version. Versions compare number by
  * number: 1.10.0 > 1.9.2 > 1.2.0. Names without a version are ignored; none at all: undefined.
  */
@@ -31,7 +31,7 @@ export function newestRelease(names: string[]): string | undefined {
 }
 
 /**
- * Step 3 — seed exercise 17-1: list `remoteDir`, pick the newest release, download it into
+ * Step 3 — Core Python exercise 17-1: list `remoteDir`, pick the newest release, download it into
  * `localDir` (create the folder if needed) under its own name, and return that name.
  */
 export async function downloadNewest(client: Client, remoteDir: string, localDir: string): Promise<string> {
@@ -39,7 +39,7 @@ export async function downloadNewest(client: Client, remoteDir: string, localDir
 }
 
 /**
- * Step 4 — shell-style patterns for seed exercises 17-2 and 17-8. "*" matches any run of
+ * Step 4 — shell-style patterns for Core Python exercises 17-2 and 17-8. "*" matches any run of
  * characters, "?" exactly one — neither matches "/" — and every other character matches
  * only itself ("." is a dot). The pattern must match the WHOLE name:
  *   matches("doc*.pdf", "doc-faq.pdf") → true      matches("*.py", "hello.pyc") → false
@@ -49,7 +49,7 @@ export function matches(glob: string, name: string): boolean {
 }
 
 /**
- * Step 5 — seed exercise 17-2: download the files (not folders) of `remoteDir` whose
+ * Step 5 — Core Python exercise 17-2: download the files (not folders) of `remoteDir` whose
  * names match `glob` into `localDir` (create it if needed). Return their names, sorted.
  */
 export async function downloadMatching(client: Client, remoteDir: string, glob: string, localDir: string): Promise<string[]> {
@@ -57,7 +57,7 @@ export async function downloadMatching(client: Client, remoteDir: string, glob: 
 }
 
 /**
- * Step 6 — seed exercise 17-8: upload the files (not folders) of `localDir` whose names
+ * Step 6 — Core Python exercise 17-8: upload the files (not folders) of `localDir` whose names
  * match `glob` into the existing `remoteDir`. Return their names, sorted.
  */
 export async function uploadMatching(client: Client, localDir: string, glob: string, remoteDir: string): Promise<string[]> {
@@ -70,7 +70,7 @@ export interface MirrorOptions {
 }
 
 /**
- * Step 7 — seed exercise 17-7: copy the files of `remoteDir` into `localDir`. Only with
+ * Step 7 — Core Python exercise 17-7: copy the files of `remoteDir` into `localDir`. Only with
  * `recursive` go into its folders (and theirs), re-creating them locally. Leave out every
  * file or folder whose NAME matches one of the `skip` patterns (a skipped folder is not
  * entered, nor created). Return the copied files' paths relative to `remoteDir`, with "/"
@@ -81,7 +81,7 @@ export async function mirror(client: Client, remoteDir: string, localDir: string
 }
 
 /**
- * Step 8 — seed exercise 17-10: a zip archive of `files`, stored without compression
+ * Step 8 — Core Python exercise 17-10: a zip archive of `files`, stored without compression
  * (method 0). Per file: a 30-byte local header, the name, the bytes. Then a 46-byte
  * central directory entry + name per file, then the 22-byte end record. The README's
  * "A zip file by hand" shows every field. Each header holds the CRC-32 of the file's bytes.
@@ -91,7 +91,7 @@ export function zipStore(files: { name: string; data: Buffer }[]): Buffer {
 }
 
 /**
- * Step 9 — seed exercise 17-3: one line of a progress bar, after `done` of `total` bytes
+ * Step 9 — Core Python exercise 17-3: one line of a progress bar, after `done` of `total` bytes
  * in `elapsedMs` milliseconds:
  *   progressLine(524288, 1048576, 2000) → "[##########..........]  50%  256.0 KB/s"
  * - the bar: `width` characters, Math.round(width × done / total) of them "#", the rest ".";
@@ -104,7 +104,7 @@ export function progressLine(done: number, total: number, elapsedMs: number, wid
 }
 
 /**
- * Step 10 — seed exercise 17-4: download `names` from `remoteDir` into `localDir`, several
+ * Step 10 — Core Python exercise 17-4: download `names` from `remoteDir` into `localDir`, several
  * at a time but never more than `limit` at once. One basic-ftp Client does one transfer at
  * a time, so call `connect()` for each client you need (it resolves with a logged-in one),
  * and close() every client you made before you return.

@@ -31,7 +31,7 @@ export async function openClient(url: string): Promise<Client> {
   return client;
 }
 
-// ---- step 2: the newest release (seed exercise 17-1) ------------------------------
+// ---- step 2: the newest release (Core Python 17-1) ---------------------------------
 
 /** "tool-1.10.0.tar.gz" → [1, 10, 0]; a name without a version → undefined. */
 function versionOf(name: string): number[] | undefined {
@@ -66,7 +66,7 @@ export async function downloadNewest(client: Client, remoteDir: string, localDir
   return newest;
 }
 
-// ---- step 3: patterns (seed exercises 17-2 and 17-8) -----------------------------
+// ---- step 3: patterns (Core Python 17-2 and 17-8) -------------------------------
 
 /**
  * Shell-style patterns: "*" is any run of characters and "?" any one character — neither
@@ -102,7 +102,7 @@ export async function uploadMatching(client: Client, localDir: string, glob: str
   return names;
 }
 
-// ---- step 4: mirroring (seed exercise 17-7, with -r and -s) -----------------------
+// ---- step 4: mirroring (Core Python 17-7, with -r and -s) -------------------------
 
 export interface MirrorOptions {
   recursive?: boolean; // -r: go into sub-folders too
@@ -134,7 +134,7 @@ export async function mirror(client: Client, remoteDir: string, localDir: string
   return copied.sort();
 }
 
-// ---- step 5: a zip file (seed exercise 17-10) -------------------------------------
+// ---- step 5: a zip file (Core Python 17-10) ----------------------------------------
 
 // CRC-32 (the checksum of zip, gzip and Ethernet), computed with the usual 256-entry table.
 // Node ≥ 20.15 also has zlib.crc32(); this works on every Node 20.
@@ -198,7 +198,7 @@ export function zipStore(files: { name: string; data: Buffer }[]): Buffer {
   return Buffer.concat([...parts, ...directory, end]);
 }
 
-// ---- step 6: a progress bar (seed exercise 17-3) ----------------------------------
+// ---- step 6: a progress bar (Core Python 17-3) -------------------------------------
 
 /** 512 → "512 B", 1536 → "1.5 KB", 3 × 1024 × 1024 → "3.0 MB" (1 KB = 1024 bytes). */
 function formatBytes(bytes: number): string {
@@ -220,7 +220,7 @@ export function progressLine(done: number, total: number, elapsedMs: number, wid
   return `[${bar}] ${percent}%  ${formatBytes(perSecond)}/s`;
 }
 
-// ---- step 7: parallel downloads (seed exercise 17-4) -----------------------------
+// ---- step 7: parallel downloads (Core Python 17-4) --------------------------------
 
 /**
  * Downloads `names` from `remoteDir` into `localDir`, at most `limit` at a time. A basic-ftp

@@ -1,4 +1,4 @@
-# Lesson 14 in Python, the seeds' way: the mailbox module splits the mbox, the email module
+# Lesson 14 in Python, Core Python's way: the mailbox module splits the mbox, the email module
 # reads each message. Run from the repository root:
 #   python3 lessons/14-spam-forensics/inspect_mbox.py [path/to/file.mbox]
 import html as html_module

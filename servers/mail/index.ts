@@ -2,10 +2,13 @@
 //
 //   you (MUA) ──SMTP──▶ smtp.example.com :2525 ──SMTP──▶ mx.example.org :2526 ──▶ Maildir ◀──POP3── friend (MUA)
 //                       (SMTPS :4650)        relay                                       :1110 (POP3S :9950)
+//                                                                                  Maildir ◀──IMAP── friend (MUA)
+//                                                                                        :1143 (IMAPS :9930)
 //
 // example.com is the sender's provider: its submission server takes mail from logged-in users,
 // stores mail for example.com and relays mail for example.org to that domain's MX. example.org's
-// MX stores what it receives in the recipient's Maildir, from where the POP3 server hands it out.
+// MX stores what it receives in the recipient's Maildir, from where the POP3 server hands it out
+// and the IMAP server shows it (the same files: one message, seen by both).
 // Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
 
 import { join } from "node:path";
@@ -13,6 +16,7 @@ import type { ConnectionCaps } from "../connection-limits.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
 import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
+import { startImapServer } from "./imap.ts";
 import { startPop3Server } from "./pop3.ts";
 import { startSmtpServer } from "./smtp.ts";
 
@@ -22,9 +26,11 @@ export interface MailPorts {
   smtps: number;
   pop3: number;
   pop3s: number;
+  imap: number;
+  imaps: number;
 }
 
-export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950 };
+export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950, imap: 1143, imaps: 9930 };
 
 /** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
 const SENDER_DOMAIN = "example.com";
@@ -36,8 +42,8 @@ export interface MailSystemOptions {
   /** Mail in <dataDir>/mail, the certificate in <dataDir>/tls. */
   dataDir: string;
   accounts?: MailAccount[];
-  /** Default 2525/2526/4650/1110/9950; 0 = any free port (tests). */
-  ports?: Partial<MailPorts>;
+  /** Every port, or none for the defaults 2525/2526/4650/1110/9950/1143/9930; 0 = any free port (tests). All or nothing, so that a caller that forgets one new server does not take its fixed port. */
+  ports?: MailPorts;
   /** Default 10 MB. */
   maxMessageBytes?: number;
   /** Default true: fill a fresh data dir with sample mail. */
@@ -54,7 +60,7 @@ export interface MailSystemOptions {
 
 export interface MailSystem {
   ports: MailPorts;
-  /** The certificate file a client must trust for STARTTLS, SMTPS, STLS and POP3S. */
+  /** The certificate file a client must trust for STARTTLS, SMTPS, STLS, POP3S and IMAPS. */
   caFile: string;
   close(): Promise<void>;
 }
@@ -103,8 +109,10 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
     const smtps = await start(startSmtpServer({ ...submissionOptions, port: wanted.smtps, implicitTls: true }));
     const pop3 = await start(startPop3Server({ ...common, port: wanted.pop3 }));
     const pop3s = await start(startPop3Server({ ...common, port: wanted.pop3s, implicitTls: true }));
+    const imap = await start(startImapServer({ ...common, port: wanted.imap }));
+    const imaps = await start(startImapServer({ ...common, port: wanted.imaps, implicitTls: true }));
     return {
-      ports: { submission: submission.port, mx: mx.port, smtps: smtps.port, pop3: pop3.port, pop3s: pop3s.port },
+      ports: { submission: submission.port, mx: mx.port, smtps: smtps.port, pop3: pop3.port, pop3s: pop3s.port, imap: imap.port, imaps: imaps.port },
       caFile: tls.caFile,
       close: async () => {
         await Promise.all(started.map((server) => server.close()));

@@ -13,7 +13,7 @@
 // The file uses LF line endings like every Maildir; on the wire (SMTP, POP3) lines end in CRLF,
 // so W= is the size a POP3 client will be told (LIST, STAT) without reading the file.
 
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { sampleMessages } from "./samples.ts";
@@ -57,22 +57,38 @@ export async function deliver(mailRoot: string, address: string, message: Buffer
     await ensureMaildir(mailRoot, address);
     knownMaildirs.add(dir);
   }
+  return storeMessage(dir, message, options).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+    await ensureMaildir(mailRoot, address); // someone removed the mailbox since: make it again
+    return storeMessage(dir, message, options);
+  });
+}
+
+export interface StoreOptions extends DeliverOptions {
+  /** Maildir info flags ("S", "FS" …): the message goes to cur/NAME:2,FLAGS instead of new/. */
+  flags?: string;
+  /** The file's modification time, which IMAP reports as the message's INTERNALDATE. */
+  receivedAt?: Date;
+}
+
+/**
+ * Writes one message into the Maildir folder `dir` (tmp/ → new/, or cur/ with flags) and
+ * returns the path of its file. IMAP's APPEND uses this for any folder; deliver() for INBOX.
+ */
+export async function storeMessage(dir: string, message: Buffer, options: StoreOptions = {}): Promise<string> {
   const content = toMaildirLines(message);
   const lineCount = countLines(content);
   const name = `${uniqueName()},S=${content.length},W=${content.length + lineCount}`;
   const temporary = join(dir, "tmp", name);
-  const final = join(dir, "new", name);
+  const final = options.flags === undefined ? join(dir, "new", name) : join(dir, "cur", `${name}:2,${options.flags}`);
 
   // "wx": fail rather than overwrite if the name somehow exists already.
-  const file = await open(temporary, "wx").catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== "ENOENT") throw err;
-    await ensureMaildir(mailRoot, address); // someone removed the mailbox since: make it again
-    return open(temporary, "wx");
-  });
+  const file = await open(temporary, "wx");
   try {
     await file.writeFile(content);
     if (options.fsync ?? true) await file.sync();
     await file.close();
+    if (options.receivedAt) await utimes(temporary, options.receivedAt, options.receivedAt);
     await rename(temporary, final);
   } catch (err) {
     await file.close().catch(() => {});
@@ -104,7 +120,8 @@ export function toMaildirLines(message: Buffer): Buffer {
 }
 const LF = Buffer.from("\n");
 
-function countLines(content: Buffer): number {
+/** The number of line breaks (LFs): W= is S= plus this; IMAP's BODYSTRUCTURE counts lines so too. */
+export function countLines(content: Buffer): number {
   let lines = 0;
   for (let at = content.indexOf(10); at !== -1; at = content.indexOf(10, at + 1)) lines++;
   return lines;

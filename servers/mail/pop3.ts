@@ -12,23 +12,29 @@
 // Only a QUIT in TRANSACTION state reaches UPDATE. A connection that drops, times out or is
 // killed never does, so DELE only marks a message and nothing is lost until QUIT.
 //
-// Messages come from the user's Maildir (maildrop.ts). RETR streams the file through the
+// Messages come from the user's Maildir (maildrop.ts). RETR sends the file through the
 // DotStuffer (line-protocol.ts): LF → CRLF, "." at a line start → "..", then ".\r\n" —
-// one message at a time, never the whole mailbox in memory.
+// one message at a time, never the whole mailbox in memory; a message under 64 KB in one
+// read and one write, a bigger one streamed 64 KB at a time.
 //
 // Users log in with their FULL address (USER me@example.com), like at most real providers:
 // the playground hosts two domains, so "me" alone would be ambiguous.
+//
+// This file is POP3's own: the command table, one handler per command, the session's state.
+// Reading lines (255 octets at most), STLS, the idle timer, slower failed logins, connection
+// caps and the --trace transcript are the session layer's (servers/session.ts), shared with
+// the news server.
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import net from "node:net";
 import { hostname } from "node:os";
 import tls from "node:tls";
-import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
+import { DotStuffer } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
-import { drained, listen, type Listening } from "../sockets.ts";
-import { Transcript } from "../transcript.ts";
+import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
+import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
 
@@ -53,6 +59,10 @@ export interface Pop3Options {
   maxFailedLogins?: number;
   /** Refuse USER/PASS before STLS (default: only when listening on a non-loopback address). */
   requireTlsForLogin?: boolean;
+  /** Concurrent connections from one client address (default 200); more get -ERR [SYS/TEMP]. */
+  maxConnectionsPerAddress?: number;
+  /** Concurrent connections in total (default 1000). */
+  maxConnections?: number;
 }
 
 type State = "AUTHORIZATION" | "TRANSACTION" | "UPDATE";
@@ -66,12 +76,13 @@ interface NumberedMessage {
 /** RFC 2449 §4: a command line is at most 255 octets, CRLF included. */
 const MAX_COMMAND_LINE = 255;
 const TEN_MINUTES = 10 * 60 * 1000;
+/** Messages under this size are read and sent in one piece; bigger ones are streamed 64 KB at a time. */
+const SMALL_MESSAGE = 64 * 1024;
 
 interface Server {
   options: Pop3Options;
-  secureContext: tls.SecureContext;
-  label: string;
-  requireTlsForLogin: boolean;
+  /** What the session layer needs: limits, TLS, the trace, the failed-login policy. */
+  session: SessionSettings;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -107,13 +118,13 @@ function handleCapa(session: Pop3Session): Promise<void> {
   // RFC 2595 §4: STLS only before login, and only while the connection is not yet encrypted.
   if (session.state === "AUTHORIZATION" && !session.secure) capabilities.push("STLS");
   capabilities.push("IMPLEMENTATION Socket-Playground-POP3");
-  return session.sendMultiline("+OK capability list follows", capabilities);
+  return session.sendLines("+OK capability list follows", capabilities);
 }
 
 // RFC 2595 §4: STLS switches this same connection to TLS, then AUTHORIZATION starts over.
 function handleStls(session: Pop3Session): void {
   if (session.secure) return session.reply("-ERR this connection is already using TLS");
-  session.startTls();
+  session.startTls("+OK begin TLS negotiation");
 }
 
 // RFC 1939 §7: USER names the maildrop; the password follows in PASS.
@@ -126,12 +137,19 @@ function handleUser(session: Pop3Session, name: string): void {
   session.reply("+OK now send your password with PASS");
 }
 
+/**
+ * A wrong name or password: the session layer answers slower each time (1 s, 2 s, 3 s … by
+ * default), so guessing passwords is slow; after a few the connection is closed.
+ * RFC 3206 §4: [AUTH] says "the credentials were wrong", not "try again later".
+ */
+const WRONG_LOGIN = ["-ERR [AUTH] wrong address or password", "-ERR [AUTH] too many failed logins, closing the connection"] as const;
+
 // RFC 1939 §7: PASS completes USER. Its one argument may contain spaces.
 async function handlePass(session: Pop3Session, password: string): Promise<void> {
   if (session.userName === null) return session.reply("-ERR send USER with your address first");
   const account = session.findAccount(session.userName);
   session.userName = null;
-  if (!account || !sameSecret(password, account.password)) return session.loginFailed();
+  if (!account || !sameSecret(password, account.password)) return session.loginFailed(...WRONG_LOGIN);
   await session.openMaildrop(account);
 }
 
@@ -143,7 +161,7 @@ async function handleApop(session: Pop3Session, argument: string): Promise<void>
   if (!name || !digest || extra !== undefined) return session.reply("-ERR usage: APOP <address> <md5-digest>");
   const account = session.findAccount(name);
   const expected = account ? createHash("md5").update(session.timestamp + account.password).digest("hex") : "";
-  if (!account || !sameSecret(digest.toLowerCase(), expected)) return session.loginFailed();
+  if (!account || !sameSecret(digest.toLowerCase(), expected)) return session.loginFailed(...WRONG_LOGIN);
   await session.openMaildrop(account);
 }
 
@@ -161,7 +179,7 @@ async function handleList(session: Pop3Session, argument: string): Promise<void>
     return;
   }
   const live = session.liveMessages();
-  await session.sendMultiline(
+  await session.sendLines(
     `+OK ${live.length} messages (${sumOctets(live)} octets)`,
     live.map(({ number, message }) => `${number} ${message.octets}`),
   );
@@ -175,7 +193,7 @@ async function handleUidl(session: Pop3Session, argument: string): Promise<void>
     return;
   }
   const live = session.liveMessages();
-  await session.sendMultiline("+OK unique-id listing follows", live.map(({ number, message }) => `${number} ${message.unique}`));
+  await session.sendLines("+OK unique-id listing follows", live.map(({ number, message }) => `${number} ${message.unique}`));
 }
 
 // RFC 1939 §5: RETR n → the whole message as a multi-line response.
@@ -233,10 +251,10 @@ async function handleQuit(session: Pop3Session): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // The session: one per connection, holding the state the handlers above read and change.
+// Reading lines, STLS, the idle timer, slow failed logins and the transcript are the
+// session layer's (servers/session.ts); what is here is POP3's own.
 
-let sessionCount = 0;
-
-class Pop3Session {
+class Pop3Session extends LineSession {
   state: State = "AUTHORIZATION";
   /** RFC 1939 §7: the <…@…> in the greeting, which APOP digests together with the password. */
   readonly timestamp = `<${process.pid}.${randomBytes(6).toString("hex")}@${HOST_NAME}>`;
@@ -245,56 +263,42 @@ class Pop3Session {
   maildrop: Maildrop | null = null;
   /** Message numbers marked by DELE, removed at QUIT. */
   readonly deleted = new Set<number>();
-  secure: boolean;
-  private reader: LineReader;
-  private failedLogins = 0;
   private unlock: (() => void) | null = null;
-  private closing = false;
-  private readonly transcript: Transcript | null;
-  private readonly id = ++sessionCount;
+  /** RETR's read-ahead: the next message, read while this one is sent (see readNext). */
+  private readAhead: { message: MaildropMessage; content: Promise<Buffer | null> } | null = null;
 
   constructor(
-    public socket: net.Socket,
+    socket: net.Socket,
     private readonly server: Server,
   ) {
-    this.secure = socket instanceof tls.TLSSocket;
-    this.reader = new LineReader(socket, { maxLineLength: MAX_COMMAND_LINE });
-    const trace = server.options.trace;
-    this.transcript = trace
-      ? new Transcript({ maxLinesInARow: 12, mask: maskSecrets, onLine: (line) => trace(`${server.label} #${this.id} ${line}`) })
-      : null;
-    this.watch(socket);
+    super(socket, server.session);
   }
 
-  /** Greets, then reads and answers commands one by one until QUIT or the connection ends. */
-  async run(): Promise<void> {
-    try {
-      this.transcript?.note("C", `connected from ${this.socket.remoteAddress}:${this.socket.remotePort}`);
-      this.reply(`+OK Socket Playground POP3 server ready ${this.timestamp}`);
-      while (!this.closing) {
-        let line: string | null;
-        try {
-          line = await this.reader.readLine();
-        } catch (err) {
-          if (!(err instanceof LineTooLongError)) throw err;
-          this.reply(`-ERR line too long: POP3 command lines are at most ${MAX_COMMAND_LINE} octets (RFC 2449 §4)`);
-          continue;
-        }
-        if (line === null) break; // the client closed or vanished: no UPDATE state (RFC 1939 §6)
-        await this.dispatch(line);
-      }
-    } catch (err) {
-      // A reset, a failed TLS handshake, a write to a vanished client: the session just ends.
-      this.transcript?.note("S", `session error: ${(err as Error).message}`);
-    } finally {
-      // Whatever happened, the next session may lock the maildrop. DELE marks are forgotten.
-      this.releaseLock();
-      this.socket.destroySoon();
-      this.transcript?.note("S", "session ended");
-    }
+  protected greeting(): string {
+    return `+OK Socket Playground POP3 server ready ${this.timestamp}`;
   }
 
-  private async dispatch(line: string): Promise<void> {
+  protected lineTooLongReply(): string {
+    return `-ERR line too long: POP3 command lines are at most ${MAX_COMMAND_LINE} octets (RFC 2449 §4)`;
+  }
+
+  // RFC 1939 §3: an inactivity autologout timer; the session does NOT enter UPDATE.
+  protected idleReply(seconds: number): string {
+    return `-ERR autologout: idle for ${seconds} seconds, closing the connection`;
+  }
+
+  // RFC 2595 §4: after STLS the session starts over, as if just connected.
+  protected override tlsStarted(): void {
+    this.userName = null;
+  }
+
+  // A client that closed or vanished never reaches UPDATE (RFC 1939 §6): DELE marks are
+  // forgotten, and the next session may lock the maildrop.
+  protected override ended(): void {
+    this.releaseLock();
+  }
+
+  protected async handleLine(line: string): Promise<void> {
     // RFC 1939 §3: a keyword (case-insensitive), then arguments separated by spaces.
     const space = line.indexOf(" ");
     const word = (space === -1 ? line : line.slice(0, space)).toUpperCase();
@@ -307,30 +311,58 @@ class Pop3Session {
     await command.handler(this, argument);
   }
 
-  /** One status line: "+OK …" or "-ERR …". */
-  reply(line: string): void {
-    if (this.socket.destroyed) return;
-    this.transcript?.data("S", Buffer.from(line + "\r\n"));
-    writeLine(this.socket, line);
-  }
-
-  /** A status line and a multi-line block (CAPA, LIST, UIDL). Its lines never start with ".". */
-  async sendMultiline(status: string, lines: string[]): Promise<void> {
-    const text = [status, ...lines, "."].join("\r\n") + "\r\n";
-    this.transcript?.data("S", Buffer.from(text));
-    if (!this.socket.write(text)) await drained(this.socket);
-  }
-
   /**
-   * RETR and TOP: the status line, then the file, read 64 KB at a time, each piece
-   * dot-stuffed and written — with backpressure: when the socket's buffer is full, wait
-   * until the client has read some, instead of piling the message up in memory.
+   * RETR and TOP: the status line, the message dot-stuffed, ".\r\n". Nearly every message is
+   * small: read in one piece (readSmall) and sent in ONE write — status, message and final "."
+   * in one TCP segment instead of three. A big one is streamed (streamMessage).
    * Returns false if the message file vanished before we could start.
    */
   async sendMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
+    let content: Buffer | null;
+    try {
+      const readAhead = this.readAhead?.message === message ? this.readAhead.content : null;
+      this.readAhead = null;
+      content = await (readAhead ?? this.maildrop!.readSmall(message, SMALL_MESSAGE)).catch(async (err) => {
+        // Renamed meanwhile by the IMAP server (its flags changed)? Then read it under its new name.
+        if (await this.maildrop!.locate(message)) return this.maildrop!.readSmall(message, SMALL_MESSAGE);
+        throw err;
+      });
+    } catch {
+      this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
+      return false;
+    }
+    if (content === null) return this.streamMessage({ number, message }, status, bodyLines);
+    if (bodyLines === undefined) this.readNext(number);
+    await this.sendBlock(status, bodyLines === undefined ? content : new TopCutter(bodyLines).cut(content));
+    return true;
+  }
+
+  /**
+   * Clients fetch messages in order (poplib's retr(1), retr(2) …, fetchmail, Thunderbird): while
+   * message n goes out, message n + 1 is already being read, so the next RETR need not wait for
+   * the disk. One message at most (under 64 KB), dropped as soon as another one is asked for.
+   */
+  private readNext(number: number): void {
+    const next = this.maildrop!.messages[number]; // message number + 1
+    if (!next || this.deleted.has(number + 1)) return;
+    const content = this.maildrop!.readSmall(next, SMALL_MESSAGE);
+    content.catch(() => {}); // a failure counts only if that message is asked for
+    this.readAhead = { message: next, content };
+  }
+
+  /**
+   * A big message: the file read 64 KB at a time, each piece dot-stuffed and written — with
+   * backpressure: when the socket's buffer is full, wait until the client has read some,
+   * instead of piling the message up in memory.
+   */
+  private async streamMessage({ number, message }: NumberedMessage, status: string, bodyLines?: number): Promise<boolean> {
     let file: FileHandle;
     try {
-      file = await open(this.maildrop!.pathOf(message));
+      // Renamed meanwhile by the IMAP server (its flags changed)? Then look for its new name.
+      file = await open(this.maildrop!.pathOf(message)).catch(async (err) => {
+        if (await this.maildrop!.locate(message)) return open(this.maildrop!.pathOf(message));
+        throw err;
+      });
     } catch {
       this.reply(`-ERR [SYS/TEMP] message ${number} was removed by another program`);
       return false;
@@ -339,27 +371,18 @@ class Pop3Session {
       this.reply(status);
       const stuffer = new DotStuffer();
       const top = bodyLines === undefined ? null : new TopCutter(bodyLines);
-      // Small messages are read in one piece (W= is never smaller than the file).
-      const pieceSize = Math.min(64 * 1024, message.octets + 1);
       for (;;) {
-        const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(pieceSize) });
+        const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(SMALL_MESSAGE) });
         if (bytesRead === 0) break;
         const piece = top ? top.cut(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
-        await this.send(stuffer.encode(piece));
+        await this.write(stuffer.encode(piece));
         if (top?.done) break;
       }
-      await this.send(stuffer.end());
+      await this.write(stuffer.end());
     } finally {
       await file.close();
     }
     return true;
-  }
-
-  /** Writes bytes, and waits if the socket's buffer is full; fails if the client is gone. */
-  private async send(bytes: Buffer): Promise<void> {
-    if (this.socket.destroyed) throw new Error("the client went away during the transfer");
-    this.transcript?.data("S", bytes);
-    if (!this.socket.write(bytes)) await drained(this.socket);
   }
 
   /** Message `argument` if it exists and is not deleted; otherwise answers -ERR and returns null. */
@@ -394,25 +417,6 @@ class Pop3Session {
     return findAccount(this.server.options.accounts, address);
   }
 
-  plainLoginAllowed(): boolean {
-    return this.secure || !this.server.requireTlsForLogin;
-  }
-
-  /**
-   * A wrong name or password. Each failure waits longer before answering (1 s, 2 s, 3 s …
-   * by default), so guessing passwords is slow; after a few the connection is closed.
-   * RFC 3206 §4: [AUTH] says "the credentials were wrong", not "try again later".
-   */
-  async loginFailed(): Promise<void> {
-    this.failedLogins++;
-    await sleep(this.failedLogins * (this.server.options.failedLoginDelayMs ?? 1000));
-    if (this.failedLogins >= (this.server.options.maxFailedLogins ?? 3)) {
-      this.reply("-ERR [AUTH] too many failed logins, closing the connection");
-      return this.close();
-    }
-    this.reply("-ERR [AUTH] wrong address or password");
-  }
-
   /** After a good login: lock the maildrop (RFC 1939 §8, RFC 2449 §8 [IN-USE]) and list it. */
   async openMaildrop(account: MailAccount): Promise<void> {
     this.unlock = lockMaildrop(this.server.options.mailRoot, account.address);
@@ -431,52 +435,6 @@ class Pop3Session {
   releaseLock(): void {
     this.unlock?.();
     this.unlock = null;
-  }
-
-  /**
-   * RFC 2595 §4: after "+OK", the TLS handshake starts on the same TCP connection.
-   * Anything the client sent after STLS in plaintext (already in our buffer) is thrown away:
-   * an attacker in the middle could have added it, and it must not count as "encrypted".
-   */
-  startTls(): void {
-    this.reader.detach();
-    this.unwatch(this.socket);
-    this.reply("+OK begin TLS negotiation");
-    this.transcript?.note("S", "TLS handshake");
-    const secureSocket = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.server.secureContext });
-    this.socket = secureSocket;
-    this.secure = true;
-    this.userName = null; // RFC 2595 §4: the session starts over, as if just connected
-    this.reader = new LineReader(secureSocket, { maxLineLength: MAX_COMMAND_LINE });
-    this.watch(secureSocket);
-  }
-
-  /** Ends the session: no more commands are read; the connection closes after the last reply. */
-  close(): void {
-    this.closing = true;
-    this.reader.detach(); // wakes the command loop, which ends the session and releases the lock
-    this.socket.end();
-  }
-
-  private readonly onClientData = (chunk: Buffer) => this.transcript?.data("C", chunk);
-  private readonly onIdle = () => {
-    // RFC 1939 §3: an inactivity autologout timer; the session does NOT enter UPDATE.
-    if (this.closing) return this.socket.destroy();
-    const seconds = Math.round((this.server.options.idleTimeoutMs ?? TEN_MINUTES) / 1000);
-    this.reply(`-ERR autologout: idle for ${seconds} seconds, closing the connection`);
-    this.close();
-  };
-
-  private watch(socket: net.Socket): void {
-    socket.setTimeout(this.server.options.idleTimeoutMs ?? TEN_MINUTES);
-    socket.on("timeout", this.onIdle);
-    if (this.transcript) socket.on("data", this.onClientData);
-  }
-
-  private unwatch(socket: net.Socket): void {
-    socket.setTimeout(0);
-    socket.off("timeout", this.onIdle);
-    socket.off("data", this.onClientData);
   }
 }
 
@@ -511,18 +469,6 @@ class TopCutter {
   }
 }
 
-/** Passwords and APOP digests never appear in a transcript. */
-function maskSecrets(line: string, side: "C" | "S"): string {
-  if (side !== "C") return line;
-  return line.replace(/^(PASS )[^\\]*/i, "$1****").replace(/^(APOP \S+ )[^\\]*/i, "$1****");
-}
-
-/** Compares secrets in constant time, so the time taken does not leak how much matched. */
-function sameSecret(given: string, expected: string): boolean {
-  const hash = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(hash(given), hash(expected)) && expected !== "";
-}
-
 function sumOctets(messages: NumberedMessage[]): number {
   return messages.reduce((sum, { message }) => sum + message.octets, 0);
 }
@@ -531,10 +477,6 @@ function sumOctets(messages: NumberedMessage[]): number {
 function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, "?");
   return clean.length > 40 ? clean.slice(0, 40) + "…" : clean;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
@@ -547,28 +489,33 @@ const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
  * error (e.g. EADDRINUSE) rejects with the original error, with `.port` set.
  */
 export async function startPop3Server(options: Pop3Options): Promise<Listening> {
+  const secureContext = tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert });
+  const label = options.implicitTls ? "pop3s" : "pop3";
   const server: Server = {
     options,
-    secureContext: tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }),
-    label: options.implicitTls ? "pop3s" : "pop3",
-    requireTlsForLogin: options.requireTlsForLogin ?? !isLoopback(options.host),
+    session: {
+      traceAs: `${label} #`,
+      trace: options.trace,
+      // Passwords and APOP digests never appear in a transcript.
+      mask: maskSecrets(/^PASS /i, /^APOP \S+ /i),
+      maxLineLength: MAX_COMMAND_LINE,
+      idleTimeoutMs: options.idleTimeoutMs ?? TEN_MINUTES,
+      secureContext,
+      requireTlsForLogin: options.requireTlsForLogin ?? !isLoopback(options.host),
+      failedLoginDelayMs: options.failedLoginDelayMs ?? 1000,
+      maxFailedLogins: options.maxFailedLogins ?? 3,
+    },
   };
-  const startSession = (socket: net.Socket) => {
-    // Replies are small and each one is awaited by the client: send them at once instead of
-    // letting Nagle's algorithm hold a small write back until the previous one is ACKed.
-    socket.setNoDelay(true);
-    void new Pop3Session(socket, server).run();
-  };
-  const listener = options.implicitTls
-    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, startSession)
-    : net.createServer(startSession);
-  listener.on("connection", (socket: net.Socket) => {
-    // Errors (a reset, a client that vanished) end the session through its LineReader;
-    // this listener only keeps an 'error' without other listeners from crashing the process.
-    socket.on("error", () => {});
+  return serve({
+    host: options.host,
+    port: options.port,
+    implicitTls: options.implicitTls ? secureContext : undefined,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    maxConnections: options.maxConnections,
+    // RFC 3206 §4: SYS/TEMP — a problem on our side that should go away if you try again later.
+    tooManyConnections: "-ERR [SYS/TEMP] too many connections, try again later",
+    label,
+    trace: options.trace,
+    startSession: (socket) => new Pop3Session(socket, server),
   });
-  // A client that fails the TLS handshake (e.g. it does not trust our certificate) is its problem.
-  listener.on("tlsClientError", (err: Error) => options.trace?.(`${server.label} TLS handshake failed: ${err.message}`));
-
-  return listen(listener, options.port, options.host);
 }

@@ -11,8 +11,22 @@
 //    then cleared the NEW callback: "QUIT" was lost, and the client heard nothing until the
 //    idle timeout's "421 Timeout" 60 seconds later. The repair takes the callback off first and
 //    then runs it, so a callback stored meanwhile survives.
+//
+// 2. MAIL FROM / RCPT TO parameters the server never offered were accepted with 250 (issue 17).
+//    "MAIL FROM:<a@b> FOO=BAR" or "RET=HDRS" (a DSN parameter, but DSN is not in our EHLO) were
+//    silently ignored, so a client asking for something it will not get believed it had it.
+//    RFC 5321 §4.1.1.11: a parameter the server does not recognize or implement is answered
+//    "555 5.5.4". A parameter is ours only if EHLO offered its extension, so the list below is
+//    built from the same options smtp-server's EHLO handler reads: SIZE (RFC 1870), BODY
+//    (8BITMIME, RFC 6152), SMTPUTF8 (RFC 6531), REQUIRETLS inside TLS (RFC 8689), AUTH= (RFC 4954
+//    §5, where AUTH is offered), and RET/ENVID/NOTIFY/ORCPT only if DSN (RFC 3461) were offered.
+//    After HELO (not EHLO) nothing was offered at all. The repair checks the parameter names
+//    before the library's own MAIL and RCPT handlers, which still check the values.
 
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import { SMTPStream } from "smtp-server/lib/smtp-stream.js";
+
+// --- 1. continue() after a message -----------------------------------------------------------
 
 SMTPStream.prototype.continue = function continueAfterMessage(this: SMTPStream): void {
   const resume = this._continueCallback;
@@ -23,3 +37,38 @@ SMTPStream.prototype.continue = function continueAfterMessage(this: SMTPStream):
     this._continueCallback = true; // the message is not over yet: resume as soon as it is
   }
 };
+
+// --- 2. parameters EHLO did not offer get 555 ------------------------------------------------
+
+/** The MAIL FROM (or RCPT TO) parameters this connection's EHLO offered, upper case. */
+function offeredParameters(connection: SMTPConnection, command: "MAIL" | "RCPT"): string[] {
+  if (connection.openingCommand !== "EHLO") return []; // HELO: no service extensions (RFC 5321 §4.1.1.1)
+  const options = connection._server.options;
+  const offered: string[] = [];
+  if (command === "MAIL") {
+    if (options.size) offered.push("SIZE");
+    if (!options.hide8BITMIME) offered.push("BODY");
+    if (!options.hideSMTPUTF8) offered.push("SMTPUTF8");
+    if (connection.secure && !options.hideREQUIRETLS) offered.push("REQUIRETLS");
+    if (options.authMethods.length > 0 && connection._isSupported("AUTH")) offered.push("AUTH");
+    if (!options.hideDSN) offered.push("RET", "ENVID");
+  } else if (!options.hideDSN) {
+    offered.push("NOTIFY", "ORCPT");
+  }
+  return offered;
+}
+
+for (const [command, name] of [["MAIL", "mail from"], ["RCPT", "rcpt to"]] as const) {
+  const handler = command === "MAIL" ? "handler_MAIL" : "handler_RCPT";
+  const original = SMTPConnection.prototype[handler];
+  SMTPConnection.prototype[handler] = function checkParameters(this: SMTPConnection, line: Buffer, callback: () => void): void {
+    const parsed = this._parseAddressCommand(name, line);
+    const offered = offeredParameters(this, command);
+    const unknown = parsed && parsed.args ? Object.keys(parsed.args).filter((key) => !offered.includes(key)) : [];
+    if (unknown.length === 0) return original.call(this, line, callback); // syntax and values: the library's checks
+    const what = command === "MAIL" ? "MAIL FROM" : "RCPT TO";
+    const offers = offered.length > 0 ? `this server offers ${offered.join(" ")}` : `${what} takes no parameters here`;
+    this.send(555, `5.5.4 ${what} parameter not supported: ${unknown.join(" ")} (${offers})`, false);
+    callback();
+  };
+}

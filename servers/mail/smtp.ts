@@ -2,7 +2,8 @@
 // command table, EHLO extensions, AUTH, STARTTLS, dot-unstuffing of DATA — and calls our
 // handlers at each step of a mail transaction:
 //
-//   onAuth     AUTH PLAIN / AUTH LOGIN (RFC 4954): check the user name and password
+//   onAuth     AUTH PLAIN / AUTH LOGIN (RFC 4954): check the user name and password (and PLAIN's
+//              authorization identity, RFC 4616 §2)
 //   onRcptTo   RCPT TO (RFC 5321 §4.1.1.3): do we take mail for this address?
 //   onData     DATA (RFC 5321 §4.1.1.4): the message itself; store it or pass it on
 //
@@ -10,10 +11,12 @@
 //
 //   "submission"  example.com's server for its own users (port 2525, and 4650 with implicit TLS).
 //                 Log in first; mail to example.com is stored here, mail to example.org is relayed
-//                 to that domain's MX — the hop that adds a second Received: header.
+//                 to that domain's MX — the hop that adds a second Received: header. A message
+//                 without Message-ID: or Date: gets them here (RFC 6409 §8).
 //   "mx"          example.org's "mail exchanger" (port 2526): takes mail for example.org from
 //                 anyone, without login, like every MX on the internet — and nothing else, so it
-//                 is never an open relay.
+//                 is never an open relay. It adds Received: (and Return-Path: when it stores the
+//                 message) and changes nothing else.
 
 import net from "node:net";
 import tls from "node:tls";
@@ -219,6 +222,13 @@ function checkLogin(
     // One answer for "no such user" and "wrong password": telling them apart helps attackers guess.
     return [replyError(535, "5.7.8", `Authentication failed: wrong user name or password (this server has accounts @${options.localDomain})`)];
   }
+  // RFC 4616 §2: AUTH PLAIN carries "authzid NUL login NUL password". The authzid asks to act as
+  // somebody else (an admin sending as a user); the server must check that the login may do so.
+  // Here nobody may act for anybody: only an empty authzid or the login's own address passes.
+  const authzid = auth.authzid ?? "";
+  if (authzid !== "" && findAccount(options.accounts, authzid) !== account) {
+    return [replyError(535, "5.7.8", `Authentication failed: ${account.address} may not act as ${authzid.slice(0, 100)} (leave the authorization identity empty)`)];
+  }
   return [null, { user: account.address }];
 }
 
@@ -307,7 +317,9 @@ async function route(options: SmtpOptions, relay: Relay | null, session: SMTPSer
   // RCPT TO the same address twice still means one copy (RFC 5321 §3.3 leaves it to us; users expect one).
   const recipients = [...new Set(session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()))];
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-  const stamped = Buffer.concat([Buffer.from(receivedHeader(options, session, id, recipients)), message]);
+  // RFC 6409 §8: a submission server may complete what the client left out; an MX passes it on as is.
+  const completed = options.role === "submission" ? completeHeaders(options, id, message) : message;
+  const stamped = Buffer.concat([Buffer.from(receivedHeader(options, session, id, recipients)), completed]);
 
   // Relay first: if the next hop refuses, the client hears it and nothing was stored here twice.
   const remote = recipients.filter((address) => domainOf(address) !== options.localDomain);
@@ -333,10 +345,37 @@ function receivedHeader(options: SmtpOptions, session: SMTPServerSession, id: st
   const helo = String(session.hostNameAppearsAs || "unknown").replace(/[^\w.\-:[\]]/g, "").slice(0, 64) || "unknown";
   const forClause = recipients.length === 1 ? `\r\n\tfor <${recipients[0]}>` : "";
   return (
-    `Received: from ${helo} (${session.remoteAddress})\r\n` +
+    `Received: from ${helo} (${addressLiteral(session.remoteAddress)})\r\n` +
     `\tby ${options.serverName} (Socket Playground) with ${session.transmissionType || "ESMTP"} id ${id}` +
     `${forClause}; ${rfc5322Date(new Date())}\r\n`
   );
+}
+
+/**
+ * RFC 5321 §4.1.3: an address in place of a domain name is written in brackets, "[127.0.0.1]",
+ * and an IPv6 one is tagged, "[IPv6:::1]" — the form §4.4 asks for in Received: ("TCP-info").
+ */
+function addressLiteral(address: string): string {
+  const plain = address.replace(/%.*$/, ""); // a zone index ("fe80::1%eth0") means nothing to other hosts
+  return net.isIPv6(plain) ? `[IPv6:${plain}]` : `[${plain}]`;
+}
+
+/**
+ * RFC 6409 §8.3 and §8.1: every message should have a Message-ID: and a Date: (RFC 5322 §3.6),
+ * and a submission server adds them when the client did not. A message that has them keeps
+ * them, byte for byte. The new headers go on top of the client's, under our Received:.
+ */
+function completeHeaders(options: SmtpOptions, id: string, message: Buffer): Buffer {
+  // The header section ends at the first empty line (RFC 5322 §2.1); a message may have none.
+  const text = message.toString("latin1");
+  const end = /^\r?\n/.test(text) ? 0 : text.search(/\r?\n\r?\n/);
+  const header = end === -1 ? text : text.slice(0, end + 1);
+  // A header is a line that starts with its name: "Message-ID:", "message-id :" (any case, §1.2.2).
+  const has = (name: string) => new RegExp(`^${name}[ \t]*:`, "im").test(header);
+  let added = "";
+  if (!has("Message-ID")) added += `Message-ID: <${Date.now().toString(36)}.${id}@${options.serverName}>\r\n`;
+  if (!has("Date")) added += `Date: ${rfc5322Date(new Date())}\r\n`;
+  return added === "" ? message : Buffer.concat([Buffer.from(added), message]);
 }
 
 /** "Mon, 15 Jan 2024 12:00:00 +0000" (RFC 5322 §3.3). */

@@ -44,6 +44,9 @@ export interface NewsServerOptions {
   requireTlsForLogin?: boolean;
   /** POST limits in posts a minute, per client address and per account (default 30 and 60; Infinity: none). */
   postsPerMinute?: { perAddress?: number; perAccount?: number };
+  /** Concurrent connections from one client address (default 200) and in total (default 1000); more get 400. */
+  maxConnectionsPerAddress?: number;
+  maxConnections?: number;
 }
 
 export interface NewsServerHandle {
@@ -68,6 +71,8 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin,
     postsPerMinute: options.postsPerMinute,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    maxConnections: options.maxConnections,
   });
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return { port: server.port, url: `nntp://${urlHost}:${server.port}`, close: server.close };

@@ -20,15 +20,18 @@
 // Multi-line replies (ARTICLE, OVER, LIST …) end with a "." line and are dot-stuffed
 // (line-protocol.ts), exactly like POP3's RETR; the article files use LF line endings, the
 // wire uses CRLF.
+//
+// This file is NNTP's own: the command table, one handler per command, the session's state.
+// Reading lines (512 octets at most), STARTTLS, the idle timer, failed logins, connection caps
+// and the --trace transcript are the session layer's (servers/session.ts), shared with POP3.
 
-import { createHash, timingSafeEqual } from "node:crypto";
-import net from "node:net";
+import type net from "node:net";
 import tls from "node:tls";
-import { DotStuffer, LineReader, LineTooLongError, writeLine } from "../line-protocol.ts";
+import { BlockTooBigError, LineTooLongError, UnfinishedBlockError } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import { RateLimit } from "../rate-limit.ts";
-import { drained, listen, type Listening } from "../sockets.ts";
-import { Transcript } from "../transcript.ts";
+import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
+import type { Listening } from "../sockets.ts";
 import { ArticleRefused, isMessageId, lowWaterMark, NewsStore, OVERVIEW_HEADERS, printable, splitArticle, type NewsGroup, type StoredArticle } from "./newsstore.ts";
 import { isWildmat, wildmatMatches } from "./wildmat.ts";
 
@@ -54,6 +57,10 @@ export interface NntpOptions {
   requireTlsForLogin?: boolean;
   /** POST limits, posts a minute (Infinity: none); default POSTS_PER_MINUTE. */
   postsPerMinute?: { perAddress?: number; perAccount?: number };
+  /** Concurrent connections from one client address (default 200); more get 400. */
+  maxConnectionsPerAddress?: number;
+  /** Concurrent connections in total (default 1000). */
+  maxConnections?: number;
 }
 
 /** RFC 3977 §3.1: a command line is at most 512 octets, CRLF included. */
@@ -76,10 +83,12 @@ interface Server {
   store: NewsStore;
   /** On a non-loopback address, POST needs AUTHINFO first. */
   postingNeedsLogin: boolean;
-  /** For STARTTLS; null when the server has no certificate. */
-  secureContext: tls.SecureContext | null;
-  /** On a non-loopback address, AUTHINFO needs STARTTLS first: passwords never cross the network in clear. */
-  loginNeedsTls: boolean;
+  /**
+   * What the session layer needs. Its secureContext is null when the server has no certificate;
+   * its requireTlsForLogin: on a non-loopback address, AUTHINFO needs STARTTLS first, so
+   * passwords never cross the network in clear.
+   */
+  session: SessionSettings;
   /** POST's rate limits: by client address, by account. */
   postsByAddress: RateLimit;
   postsByAccount: RateLimit;
@@ -125,7 +134,7 @@ function handleCapabilities(session: NntpSession): Promise<void> {
   // RFC 4643 §2.2: AUTHINFO is not advertised once the client is logged in, nor while it
   // would be refused for lack of TLS; RFC 4642 §2.1: STARTTLS only before TLS and login.
   if (!session.user && session.plainLoginAllowed()) capabilities.push("AUTHINFO USER");
-  if (session.server.secureContext && !session.secure && !session.user) capabilities.push("STARTTLS");
+  if (session.settings.secureContext && !session.secure && !session.user) capabilities.push("STARTTLS");
   capabilities.push("IMPLEMENTATION Socket-Playground-NNTP");
   return session.sendLines("101 Capability list:", capabilities);
 }
@@ -392,7 +401,7 @@ async function handlePost(session: NntpSession, args: string[]): Promise<void> {
 }
 
 // RFC 4643 §2.3: AUTHINFO USER name → 381 (now the password), AUTHINFO PASS → 281 or 481.
-function handleAuthinfo(session: NntpSession, args: string[], rest: string): void {
+async function handleAuthinfo(session: NntpSession, args: string[], rest: string): Promise<void> {
   const subcommand = (args[0] ?? "").toUpperCase();
   if (subcommand !== "USER" && subcommand !== "PASS") {
     return session.reply(args.length === 0 ? "501 usage: AUTHINFO USER name, then AUTHINFO PASS password" : `503 AUTHINFO ${printable(subcommand)} is not supported here: use AUTHINFO USER / PASS`);
@@ -411,17 +420,17 @@ function handleAuthinfo(session: NntpSession, args: string[], rest: string): voi
   if (session.pendingUser === null) return session.reply("482 send AUTHINFO USER first");
   const account = session.server.options.accounts.find((candidate) => candidate.user === session.pendingUser);
   session.pendingUser = null;
-  if (!account || !sameSecret(value, account.password)) return session.loginFailed();
+  if (!account || !sameSecret(value, account.password)) return session.loginFailed("481 authentication failed: wrong user name or password", "481 authentication failed too often, closing the connection");
   session.user = account.user;
   session.reply("281 authentication accepted");
 }
 
 // RFC 4642 §2.2: STARTTLS — "382 go ahead", then the TLS handshake on this same connection.
 function handleStarttls(session: NntpSession): void {
-  if (!session.server.secureContext) return session.reply("580 TLS is not available on this server (it has no certificate)");
+  if (!session.settings.secureContext) return session.reply("580 TLS is not available on this server (it has no certificate)");
   if (session.secure) return session.reply("502 this connection is already using TLS");
   if (session.user) return session.reply("502 STARTTLS must come before AUTHINFO (RFC 4642 §2.2.2)");
-  session.startTls(session.server.secureContext);
+  session.startTls("382 continue with TLS negotiation");
 }
 
 // RFC 3977 §6.3.2: IHAVE is how servers pass articles to each other; a reader's server may refuse it.
@@ -430,95 +439,46 @@ function handleIhave(session: NntpSession): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// The session: one per connection.
+// The session: one per connection. Reading lines, STARTTLS, the idle timer, failed logins
+// and the transcript are the session layer's (servers/session.ts); what is here is NNTP's.
 
-let sessionCount = 0;
-
-class NntpSession {
+class NntpSession extends LineSession {
   /** The selected newsgroup (GROUP, LISTGROUP) and the current article number in it (null: none). */
   group: NewsGroup | null = null;
   current: number | null = null;
   /** AUTHINFO: the name waiting for its password, and the logged-in user. */
   pendingUser: string | null = null;
   user: string | null = null;
-  /** True once STARTTLS has made this connection a TLS one. */
-  secure = false;
-  private failedLogins = 0;
-  private closing = false;
-  private reader: LineReader;
-  private readonly transcript: Transcript | null;
-  private readonly id = ++sessionCount;
 
   constructor(
-    public socket: net.Socket,
+    socket: net.Socket,
     readonly server: Server,
   ) {
-    // The reader accepts article lines (POST) longer than commands; commands are checked below.
-    this.reader = new LineReader(socket, { maxLineLength: MAX_ARTICLE_LINE });
-    const trace = server.options.trace;
-    this.transcript = trace ? new Transcript({ maxLinesInARow: 12, mask: maskSecrets, onLine: (line) => trace(`nntp#${this.id} ${line}`) }) : null;
-    this.watch(socket);
+    super(socket, server.session);
   }
 
-  /** AUTHINFO is allowed: on loopback, or once the connection is encrypted. */
-  plainLoginAllowed(): boolean {
-    return this.secure || !this.server.loginNeedsTls;
+  // RFC 3977 §5.1.1: 200 = posting allowed, 201 = not.
+  protected greeting(): string {
+    return "200 Socket Playground NNTP server ready (posting ok)";
   }
 
-  /**
-   * RFC 4642 §2.2.2: after "382", the TLS handshake starts on this same TCP connection. Bytes
-   * the client sent after STARTTLS in plaintext (already in our buffer) are thrown away — an
-   * attacker in the middle could have added them — and the session starts over: no group
-   * selected, no half-finished AUTHINFO.
-   */
-  startTls(secureContext: tls.SecureContext): void {
-    this.reader.detach();
-    this.unwatch(this.socket);
-    this.reply("382 continue with TLS negotiation");
-    this.transcript?.note("S", "TLS handshake");
-    const secureSocket = new tls.TLSSocket(this.socket, { isServer: true, secureContext });
-    secureSocket.on("error", () => {}); // a failed handshake ends the session through the reader
-    this.socket = secureSocket;
-    this.secure = true;
+  protected lineTooLongReply(): string {
+    return `501 line too long: command lines are at most ${MAX_COMMAND_LINE} octets (RFC 3977 §3.1)`;
+  }
+
+  // RFC 3977 §3.1: a server may close an idle connection; 400 = "service not available now".
+  protected idleReply(seconds: number): string {
+    return `400 idle for ${seconds} seconds, closing the connection`;
+  }
+
+  // RFC 4642 §2.2.2: after TLS the session starts over: no group selected, no half-finished AUTHINFO.
+  protected override tlsStarted(): void {
     this.group = null;
     this.current = null;
     this.pendingUser = null;
-    this.reader = new LineReader(secureSocket, { maxLineLength: MAX_ARTICLE_LINE });
-    this.watch(secureSocket);
   }
 
-  /** Greets, then reads and answers commands one by one until QUIT or the connection ends. */
-  async run(): Promise<void> {
-    try {
-      this.transcript?.note("C", `connected from ${this.socket.remoteAddress}:${this.socket.remotePort}`);
-      // RFC 3977 §5.1.1: 200 = posting allowed, 201 = not.
-      this.reply("200 Socket Playground NNTP server ready (posting ok)");
-      while (!this.closing) {
-        let line: Buffer | null;
-        try {
-          line = await this.reader.readLineBytes();
-        } catch (err) {
-          if (!(err instanceof LineTooLongError)) throw err;
-          this.reply(`501 line too long: command lines are at most ${MAX_COMMAND_LINE} octets (RFC 3977 §3.1)`);
-          continue;
-        }
-        if (line === null) break; // the client closed or vanished
-        if (line.length + 2 > MAX_COMMAND_LINE) {
-          this.reply(`501 line too long: command lines are at most ${MAX_COMMAND_LINE} octets (RFC 3977 §3.1)`);
-          continue;
-        }
-        await this.dispatch(line.toString("utf8"));
-      }
-    } catch (err) {
-      // A reset, a write to a vanished client: the session just ends.
-      this.transcript?.note("S", `session error: ${(err as Error).message}`);
-    } finally {
-      this.socket.destroySoon();
-      this.transcript?.note("S", "session ended");
-    }
-  }
-
-  private async dispatch(line: string): Promise<void> {
+  protected async handleLine(line: string): Promise<void> {
     // RFC 3977 §3.1: a keyword (case-insensitive), then arguments separated by spaces or tabs.
     // (Not /[ \t]+$/: from every space in "a    …    b" it scans to the end and fails, so 510
     // spaces took 1.2 ms a line, and a client sending 2 MB/s of them kept the one event loop busy.)
@@ -538,33 +498,6 @@ class NntpSession {
       // §3.2.1: 403 = something went wrong on the server's side; the session goes on.
       this.reply(`403 internal fault: ${printable((err as Error).message)}`);
     }
-  }
-
-  /** One status line. */
-  reply(line: string): void {
-    if (this.socket.destroyed) return;
-    this.transcript?.data("S", Buffer.from(line + "\r\n"));
-    writeLine(this.socket, line);
-  }
-
-  /** A status line and a multi-line block of short lines (LIST, OVER, HDR …), dot-stuffed. */
-  async sendLines(status: string, lines: string[]): Promise<void> {
-    await this.sendBlock(status, Buffer.from(lines.map((line) => line + "\n").join("")));
-  }
-
-  /** A status line, then `content` (LF or CRLF lines) as a dot-stuffed block, 64 KB at a time. */
-  async sendBlock(status: string, content: Buffer): Promise<void> {
-    this.reply(status);
-    const stuffer = new DotStuffer();
-    for (let at = 0; at < content.length; at += 64 * 1024) await this.send(stuffer.encode(content.subarray(at, at + 64 * 1024)));
-    await this.send(stuffer.end());
-  }
-
-  /** Writes bytes, and waits if the socket's buffer is full (backpressure); fails if the client is gone. */
-  private async send(bytes: Buffer): Promise<void> {
-    if (this.socket.destroyed) throw new Error("the client went away during the transfer");
-    this.transcript?.data("S", bytes);
-    if (!this.socket.write(bytes)) await drained(this.socket);
   }
 
   /** GROUP and LISTGROUP: select a group; its first article becomes the current one (§6.1.1.2). */
@@ -622,58 +555,20 @@ class NntpSession {
    * big, so the session stays in step. null if the client vanished before the "." line.
    */
   async readArticle(): Promise<{ article: Buffer } | { refused: string } | null> {
-    const block = await this.reader.receiveDotBlock(MAX_ARTICLE_BYTES);
-    if (block === null) return null;
-    if ("content" in block) return { article: block.content };
-    return {
-      refused:
-        block.refused === "too big" ? `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB` : `a line is longer than ${MAX_ARTICLE_LINE} octets`,
-    };
-  }
-
-  /** RFC 4643 §2.3.2: 481 for a wrong name or password; after a few, the connection is closed. */
-  loginFailed(): void {
-    this.failedLogins++;
-    if (this.failedLogins >= MAX_FAILED_LOGINS) {
-      this.reply("481 authentication failed too often, closing the connection");
-      return this.close();
+    try {
+      return { article: await this.readDotBlock({ maxBytes: MAX_ARTICLE_BYTES, maxLineLength: MAX_ARTICLE_LINE }) };
+    } catch (err) {
+      if (err instanceof UnfinishedBlockError) return null;
+      if (err instanceof BlockTooBigError) return { refused: `the article is bigger than ${MAX_ARTICLE_BYTES / 1024 / 1024} MB` };
+      if (err instanceof LineTooLongError) return { refused: `a line is longer than ${MAX_ARTICLE_LINE} octets` };
+      throw err;
     }
-    this.reply("481 authentication failed: wrong user name or password");
   }
 
   private refuse(line: string): null {
     this.reply(line);
     return null;
   }
-
-  /** Ends the session: no more commands are read; the connection closes after the last reply. */
-  close(): void {
-    this.closing = true;
-    this.reader.detach();
-    this.socket.end();
-  }
-
-  private readonly onClientData = (chunk: Buffer) => this.transcript?.data("C", chunk);
-
-  private watch(socket: net.Socket): void {
-    if (this.transcript) socket.on("data", this.onClientData);
-    socket.setTimeout(this.server.options.idleTimeoutMs ?? TEN_MINUTES);
-    socket.on("timeout", this.onIdle);
-  }
-
-  private unwatch(socket: net.Socket): void {
-    socket.off("data", this.onClientData);
-    socket.setTimeout(0);
-    socket.off("timeout", this.onIdle);
-  }
-
-  private readonly onIdle = () => {
-    if (this.closing) return this.socket.destroy();
-    const seconds = Math.round((this.server.options.idleTimeoutMs ?? TEN_MINUTES) / 1000);
-    // RFC 3977 §3.1: a server may close an idle connection; 400 = "service not available now".
-    this.reply(`400 idle for ${seconds} seconds, closing the connection`);
-    this.close();
-  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -725,19 +620,6 @@ function overviewSafe(value: string): string {
   return value.replace(/[\t\r\n]/g, " ");
 }
 
-/** Compares secrets in constant time, so the time taken does not leak how much matched. */
-function sameSecret(given: string, expected: string): boolean {
-  const hash = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(hash(given), hash(expected)) && expected !== "";
-}
-
-/** Passwords never appear in a transcript. */
-function maskSecrets(line: string, side: "C" | "S"): string {
-  if (side !== "C") return line;
-  // The line is already escaped for display: a tab shows as "\t", the line end as "\r\n".
-  return line.replace(/^(AUTHINFO(?: |\\t)+PASS(?: |\\t)+).*?((?:\\r)?\\n)?$/i, "$1****$2");
-}
-
 // ---------------------------------------------------------------------------------------
 // Starting the server.
 
@@ -751,18 +633,31 @@ export async function startNntpServer(options: NntpOptions): Promise<Listening> 
     options,
     store: options.store,
     postingNeedsLogin: options.requireLoginToPost ?? !onLoopback,
-    secureContext: options.tls ? tls.createSecureContext(options.tls) : null,
-    loginNeedsTls: options.requireTlsForLogin ?? (options.tls !== undefined && !onLoopback),
+    session: {
+      traceAs: "nntp#",
+      trace: options.trace,
+      // Passwords never appear in a transcript.
+      mask: maskSecrets(/^AUTHINFO(?: |\\t)+PASS(?: |\\t)+/i),
+      maxLineLength: MAX_COMMAND_LINE,
+      idleTimeoutMs: options.idleTimeoutMs ?? TEN_MINUTES,
+      secureContext: options.tls ? tls.createSecureContext(options.tls) : null,
+      requireTlsForLogin: options.requireTlsForLogin ?? (options.tls !== undefined && !onLoopback),
+      // RFC 4643 §2.3.2: 481 at once; after a few the connection is closed.
+      failedLoginDelayMs: 0,
+      maxFailedLogins: MAX_FAILED_LOGINS,
+    },
     postsByAddress: new RateLimit(options.postsPerMinute?.perAddress ?? POSTS_PER_MINUTE.perAddress),
     postsByAccount: new RateLimit(options.postsPerMinute?.perAccount ?? POSTS_PER_MINUTE.perAccount),
   };
-  const listener = net.createServer((socket) => {
-    // Errors (a reset, a client that vanished) end the session through its LineReader;
-    // this listener only keeps an 'error' without other listeners from crashing the process.
-    socket.on("error", () => {});
-    // Replies are small and each is awaited by the client: send them at once (no Nagle delay).
-    socket.setNoDelay(true);
-    void new NntpSession(socket, server).run();
+  return serve({
+    host: options.host,
+    port: options.port,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    maxConnections: options.maxConnections,
+    // RFC 3977 §3.2.1: 400 = the service is not available now; the client may try again later.
+    tooManyConnections: "400 too many connections, try again later",
+    label: "nntp",
+    trace: options.trace,
+    startSession: (socket) => new NntpSession(socket, server),
   });
-  return listen(listener, options.port, options.host);
 }

@@ -57,7 +57,7 @@ function mailServer(which: keyof MailPorts, label: string, port: number, portEnv
     portEnv,
     async start() {
       const data = freshDataDir();
-      const mail = await startMailSystem({ dataDir: data.dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
+      const mail = await startMailSystem({ dataDir: data.dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 } });
       return {
         port: mail.ports[which],
         async close() {

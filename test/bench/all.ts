@@ -1,5 +1,5 @@
 // npm run bench                      — every bench, one after the other (a few minutes)
-// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, ftp, nntp, site
+// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, ftp, nntp, site, kit
 // npm run bench -- --quick / --tiny   — passed on to each bench (smaller sizes)
 //
 // Each bench is its own script, runnable alone (`npx tsx test/bench/ftp.ts --quick`), and
@@ -18,6 +18,7 @@ const BENCHES = {
   ftp: "ftp.ts", // FTP RETR/STOR MB/s and logins/s, beside pyftpdlib
   nntp: "nntp.ts", // NNTP OVER lines/s, ARTICLE/s, POST/s on a 10,000-article group
   site: "site.ts", // lesson site build time and page weight against the budgets
+  kit: "kit.ts", // how long a learner waits for npm test: fresh, one lesson, every solution in
 } as const;
 type BenchName = keyof typeof BENCHES;
 

@@ -14,7 +14,7 @@ const mail = await startMailSystem({
   dataDir,
   seed: false,
   fsync: fsync !== "off",
-  ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 },
+  ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 },
 });
 console.log(`Listening on 127.0.0.1:${mail.ports.submission}`);
 

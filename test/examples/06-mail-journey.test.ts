@@ -63,5 +63,5 @@ test.skipIf(!hasPython)("Python's mailbox module reads the same Maildir and its 
   const { code, stdout, stderr } = await runProgram("python3", [script]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
-  expect(stdout).toMatch(/^The journey, .* - 2 hops\n {4}from \S+ \(127\.0\.0\.1\) by smtp\.example\.com .*\n {4}from smtp\.example\.com \(127\.0\.0\.1\) by mx\.example\.org /m);
+  expect(stdout).toMatch(/^The journey, .* - 2 hops\n {4}from \S+ \(\[127\.0\.0\.1\]\) by smtp\.example\.com .*\n {4}from smtp\.example\.com \(\[127\.0\.0\.1\]\) by mx\.example\.org /m);
 });

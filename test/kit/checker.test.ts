@@ -1,73 +1,80 @@
 // The checker's contract, tested the way a learner meets it: the kit's machinery copied to a
-// temporary folder with one small lesson (test/kit/fixture-lesson) whose exercise is put in a
-// given state, `npm test` run there, and its output read.
-//   not started → skipped with a note, exit 0;  wrong → fails, says which lesson and why, and
-//   shows the conversation on the wire;  right → done;  broken code → "does not load".
-// The fixture, not the real lessons, so the result does not depend on your own exercises.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// temporary folder with one small lesson (test/kit/fixture-lesson, see kit-copy.ts) whose
+// exercise is put in a given state, `npm test` run there, and its output read.
+//   still the stub → not started without loading its spec, exit 0;  wrong → fails, says which
+//   lesson and why, and shows the conversation on the wire and the seed;  right → done;
+//   broken code → "does not load";  a hang → one timeout, the lesson's other network checks
+//   skipped.  `npm test` runs only your checks; `npm run test:kit` only the kit's own.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ROOT, runProgram } from "./processes.ts";
+import { kitCopy, LESSON, npmTestWith, runIn, solution, stub } from "./kit-copy.ts";
+import { runProgram, ROOT } from "./processes.ts";
 
-const FIXTURE = join(ROOT, "test/kit/fixture-lesson");
-const LESSON = "98-fixture";
-const fixture = (file: string) => readFileSync(join(FIXTURE, file), "utf8");
+/** A line every run of the spec file writes, so a test can tell whether it was loaded. */
+const markSpecLoaded = (copy: string) => {
+  const spec = join(copy, "test/lessons", LESSON, "spec.test.ts");
+  writeFileSync(spec, `${readFileSync(spec, "utf8")}\n(await import("node:fs")).writeFileSync("spec-was-loaded", "");\n`);
+};
 
-async function npmTestWith(exerciseSource: string, prepare: (copy: string) => void = () => {}) {
-  const copy = mkdtempSync(join(tmpdir(), "kit-"));
-  for (const part of ["servers", "test/kit", "test/vitest.config.ts", "lessons/not-implemented.ts", "package.json", "tsconfig.json"]) {
-    cpSync(join(ROOT, part), join(copy, part), { recursive: true });
-  }
-  symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
-  const lesson = join(copy, "lessons", LESSON);
-  const spec = join(copy, "test/lessons", LESSON);
-  mkdirSync(lesson, { recursive: true });
-  mkdirSync(spec, { recursive: true });
-  writeFileSync(join(lesson, "exercise.ts"), exerciseSource);
-  cpSync(join(FIXTURE, "solution.ts"), join(lesson, "solution.ts"));
-  cpSync(join(FIXTURE, "hints.md"), join(lesson, "hints.md"));
-  cpSync(join(FIXTURE, "spec.ts"), join(spec, "spec.test.ts"));
-  cpSync(join(FIXTURE, "mutant-off-by-one.ts"), join(spec, "mutant-off-by-one.ts"));
-
-  prepare(copy);
-
-  const run = await runProgram(join(ROOT, "node_modules/.bin/vitest"), ["run", "--config", "test/vitest.config.ts", "98"], {
-    cwd: copy,
-    env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1", KIT_SELF_CHECK: "1" }, // also under npm run watch
-    timeoutMs: 60_000,
-  });
-  return { code: run.code, output: run.stdout + run.stderr };
-}
-
-const stub = fixture("exercise.ts");
-const solution = fixture("solution.ts");
-
-describe("the exercise checker", { timeout: 60_000 }, () => {
-  test("an untouched exercise is not started, not failed, and the run passes", async () => {
-    const { code, output } = await npmTestWith(stub);
+describe("npm test: the learner's checks", { timeout: 120_000 }, () => {
+  test("an untouched exercise is not started without loading its spec or starting a server, and the run passes", async () => {
+    const copy = kitCopy(stub, markSpecLoaded);
+    const { code, output } = await runIn(copy, "check.ts");
     expect(code).toBe(0);
     expect(output).toContain(`○ lessons/${LESSON}/exercise.ts — not started`);
     expect(output).toContain(`Exercises: 0 of 1 done — next: lessons/${LESSON}/exercise.ts (hint: npm run hint 98)`);
-    // 3 exercise runs skipped; the solution (3 runs) and the mutant checks (2) still run and pass
-    expect(output).toMatch(/Tests\s+5 passed \| 3 skipped \(8\)/);
+    expect(existsSync(join(copy, "spec-was-loaded")), "the spec of a not-started lesson was loaded").toBe(false);
   });
 
-  test("a wrong answer fails, naming the lesson, the check, expected and received", async () => {
-    const { code, output } = await npmTestWith(solution.replace("return 2 * n;", "return n + n + 1;"));
+  test("notes written in comments do not make an exercise started; a change to its code does", async () => {
+    const withNotes = kitCopy(`// my notes: double is 2 * n\n${stub.replace("todo(", "/* soon */ todo(")}`, markSpecLoaded);
+    expect((await runIn(withNotes, "check.ts", ["98"])).output).toContain(`○ lessons/${LESSON}/exercise.ts — not started`);
+    expect(existsSync(join(withNotes, "spec-was-loaded"))).toBe(false);
+
+    const helperAdded = kitCopy(`${stub}\nexport const triple = (n: number) => 3 * n;\n`, markSpecLoaded);
+    const { code, output } = await runIn(helperAdded, "check.ts", ["98"]);
+    expect(code).toBe(0);
+    expect(existsSync(join(helperAdded, "spec-was-loaded")), "a changed exercise must be checked").toBe(true);
+    expect(output).toContain(`○ lessons/${LESSON}/exercise.ts — not started`); // every check met a todo()
+  });
+
+  test("a wrong answer fails, naming the check, expected and received; only your checks are shown", async () => {
+    const { code, output } = await npmTestWith(solution.replace("return 2 * n;", 'console.log("my debug line"); return n + n + 1;'));
     expect(code).toBe(1);
-    expect(output).toContain(`lesson ${LESSON} — double doubles`);
-    expect(output).toContain("double(21): expected 43 to be 42");
-    expect(output).toMatch(new RegExp(`✗ lessons/${LESSON}/exercise.ts — failing \\(2 of 3 checks pass\\)`));
+    expect(output).toContain("my debug line"); // what your code prints is shown
+    expect(output).toContain("  ✗ double doubles\n      double(21): expected 43 to be 42");
+    expect(output).toContain(`(repeat exactly with: SEED=`); // the seed, even for a check without a network
+    expect(output).toContain("  ✓ the shout server answers a line in capitals (hostile network)");
+    expect(output).toMatch(new RegExp(`✗ lessons/${LESSON}/exercise.ts — failing: 2 of 3 checks pass \\(1 fails\\)`));
+    // neither the reference solution nor the wrong answers run in npm test
+    expect(output).not.toMatch(/reference solution|rejects:|wrong answer/);
+    expect(output).not.toContain("Test Files"); // one block per lesson, not vitest's report
   });
 
   test("a socket exercise's failure shows the conversation on the wire and the seed", async () => {
     const { code, output } = await npmTestWith(solution.replace("toUpperCase()}\\r\\n", "toUpperCase()}\\n"));
     expect(code).toBe(1);
-    expect(output).toContain(`lesson ${LESSON} — the shout server answers a line in capitals`);
+    expect(output).toContain("  ✗ the shout server answers a line in capitals (friendly network)");
     expect(output).toMatch(/\(friendly network; repeat exactly with: SEED=\d+ npm test -- 98\)/);
     expect(output).toMatch(/\(hostile network; repeat exactly with: SEED=\d+ npm test -- 98\)/);
-    expect(output).toContain("What was said on the wire (connection 1 of 1):\nC: hello\\n\nS: HELLO\\n");
+    expect(output).toContain("What was said on the wire (connection 1 of 1):\n      C: hello\\n\n      S: HELLO\\n");
+  });
+
+  test("a check that hangs costs one timeout: the lesson's other network checks are skipped with one line", async () => {
+    const silent = solution.replace("lines.on(\"line\", (line) => socket.write(`${line.toUpperCase()}\\r\\n`));", "");
+    expect(silent).not.toBe(solution);
+    const { code, output } = await npmTestWith(silent);
+    expect(code).toBe(1);
+    // the first timeout as clear as ever: what timed out, and what had crossed the wire by then
+    expect(output).toContain("  ✗ the shout server answers a line in capitals (friendly network)\n      timed out after 4 s");
+    expect(output).toContain("What was said on the wire (connection 1 of 1):\n      C: hello\\n\n");
+    expect(output).not.toContain("(hostile network)"); // not run, so not waited for
+    expect(output).toContain(
+      "  - 1 skipped: an earlier check timed out — fix that one first; the transcript above shows where it stopped",
+    );
+    expect(output).toContain("  ✓ double doubles"); // a check without the network still runs
+    expect(output).toContain(`✗ lessons/${LESSON}/exercise.ts — failing: 1 of 3 checks pass (1 fails, 1 skipped after a timeout)`);
   });
 
   test("code that crashes fails its own check with a clear message; the other checks still run", async () => {
@@ -79,32 +86,45 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     const { code, output } = await npmTestWith(crashing);
     expect(code).toBe(1);
     expect(output).toContain('your code crashed: "cannot shout hello" was thrown where nothing could catch it');
-    expect(output).toContain(`✗ lessons/${LESSON}/exercise.ts — failing (1 of 3 checks pass)`);
+    expect(output).toContain(`  ✗ lessons/${LESSON}/exercise.ts — failing: 1 of 3 checks pass (2 fail)`);
     expect(output).not.toContain("Unhandled Error");
   });
 
-  test("a half-done exercise is in progress, with the rest still not started", async () => {
+  test("a half-done exercise is in progress and runs every check; the rest are not started", async () => {
     const { code, output } = await npmTestWith(stub.replace('todo("double");', "return 2 * n;"));
     expect(code).toBe(0);
-    expect(output).toContain(`… lessons/${LESSON}/exercise.ts — in progress (1 of 3 checks pass)`);
+    expect(output).toContain("  ✓ double doubles");
+    expect(output).toContain("  ○ 2 not started: they call a function that still says todo()");
+    expect(output).toContain(`  … lessons/${LESSON}/exercise.ts — in progress: 1 of 3 checks pass (2 not started)`);
   });
 
   test("the reference solution copied over the exercise makes it done", async () => {
     const { code, output } = await npmTestWith(solution);
     expect(code).toBe(0);
-    expect(output).toContain(`✓ lessons/${LESSON}/exercise.ts — done`);
+    expect(output).toContain(`  ✓ lessons/${LESSON}/exercise.ts — done: all 3 checks pass`);
     expect(output).toContain("Exercises: 1 of 1 done — every exercise passes. Well done!");
   });
 
-  test("a lesson left out of this run keeps the result of its last check", async () => {
+  test("lessons left out of this run keep the result of their last check, under one heading", async () => {
     const { code, output } = await npmTestWith(stub, (copy) => {
-      mkdirSync(join(copy, "lessons/97-earlier"));
-      writeFileSync(join(copy, "lessons/97-earlier/exercise.ts"), "export {};\n");
-      writeFileSync(join(copy, ".progress.json"), JSON.stringify({ "97-earlier": "done" }));
+      for (const lesson of ["96-earlier", "97-earlier"]) {
+        mkdirSync(join(copy, `lessons/${lesson}`));
+        writeFileSync(join(copy, `lessons/${lesson}/exercise.ts`), "export {};\n");
+      }
+      const progress = { "96-earlier": "done", "97-earlier": { status: "in progress", passed: 3, checks: 16, notStarted: 13 } };
+      writeFileSync(join(copy, ".progress.json"), JSON.stringify(progress));
     });
     expect(code).toBe(0);
-    expect(output).toContain("✓ lessons/97-earlier/exercise.ts — done (not checked in this run: the result of its last check)");
-    expect(output).toContain(`Exercises: 1 of 2 done — next: lessons/${LESSON}/exercise.ts`);
+    expect(output.match(/not checked in this run/gi)).toHaveLength(1);
+    expect(output).toContain(
+      [
+        `  ○ lessons/${LESSON}/exercise.ts — not started`,
+        "  Not checked in this run (the result of their last check):",
+        "  ✓ lessons/96-earlier/exercise.ts — done",
+        "  … lessons/97-earlier/exercise.ts — in progress: 3 of 16 checks pass (13 not started)",
+      ].join("\n"),
+    );
+    expect(output).toContain("Exercises: 1 of 3 done — next: lessons/97-earlier/exercise.ts");
   });
 
   test("next: the exercise you are in the middle of, not an earlier untouched one; never-checked ones say so plainly", async () => {
@@ -120,9 +140,44 @@ describe("the exercise checker", { timeout: 60_000 }, () => {
     expect(output).toContain("Exercises: 0 of 3 done — next: lessons/97-started/exercise.ts (hint: npm run hint 97)");
   });
 
-  test("an exercise that does not compile is reported as not loading", async () => {
+  test("an exercise that does not compile is reported as not loading, with the compiler's message", async () => {
     const { code, output } = await npmTestWith(solution + "\nexport const broken = ;\n");
     expect(code).toBe(1);
     expect(output).toContain(`✗ lessons/${LESSON}/exercise.ts — does not load`);
+    expect(output).toContain("exercise.ts:");
+  });
+
+  test("npm test -- <a word that names no lesson> lists the lessons instead of vitest's 'No test files found'", async () => {
+    const { code, output } = await npmTestWith(stub, () => {}, ["zzz"]);
+    expect(code).toBe(1);
+    expect(output).toContain('npm test: no lesson matches "zzz". The lessons are:');
+    expect(output).toContain(`  98  ${LESSON}`);
+    expect(output).not.toContain("No test files found");
+  });
+});
+
+describe("npm run test:kit: the kit checks itself", { timeout: 120_000 }, () => {
+  const testKit = (copy: string) =>
+    runProgram(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--config", "test/vitest.config.ts", "--mode", "kit", "98"], {
+      cwd: copy,
+      env: { CI: "", FORCE_COLOR: "0", NO_COLOR: "1", PROGRESS_FILE: "", KIT_RUN: "", SEED: "" },
+      timeoutMs: 110_000,
+    }).then((run) => ({ code: run.code, output: run.stdout + run.stderr }));
+
+  test("runs the reference solution and the wrong answers, not your exercise", async () => {
+    const { code, output } = await testKit(kitCopy(solution.replace("return 2 * n;", "return n + n + 1;")));
+    expect(code, output).toBe(0); // your wrong exercise is not its business
+    // the solution's 3 runs, "there is at least one wrong answer", and the wrong answer rejected
+    expect(output).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(output).not.toContain("your exercise");
+    expect(output).not.toContain("Exercises:");
+  });
+
+  test("a wrong answer that no check rejects fails, and says the seed that repeats the run", async () => {
+    const { code, output } = await testKit(
+      kitCopy(stub, (copy) => writeFileSync(join(copy, "test/lessons", LESSON, "mutant-off-by-one.ts"), `// Wrong answer: not wrong at all\n${solution}`)),
+    );
+    expect(code).toBe(1);
+    expect(output).toMatch(/no check rejected the wrong answer "not wrong at all" \(repeat exactly with: SEED=\d+ npm run test:kit -- test\/lessons\/98-fixture\/\)/);
   });
 });

@@ -1,25 +1,30 @@
 // The exercise checker. Every lesson's spec calls checkLesson() with a list of checks,
 // and the same checks run three ways:
 //
-//   1. against your lessons/NN-slug/exercise.ts — an untouched stub is "not started"
-//      (skipped with a note), not failed;
+//   1. against your lessons/NN-slug/exercise.ts (`npm test`) — an exercise that is still its
+//      stub is "not started": skipped with a note, not failed, and without starting anything;
 //   2. against the reference solution.ts — it must pass, always;
 //   3. against each wrong answer kept beside the spec (test/lessons/NN-slug/mutant-*.ts,
 //      each starting with a "// Wrong answer: <the mistake>" line) — at least one check
 //      must fail, or the spec is too weak to catch that mistake.
 //
-// The checker finds the solution and the wrong answers by their paths and imports them only
-// when it runs them, so checking your exercise does not load them.
+// 2 and 3 are the kit checking itself (`npm run test:kit`). KIT_RUN says which runs:
+// "learner" (npm test, npm run watch) only 1, "kit" only 2 and 3, unset (vitest run by hand
+// on a spec file) all three. The checker finds the solution and the wrong answers by their
+// paths and imports them only when it runs them, so checking your exercise does not load them.
 //
 // Checks that talk over sockets set `network: true` and run twice: through a friendly
 // network and through the hostile proxy (servers/hostile-proxy.ts). When one fails,
-// the message shows the conversation on the wire and the seed that reproduces it.
+// the message shows the conversation on the wire and the seed that reproduces it. When one
+// of your checks times out, the lesson's remaining network checks are skipped in that run:
+// a client waiting for a reply that never comes would only wait again in each of them.
 
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, test, expect } from "vitest";
 import { NotImplementedError } from "../../lessons/not-implemented.ts";
+import { isUntouched, SKIPPED_AFTER_TIMEOUT } from "./lessons.ts";
 import {
   PROFILES,
   startTcpProxy,
@@ -132,12 +137,17 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
   // vitest's own limit: later than the check's, so the check's clearer message wins.
   const timeout = (check: Check<Impl>) => (check.timeoutMs ?? CHECK_TIMEOUT_MS) + 2000;
 
-  describe(`${lesson}: your exercise (${exerciseFile})`, () => {
+  // Still the stub: every check would only meet a todo(), so none starts a server to find out.
+  const untouched = isUntouched(lesson);
+  let timedOut = false; // one of this lesson's checks timed out in this run
+  if (CHECK_EXERCISE) describe(`${lesson}: your exercise (${exerciseFile})`, () => {
     for (const { check, profile, seed, title } of runs) {
       test(title, { timeout: timeout(check) }, async (context) => {
         context.task.meta.exercise = lesson;
+        if (untouched) context.skip(`not started — open ${exerciseFile}`);
+        if (timedOut && check.network) context.skip(SKIPPED_AFTER_TIMEOUT);
         try {
-          await runCheck(lesson, check, spec.exercise, join(ROOT, exerciseFile), profile ?? "friendly", seed);
+          await runCheck(lesson, check, spec.exercise, join(ROOT, exerciseFile), profile ?? "friendly", seed, () => (timedOut = true));
         } catch (err) {
           if (isNotStarted(err)) context.skip(`not started — open ${exerciseFile}`);
           throw err;
@@ -146,7 +156,7 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
     }
   });
 
-  describe.skipIf(!SELF_CHECK)(`${lesson}: the reference solution passes the same checks`, () => {
+  if (SELF_CHECK) describe(`${lesson}: the reference solution passes the same checks`, () => {
     for (const { check, profile, seed, title } of runs) {
       test(title, { timeout: timeout(check) }, async () =>
         runCheck(lesson, check, await load(solutionFile), solutionFile, profile ?? "friendly", seed),
@@ -154,7 +164,7 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
     }
   });
 
-  describe.skipIf(!SELF_CHECK)(`${lesson}: the checks catch plausible wrong answers`, () => {
+  if (SELF_CHECK) describe(`${lesson}: the checks catch plausible wrong answers`, () => {
     const mutants = SELF_CHECK ? wrongAnswers(lesson) : [];
     test("there is at least one wrong answer to catch", () => {
       expect(mutants.length).toBeGreaterThan(0);
@@ -175,14 +185,25 @@ export function checkLesson<Impl>(lesson: string, spec: LessonSpec<Impl>): void 
             break; // caught: no need to run the remaining checks
           }
         }
-        expect(caughtBy, `no check rejected the wrong answer "${name}"`).not.toEqual([]);
+        expect(caughtBy, `no check rejected the wrong answer "${name}" (${repeatWith(lesson)})`).not.toEqual([]);
       });
     }
   });
 }
 
-/** Off in `npm run watch` (see test/vitest.config.ts): the kit checks itself in `npm test`. */
-const SELF_CHECK = process.env.KIT_SELF_CHECK !== "0";
+/** Which of the three runs this is (see the top of this file). */
+const CHECK_EXERCISE = process.env.KIT_RUN !== "kit";
+const SELF_CHECK = process.env.KIT_RUN !== "learner";
+
+/** How to repeat this run's random faults exactly. */
+function repeatWith(lesson: string): string {
+  const command = !SELF_CHECK
+    ? `npm test -- ${lesson.slice(0, 2)}`
+    : !CHECK_EXERCISE
+      ? `npm run test:kit -- test/lessons/${lesson}/`
+      : `npx vitest run --config test/vitest.config.ts test/lessons/${lesson}/`;
+  return `repeat exactly with: SEED=${baseSeed} ${command}`;
+}
 
 /** True for the error an untouched todo() stub throws. */
 export function isNotStarted(err: unknown): boolean {
@@ -196,6 +217,7 @@ async function runCheck<Impl>(
   sourceFile: string,
   profile: ProfileName,
   seed: number,
+  onTimeout: () => void = () => {},
 ): Promise<void> {
   const transcripts: Transcript[] = [];
   const cleanups: (() => unknown)[] = [];
@@ -235,10 +257,10 @@ async function runCheck<Impl>(
   const limit = check.timeoutMs ?? CHECK_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${limit / 1000} s — is something waiting for data that never comes?`)),
-      limit,
-    );
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`timed out after ${limit / 1000} s — is something waiting for data that never comes?`));
+    }, limit);
   });
   try {
     await Promise.race([Promise.resolve().then(() => check.run(impl, network)), timedOut, crashed]);
@@ -300,10 +322,7 @@ function explainFailure(
   transcripts: Transcript[],
 ): string {
   const lines = [`lesson ${lesson} — ${checkName}`, message];
-  if (viaNetwork) {
-    const number = lesson.slice(0, 2);
-    lines.push(`(${profile} network; repeat exactly with: SEED=${baseSeed} npm test -- ${number})`);
-  }
+  lines.push(viaNetwork ? `(${profile} network; ${repeatWith(lesson)})` : `(${repeatWith(lesson)})`);
   const shown = transcripts.filter((t) => t.toString() !== "").slice(0, 4);
   shown.forEach((transcript, index) => {
     lines.push("", `What was said on the wire (connection ${index + 1} of ${transcripts.length}):`, transcript.toString());

@@ -8,6 +8,7 @@
 
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { lessonsMatching } from "./lessons.ts";
 
 // HINTS_FILE lets the kit's own tests keep their state elsewhere.
 const STATE_FILE = process.env.HINTS_FILE ?? ".hints.json";
@@ -26,7 +27,7 @@ if (!wanted) {
   process.exit(0);
 }
 
-const matches = lessons.filter((name) => name.startsWith(wanted.padStart(2, "0")) || name.includes(wanted));
+const matches = lessonsMatching(wanted, lessons);
 if (matches.length !== 1) {
   const why = matches.length === 0 ? "no lesson matches" : `several lessons match (${matches.join(", ")})`;
   console.error(`hint: ${why} "${wanted}" — try one of: ${lessons.join(", ")}`);

@@ -22,9 +22,14 @@ export class RawLineClient {
     socket.on("error", () => {});
   }
 
-  /** A connected socket to 127.0.0.1:port (TLS from the first byte with `ca`), closed when the test ends. */
-  static async socketTo(port: number, ca?: string): Promise<net.Socket> {
-    const socket = ca ? tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" }) : net.connect(port, "127.0.0.1");
+  /**
+   * A connected socket to 127.0.0.1:port (TLS from the first byte with `ca`), closed when the
+   * test ends. `from`: another loopback address to connect from (127.0.0.2 …), so that one test
+   * can be several client addresses.
+   */
+  static async socketTo(port: number, ca?: string, from?: string): Promise<net.Socket> {
+    const where = { host: "127.0.0.1", port, localAddress: from };
+    const socket = ca ? tls.connect({ ...where, ca, servername: "localhost" }) : net.connect(where);
     await once(socket, ca ? "secureConnect" : "connect");
     onTestFinished(() => void socket.destroy());
     return socket;
@@ -63,5 +68,21 @@ export class RawLineClient {
     secure.on("error", () => {});
     this.socket = secure;
     this.reader = new LineReader(secure, { maxLineLength: MAX_LINE });
+  }
+}
+
+/**
+ * Connects (with `connect`) until the server greets with `greeting`, and returns that client.
+ * A connection refused for being over a cap ("too many connections") still counts until the
+ * server has seen it close, which can take a moment after the client saw it: so it is retried.
+ */
+export async function admitted<T extends RawLineClient>(connect: () => Promise<T>, greeting: RegExp): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await connect();
+    const line = await client.line();
+    if (greeting.test(line)) return client;
+    client.socket.destroy();
+    if (!line.includes("too many connections") || attempt === 50) throw new Error(`not greeted: ${line}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

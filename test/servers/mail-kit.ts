@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { startMailSystem, type MailSystem, type MailSystemOptions } from "../../servers/mail/index.ts";
 import { copyTestCertificate } from "../../servers/tls.ts";
 
-export const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 };
+export const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 };
 
 export interface TestMail extends MailSystem {
   dataDir: string;
@@ -70,8 +70,8 @@ export class RawSmtp {
   }
 
   /** `localAddress`: connect from another loopback address (127.0.0.2 …), as another client would. */
-  static async connect(port: number, localAddress?: string): Promise<RawSmtp> {
-    const socket = net.connect({ port, host: "127.0.0.1", localAddress });
+  static async connect(port: number, localAddress?: string, host = "127.0.0.1"): Promise<RawSmtp> {
+    const socket = net.connect({ port, host, localAddress });
     await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     return new RawSmtp(socket);
   }

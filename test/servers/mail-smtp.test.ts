@@ -312,7 +312,7 @@ describe("refusals (what real servers refuse)", () => {
     const marker = `mx-direct-${Date.now()}`;
     expect(await client.command(`${testMessage(marker, "stranger@elsewhere.test")}.`)).toMatch(/^250 /);
     const [stored] = await messagesWithSubject("friend@example.org", marker);
-    expect(stored).toMatch(/^Return-Path: <stranger@elsewhere\.test>\nReceived: from stranger\.test \(127\.0\.0\.1\)\n\tby mx\.example\.org \(Socket Playground\) with ESMTP id [0-9A-F]+\n\tfor <friend@example\.org>; \w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d \+0000\n/);
+    expect(stored).toMatch(/^Return-Path: <stranger@elsewhere\.test>\nReceived: from stranger\.test \(\[127\.0\.0\.1\]\)\n\tby mx\.example\.org \(Socket Playground\) with ESMTP id [0-9A-F]+\n\tfor <friend@example\.org>; \w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d \+0000\n/);
     client.close();
   });
 

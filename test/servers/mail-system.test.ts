@@ -1,4 +1,4 @@
-// startMailSystem as npm start and every mail lesson uses it: five listeners, a certificate, a
+// startMailSystem as npm start and every mail lesson uses it: seven listeners, a certificate, a
 // seeded Maildir store — and the Maildir delivery rules both sides of the mail system rely on.
 
 import net from "node:net";
@@ -34,11 +34,11 @@ async function greeting(port: number, ca?: string): Promise<string> {
   return text;
 }
 
-test("five listeners on free ports: submission, MX, SMTPS (TLS), POP3, POP3S (TLS), all answering", async () => {
+test("seven listeners on free ports: submission, MX, SMTPS (TLS), POP3, POP3S (TLS), IMAP, IMAPS (TLS), all answering", async () => {
   const mail = await startTestMail();
   onTestFinished(() => mail.stop());
   const ports = Object.values(mail.ports);
-  expect(new Set(ports).size).toBe(5);
+  expect(new Set(ports).size).toBe(7);
   for (const port of ports) expect(port).toBeGreaterThan(0);
   const ca = await readFile(mail.caFile, "utf8");
   expect(await greeting(mail.ports.submission)).toMatch(/^220 smtp\.example\.com ESMTP/);
@@ -46,6 +46,8 @@ test("five listeners on free ports: submission, MX, SMTPS (TLS), POP3, POP3S (TL
   expect(await greeting(mail.ports.smtps, ca)).toMatch(/^220 smtp\.example\.com ESMTP/);
   expect(await greeting(mail.ports.pop3)).toMatch(/^\+OK/);
   expect(await greeting(mail.ports.pop3s, ca)).toMatch(/^\+OK/);
+  expect(await greeting(mail.ports.imap)).toMatch(/^\* OK /);
+  expect(await greeting(mail.ports.imaps, ca)).toMatch(/^\* OK /);
 });
 
 test("a fresh data dir is seeded with sample mail; a restart never re-seeds or undoes deletions", async () => {

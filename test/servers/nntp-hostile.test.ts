@@ -7,6 +7,7 @@ import { once } from "node:events";
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import { startTcpProxy } from "../../servers/hostile-proxy.ts";
+import { admitted } from "../kit/raw-line-client.ts";
 import { filesUnder, makeSeed, RawNntp, startTestNews } from "./nntp-kit.ts";
 
 const GROUPS = [{ name: "test.one", description: "One.", firstNumber: 1 }];
@@ -117,4 +118,24 @@ describe("NNTP: hostile input", () => {
     expect(await check.command("GROUP test.one")).toBe("211 20 1 20 test.one");
     expect(await check.list("LISTGROUP", "211")).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
   });
+
+  test("connection caps: over the per-address or the total cap, 400 and the connection is closed", async () => {
+    const news = await startTestNews({ seedDir: await makeSeed(GROUPS, {}), maxConnectionsPerAddress: 1, maxConnections: 2 });
+    const TOO_MANY = "400 too many connections, try again later";
+    const first = await RawNntp.open(news.port);
+    const sameAddress = await RawNntp.connect(news.port, "127.0.0.1");
+    expect(await sameAddress.line()).toBe(TOO_MANY);
+    expect(await sameAddress.nextOrClose()).toBeNull();
+    const other = await openFrom(news.port, "127.0.0.2");
+    const third = await RawNntp.connect(news.port, "127.0.0.3");
+    expect(await third.line()).toBe(TOO_MANY);
+    expect(await third.nextOrClose()).toBeNull();
+    expect(await first.command("GROUP test.one")).toBe("211 0 1 0 test.one");
+    expect(await other.command("GROUP test.one")).toBe("211 0 1 0 test.one");
+  });
 });
+
+/** An NNTP session from `from` that got in (see admitted). */
+function openFrom(port: number, from: string): Promise<RawNntp> {
+  return admitted(() => RawNntp.connect(port, from), /^200 /);
+}

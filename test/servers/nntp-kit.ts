@@ -70,8 +70,8 @@ export async function readRealSeed(): Promise<{ groups: { name: string; descript
 
 /** A raw NNTP client (test/kit/raw-line-client.ts) with NNTP's greeting and multi-line answers. */
 export class RawNntp extends RawLineClient {
-  static async connect(port: number): Promise<RawNntp> {
-    return new RawNntp(await RawLineClient.socketTo(port));
+  static async connect(port: number, from?: string): Promise<RawNntp> {
+    return new RawNntp(await RawLineClient.socketTo(port, undefined, from));
   }
 
   /** Connects and reads the greeting. */

@@ -12,7 +12,7 @@ import { HELLO_TEXT } from "../../servers/http-demo.ts";
 
 // Tests never take the fixed default ports: every server gets port 0 (any free port)
 // unless a test passes its own flag (parseArgs keeps the last value of a repeated flag).
-const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "ftp", "nntp"].flatMap((name) => [`--${name}-port`, "0"]);
+const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "imap", "imaps", "ftp", "nntp"].flatMap((name) => [`--${name}-port`, "0"]);
 
 function startPlayground(...args: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), "playground-"));
@@ -147,6 +147,8 @@ test("npm start brings up every mail, FTP and news listener, prints the accounts
   expect(await greeting(port("smtps"), ca)).toMatch(/^220 /);
   expect(await greeting(port("pop3"))).toMatch(/^\+OK/);
   expect(await greeting(port("pop3s"), ca)).toMatch(/^\+OK/);
+  expect(await greeting(port("imap"))).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 /);
+  expect(await greeting(port("imaps"), ca)).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 /);
   expect(await greeting(port("ftp"))).toMatch(/^220/);
   expect(await greeting(port("nntp"))).toMatch(/^200 /); // RFC 3977 §5.1.1: 200 = posting allowed
   expect(await newsStarttls(port("nntp"), ca)).toBe("TLS with the playground's certificate");

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { admitted } from "../kit/raw-line-client.ts";
 import { RawClient, ME, PASSWORD, expectOk, sampleMessage, startTestPop3 } from "./pop3-kit.ts";
 
 async function storedMessages(mailRoot: string): Promise<string[]> {
@@ -103,4 +104,44 @@ describe("POP3: hostile input", () => {
     await Promise.all(clients.map(async (client) => expect(await client.command("QUIT")).toMatch(/^\+OK/)));
     expect(await storedMessages(server.mailRoot)).toHaveLength(1);
   });
+
+  test("connection caps: a 3rd connection from one address and a 4th in total get -ERR [SYS/TEMP] and are closed; a freed place is taken again", async () => {
+    const server = await startTestPop3({ maxConnectionsPerAddress: 2, maxConnections: 3 });
+    const TOO_MANY = "-ERR [SYS/TEMP] too many connections, try again later";
+    const a1 = await greeted(server.port, "127.0.0.1");
+    const a2 = await greeted(server.port, "127.0.0.1");
+    // Per address: 127.0.0.1 has two sessions already (2 in total: under the total cap).
+    const a3 = await RawClient.connect(server.port, { from: "127.0.0.1" });
+    expect(await a3.line()).toBe(TOO_MANY);
+    expect(await a3.nextOrClose()).toBeNull();
+    // Another address still gets in: the third place in total.
+    const b1 = await greeted(server.port, "127.0.0.2");
+    // In total: three sessions run, so a fourth is refused although 127.0.0.3 has none.
+    const c1 = await RawClient.connect(server.port, { from: "127.0.0.3" });
+    expect(await c1.line()).toBe(TOO_MANY);
+    expect(await c1.nextOrClose()).toBeNull();
+    // The sessions that got in work as usual; a session that ends frees its place.
+    expectOk(await b1.command(`USER ${ME}`));
+    expectOk(await b1.command(`PASS ${PASSWORD}`));
+    expectOk(await a1.command("QUIT"));
+    expect(await a1.nextOrClose()).toBeNull();
+    const a4 = await greeted(server.port, "127.0.0.1");
+    expectOk(await a4.command("CAPA"));
+    expectOk(await a2.command("CAPA"));
+  });
+
+  test("connection caps on POP3S: the refusal comes over TLS, after the handshake", async () => {
+    const server = await startTestPop3({ implicitTls: true, maxConnectionsPerAddress: 1 });
+    const first = await RawClient.connect(server.port, { tls: { ca: server.ca } });
+    expectOk(await first.line());
+    const second = await RawClient.connect(server.port, { tls: { ca: server.ca } });
+    expect(await second.line()).toBe("-ERR [SYS/TEMP] too many connections, try again later");
+    expect(await second.nextOrClose()).toBeNull();
+    expectOk(await first.command("CAPA"));
+  });
 });
+
+/** A POP3 session from `from` that got in (see admitted). */
+function greeted(port: number, from: string): Promise<RawClient> {
+  return admitted(() => RawClient.connect(port, { from }), /^\+OK/);
+}

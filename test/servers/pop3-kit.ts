@@ -61,8 +61,8 @@ export async function startTestPop3(options: Partial<Pop3Options> = {}): Promise
 
 /** A raw POP3 client (test/kit/raw-line-client.ts) with POP3's login steps. */
 export class RawClient extends RawLineClient {
-  static async connect(port: number, options: { tls?: { ca: string } } = {}): Promise<RawClient> {
-    return new RawClient(await RawLineClient.socketTo(port, options.tls?.ca));
+  static async connect(port: number, options: { tls?: { ca: string }; from?: string } = {}): Promise<RawClient> {
+    return new RawClient(await RawLineClient.socketTo(port, options.tls?.ca, options.from));
   }
 
   /** Connects, reads the greeting, logs in with USER/PASS. */

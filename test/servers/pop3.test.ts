@@ -2,7 +2,7 @@
 // the issue lists, with the exact bytes on the wire.
 
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -279,6 +279,55 @@ describe("POP3: TRANSACTION state", () => {
   });
 });
 
+describe("POP3: the listing kept between sessions (maildrop.ts)", () => {
+  /**
+   * Sets the times of new/ and cur/ back to one fixed moment, as if nothing had changed for a
+   * while: the next listing is kept. (Always the same moment, so that only a change made since,
+   * or the server's own bookkeeping, can tell two listings apart.)
+   */
+  async function settle(mailRoot: string): Promise<void> {
+    const past = new Date("2026-01-01T00:00:00Z");
+    for (const folder of ["new", "cur"]) await utimes(join(mailRoot, ME, folder), past, past);
+  }
+  async function statReply(port: number): Promise<string> {
+    const client = await RawClient.login(port);
+    const reply = await client.command("STAT");
+    expectOk(await client.command("QUIT"));
+    return reply;
+  }
+
+  test("a kept listing is used while nothing changed; a delivery, a removal by another program, RETR and DELE are all seen", async () => {
+    const server = await startTestPop3();
+    await server.deliver(sampleMessage("one", "1\n"));
+    await settle(server.mailRoot);
+    expect(await statReply(server.port)).toMatch(/^\+OK 1 /); // listed and kept
+    expect(await statReply(server.port)).toMatch(/^\+OK 1 /); // from the kept listing
+    // Another program delivers (SMTP, another tool): new/ changes.
+    await server.deliver(sampleMessage("two", "2\n"));
+    expect(await statReply(server.port)).toMatch(/^\+OK 2 /);
+    await settle(server.mailRoot);
+    expect(await statReply(server.port)).toMatch(/^\+OK 2 /);
+    // Another program removes one (a mail client on the Maildir): new/ changes.
+    const [first] = await readdir(join(server.mailRoot, ME, "new"));
+    await rm(join(server.mailRoot, ME, "new", first));
+    expect(await statReply(server.port)).toMatch(/^\+OK 1 /);
+    await settle(server.mailRoot);
+    // RETR moves the message to cur/ in this very process: the next session finds it there.
+    const reader = await RawClient.login(server.port);
+    expectOk(await reader.command("RETR 1"));
+    await reader.block();
+    expectOk(await reader.command("QUIT"));
+    await settle(server.mailRoot); // even with the folder times set back, the move is not missed
+    const again = await RawClient.login(server.port);
+    expectOk(await again.command("RETR 1"));
+    expect(await again.block()).toContain("Subject: ");
+    expectOk(await again.command("DELE 1"));
+    expectOk(await again.command("QUIT"));
+    await settle(server.mailRoot);
+    expect(await statReply(server.port)).toBe("+OK 0 0");
+  });
+});
+
 describe("POP3: the lock, timeouts and TLS", () => {
   test("a second login while the first session is open gets -ERR [IN-USE]; QUIT releases the lock", async () => {
     const server = await startTestPop3();
@@ -360,7 +409,7 @@ describe("POP3: the lock, timeouts and TLS", () => {
 describe("POP3 inside the whole mail system (servers/mail/index.ts)", () => {
   test("every seeded sample message: LIST size = octets RETR sends before stuffing, on POP3 and POP3S", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "pop3-system-"));
-    const mail = await startMailSystem({ dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
+    const mail = await startMailSystem({ dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 } });
     try {
       for (const address of ["me@example.com", "friend@example.org"]) {
         for (const secure of [false, true]) {

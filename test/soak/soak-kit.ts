@@ -44,7 +44,7 @@ export interface Ports {
   nntp: number;
 }
 
-const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "ftp", "nntp"].flatMap((name) => [`--${name}-port`, "0"]);
+const ANY_FREE_PORTS = ["http", "smtp", "mx", "smtps", "pop3", "pop3s", "imap", "imaps", "ftp", "nntp"].flatMap((name) => [`--${name}-port`, "0"]);
 
 /** A range of `size` consecutive ports on 127.0.0.1 that nothing listens on now (for FTP's passive mode). */
 export async function freePortRange(size: number, random: Random): Promise<[number, number]> {

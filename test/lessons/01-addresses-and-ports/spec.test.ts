@@ -66,6 +66,10 @@ checkLesson<Lesson01>("01-addresses-and-ports", {
         for (const bad of ["1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "a.b.c.d", ""]) {
           expectThrows(() => ipv4ToInt(bad), `ipv4ToInt("${bad}")`);
         }
+        // Each part is 1 to 3 decimal digits, nothing else: Number() would take "", " 1", "+1" and "1e2".
+        for (const bad of ["1..2.3", "1.2.3.", " 1.2.3.4", "1.2.3.+4", "1e2.0.0.1", "0x7f.0.0.1"]) {
+          expectThrows(() => ipv4ToInt(bad), `ipv4ToInt(${JSON.stringify(bad)}) (each part is 1–3 decimal digits: test them, not Number())`);
+        }
       },
     },
     {

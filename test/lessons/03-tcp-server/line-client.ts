@@ -3,6 +3,12 @@
 import net from "node:net";
 import { once } from "node:events";
 
+/** How long to wait for the server, and what its silence means, in the learner's terms. */
+export interface Deadline {
+  seconds: number;
+  missing: string;
+}
+
 export class LineClient {
   private lines: string[] = []; // whole lines received, each with its "\r\n"
   private unfinished = "";
@@ -45,8 +51,15 @@ export class LineClient {
     this.socket.write(text);
   }
 
-  /** The next whole line the server sent, "\r\n" included; throws if the connection ends first. */
-  async nextLine(): Promise<string> {
+  /**
+   * The next whole line the server sent, "\r\n" included; throws if the connection ends first,
+   * or, with `deadline`, if no line came within `deadline.seconds` (the error says what is `missing`).
+   */
+  async nextLine(deadline?: Deadline): Promise<string> {
+    return deadline ? this.within(deadline, this.waitForLine()) : this.waitForLine();
+  }
+
+  private async waitForLine(): Promise<string> {
     while (this.lines.length === 0) {
       if (this.failure) throw new Error(`${this.name}: the connection failed (${this.failure.message}) while waiting for a line`);
       if (this.ended) {
@@ -59,7 +72,11 @@ export class LineClient {
   }
 
   /** Reads until the server ends the connection; returns every line it sent until then. */
-  async untilEnd(): Promise<string[]> {
+  async untilEnd(deadline?: Deadline): Promise<string[]> {
+    return deadline ? this.within(deadline, this.waitForEnd()) : this.waitForEnd();
+  }
+
+  private async waitForEnd(): Promise<string[]> {
     while (!this.ended) {
       if (this.failure) throw new Error(`${this.name}: the connection failed (${this.failure.message}) before the server ended it`);
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -72,6 +89,24 @@ export class LineClient {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** A clear message instead of the checker's plain "timed out" when the server stays silent. */
+  private async within<T>({ seconds, missing }: Deadline, waiting: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const got = [...this.lines, this.unfinished].join("");
+        const sofar = got ? ` (what arrived meanwhile: ${JSON.stringify(got)})` : "";
+        reject(new Error(`${this.name}: nothing more for ${seconds} s — ${missing}${sofar}`));
+      }, seconds * 1000);
+    });
+    waiting.catch(() => {});
+    try {
+      return await Promise.race([waiting, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private notify(): void {

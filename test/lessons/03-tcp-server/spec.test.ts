@@ -2,8 +2,9 @@
 // port 0, puts the network in front of it, and talks to it as real clients would.
 import net from "node:net";
 import { expect } from "vitest";
-import { catchCrashes, checkLesson, type Network } from "../../kit/checker.ts";
+import { catchCrashes, checkLesson, expectRejects, type Network } from "../../kit/checker.ts";
 import { LineClient } from "./line-client.ts";
+import { canListenOn, expectListensOn, freePort, sendInPieces, withinSeconds } from "./listening.ts";
 import * as exercise from "../../../lessons/03-tcp-server/exercise.ts";
 
 type Lesson03 = typeof import("../../../lessons/03-tcp-server/solution.ts");
@@ -76,16 +77,58 @@ async function withServer(impl: Lesson03, network: Network, talk: (server: Runni
 
 const hello = (name: string) => `Hello, ${name}!\r\n`;
 
+const welcomeDeadline = {
+  seconds: 2,
+  missing: 'no "Welcome!\\r\\n": greet a client as soon as it connects, before it sends anything',
+};
+const endAfterFin = {
+  seconds: 2,
+  missing:
+    "the client half-closed (sent FIN) and waits for your server to end its side too: answer a last " +
+    "unfinished line, then call socket.end() in the 'end' handler",
+};
+
 checkLesson<Lesson03>("03-tcp-server", {
   exercise,
   checks: [
+    {
+      name: "listens on exactly the port and the host it is given; a port already in use makes it reject",
+      run: async (impl, network) => {
+        const port = await freePort("127.0.0.1");
+        const server = await impl.startGreetingServer(port);
+        network.defer(() => server.close());
+        expectListensOn(server, "127.0.0.1", port, `startGreetingServer(${port})`);
+
+        // Some machines have no IPv6 loopback; where there is one, an explicit host must be used too.
+        if (await canListenOn("::1")) {
+          const port6 = await freePort("::1");
+          const server6 = await impl.startGreetingServer(port6, "::1");
+          network.defer(() => server6.close());
+          expectListensOn(server6, "::1", port6, `startGreetingServer(${port6}, "::1")`);
+        }
+
+        // The port is taken now (by the first server): listen() reports EADDRINUSE as an
+        // 'error' event on the server, and startGreetingServer must pass it on.
+        const second = impl.startGreetingServer(port);
+        second.then((server) => network.defer(() => server.close()), () => {});
+        const hang = new Error(
+          `startGreetingServer(${port}) neither resolved nor rejected within 2 s while port ${port} was already in use. ` +
+            "listen() reports EADDRINUSE as an 'error' event on the server: reject with it (once(server, \"listening\") does).",
+        );
+        const err = await expectRejects(
+          withinSeconds(2, second, hang),
+          `startGreetingServer(${port}) while your first server still listens on port ${port}`,
+        );
+        if (err === hang) throw hang;
+      },
+    },
     {
       name: 'greets every new client with "Welcome!\\r\\n"',
       network: true,
       run: (impl, network) =>
         withServer(impl, network, async ({ connect }) => {
           const client = await connect();
-          expect(await client.nextLine(), "the first line a client receives").toBe("Welcome!\r\n");
+          expect(await client.nextLine(welcomeDeadline), "the first line a client receives").toBe("Welcome!\r\n");
         }),
     },
     {
@@ -96,7 +139,8 @@ checkLesson<Lesson03>("03-tcp-server", {
           const client = await connect();
           expect(await client.nextLine()).toBe("Welcome!\r\n");
           client.write("Michael\n");
-          expect(await client.nextLine(), 'after "Michael\\n"').toBe(hello("Michael"));
+          const bareNewline = { seconds: 2, missing: 'no answer to "Michael\\n": a client\'s line may end in a bare "\\n" (no "\\r")' };
+          expect(await client.nextLine(bareNewline), 'after "Michael\\n"').toBe(hello("Michael"));
           client.write("Tracy\r\n");
           expect(await client.nextLine(), 'after "Tracy\\r\\n" (the "\\r" is part of the line ending, not the name)').toBe(hello("Tracy"));
           client.write("Sa");
@@ -106,6 +150,11 @@ checkLesson<Lesson03>("03-tcp-server", {
           for (const name of ["Bob", "Alice", "Eve"]) {
             expect(await client.nextLine(), `after "Bob\\nAlice\\r\\nEve\\n" in ONE write: the answer for ${name}`).toBe(hello(name));
           }
+          client.write("  Ann Lee \n");
+          expect(
+            await client.nextLine(),
+            'after "  Ann Lee \\n": spaces are part of the name — remove only the line ending ("\\n" or "\\r\\n"), do not trim()',
+          ).toBe(hello("  Ann Lee "));
         }),
     },
     {
@@ -131,7 +180,9 @@ checkLesson<Lesson03>("03-tcp-server", {
           client.write("Sarah\r\nexit\r\nMichael\r\n");
           expect(await client.nextLine()).toBe(hello("Sarah"));
           expect(await client.nextLine(), 'the answer to "exit"').toBe("Bye!\r\n");
-          const afterBye = (await client.untilEnd()).join("");
+          const afterBye = (
+            await client.untilEnd({ seconds: 2, missing: 'after "Bye!\\r\\n" the server must end the connection: socket.end("Bye!\\r\\n") writes, then sends FIN' })
+          ).join("");
           expect(afterBye, 'after "Bye!" the server ends the connection — and does not answer Michael, who came after "exit"').toBe("");
         }),
     },
@@ -139,12 +190,27 @@ checkLesson<Lesson03>("03-tcp-server", {
       name: "names in UTF-8 (张三, José) come back whole, even when a character is cut in two",
       network: true,
       run: (impl, network) =>
-        withServer(impl, network, async ({ connect }) => {
+        withServer(impl, network, async ({ connect, serverSockets }) => {
           const client = await connect();
           expect(await client.nextLine()).toBe("Welcome!\r\n");
           const names = ["张三", "李四", "José", "Ωμέγα", "王小明"];
           client.write(names.map((name) => `${name}\n`).join(""));
-          for (const name of names) expect(await client.nextLine()).toBe(hello(name));
+          for (const name of names) {
+            expect(await client.nextLine(), `the answer to ${name}, sent in UTF-8: read the bytes as UTF-8 text`).toBe(hello(name));
+          }
+
+          // Now cut 张 and 三 in the middle, for sure: each piece is sent only once the server
+          // has read the one before, so it arrives as a 'data' event of its own.
+          const bytes = Buffer.from("张三\n");
+          await sendInPieces(client.socket, serverSockets[0]!, [bytes.subarray(0, 1), bytes.subarray(1, 4), bytes.subarray(4)]);
+          const answer = await client.nextLine();
+          expect(
+            answer,
+            answer.includes("\ufffd")
+              ? `"张三\\n" sent as 3 pieces (张 and 三 each cut in two) came back as ${JSON.stringify(answer)}: "\\ufffd" is what ` +
+                  "decoding half a character gives. Decode UTF-8 across chunks: socket.setEncoding(\"utf8\") before reading"
+              : '"张三\\n" sent as 3 pieces, 张 and 三 each cut in two',
+          ).toBe(hello("张三"));
         }),
     },
     {
@@ -184,7 +250,13 @@ checkLesson<Lesson03>("03-tcp-server", {
           await Promise.all(
             clients.map(async (client, i) => {
               for (const round of [1, 2, 3]) {
-                expect(await client.nextLine(), `client ${i + 1}, round ${round}`).toBe(hello(`guest${i + 1}-round${round}`));
+                const answer = await client.nextLine();
+                const mixed = answer !== hello(`guest${i + 1}-round${round}`) && !answer.includes(`guest${i + 1}-`);
+                expect(
+                  answer,
+                  `client ${i + 1}, round ${round}` +
+                    (mixed ? ": this answer is made of pieces of other clients' lines — keep the unfinished text per connection (a let inside the createServer callback), not one for all" : ""),
+                ).toBe(hello(`guest${i + 1}-round${round}`));
               }
               client.write("exit\n");
               expect(await client.nextLine(), `client ${i + 1} after "exit"`).toBe("Bye!\r\n");
@@ -201,10 +273,19 @@ checkLesson<Lesson03>("03-tcp-server", {
           expect(await client.nextLine()).toBe("Welcome!\r\n");
           // The last name has no "\n": the FIN tells the server that the line is complete.
           client.socket.end("Ann\nBen\nCid");
-          const answers = (await client.untilEnd()).join("");
+          const answers = (await client.untilEnd(endAfterFin)).join("");
           expect(answers, 'after "Ann\\nBen\\nCid" and FIN: three answers (Cid too), then the server ends the connection').toBe(
             hello("Ann") + hello("Ben") + hello("Cid"),
           );
+          // Same again with "\r\n" lines: the "\r" before the FIN is line ending too, not name.
+          const crlf = await connect("crlf client");
+          expect(await crlf.nextLine()).toBe("Welcome!\r\n");
+          crlf.socket.end("Dan\r\nEve\r");
+          const crlfAnswers = (await crlf.untilEnd(endAfterFin)).join("");
+          expect(
+            crlfAnswers,
+            'after "Dan\\r\\nEve\\r" and FIN: two answers — remove the "\\r" of the last line too, then end the connection',
+          ).toBe(hello("Dan") + hello("Eve"));
         }),
     },
     {

@@ -132,6 +132,10 @@ checkLesson<Lesson04>("04-framing", {
       run({ LineSplitter }) {
         const splitter = new LineSplitter();
         expect(splitter.push(text("a\r\nb\nc\rd\n\r\n\n"))).toEqual(["a", "b", "c\rd", "", ""]);
+        expect(
+          splitter.push(text("  indented, trailing spaces and a tab \t\r\n")),
+          "spaces and tabs are part of the line: remove only the line ending (no trim(), no trimEnd())",
+        ).toEqual(["  indented, trailing spaces and a tab \t"]);
         // the "\r" and the "\n" of one line ending, in two different chunks
         expect(splitter.push(text("two chunks\r"))).toEqual([]);
         expect(splitter.push(text("\n"))).toEqual(["two chunks"]);
@@ -175,6 +179,18 @@ checkLesson<Lesson04>("04-framing", {
       run({ LineSplitter }) {
         const limited = () => new LineSplitter({ maxLineBytes: 8 });
         expect(limited().push(text("12345678\n1234567\r"))).toEqual(["12345678"]);
+        expect(limited().push(text("1234567\r\n")), 'a 7-byte line and its "\\r": 8 bytes before the "\\n" (maxLineBytes 8)').toEqual(["1234567"]);
+        expectThrows(
+          () => limited().push(text("12345678\r\n")),
+          'an 8-byte line and its "\\r": 9 bytes before the "\\n" — the "\\r" counts (maxLineBytes 8)',
+        );
+        // The limit counts BYTES: 张 is one character but three bytes.
+        expect(limited().push(text("张三\n")), "张三: 2 characters, 6 bytes (maxLineBytes 8)").toEqual(["张三"]);
+        expectThrows(
+          () => limited().push(text("张三四\n")),
+          "张三四: 3 characters but 9 bytes (maxLineBytes 8) — count the line's bytes, not the length of the decoded text",
+        );
+        expectThrows(() => limited().push(text("张三四")), "张三四 without a \\n: 9 bytes waiting (maxLineBytes 8)");
         expectThrows(() => limited().push(text("123456789\n")), "a 9-byte line in one chunk (maxLineBytes 8)");
         expectThrows(() => limited().push(text("ok\n123456789\n")), "a 9-byte line after a short one (maxLineBytes 8)");
         const waiting = limited();

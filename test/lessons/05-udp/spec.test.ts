@@ -7,8 +7,9 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { expect } from "vitest";
 import { checkLesson, type Network } from "../../kit/checker.ts";
-import type { UdpProxy } from "../../../servers/hostile-proxy.ts";
+import { PROFILES, type UdpFaults, type UdpProxy } from "../../../servers/hostile-proxy.ts";
 import * as exercise from "../../../lessons/05-udp/exercise.ts";
+import { expectOneSocketClosed, expectRttsMatchLog, type TimedTry } from "./timing.ts";
 import type { PingReport } from "../../../lessons/05-udp/solution.ts";
 
 type Lesson05 = typeof import("../../../lessons/05-udp/solution.ts");
@@ -21,9 +22,16 @@ const TIMEOUT_MS = 400;
 type Reply = (bytes: string | Buffer) => void;
 
 /** A UDP server on a free port; `answer` is called with each datagram and a way to reply to its sender. */
-async function udpServer(network: Network, answer: (datagram: Buffer, reply: Reply) => void): Promise<number> {
+async function udpServer(
+  network: Network,
+  answer: (datagram: Buffer, reply: Reply) => void,
+  onSender: (sender: dgram.RemoteInfo) => void = () => {},
+): Promise<number> {
   const socket = dgram.createSocket("udp4");
-  socket.on("message", (datagram, sender) => answer(datagram, (bytes) => socket.send(bytes, sender.port, sender.address)));
+  socket.on("message", (datagram, sender) => {
+    onSender(sender);
+    answer(datagram, (bytes) => socket.send(bytes, sender.port, sender.address));
+  });
   socket.bind(0, "127.0.0.1");
   await once(socket, "listening");
   network.defer(() => socket.close());
@@ -32,34 +40,79 @@ async function udpServer(network: Network, answer: (datagram: Buffer, reply: Rep
 
 const echo = (datagram: Buffer, reply: Reply) => reply(datagram);
 
-interface Try {
+/** The proxy in front of a server, and the most the network may hold one datagram up. */
+interface Path extends UdpProxy {
+  maxHoldMs: number;
+}
+
+async function through(network: Network, port: number, faults: Partial<UdpFaults> = {}): Promise<Path> {
+  const proxy = await network.udp(port, faults);
+  const { maxDelayMs, reorder } = { ...PROFILES[network.profile].udp, ...faults };
+  // A held-back datagram waits max(20, 2 × maxDelayMs) more (servers/hostile-proxy.ts).
+  return Object.assign(proxy, { maxHoldMs: maxDelayMs + (reorder > 0 ? Math.max(20, 2 * maxDelayMs) : 0) });
+}
+
+interface Try extends TimedTry {
   text: string;
+  /** The time the pinger wrote into the ping (its Date.now() when sending). */
+  sendTimeMs: number;
   /** Did at least one copy of its echo reach the pinger? */
   echoed: boolean;
 }
 
-/** Reads the proxy's log: the tries of each ping, in order, and which of them were echoed. */
-function triesFromLog(log: UdpProxy["log"], count: number): Try[][] {
+/**
+ * Reads the proxy's log: the tries of each ping, in order, when each reached the proxy, and which
+ * of them were echoed. Fails when a try was sent before the one before it was answered or timed out.
+ */
+function triesFromLog(log: UdpProxy["log"], count: number, timeoutMs: number): Try[][] {
   const tries: Try[][] = Array.from({ length: count }, () => []);
+  let previous: Try | undefined;
   let lastSeq = 0;
   for (const entry of log) {
     if (entry.side !== "C") continue;
     const text = entry.datagram.toString();
     const match = /^PING (\d+) (\d+)$/.exec(text);
-    expect(match, `every datagram the pinger sends is "PING <seq> <sendTimeMs>", not "${text}"`).not.toBeNull();
+    expect(match, `every datagram the pinger sends is "PING <seq> <sendTimeMs>", not ${JSON.stringify(text)}`).not.toBeNull();
     const seq = Number(match![1]);
     expect(seq >= 1 && seq <= count, `"${text}": seq should be 1..${count}`).toBe(true);
     expect(seq >= lastSeq, `one ping at a time, seq going up: "${text}" was sent after PING ${lastSeq}`).toBe(true);
+    // The proxy notes the wall clock (Date.now()) when the ping reaches it, a moment after it was sent.
+    const lag = entry.at - Number(match![2]);
+    expect(
+      lag >= -2 && lag < 1000,
+      `"${text}" reached the network at ${entry.at} (Date.now()): its sendTimeMs is off by ${lag} ms — write Date.now() when you send`,
+    ).toBe(true);
+    const echoes = log.filter((other) => other.side === "S" && other.datagram.toString() === text && other.delivered > 0);
+    const sendTimeMs = Number(match![2]);
+    const current: Try = { text, seq, sendTimeMs, sentAt: entry.at, echoesAt: echoes.map((e) => e.at), echoed: echoes.length > 0 };
+    // One at a time: a retry leaves only after timeoutMs without an echo, the next ping only once
+    // this one got an echo (of any of its tries) or its last try timed out. Compared on the
+    // pinger's own clock (its sendTimeMs) with the proxy's (when an echo reached it).
+    if (previous?.seq === seq) {
+      const waited = sendTimeMs - previous.sendTimeMs;
+      expect(
+        waited >= timeoutMs - 2,
+        `"${text}" was sent ${waited} ms after "${previous.text}", which got no echo: wait the full timeoutMs (${timeoutMs} ms) before you try again`,
+      ).toBe(true);
+    } else if (previous) {
+      const echoedAt = Math.min(...tries[previous.seq - 1]!.flatMap((t) => t.echoesAt)); // Infinity: none
+      const doneAt = Math.min(echoedAt, previous.sendTimeMs + timeoutMs);
+      expect(
+        sendTimeMs >= doneAt - 2,
+        `"${text}" was sent ${doneAt - sendTimeMs} ms before PING ${previous.seq} was ${doneAt === echoedAt ? "answered" : "timed out"}: ` +
+          "send one ping at a time, the next only once the one before got its echo or ran out of tries",
+      ).toBe(true);
+    }
+    tries[seq - 1]!.push(current);
+    previous = current;
     lastSeq = seq;
-    const echoes = log.filter((other) => other.side === "S" && other.datagram.toString() === text);
-    tries[seq - 1]!.push({ text, echoed: echoes.some((e) => e.delivered > 0) });
   }
   return tries;
 }
 
 /** The report must match what the network really did: which pings got an echo back, and how often each was tried. */
-function expectReportMatchesLog(report: PingReport, log: UdpProxy["log"], count: number, retries = 0): void {
-  const tries = triesFromLog(log, count);
+function expectReportMatchesLog(report: PingReport, proxy: Path, count: number, timeoutMs: number, retries = 0): void {
+  const tries = triesFromLog(proxy.log, count, timeoutMs);
   tries.forEach((triesOfSeq, index) => {
     const seq = index + 1;
     if (triesOfSeq.length === 0) {
@@ -77,6 +130,7 @@ function expectReportMatchesLog(report: PingReport, log: UdpProxy["log"], count:
     }
   });
   expectReport(report, tries.map((triesOfSeq) => triesOfSeq.some((t) => t.echoed)));
+  expectRttsMatchLog(report.rtts, tries, proxy.maxHoldMs);
 }
 
 /** `answered[i]`: did ping seq i+1 get its echo back? */
@@ -112,30 +166,90 @@ checkLesson<Lesson05>("05-udp", {
   exercise,
   checks: [
     {
-      name: "a server that never answers: every ping lost, and ping() still returns",
-      network: true,
-      timeoutMs: 3000,
+      name: "uses one socket for all pings, and closes it before returning",
       async run({ ping }, network) {
-        const proxy = await network.udp(await udpServer(network, () => {}));
-        const report = await ping("127.0.0.1", proxy.port, { count: 3, timeoutMs: 200 });
-        expect(report.received, "received from a server that never answers").toBe(0);
-        expect(report.lossPercent, "lossPercent when nothing comes back").toBe(100);
-        expectReportMatchesLog(report, proxy.log, 3);
-
-        // With retries: 1, each ping is sent twice before it counts as lost.
-        const withRetry = await network.udp(await udpServer(network, () => {}));
-        const retried = await ping("127.0.0.1", withRetry.port, { count: 2, timeoutMs: 200, retries: 1 });
-        expectReportMatchesLog(retried, withRetry.log, 2, 1);
+        // Straight to the server, no proxy: the server sees the pinger's own port.
+        const senderPorts = new Set<number>();
+        const port = await udpServer(network, echo, (sender) => senderPorts.add(sender.port));
+        await ping("127.0.0.1", port, { count: 3, timeoutMs: 300 });
+        await expectOneSocketClosed(senderPorts);
       },
     },
     {
-      name: "pings an echo server: one PING <seq> <time> per seq, an rtt for every echo that came back",
+      name: "ping() returns on time even when junk keeps arriving (this server sends PONG every 50 ms)",
       network: true,
-      timeoutMs: 10_000,
+      timeoutMs: 4000,
       async run({ ping }, network) {
-        const proxy = await network.udp(await udpServer(network, echo));
-        const report = await ping("127.0.0.1", proxy.port, { count: 10, timeoutMs: TIMEOUT_MS });
-        expectReportMatchesLog(report, proxy.log, 10);
+        const port = await udpServer(network, (_datagram, reply) => {
+          const timer = setInterval(() => reply("PONG"), 50);
+          network.defer(() => clearInterval(timer));
+        });
+        const proxy = await through(network, port);
+        const count = 2;
+        const timeoutMs = 200;
+        const late = new Error(
+          `ping() with { count: ${count}, timeoutMs: ${timeoutMs} } had not returned after 2.5 s, though each wait should end ` +
+            `${timeoutMs} ms after its ping was sent. Does every datagram that arrives (here a PONG every 50 ms) start your timeout ` +
+            "again? Give each try one timeout, and keep it running while you ignore what is not the echo.",
+        );
+        let timer: NodeJS.Timeout | undefined;
+        const report = await Promise.race([
+          ping("127.0.0.1", proxy.port, { count, timeoutMs }),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late), 2500))),
+        ]).finally(() => clearTimeout(timer));
+        expect(report.received, "received: PONG is not an echo").toBe(0);
+      },
+    },
+    {
+      name: "retries: a late echo of an earlier try counts, its rtt measured from that try (this server answers each first try after 1.5 × timeoutMs)",
+      network: true,
+      timeoutMs: 6000,
+      async run({ ping }, network) {
+        const timeoutMs = 300;
+        const lateMs = 450;
+        const firstTries = new Set<string>();
+        const port = await udpServer(network, (datagram, reply) => {
+          const seq = /^PING (\d+) /.exec(datagram.toString())?.[1] ?? "";
+          if (firstTries.has(seq)) return; // later tries get no answer
+          firstTries.add(seq);
+          const timer = setTimeout(() => reply(datagram), lateMs);
+          network.defer(() => clearTimeout(timer));
+        });
+        // Only delays: no losses, copies or reordering, so each ping's story is known in advance.
+        const proxy = await through(network, port, { drop: 0, duplicate: 0, reorder: 0 });
+        const report = await ping("127.0.0.1", proxy.port, { count: 2, timeoutMs, retries: 2 });
+        const tries = triesFromLog(proxy.log, 2, timeoutMs);
+        tries.forEach((triesOfSeq, index) => {
+          expect(
+            report.rtts[index],
+            `PING ${index + 1}: the echo of try 1 came ${lateMs} ms after it was sent, while try 2 was waiting — an echo of ANY try of this ping counts`,
+          ).not.toBeNull();
+          expect(
+            triesOfSeq.length,
+            `PING ${index + 1}: try 1 got no echo within timeoutMs (${timeoutMs} ms), so it should be tried again`,
+          ).toBeGreaterThanOrEqual(2);
+        });
+        // The rtt of an echo is measured from the try it answers: here try 1, about 450 ms before.
+        // (On a very busy machine it may come during try 3 instead: it still answers try 1.)
+        const first = tries.map((triesOfSeq) => triesOfSeq.map((t, i) => ({ ...t, echoed: i === 0 })));
+        expectRttsMatchLog(report.rtts, first, proxy.maxHoldMs);
+      },
+    },
+    {
+      name: "retries: a ping answered on its second try is received (this server ignores every first try)",
+      network: true,
+      timeoutMs: 8000,
+      async run({ ping }, network) {
+        const triesSeen = new Map<string, number>();
+        const port = await udpServer(network, (datagram, reply) => {
+          const seq = /^PING (\d+) /.exec(datagram.toString())?.[1] ?? "";
+          triesSeen.set(seq, (triesSeen.get(seq) ?? 0) + 1);
+          if (triesSeen.get(seq)! >= 2) reply(datagram);
+        });
+        const proxy = await through(network, port, { drop: 0, duplicate: 0 });
+        const report = await ping("127.0.0.1", proxy.port, { count: 3, timeoutMs: TIMEOUT_MS, retries: 1 });
+        expect(report.received, "received: every ping got its echo on the second try").toBe(3);
+        expectReportMatchesLog(report, proxy, 3, TIMEOUT_MS, 1);
       },
     },
     {
@@ -150,14 +264,42 @@ checkLesson<Lesson05>("05-udp", {
           reply(""); // an empty datagram (UDP allows them)
           reply("PONG");
           reply(`PING ${seq}`); // the right seq, but not what was sent
+          reply(`PING ${seq} ${Date.now() - 60_000}`); // the right seq, but another send time: not this ping's echo
           if (previous) reply(previous); // a late echo of the previous ping
           if (seq % 2 === 1) reply(datagram); // the real echo, last
           previous = datagram;
         });
         // No losses or copies here (delays and reordering stay), so we know what must come out.
         const proxy = await network.udp(port, { drop: 0, duplicate: 0 });
-        const report = await ping("127.0.0.1", proxy.port, { count: 6, timeoutMs: TIMEOUT_MS });
-        expectReport(report, [true, false, true, false, true, false]);
+        const report = await ping("127.0.0.1", proxy.port, { count: 7, timeoutMs: TIMEOUT_MS });
+        expectReport(report, [true, false, true, false, true, false, true]);
+      },
+    },
+    {
+      name: "a server that never answers: every ping lost, and ping() still returns",
+      network: true,
+      timeoutMs: 3000,
+      async run({ ping }, network) {
+        const proxy = await through(network, await udpServer(network, () => {}));
+        const report = await ping("127.0.0.1", proxy.port, { count: 3, timeoutMs: 200 });
+        expect(report.received, "received from a server that never answers").toBe(0);
+        expect(report.lossPercent, "lossPercent when nothing comes back").toBe(100);
+        expectReportMatchesLog(report, proxy, 3, 200);
+
+        // With retries: 1, each ping is sent twice before it counts as lost.
+        const withRetry = await through(network, await udpServer(network, () => {}));
+        const retried = await ping("127.0.0.1", withRetry.port, { count: 2, timeoutMs: 200, retries: 1 });
+        expectReportMatchesLog(retried, withRetry, 2, 200, 1);
+      },
+    },
+    {
+      name: "pings an echo server: one PING <seq> <time> per seq, an rtt for every echo that came back",
+      network: true,
+      timeoutMs: 10_000,
+      async run({ ping }, network) {
+        const proxy = await through(network, await udpServer(network, echo));
+        const report = await ping("127.0.0.1", proxy.port, { count: 10, timeoutMs: TIMEOUT_MS });
+        expectReportMatchesLog(report, proxy, 10, TIMEOUT_MS);
       },
     },
     {
@@ -165,26 +307,9 @@ checkLesson<Lesson05>("05-udp", {
       network: true,
       timeoutMs: 8000,
       async run({ ping }, network) {
-        const proxy = await network.udp(await udpServer(network, echo), { duplicate: 1 });
+        const proxy = await through(network, await udpServer(network, echo), { duplicate: 1 });
         const report = await ping("127.0.0.1", proxy.port, { count: 6, timeoutMs: TIMEOUT_MS });
-        expectReportMatchesLog(report, proxy.log, 6);
-      },
-    },
-    {
-      name: "retries: a ping answered on its second try is received (this server ignores every first try)",
-      network: true,
-      timeoutMs: 8000,
-      async run({ ping }, network) {
-        const triesSeen = new Map<string, number>();
-        const port = await udpServer(network, (datagram, reply) => {
-          const seq = /^PING (\d+) /.exec(datagram.toString())?.[1] ?? "";
-          triesSeen.set(seq, (triesSeen.get(seq) ?? 0) + 1);
-          if (triesSeen.get(seq)! >= 2) reply(datagram);
-        });
-        const proxy = await network.udp(port, { drop: 0, duplicate: 0 });
-        const report = await ping("127.0.0.1", proxy.port, { count: 4, timeoutMs: TIMEOUT_MS, retries: 1 });
-        expect(report.received, "received: every ping got its echo on the second try").toBe(4);
-        expectReportMatchesLog(report, proxy.log, 4, 1);
+        expectReportMatchesLog(report, proxy, 6, TIMEOUT_MS);
       },
     },
     {
@@ -192,9 +317,9 @@ checkLesson<Lesson05>("05-udp", {
       network: true,
       timeoutMs: 10_000,
       async run({ ping }, network) {
-        const proxy = await network.udp(await udpServer(network, echo));
+        const proxy = await through(network, await udpServer(network, echo));
         const report = await ping("127.0.0.1", proxy.port, { count: 4, timeoutMs: TIMEOUT_MS, retries: 2 });
-        expectReportMatchesLog(report, proxy.log, 4, 2);
+        expectReportMatchesLog(report, proxy, 4, TIMEOUT_MS, 2);
       },
     },
   ],

@@ -27,7 +27,7 @@ export function mailPlayground(): Promise<MailPlayground> {
     const system = await startMailSystem({
       dataDir,
       seed: false,
-      ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 },
+      ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 },
     });
     return { ...system, close: () => system.close(), dataDir, mailRoot: join(dataDir, "mail") };
   })();

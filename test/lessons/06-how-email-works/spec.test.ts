@@ -63,6 +63,40 @@ checkLesson<Lesson06>("06-how-email-works", {
       },
     },
     {
+      name: "unfoldHeaders: a folded header with CRLF line ends keeps no \\r; tabs around a value are trimmed too",
+      run({ unfoldHeaders }) {
+        const raw = "Received: from a\r\n\tby b; Mon, 23 Nov 2026 20:00:00 +0000\r\nSubject:\tHi there\t\r\n\r\nbody\r\n";
+        const headers = unfoldHeaders(raw);
+        const received = headers.find((header) => header.name === "Received")?.value ?? "";
+        expect(received.includes("\r"), `the unfolded Received: value ${JSON.stringify(received)} still holds the "\\r" of its first line: remove the whole "\\r\\n" line break, keep only the tab`).toBe(false);
+        expect(headers).toEqual([
+          { name: "Received", value: "from a\tby b; Mon, 23 Nov 2026 20:00:00 +0000" },
+          { name: "Subject", value: "Hi there" }, // "the spaces around it trimmed": a tab is white space too
+        ]);
+      },
+    },
+    {
+      name: "receivedHops: any case of Received:, a (comment (that nests)) holding 'by', ';' inside the clauses, 'by b;', a date that is not one",
+      run({ receivedHops }) {
+        const raw = [
+          // oldest (bottom) to newest (top), written top first as servers prepend:
+          "received: from d by e; not a date at all",
+          "RECEIVED: from c by d with SMTP id 7; for <friend@example.org>; Mon, 23 Nov 2026 20:00:03 +0000",
+          "Received: (from root (uid 0) by localhost) by c; Mon, 23 Nov 2026 20:00:02 +0000",
+          "Received: from a by b; Mon, 23 Nov 2026 20:00:01 +0000",
+          "Subject: edge cases",
+          "",
+          "body",
+        ].join("\r\n");
+        const hops = readable(receivedHops(raw));
+        expect(hops.length, "four Received: headers, whatever the case of their name (RECEIVED:, received:): four hops").toBe(4);
+        expect(hops[0], '"by b; Mon, …": the name ends at the ";" — the date comes after it').toEqual({ from: "a", by: "b", date: "2026-11-23T20:00:01.000Z" });
+        expect(hops[1], 'a comment may nest and may hold "by": "(from root (uid 0) by localhost)" is all comment, so by is "c"').toEqual({ from: null, by: "c", date: "2026-11-23T20:00:02.000Z" });
+        expect(hops[2], 'the date is after the LAST ";" (this stamp has a ";" in its clauses too)').toEqual({ from: "c", by: "d", date: "2026-11-23T20:00:03.000Z" });
+        expect(hops[3], '"not a date at all" is no date: null, not an Invalid Date').toEqual({ from: "d", by: "e", date: null });
+      },
+    },
+    {
       name: "a real message, me@example.com → friend@example.org through the playground: two hops",
       timeoutMs: 15_000,
       async run({ receivedHops }) {

@@ -1,25 +1,37 @@
 // Spec for lessons/07-smtp-by-hand: an SMTP client over a raw socket, against the playground's
 // mail system (the example.com submission server), through a friendly and a hostile network.
+// Between the learner's client and the network sits a recording relay (smtp-wire.ts): it holds
+// the client to the conversation's rules — greeting first, each reply before the next command,
+// the message after 354, \r\n everywhere, QUIT and its 221, the socket closed even on failure —
+// and hands the check the exact bytes of the message as they crossed the wire.
 import { expect } from "vitest";
-import { checkLesson, expectRejects, isNotStarted } from "../../kit/checker.ts";
+import { checkLesson, isNotStarted } from "../../kit/checker.ts";
 import { codeWithoutComments } from "../../kit/source.ts";
+import { escapeBytes } from "../../../servers/transcript.ts";
 import * as exercise from "../../../lessons/07-smtp-by-hand/exercise.ts";
 import { mailPlayground, storedMessages, uniqueMarker, waitForMessage, type MailPlayground } from "../06-how-email-works/mail-playground.ts";
 import type { Network } from "../../kit/checker.ts";
+import { SmtpWire } from "./smtp-wire.ts";
 
 type Lesson07 = typeof import("../../../lessons/07-smtp-by-hand/solution.ts");
 
-/** The playground's submission server (example.com), behind the check's network. */
-async function submission(network: Network): Promise<{ mail: MailPlayground; port: number }> {
+/** The playground's submission server (example.com), behind the check's network and the recording relay. */
+async function submission(network: Network, host = "127.0.0.1"): Promise<{ mail: MailPlayground; wire: SmtpWire; port: number }> {
   const mail = await mailPlayground();
-  return { mail, port: await network.tcp(mail.ports.submission) };
+  const wire = await SmtpWire.start(await network.tcp(mail.ports.submission), host);
+  network.defer(() => wire.close());
+  return { mail, wire, port: wire.port };
 }
 
 const ME = { user: "me@example.com", password: "secret", from: "me@example.com" };
 
-/** A message with headers and body; `marker` in its Subject finds it in the Maildir. */
+/**
+ * A message with headers and body; `marker` in its Subject finds it in the Maildir. It has its own
+ * Message-ID and Date, so the submission server adds neither (RFC 6409 §8) and it must arrive as sent.
+ */
 function message(marker: string, body: string, eol = "\r\n"): string {
-  return [`From: me@example.com`, `To: me@example.com`, `Subject: ${marker}`, `Message-ID: <${marker}@example.com>`, "", body]
+  const date = "Date: Mon, 15 Jan 2024 12:00:00 +0000";
+  return [`From: me@example.com`, `To: me@example.com`, `Subject: ${marker}`, `Message-ID: <${marker}@example.com>`, date, "", body]
     .join(eol)
     .replace(/\r?\n/g, eol);
 }
@@ -38,6 +50,28 @@ function asSent(stored: Buffer): string {
   }
   return lines.slice(first).join("\n");
 }
+/** What the client must send after 354: \r\n line endings, a last \r\n, dot-stuffed (RFC 5321 §4.5.2). */
+function onTheWire(message: string): Buffer {
+  const crlf = message.replace(/\r?\n/g, "\r\n");
+  return Buffer.from((crlf.endsWith("\r\n") ? crlf : `${crlf}\r\n`).replace(/^\./gm, ".."));
+}
+
+/** The message's bytes on the wire must be exactly `expected`: says where they differ first. */
+function expectOnTheWire(sent: Buffer | undefined, expected: Buffer): void {
+  expect(sent, "the relay saw no complete message (DATA, 354, the message, \".\")").toBeDefined();
+  if (sent!.equals(expected)) return;
+  const lines = (bytes: Buffer) => bytes.toString("latin1").split(/(?<=\n)/);
+  const [got, want] = [lines(sent!), lines(expected)];
+  const at = want.findIndex((line, i) => line !== got[i]);
+  const number = at === -1 ? want.length + 1 : at + 1;
+  const show = (line: string | undefined) => (line === undefined ? "(nothing)" : escapeBytes(Buffer.from(line, "latin1")));
+  throw new Error(
+    `line ${number} of the message your client sent after 354 is not what it should be:\n` +
+      `  sent:     ${show(got[number - 1])}\n  expected: ${show(want[number - 1])}\n` +
+      "(the message goes on the wire as UTF-8 bytes, every line ending in \\r\\n, lines starting with \".\" get one more, then \".\\r\\n\")",
+  );
+}
+
 const lf = (text: string) => (text.replace(/\r\n/g, "\n").endsWith("\n") ? text.replace(/\r\n/g, "\n") : `${text.replace(/\r\n/g, "\n")}\n`);
 
 const CHECK_MS = 20_000; // a whole SMTP conversation through 1..7-byte pieces, then a relay hop
@@ -50,11 +84,13 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { mail, port } = await submission(network);
+        const { mail, wire, port } = await submission(network);
         const marker = uniqueMarker("lesson07-plain");
-        const sent = message(marker, "Hello from a raw socket!\r\nSecond line, 你好.\r\n");
-        const reply = await sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent });
-        expect(reply, "sendMail resolves with the reply to the message").toMatch(/^250[ -]/);
+        const sent = message(marker, "Hello from a raw socket!\r\nSecond line, 你好, Grüße.\r\n");
+        const reply = await wire.expectSuccess(sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent }));
+        expect(reply, "sendMail resolves with the reply to the message (the one after the final \".\")").toMatch(/^250[ -]/);
+        expect(reply, "sendMail resolves with the server's reply to the message").toBe(wire.sessions[0]!.replies.find((r, i, all) => all[i - 1]?.startsWith("354") && r.startsWith("250")));
+        expectOnTheWire(wire.sessions[0]!.messages[0], onTheWire(sent));
         const { raw } = await waitForMessage(mail, "me@example.com", (text) => text.includes(marker));
         expect(asSent(raw), "the stored message (after the Received: headers the servers added)").toBe(lf(sent));
       },
@@ -64,11 +100,12 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { mail, port } = await submission(network);
+        const { mail, wire, port } = await submission(network);
         const marker = uniqueMarker("lesson07-dots");
         const body = [".hidden file", "a line, then a line that is just a dot:", ".", "..two dots", ". dot space", "the end"].join("\r\n");
         const sent = message(marker, body);
-        await sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent });
+        await wire.expectSuccess(sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent }));
+        expectOnTheWire(wire.sessions[0]!.messages[0], onTheWire(sent));
         const { raw } = await waitForMessage(mail, "me@example.com", (text) => text.includes(marker));
         expect(asSent(raw), "the stored message").toBe(lf(sent));
       },
@@ -78,10 +115,11 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { mail, port } = await submission(network);
+        const { mail, wire, port } = await submission(network);
         const marker = uniqueMarker("lesson07-lf");
-        const sent = message(marker, "one\n.two\nthree", "\n");
-        await sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent });
+        const sent = message(marker, "one\n.two\nthree\n", "\n");
+        await wire.expectSuccess(sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com"], message: sent }));
+        expectOnTheWire(wire.sessions[0]!.messages[0], onTheWire(sent));
         const { raw } = await waitForMessage(mail, "me@example.com", (text) => text.includes(marker));
         expect(asSent(raw), "the stored message").toBe(lf(sent));
       },
@@ -91,10 +129,19 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { mail, port } = await submission(network);
+        const { mail, wire, port } = await submission(network);
         const marker = uniqueMarker("lesson07-two");
         const sent = message(marker, "For both of you.");
-        await sendMail({ host: "127.0.0.1", port, ...ME, to: ["me@example.com", "friend@example.org"], message: sent });
+        const to = ["me@example.com", "friend@example.org"];
+        await wire.expectSuccess(sendMail({ host: "127.0.0.1", port, ...ME, to, message: sent }));
+        const rcpts = wire.sessions[0]!.commands.filter((command) => /^RCPT\b/i.test(command));
+        const expected = to.map((address) => `RCPT TO:<${address}>`);
+        if (rcpts.join("\n") !== expected.join("\n")) {
+          throw new Error(
+            `for the recipients ${to.join(" and ")} your client sent ${rcpts.length} RCPT line(s): ${rcpts.map((r) => `"${r}"`).join(", ") || "none"}. ` +
+              `The envelope needs one line per recipient: ${expected.map((r) => `"${r}"`).join(", ")}`,
+          );
+        }
         const mine = await waitForMessage(mail, "me@example.com", (text) => text.includes(marker));
         const friends = await waitForMessage(mail, "friend@example.org", (text) => text.includes(marker), 10_000);
         expect(asSent(mine.raw)).toBe(lf(sent));
@@ -102,13 +149,13 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       },
     },
     {
-      name: "a wrong password: sendMail rejects with an Error that shows the server's 535",
+      name: "a wrong password: sendMail rejects with an Error that shows the server's 535, and closes its connection",
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { mail, port } = await submission(network);
+        const { mail, wire, port } = await submission(network);
         const marker = uniqueMarker("lesson07-535");
-        const err = await expectRejects(
+        const err = await wire.expectFailure(
           sendMail({ host: "127.0.0.1", port, ...ME, password: "wrong", to: ["me@example.com"], message: message(marker, "never sent") }),
           "sendMail with a wrong password",
         );
@@ -118,16 +165,33 @@ checkLesson<Lesson07>("07-smtp-by-hand", {
       },
     },
     {
-      name: "an unknown mailbox: sendMail rejects with an Error that shows the server's 550",
+      name: "an unknown mailbox: sendMail rejects with an Error that shows the server's 550, and closes its connection",
       network: true,
       timeoutMs: CHECK_MS,
       async run({ sendMail }, network) {
-        const { port } = await submission(network);
-        const err = await expectRejects(
+        const { wire, port } = await submission(network);
+        const err = await wire.expectFailure(
           sendMail({ host: "127.0.0.1", port, ...ME, to: ["nobody@example.com"], message: message(uniqueMarker("lesson07-550"), "to nobody") }),
           "sendMail to nobody@example.com",
         );
         expect(err.message, "the error message includes the server's reply code").toMatch(/550/);
+      },
+    },
+    {
+      name: "connects to the host it is given (127.0.0.2 here, not localhost)",
+      timeoutMs: CHECK_MS,
+      async run({ sendMail }, network) {
+        // All of 127.0.0.0/8 is this machine on Linux; where 127.0.0.2 is not there, 127.0.0.1 must do.
+        const host = (await SmtpWire.canListenOn("127.0.0.2")) ? "127.0.0.2" : "127.0.0.1";
+        const { wire, port } = await submission(network, host);
+        const marker = uniqueMarker("lesson07-host");
+        const sending = sendMail({ host, port, ...ME, to: ["me@example.com"], message: message(marker, "Which host?") });
+        const failed = await sending.then(() => null, (err: unknown) => err);
+        if (isNotStarted(failed)) throw failed;
+        if (wire.sessions.length === 0) {
+          throw new Error(`your client never connected to ${host}:${port}, the host and port it was given — does it ignore options.host? (${failed instanceof Error ? failed.message : "no error"})`);
+        }
+        if (failed) throw failed;
       },
     },
     {

@@ -73,11 +73,16 @@ async function recordingProxy(network: Network, targetPort: number): Promise<{ p
 }
 
 /** An SMTP server with a certificate that is NOT the playground's: a stranger on the path. */
-async function impostor(network: Network): Promise<{ port: number; passwordsSeen: string[] }> {
+async function impostor(
+  network: Network,
+  kind: "starttls" | "implicit tls" | "no tls" = "starttls",
+): Promise<{ port: number; passwordsSeen: string[] }> {
   const passwordsSeen: string[] = [];
   const server = new SMTPServer({
     key: readFileSync(new URL("./impostor-cert/key.pem", import.meta.url)),
     cert: readFileSync(new URL("./impostor-cert/cert.pem", import.meta.url)),
+    secure: kind === "implicit tls", // TLS from the first byte, like port 4650
+    hideSTARTTLS: kind === "no tls", // a server (or a man in the middle) that offers no STARTTLS
     authMethods: ["PLAIN", "LOGIN"],
     allowInsecureAuth: true,
     logger: false,
@@ -138,6 +143,29 @@ checkLesson<Lesson08>("08-sending-mail", {
         const err = await expectRejects(impl.sendNewsletter(options), "sendNewsletter to a server whose certificate is not the playground's");
         expect(fake.passwordsSeen, "passwords the impostor received").toEqual([]);
         expect(err.message, "the error is about the certificate").toMatch(/certificate/i);
+      },
+    },
+    {
+      name: "an impostor on TLS from the first byte (secure: true): refused too, and it never sees the password",
+      timeoutMs: CHECK_MS,
+      async run(impl, network) {
+        const mail = await mailPlayground();
+        const fake = await impostor(network, "implicit tls");
+        const options = newsletter(mail, uniqueMarker("lesson08-impostor-tls"), { port: fake.port, secure: true });
+        const err = await expectRejects(impl.sendNewsletter(options), "sendNewsletter (secure: true) to a server whose certificate is not the playground's");
+        expect(fake.passwordsSeen, "passwords the impostor received (check the certificate on every TLS connection, secure: true too)").toEqual([]);
+        expect(err.message, "the error is about the certificate").toMatch(/certificate/i);
+      },
+    },
+    {
+      name: "a server that offers no STARTTLS: refused before AUTH (requireTLS), the password never sent",
+      timeoutMs: CHECK_MS,
+      async run(impl, network) {
+        const mail = await mailPlayground();
+        const fake = await impostor(network, "no tls");
+        const options = newsletter(mail, uniqueMarker("lesson08-no-tls"), { port: fake.port, secure: false });
+        await expectRejects(impl.sendNewsletter(options), "sendNewsletter to a server that offers no STARTTLS");
+        expect(fake.passwordsSeen, "passwords sent in clear text to a server without STARTTLS (insist on TLS: requireTLS)").toEqual([]);
       },
     },
     {

@@ -23,7 +23,7 @@ export async function startPlayground(network: Pick<Network, "defer">, seed = fa
   // The repository's test certificate, put where the playground looks for one: making a fresh
   // RSA key for every check would cost half a second each time.
   await copyTestCertificate(join(dataDir, "tls"));
-  const system = await startMailSystem({ dataDir, seed, fsync: false, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0 } });
+  const system = await startMailSystem({ dataDir, seed, fsync: false, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 } });
   network.defer(async () => {
     await system.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,12 +1,18 @@
 // Spec for lessons/09-receiving-mail: a POP3 client over a raw socket, checked against the
 // playground's own mail system (a fresh one per check): mail is delivered over SMTP to the
 // example.org MX, then read back through the learner's client — through a friendly and a
-// hostile network — and compared byte for byte with the Maildir files on disk.
+// hostile network — and compared byte for byte with the Maildir files on disk. Between the
+// client and the network sits a recording relay (pop3-wire.ts) that holds the client to the
+// conversation: the greeting first, each answer read to its end before the next command, the
+// +OK to QUIT read before closing; it can also cut the connection in the middle of an answer.
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { checkLesson, expectRejects, isNotStarted } from "../../kit/checker.ts";
 import { codeWithoutComments, importsIn } from "../../kit/source.ts";
-import { cuttableRelay, deliverViaMx, rawPop3, startPlayground, storedMessages } from "./playground.ts";
+import { escapeBytes } from "../../../servers/transcript.ts";
+import { cuttableRelay, deliverViaMx, rawPop3, startPlayground, storedMessages, type Playground } from "./playground.ts";
+import { Pop3Wire, type Pop3WireOptions } from "./pop3-wire.ts";
+import type { Network } from "../../kit/checker.ts";
 import * as exercise from "../../../lessons/09-receiving-mail/exercise.ts";
 import * as solution from "../../../lessons/09-receiving-mail/solution.ts";
 
@@ -41,6 +47,24 @@ const DOTS_BODY = [
   ".",
   "The end.",
 ];
+
+/** The playground's POP3 server behind the check's network and the recording relay. */
+async function pop3Wire(network: Network, playground: Playground, options?: Pop3WireOptions): Promise<Pop3Wire> {
+  const wire = await Pop3Wire.start(await network.tcp(playground.system.ports.pop3), options);
+  network.defer(() => wire.close());
+  return wire;
+}
+
+// 8-bit mail as old mail programs still send it: Latin-1 bytes that are not UTF-8 (é is one byte,
+// 0xe9), UTF-8 text, and lines whose trailing spaces and tabs are part of the message.
+const EIGHT_BIT = Buffer.concat([
+  Buffer.from(`From: =?ISO-8859-1?Q?Ren=E9?= <rene@example.net>\r\nTo: ${FRIEND}\r\nSubject: 8-bit\r\n`, "latin1"),
+  Buffer.from("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", "latin1"),
+  Buffer.from("Ch\xe8re amie, voil\xe0 le caf\xe9 \xe0 emporter. \xa9 Ren\xe9\r\n", "latin1"),
+  Buffer.from("Bytes 0x80-0xff: \x80\x99\xa0\xbf\xc0\xdf\xe0\xff\r\n", "latin1"),
+  Buffer.from("UTF-8 too: 你好, Grüße, naïve — every byte counts\r\n", "utf8"),
+  Buffer.from("trailing spaces   \r\n\ta tab in front, a tab behind\t\r\n.\xe9 starts with a dot\r\n", "latin1"),
+]);
 
 /** Retries a login while the server still holds the maildrop lock of a session that just ended. */
 async function loginWhenUnlocked(port: number): Promise<Pop3ClientApi> {
@@ -97,12 +121,14 @@ checkLesson<Lesson09>("09-receiving-mail", {
           await deliverViaMx(playground, FRIEND, message(`${size} lines`, Array.from({ length: size }, (_, i) => `line ${i + 1}`)));
         }
         const stored = storedMessages(playground, FRIEND);
-        const client = await Pop3Client.connect("127.0.0.1", await network.tcp(playground.system.ports.pop3));
+        const wire = await pop3Wire(network, playground);
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
         expect(client.greeting, "the greeting (the server's first line, without its \\r\\n)").toMatch(/^\+OK .*[^\r\n]$/);
-        await client.login(FRIEND, PASSWORD);
-        const stat = await client.stat();
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const stat = await wire.step(client.stat());
         expect(stat, "STAT: { count, size }").toEqual({ count: 3, size: stored.reduce((sum, m) => sum + m.size, 0) });
-        await client.quit();
+        await wire.step(client.quit());
+        await wire.expectQuitAnswered();
       },
     },
     {
@@ -115,22 +141,24 @@ checkLesson<Lesson09>("09-receiving-mail", {
           await deliverViaMx(playground, FRIEND, message(`${size} lines`, Array.from({ length: size }, (_, i) => `line ${i + 1} of ${size}`)));
         }
         const stored = storedMessages(playground, FRIEND);
-        const client = await Pop3Client.connect("127.0.0.1", await network.tcp(playground.system.ports.pop3));
-        await client.login(FRIEND, PASSWORD);
-        const list = await client.list();
+        const wire = await pop3Wire(network, playground);
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const list = await wire.step(client.list());
         expect(list.map((entry) => entry.number), "LIST numbers the messages 1, 2, 3").toEqual([1, 2, 3]);
         const bySize = (a: number, b: number) => a - b;
         expect(list.map((entry) => entry.size).sort(bySize), "LIST's sizes (the W= of the Maildir files)").toEqual(
           stored.map((m) => m.size).sort(bySize),
         );
         for (const { number, size } of list) {
-          const retrieved = await client.retr(number);
+          const retrieved = await wire.step(client.retr(number));
           expect(Buffer.isBuffer(retrieved), "retr() returns a Buffer").toBe(true);
           expect(retrieved.length, `RETR ${number}: as many bytes as LIST said`).toBe(size);
           const original = stored.find((m) => m.wire.equals(retrieved));
           expect(original, `RETR ${number} is byte for byte one of the stored messages (CRLF line endings)`).toBeDefined();
         }
-        await client.quit();
+        await wire.step(client.quit());
+        await wire.expectQuitAnswered();
       },
     },
     {
@@ -144,17 +172,83 @@ checkLesson<Lesson09>("09-receiving-mail", {
         const [stored] = storedMessages(playground, FRIEND);
         expect(stored!.wire.toString().endsWith(sent.slice(sent.indexOf("\r\n\r\n"))), "(the playground stored the body as sent)").toBe(true);
 
-        const client = await Pop3Client.connect("127.0.0.1", await network.tcp(playground.system.ports.pop3));
-        await client.login(FRIEND, PASSWORD);
-        const retrieved = await client.retr(1);
+        const wire = await pop3Wire(network, playground);
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const retrieved = await wire.step(client.retr(1));
         // Shown as text with \r\n visible, so a difference is easy to spot in the failure message.
         const visible = (bytes: Buffer) => bytes.toString("latin1").replace(/\r/g, "\\r").replace(/\n/g, "\\n\n");
         expect(visible(retrieved), "RETR 1: the message exactly as stored (one dot removed from stuffed lines, CRLF, no final '.')").toBe(
           visible(stored!.wire),
         );
         // The connection is still usable: the next command gets its own answer.
-        expect(await client.stat(), "STAT after RETR").toEqual({ count: 1, size: stored!.size });
-        await client.quit();
+        expect(await wire.step(client.stat()), "STAT after RETR").toEqual({ count: 1, size: stored!.size });
+        await wire.step(client.quit());
+        await wire.expectQuitAnswered();
+      },
+    },
+    {
+      name: "RETR of 8-bit mail (Latin-1 bytes that are not UTF-8, UTF-8 text, trailing spaces and tabs): exact bytes",
+      network: true,
+      timeoutMs: 10_000,
+      async run({ Pop3Client }, network) {
+        const playground = await startPlayground(network);
+        await deliverViaMx(playground, FRIEND, EIGHT_BIT);
+        const [stored] = storedMessages(playground, FRIEND);
+        expect(stored!.wire.subarray(-EIGHT_BIT.length).equals(EIGHT_BIT), "(the playground stored the 8-bit message as sent)").toBe(true);
+
+        const wire = await pop3Wire(network, playground);
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const retrieved = await wire.step(client.retr(1));
+        expect(Buffer.isBuffer(retrieved), "retr() returns a Buffer").toBe(true);
+        if (!retrieved.equals(stored!.wire)) {
+          const got = retrieved.toString("latin1").split(/(?<=\n)/);
+          const want = stored!.wire.toString("latin1").split(/(?<=\n)/);
+          const at = want.findIndex((line, i) => line !== got[i]);
+          const show = (line: string | undefined) => (line === undefined ? "(nothing)" : escapeBytes(Buffer.from(line, "latin1")));
+          throw new Error(
+            `RETR 1 returned ${retrieved.length} bytes, the message has ${stored!.size}; line ${at + 1} differs:\n` +
+              `  returned: ${show(got[at])}\n  expected: ${show(want[at])}\n` +
+              "Keep the message as bytes (Buffer) from the socket to retr()'s result: decoding it as UTF-8 (or per chunk) " +
+              "turns every byte that is not UTF-8 into \\xef\\xbf\\xbd (U+FFFD), and trimming lines drops their trailing spaces.",
+          );
+        }
+        await wire.step(client.quit());
+        await wire.expectQuitAnswered();
+      },
+    },
+    {
+      name: "a connection cut in the middle of RETR's answer: retr() rejects (it must not wait forever)",
+      network: true,
+      timeoutMs: 10_000,
+      async run({ Pop3Client }, network) {
+        const playground = await startPlayground(network);
+        await deliverViaMx(playground, FRIEND, message("long", DOTS_BODY));
+        const wire = await pop3Wire(network, playground, { cut: { during: "RETR", afterBytes: 200 } });
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const retrieving = client.retr(1);
+        retrieving.catch(() => {});
+        await wire.wasCut;
+        const LIMIT_MS = 3000;
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          retrieving.then(
+            () => "resolved" as const,
+            (err: unknown) => err,
+          ),
+          new Promise<"waiting">((resolve) => (timer = setTimeout(() => resolve("waiting"), LIMIT_MS))),
+        ]).finally(() => clearTimeout(timer));
+        if (isNotStarted(outcome)) throw outcome;
+        if (outcome === "waiting") {
+          throw new Error(
+            `retr(1) was still waiting ${LIMIT_MS / 1000} s after the connection was cut in the middle of its answer: ` +
+              "when the socket ends ('end', 'close', 'error'), wake up the reader and reject",
+          );
+        }
+        expect(outcome, "retr() of a message cut off in the middle must reject, not return half a message").not.toBe("resolved");
+        expect(outcome, "retr() rejects with an Error").toBeInstanceOf(Error);
       },
     },
     {
@@ -165,11 +259,13 @@ checkLesson<Lesson09>("09-receiving-mail", {
         const playground = await startPlayground(network);
         await deliverViaMx(playground, FRIEND, message("first", ["one"]));
         await deliverViaMx(playground, FRIEND, message("second", ["two"]));
-        const client = await Pop3Client.connect("127.0.0.1", await network.tcp(playground.system.ports.pop3));
-        await client.login(FRIEND, PASSWORD);
-        const doomed = await client.retr(1);
-        await client.dele(1);
-        await client.quit();
+        const wire = await pop3Wire(network, playground);
+        const client = await wire.step(Pop3Client.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        const doomed = await wire.step(client.retr(1));
+        await wire.step(client.dele(1));
+        await wire.step(client.quit());
+        await wire.expectQuitAnswered();
         const left = storedMessages(playground, FRIEND);
         expect(left.length, "messages left in the Maildir once quit() has resolved").toBe(1);
         expect(left[0]!.wire.equals(doomed), "the message left is the one that was NOT deleted").toBe(false);

@@ -9,6 +9,7 @@ import { Client } from "basic-ftp";
 import { checkLesson, expectRejects, type Network } from "../../kit/checker.ts";
 import type { TcpFaults } from "../../../servers/hostile-proxy.ts";
 import { sampleFiles, RELEASE_VERSIONS } from "../../../servers/ftp/seed.ts";
+import { startConnectionCounter } from "./connection-counter.ts";
 import { startPlaygroundFtp, type PlaygroundFtp } from "../11-ftp-by-hand/playground-ftp.ts";
 import * as exercise from "../../../lessons/12-ftp-tools/exercise.ts";
 
@@ -64,22 +65,6 @@ checkLesson<Lesson12>("12-ftp-tools", {
   exercise,
   checks: [
     {
-      name: "openClient: anonymous and me:secret log in; a wrong password rejects with 530",
-      network: true,
-      timeoutMs: NETWORK_TIMEOUT,
-      async run({ openClient }, network) {
-        const ftp = await startPlaygroundFtp(network, slowNetwork(network));
-        const anonymous = await openClient(`ftp://127.0.0.1:${ftp.port}`);
-        network.defer(() => anonymous.close());
-        expect((await anonymous.list("/")).map((entry) => entry.name)).toContain("releases");
-        const me = await openClient(`ftp://me:secret@127.0.0.1:${ftp.port}`);
-        network.defer(() => me.close());
-        expect(await me.pwd()).toBe("/");
-        const wrong = await expectRejects(openClient(`ftp://me:wrong@127.0.0.1:${ftp.port}`), "openClient with a wrong password");
-        expect(wrong.message).toContain("530");
-      },
-    },
-    {
       name: "newestRelease compares versions as numbers: 1.10.0 is newer than 1.9.2",
       run({ newestRelease }) {
         const releases = RELEASE_VERSIONS.map((v) => `tool-${v}.tar.gz`);
@@ -87,21 +72,10 @@ checkLesson<Lesson12>("12-ftp-tools", {
         expect(newestRelease(["tool-1.9.2.tar.gz", "tool-1.10.0.tar.gz"])).toBe("tool-1.10.0.tar.gz");
         expect(newestRelease(["app-2.0.zip", "app-10.0.zip", "app-9.99.zip"])).toBe("app-10.0.zip");
         expect(newestRelease(["lib-1.2.10.tgz", "lib-1.2.9.tgz", "lib-1.2.tgz"])).toBe("lib-1.2.10.tgz");
+        expect(newestRelease(["app-2.0.tar.gz", "app-2.0.1.tar.gz"]), "2.0.1 is newer than 2.0 (a missing part counts as 0)").toBe("app-2.0.1.tar.gz");
+        expect(newestRelease(["app-2.0.1.tar.gz", "app-2.0.tar.gz"]), "2.0.1 is newer than 2.0, in any order").toBe("app-2.0.1.tar.gz");
         expect(newestRelease(["README.txt", "notes.txt"])).toBeUndefined();
         expect(newestRelease([])).toBeUndefined();
-      },
-    },
-    {
-      name: "downloadNewest: lists /releases and saves the newest archive byte for byte",
-      network: true,
-      timeoutMs: NETWORK_TIMEOUT,
-      async run({ downloadNewest }, network) {
-        const { client } = await playground(network);
-        const folder = localFolder(network);
-        const name = await downloadNewest(client, "/releases", folder);
-        expect(name).toBe("tool-1.10.0.tar.gz");
-        expect(filesIn(folder)).toEqual(["tool-1.10.0.tar.gz"]);
-        expect(readFileSync(join(folder, name)).equals(seeded.get(`releases/${name}`)!)).toBe(true);
       },
     },
     {
@@ -116,6 +90,8 @@ checkLesson<Lesson12>("12-ftp-tools", {
           ["*", "README.txt"],
           ["build", "build"],
           ["a+b(1).txt", "a+b(1).txt"],
+          ["doc?.pdf", "docs.pdf"],
+          ["*.TXT", "NOTES.TXT"],
         ];
         const no: [string, string][] = [
           ["*.py", "hello.pyc"], // the whole name must match
@@ -126,9 +102,76 @@ checkLesson<Lesson12>("12-ftp-tools", {
           ["?", "ab"],
           ["tool-?.?.?.tar.gz", "tool-1.10.0.tar.gz"],
           ["build", "build.txt"],
+          ["doc?.pdf", "doc.pdf"], // "?" is exactly one character
+          ["*.TXT", "notes.txt"], // names on an FTP server are case-sensitive
         ];
         for (const [glob, name] of yes) expect(matches(glob, name), `matches("${glob}", "${name}")`).toBe(true);
         for (const [glob, name] of no) expect(matches(glob, name), `matches("${glob}", "${name}")`).toBe(false);
+      },
+    },
+    {
+      name: "zipStore: a valid stored zip (headers, CRC-32, central directory)",
+      run({ zipStore }) {
+        const files = [
+          { name: "README.txt", data: Buffer.from("Project alpha\n") },
+          { name: "src/main.py", data: Buffer.from("print('hi')\n") },
+          { name: "empty.txt", data: Buffer.alloc(0) },
+          { name: "bytes.bin", data: Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) % 256)) },
+          { name: "Grüße-日本.txt", data: Buffer.from("a name that is longer in UTF-8 bytes than in characters\n") },
+        ];
+        const zip = zipStore(files);
+        expect(Buffer.isBuffer(zip)).toBe(true);
+        expect(readZip(zip)).toEqual(files.map(({ name, data }) => ({ name, hex: data.toString("hex") })));
+        expect(readZip(zipStore([]))).toEqual([]);
+      },
+    },
+    {
+      name: "progressLine: bar, percentage and bytes per second",
+      run({ progressLine }) {
+        expect(progressLine(524288, 1048576, 2000)).toBe("[##########..........]  50%  256.0 KB/s");
+        expect(progressLine(0, 1000, 0)).toBe("[....................]   0%  0 B/s");
+        expect(progressLine(1000, 1000, 500)).toBe("[####################] 100%  2.0 KB/s");
+        expect(progressLine(30 * 1024 * 1024, 40 * 1024 * 1024, 10_000, 8)).toBe("[######..]  75%  3.0 MB/s");
+        expect(progressLine(999, 1000, 1000, 10)).toBe("[##########]  99%  999 B/s");
+        expect(progressLine(1024, 2048, 1000), "exactly 1024 B/s is 1.0 KB/s").toBe("[##########..........]  50%  1.0 KB/s");
+        expect(progressLine(1024 * 1024, 4 * 1024 * 1024, 1000), "exactly 1024 × 1024 B/s is 1.0 MB/s").toBe("[#####...............]  25%  1.0 MB/s");
+      },
+    },
+    {
+      name: "openClient: anonymous and me:secret log in; a wrong password rejects with 530",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ openClient }, network) {
+        const ftp = await startPlaygroundFtp(network, slowNetwork(network));
+        const anonymous = await openClient(`ftp://127.0.0.1:${ftp.port}`);
+        network.defer(() => anonymous.close());
+        expect((await anonymous.list("/")).map((entry) => entry.name)).toContain("releases");
+        const me = await openClient(`ftp://me:secret@127.0.0.1:${ftp.port}`);
+        network.defer(() => me.close());
+        expect(await me.pwd()).toBe("/");
+        // RFC 1738 §3.1: user and password in a URL are %-encoded ("%65" is "e").
+        const encoded = await openClient(`ftp://me:s%65cret@127.0.0.1:${ftp.port}`);
+        network.defer(() => encoded.close());
+        expect(await encoded.pwd(), "ftp://me:s%65cret@… logs in as me/secret: decode the URL's user and password").toBe("/");
+        // A failed login must close its control connection: count the connections on the way in.
+        const counter = await startConnectionCounter(ftp.port);
+        network.defer(() => counter.close());
+        const wrong = await expectRejects(openClient(`ftp://me:wrong@127.0.0.1:${counter.port}`), "openClient with a wrong password");
+        expect(wrong.message).toContain("530");
+        expect(await counter.stillOpen(2500), "control connections still open 2.5 s after the 530: close the client when the login fails").toBe(0);
+      },
+    },
+    {
+      name: "downloadNewest: lists /releases and saves the newest archive byte for byte",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ downloadNewest }, network) {
+        const { client } = await playground(network);
+        const folder = localFolder(network);
+        const name = await downloadNewest(client, "/releases", folder);
+        expect(name).toBe("tool-1.10.0.tar.gz");
+        expect(filesIn(folder)).toEqual(["tool-1.10.0.tar.gz"]);
+        expect(readFileSync(join(folder, name)).equals(seeded.get(`releases/${name}`)!)).toBe(true);
       },
     },
     {
@@ -192,31 +235,6 @@ checkLesson<Lesson12>("12-ftp-tools", {
       },
     },
     {
-      name: "zipStore: a valid stored zip (headers, CRC-32, central directory)",
-      run({ zipStore }) {
-        const files = [
-          { name: "README.txt", data: Buffer.from("Project alpha\n") },
-          { name: "src/main.py", data: Buffer.from("print('hi')\n") },
-          { name: "empty.txt", data: Buffer.alloc(0) },
-          { name: "bytes.bin", data: Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) % 256)) },
-        ];
-        const zip = zipStore(files);
-        expect(Buffer.isBuffer(zip)).toBe(true);
-        expect(readZip(zip)).toEqual(files.map(({ name, data }) => ({ name, hex: data.toString("hex") })));
-        expect(readZip(zipStore([]))).toEqual([]);
-      },
-    },
-    {
-      name: "progressLine: bar, percentage and bytes per second",
-      run({ progressLine }) {
-        expect(progressLine(524288, 1048576, 2000)).toBe("[##########..........]  50%  256.0 KB/s");
-        expect(progressLine(0, 1000, 0)).toBe("[....................]   0%  0 B/s");
-        expect(progressLine(1000, 1000, 500)).toBe("[####################] 100%  2.0 KB/s");
-        expect(progressLine(30 * 1024 * 1024, 40 * 1024 * 1024, 10_000, 8)).toBe("[######..]  75%  3.0 MB/s");
-        expect(progressLine(999, 1000, 1000, 10)).toBe("[##########]  99%  999 B/s");
-      },
-    },
-    {
       name: "downloadAll: every file, at most `limit` clients at once, all of them closed",
       network: true,
       timeoutMs: NETWORK_TIMEOUT,
@@ -248,6 +266,13 @@ checkLesson<Lesson12>("12-ftp-tools", {
         expect(most, "clients open at the same time (the limit is 3)").toBe(3);
         expect(open, "clients still open after downloadAll").toBe(0);
         expect(made, "clients made for 6 files with a limit of 3").toBeLessThanOrEqual(6);
+
+        // A file that is not there: downloadAll rejects, and still closes every client it made.
+        const withMissing = ["doc-faq.pdf", "missing.pdf", "notes.txt", "guide.pdf"];
+        await expectRejects(downloadAll(connect, "/docs", withMissing, localFolder(network), 2), "downloadAll with a missing file");
+        const deadline = Date.now() + 3000;
+        while (open > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(open, "clients still open 3 s after a failed download: close each client in a finally").toBe(0);
       },
     },
   ],

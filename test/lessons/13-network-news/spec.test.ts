@@ -8,6 +8,8 @@ import { expect } from "vitest";
 import { checkLesson, expectRejects, expectThrows, isNotStarted } from "../../kit/checker.ts";
 import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { article, freshMessageId, freshWord, postDirect, startNews } from "./news.ts";
+import { scriptedMessageId, startScriptedNews } from "./scripted-news.ts";
+import { startWireRecorder, wireMistakes } from "./wire.ts";
 import * as exercise from "../../../lessons/13-network-news/exercise.ts";
 import * as solution from "../../../lessons/13-network-news/solution.ts";
 
@@ -33,6 +35,7 @@ function dotsBody(word: string): string[] {
     ".hidden and .bashrc are file names.",
     "...three dots",
     "粘包 is Chinese for “sticky packets” ✓",
+    "    indented, and trailing spaces that must survive   ",
     ...Array.from({ length: 30 }, (_, i) => `Sentence ${i + 1} ends with a dot.`),
     ".",
     "The end.",
@@ -40,6 +43,17 @@ function dotsBody(word: string): string[] {
 }
 
 const NETWORK_TIMEOUT = 20_000;
+
+/** Waits up to `ms` for `promise`: "resolved", "rejected", or still "pending". */
+async function settle(promise: Promise<unknown>, ms: number): Promise<"resolved" | "rejected" | "pending"> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<"pending">((resolve) => (timer = setTimeout(() => resolve("pending"), ms)));
+  try {
+    return await Promise.race([promise.then(() => "resolved" as const, () => "rejected" as const), pending]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 checkLesson<Lesson13>("13-network-news", {
   exercise: exercise as unknown as Lesson13,
@@ -90,6 +104,8 @@ checkLesson<Lesson13>("13-network-news", {
           `| quoted with a bar ${b}`,
           "",
           `First real line ${c}   `,
+          `    indented code ${c}   `,
+          `I wrote it, and nobody writes tests for ${c}.`,
           "",
           "",
           "",
@@ -106,8 +122,13 @@ checkLesson<Lesson13>("13-network-news", {
           "",
           "",
         ];
-        expect(meaningfulLines(body), "meaningfulLines(body)").toEqual([
+        expect(
+          meaningfulLines(body),
+          "meaningfulLines(body): only the trailing spaces go (indentation stays), and only a line ENDING in wrote:/writes: is an attribution",
+        ).toEqual([
           `First real line ${c}`,
+          `    indented code ${c}`,
+          `I wrote it, and nobody writes tests for ${c}.`,
           "",
           ">>> import socket",
           `>>> print("${d}")`,
@@ -127,7 +148,7 @@ checkLesson<Lesson13>("13-network-news", {
     {
       name: "search (17-14/15): subject and body, whole words, any case, AND binds tighter than OR",
       run({ search }) {
-        const [A, B, C] = [freshWord("a"), freshWord("b"), freshWord("c")];
+        const [A, B, C, D, E] = [freshWord("a"), freshWord("b"), freshWord("c"), freshWord("d"), freshWord("e")];
         const articles = [
           { id: 1, subject: `${A} ${B}`, body: "" },
           { id: 2, subject: "nothing here", body: `only ${A} in the body` },
@@ -135,6 +156,7 @@ checkLesson<Lesson13>("13-network-news", {
           { id: 4, subject: `${A}${B}`, body: `pre${C} ${B}post` }, // the words only inside longer words
           { id: 5, subject: `${B.toUpperCase()}() was called`, body: "" },
           { id: 6, subject: "中文", body: `这是粘包问题 ${A}` },
+          { id: 7, subject: `about ${D}`, body: `then ${E}` },
         ];
         const ids = (query: string) => search(articles, query).map((found) => found.id);
         // Failure messages show the articles, so that "expected [1, 2, 4, 6]" can be understood.
@@ -148,6 +170,9 @@ checkLesson<Lesson13>("13-network-news", {
         expect(ids(`${C} OR ${A} AND ${B}`), "C OR (A AND B): AND binds tighter" + searched).toEqual([1, 3]);
         expect(ids(`${A} ${B} OR ${C}`), "(A AND B) OR C" + searched).toEqual([1, 3]);
         expect(ids(`${B}()`), "a term with regex characters in it" + searched).toEqual([5]);
+        expect(ids(`${D} ${E}`), "AND across fields: one term in the subject, the other in the body" + searched).toEqual([7]);
+        expect(ids(`${A} or ${C}`), `lower-case "or" is a term to look for, not an operator (only OR is)` + searched).toEqual([]);
+        expect(ids(`${D} and ${E}`), `lower-case "and" is a term to look for, not an operator (only AND is)` + searched).toEqual([]);
         expect(ids("粘包"), "Chinese is written without spaces: a term matches inside a sentence" + searched).toEqual([6]);
         expect(ids(freshWord()), "a word nobody wrote").toEqual([]);
         expectThrows(() => search(articles, "   "), "search with an empty query");
@@ -182,6 +207,103 @@ checkLesson<Lesson13>("13-network-news", {
         ]);
         expect(threads[0]!.article, "each node holds the article object it was given").toBe(overviews[1]);
         expect(buildThreads([]), "no articles, no threads").toEqual([]);
+      },
+    },
+    {
+      name: "firstAndLatest (17-12) on a server whose low water mark and three newest numbers have expired",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ NntpClient, firstAndLatest }, network) {
+        // GROUP says 100 to 120; present are 103, 104, 110, 111 (RFC 3977 §6.1.1.2 allows that).
+        const server = await startScriptedNews({ name: "scripted.expired", low: 100, high: 120, present: [103, 104, 110, 111] });
+        network.defer(() => server.close());
+        const client = await NntpClient.connect("127.0.0.1", await network.tcp(server.port));
+        const found = await firstAndLatest(client as never, "scripted.expired");
+        expect(found.first, "first: GROUP says 100, which has expired; after GROUP, a bare STAT names the first present").toEqual({
+          number: 103,
+          messageId: scriptedMessageId(103),
+        });
+        expect(found.latest, "latest: GROUP says 120, but 112 to 120 are gone: walk down until STAT stops answering 423").toEqual({
+          number: 111,
+          messageId: scriptedMessageId(111),
+        });
+        await client.quit();
+      },
+    },
+    {
+      name: "firstAndLatest (17-12): an error other than 423 while walking down rejects (it is not an expired article)",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ NntpClient, firstAndLatest }, network) {
+        const server = await startScriptedNews({ name: "scripted.fault", low: 100, high: 120, present: [103, 110], faultAt: 118 });
+        network.defer(() => server.close());
+        const client = await NntpClient.connect("127.0.0.1", await network.tcp(server.port));
+        const outcome = await settle(firstAndLatest(client as never, "scripted.fault"), 4000);
+        expect(outcome, "STAT 118 answered 403 (an internal fault): firstAndLatest must reject, not take it for an expired article").toBe(
+          "rejected",
+        );
+        await client.quit();
+      },
+    },
+    {
+      name: "BODY and HEAD: by number and by Message-ID, dot-unstuffed, UTF-8 intact; POST stuffs the dots",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ NntpClient }, network) {
+        const news = await startNews(network);
+        const word = freshWord();
+        const messageId = freshMessageId();
+        const number = await postDirect(news, { group: "playground.test", subject: `dots ${word}`, messageId, body: dotsBody(word) });
+
+        const wire = await startWireRecorder(await network.tcp(news.port)); // your client → recorder → network → server
+        network.defer(() => wire.close());
+        const client = await NntpClient.connect("127.0.0.1", wire.port);
+        await client.group("playground.test");
+        expect(await client.body(number), `BODY ${number}: the lines as posted (one dot removed from stuffed lines)`).toEqual(dotsBody(word));
+        expect(await client.body(messageId), `BODY ${messageId}`).toEqual(dotsBody(word));
+        const head = await client.head(messageId);
+        expect(head, `HEAD ${messageId}: the header lines`).toContain(`Message-ID: ${messageId}`);
+        expect(head, `HEAD ${messageId}: the header lines`).toContain(`Subject: dots ${word}`);
+        expect(head, "HEAD: headers only, no blank line, no body").not.toContain("");
+
+        // The other direction: our POST must stuff the dots, or the server ends the article early.
+        const postedId = freshMessageId();
+        const other = freshWord();
+        await client.post(article({ group: "playground.test", subject: `posted ${other}`, messageId: postedId, body: dotsBody(other) }));
+        // An article as a text file holds it (ending in a newline), and one written with \r\n line ends.
+        const [lfId, crlfId] = [freshMessageId(), freshMessageId()];
+        const short = [`short ${other}`, "two lines"];
+        await client.post(article({ group: "playground.test", subject: `lf ${other}`, messageId: lfId, body: short }) + "\n");
+        const crlf = article({ group: "playground.test", subject: `crlf ${other}`, messageId: crlfId, body: short });
+        await client.post(crlf.replaceAll("\n", "\r\n") + "\r\n");
+        await client.quit();
+        const mistakes = wireMistakes(wire.events);
+        if (mistakes.length > 0) throw new Error(mistakes.join("\n"));
+        expect(wire.clientText().endsWith("QUIT\r\n"), "the last thing your client sent: QUIT\\r\\n (RFC 3977 §5.4)").toBe(true);
+        const direct = await news.direct();
+        expect(await direct.body(postedId), "the article your POST sent, read back: every line as you meant it").toEqual(dotsBody(other));
+        expect(await direct.body(lfId), 'an article ending in "\\n", read back: its final newline is not an extra blank line').toEqual(short);
+        expect(await direct.body(crlfId), 'an article written with "\\r\\n" line ends, read back: no stray "\\r"').toEqual(short);
+        await direct.quit();
+      },
+    },
+    {
+      name: "the server's connection ends in the middle of BODY's answer: body() rejects, it does not wait",
+      network: true,
+      timeoutMs: NETWORK_TIMEOUT,
+      async run({ NntpClient }, network) {
+        const news = await startNews(network);
+        const number = await postDirect(news, { group: "playground.test", subject: freshWord(), messageId: freshMessageId(), body: dotsBody(freshWord()) });
+        // The recorder passes the 222 status line and one more line, then ends the connection.
+        const wire = await startWireRecorder(await network.tcp(news.port), /(^|\n)222 [^\n]*\n[^\n]*\n/);
+        network.defer(() => wire.close());
+        const client = await NntpClient.connect("127.0.0.1", wire.port);
+        await client.group("playground.test");
+        const outcome = await settle(client.body(number), 3000);
+        if (outcome === "pending") {
+          throw new Error("the connection ended after one line of BODY's answer, and body() still waits 3 s later: reject when the socket ends or closes");
+        }
+        expect(outcome, "body() of an answer cut off before its '.' line: it is incomplete, reject").toBe("rejected");
       },
     },
     {
@@ -234,35 +356,6 @@ checkLesson<Lesson13>("13-network-news", {
         expect(subjects.length, "XHDR Subject: one line per article").toBe(after.count);
         expect(subjects.at(-1), "XHDR Subject: the new article's line").toEqual({ number: after.last, value: subject });
         await client.quit();
-      },
-    },
-    {
-      name: "BODY and HEAD: by number and by Message-ID, dot-unstuffed, UTF-8 intact; POST stuffs the dots",
-      network: true,
-      timeoutMs: NETWORK_TIMEOUT,
-      async run({ NntpClient }, network) {
-        const news = await startNews(network);
-        const word = freshWord();
-        const messageId = freshMessageId();
-        const number = await postDirect(news, { group: "playground.test", subject: `dots ${word}`, messageId, body: dotsBody(word) });
-
-        const client = await NntpClient.connect("127.0.0.1", await network.tcp(news.port));
-        await client.group("playground.test");
-        expect(await client.body(number), `BODY ${number}: the lines as posted (one dot removed from stuffed lines)`).toEqual(dotsBody(word));
-        expect(await client.body(messageId), `BODY ${messageId}`).toEqual(dotsBody(word));
-        const head = await client.head(messageId);
-        expect(head, `HEAD ${messageId}: the header lines`).toContain(`Message-ID: ${messageId}`);
-        expect(head, `HEAD ${messageId}: the header lines`).toContain(`Subject: dots ${word}`);
-        expect(head, "HEAD: headers only, no blank line, no body").not.toContain("");
-
-        // The other direction: our POST must stuff the dots, or the server ends the article early.
-        const postedId = freshMessageId();
-        const other = freshWord();
-        await client.post(article({ group: "playground.test", subject: `posted ${other}`, messageId: postedId, body: dotsBody(other) }));
-        await client.quit();
-        const direct = await news.direct();
-        expect(await direct.body(postedId), "the article your POST sent, read back: every line as you meant it").toEqual(dotsBody(other));
-        await direct.quit();
       },
     },
     {

@@ -65,9 +65,9 @@ checkLesson<Lesson14>("14-spam-forensics", {
         const lighthouse = splitMbox(INBOX)[6] ?? "";
         expect(lighthouse).toContain("\nFrom the top of the lighthouse you can see three islands.\n");
         expect(lighthouse).toContain("\n>From your description it sounds windy.\n");
-        const mbox = "From a@example.com Mon Nov 23 10:00:00 2026\r\nSubject: one\r\n\r\n>From me\r\n>>>From you\r\n\r\nFrom b@example.org Mon Nov 23 11:00:00 2026\r\nFrom: b@example.org\r\nSubject: two\r\n\r\nbye\r\n";
-        expect(splitMbox(mbox), "CRLF line endings; the From: header is no separator").toEqual([
-          "Subject: one\n\nFrom me\n>>From you\n",
+        const mbox = "From a@example.com Mon Nov 23 10:00:00 2026\r\nSubject: one\r\n\r\n>From me\r\n>>>From you\r\n\r\nFrom here on it is quiet.\r\n\r\nFrom b@example.org Mon Nov 23 11:00:00 2026\r\nFrom: b@example.org\r\nSubject: two\r\n\r\nbye\r\n";
+        expect(splitMbox(mbox), "CRLF line endings; neither the From: header nor 'From here on…' (no sender, no date) is a separator").toEqual([
+          "Subject: one\n\nFrom me\n>>From you\n\nFrom here on it is quiet.\n",
           "From: b@example.org\nSubject: two\n\nbye\n",
         ]);
       },
@@ -85,6 +85,8 @@ checkLesson<Lesson14>("14-spam-forensics", {
           ["<a@b@example.com>", false],
           ["<@example.com>", false],
           ["<abc@>", false],
+          ["junk <abc@example.com>", false],
+          ["<abc@example.com> junk", false],
           [null, false],
         ];
         for (const [id, wellFormed] of cases) expect(messageIdWellFormed(id), `messageIdWellFormed(${JSON.stringify(id)})`).toBe(wellFormed);
@@ -104,6 +106,10 @@ checkLesson<Lesson14>("14-spam-forensics", {
           ["[192.0.2.101]", null],
           ["localhost", null],
           ["User", null],
+          // Look-alikes: the organisation is the END of the name, and a Cyrillic "а" is another name.
+          ["www.bank.example.evil.test", "evil.test"],
+          ["secure-bank-example.test", "secure-bank-example.test"],
+          ["Bank <service@b\u0430nk.example>", "xn--bnk-6cd.example"],
         ];
         for (const [name, domain] of cases) expect(domainOf(name), `domainOf(${JSON.stringify(name)})`).toBe(domain);
       },
@@ -134,6 +140,7 @@ checkLesson<Lesson14>("14-spam-forensics", {
           `<a href="http://192.0.2.41:8080/dashboard">http://192.0.2.41:8080/dashboard</a>`,
           `<a href="http://3221225999/webmail/">Click here</a>`,
           `<a href="mailto:help@example.com">help@example.com</a>`,
+          `<a href="https://www.bank.example.evil.test/login">https://www.bank.example/login</a>`,
         ].join("\n");
         expect(findLinks(html, "ignored: https://text.example.com/")).toEqual([
           { href: "http://192.0.2.15/www.bank.example/login.php", shownText: "https://www.bank.example/login", host: "192.0.2.15", kind: "ip", address: "192.0.2.15", mismatch: true },
@@ -141,6 +148,8 @@ checkLesson<Lesson14>("14-spam-forensics", {
           { href: "https://click.weekly.example/t/42?a=1&b=2", shownText: "www.weekly.example/issue/42", host: "click.weekly.example", kind: "domain", address: null, mismatch: false },
           { href: "http://192.0.2.41:8080/dashboard", shownText: "http://192.0.2.41:8080/dashboard", host: "192.0.2.41", kind: "ip", address: "192.0.2.41", mismatch: false },
           { href: "http://3221225999/webmail/", shownText: "Click here", host: "3221225999", kind: "integer-ip", address: "192.0.2.15", mismatch: false },
+          // A look-alike: the host begins like the shown site, but it is a name under evil.test.
+          { href: "https://www.bank.example.evil.test/login", shownText: "https://www.bank.example/login", host: "www.bank.example.evil.test", kind: "domain", address: null, mismatch: true },
         ]);
         expect(findLinks(null, "Track it: https://track.shipping.example/p/SP7044110\nor call us."), "no HTML: the URLs in the text").toEqual([
           { href: "https://track.shipping.example/p/SP7044110", shownText: "https://track.shipping.example/p/SP7044110", host: "track.shipping.example", kind: "domain", address: null, mismatch: false },
@@ -207,6 +216,35 @@ checkLesson<Lesson14>("14-spam-forensics", {
           { kind: "encoded-ip", address: "192.0.2.15" },
           { kind: "encoded-ip", address: "192.0.2.15" },
         ]);
+      },
+    },
+    {
+      name: "score: a link's host in punycode counts, 'xn--' in its path does not; a forged 'pass' lowers nothing",
+      run({ score }) {
+        const link = (href: string, host: string, shownText = "Read more", mismatch = false) => ({ href, shownText, host, kind: "domain" as const, address: null, mismatch });
+        const clean = {
+          from: "alice@example.com",
+          subject: "Notes",
+          mailer: null,
+          messageId: "<1@example.com>",
+          messageIdWellFormed: true,
+          domains: { from: "example.com", returnPath: "example.com", receivedChain: ["example.com"] },
+          authenticationWarnings: [],
+          authenticationResults: [],
+          links: [link("https://docs.example.com/wiki/xn--80ak6aa92e", "docs.example.com")],
+        };
+        expect(score(clean).score, "a plain message whose link has 'xn--' only in its path: 0 points").toBe(0);
+        const lookAlike = { ...clean, links: [link("https://xn--bnk-6cd.example/login", "xn--bnk-6cd.example")] };
+        expect(score(lookAlike).score, "a link to xn--bnk-6cd.example (bаnk with a Cyrillic а): 2 points").toBe(2);
+        const lying = {
+          ...clean,
+          authenticationResults: ["mx.example.com; spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com"],
+          links: [link("https://www.bank.example.evil.test/", "www.bank.example.evil.test", "www.bank.example", true)],
+        };
+        expect(score(lying), "a lying link is 3 points, whatever an Authentication-Results: pass (which a sender can forge) says").toMatchObject({
+          score: 3,
+          suspicious: true,
+        });
       },
     },
     {

@@ -1,0 +1,11 @@
+// Wrong answer: switches to KB only above 1024 B/s (1024 B/s shows as '1024 B/s', not '1.0 KB/s')
+export * from "../../../lessons/12-ftp-tools/solution.ts";
+
+export function progressLine(done: number, total: number, elapsedMs: number, width = 20): string {
+  const fraction = total > 0 ? Math.min(done / total, 1) : 1;
+  const filled = Math.round(fraction * width);
+  const percent = String(Math.floor(fraction * 100)).padStart(3);
+  const perSecond = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
+  const speed = perSecond <= 1024 ? `${Math.round(perSecond)} B` : perSecond <= 1024 * 1024 ? `${(perSecond / 1024).toFixed(1)} KB` : `${(perSecond / 1024 / 1024).toFixed(1)} MB`;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${percent}%  ${speed}/s`;
+}

@@ -1,0 +1,13 @@
+// Wrong answer: returns every article for a query without terms instead of throwing
+export * from "../../../lessons/13-network-news/solution.ts";
+
+export function search<T extends { subject: string; body: string }>(articles: T[], query: string): T[] {
+  const alternatives = query
+    .trim()
+    .split(/\s+OR\s+/)
+    .map((part) => part.split(/\s+/).filter((term) => term !== "" && term !== "AND" && term !== "OR"));
+  const word = (term: string) => new RegExp(`(?<![A-Za-z0-9_])${term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_])`, "i");
+  return articles.filter((article) =>
+    alternatives.some((terms) => terms.every((term) => word(term).test(article.subject) || word(term).test(article.body))),
+  );
+}

@@ -1,0 +1,17 @@
+// Wrong answer: hangs a reply under its FIRST reference (the thread's root), not the last one still there
+export * from "../../../lessons/13-network-news/solution.ts";
+import type { Thread } from "../../../lessons/13-network-news/solution.ts";
+
+export function buildThreads<T extends { number: number; messageId: string; references: string[] }>(overviews: T[]): Thread<T>[] {
+  const sorted = [...overviews].sort((a, b) => a.number - b.number);
+  const nodes = new Map<string, Thread<T>>();
+  for (const article of sorted) nodes.set(article.messageId, { article, replies: [] });
+  const roots: Thread<T>[] = [];
+  for (const article of sorted) {
+    const node = nodes.get(article.messageId)!;
+    const parentId = article.references.find((id) => (nodes.get(id)?.article.number ?? Infinity) < article.number);
+    if (parentId === undefined) roots.push(node);
+    else nodes.get(parentId)!.replies.push(node);
+  }
+  return roots;
+}

@@ -1,0 +1,21 @@
+// Wrong answer: puts the term into the regular expression unescaped ('recv()' or 'a.b' mean something else)
+export * from "../../../lessons/13-network-news/solution.ts";
+
+export function search<T extends { subject: string; body: string }>(articles: T[], query: string): T[] {
+  const alternatives = query
+    .trim()
+    .split(/\s+OR\s+/)
+    .map((part) => part.split(/\s+/).filter((term) => term !== "" && term !== "AND" && term !== "OR"))
+    .filter((terms) => terms.length > 0);
+  if (alternatives.length === 0) throw new Error(`nothing to search for in the query ${JSON.stringify(query)}`);
+  const word = (term: string) => {
+    try {
+      return new RegExp(`(?<![A-Za-z0-9_])${term}(?![A-Za-z0-9_])`, "i");
+    } catch {
+      return /(?!)/; // not a valid pattern: matches nothing
+    }
+  };
+  return articles.filter((article) =>
+    alternatives.some((terms) => terms.every((term) => word(term).test(article.subject) || word(term).test(article.body))),
+  );
+}
