@@ -320,6 +320,11 @@ const SPECIAL: Record<Protocol, (playground: Playground, random: Random) => Prom
       talk.socket.write("USER me@example.com\r\nPASS wrong\r\n".repeat(3));
       await talk.closeWait(3_000);
     }).catch(() => {}))),
+  imap: async (playground) =>
+    Promise.all(Array.from({ length: 10 }, () => conversation(playground.ports.imap, async (talk) => {
+      talk.socket.write(`a LOGIN me@example.com wrong\r\nb SELECT ${"(".repeat(5_000)}\r\nc FETCH 1:* ${"(".repeat(5_000)}\r\n`);
+      await talk.closeWait(3_000);
+    }).catch(() => {}))),
   ftp: (playground) => pasvChurn(playground, 30),
   nntp: (playground) => Promise.all([wildmatStars(playground, 400), wildmatStars(playground, 400)]),
 };

@@ -40,6 +40,7 @@ export interface Ports {
   smtp: number;
   mx: number;
   pop3: number;
+  imap: number;
   ftp: number;
   nntp: number;
 }
@@ -71,7 +72,7 @@ export class Playground {
     child.stdout!.on("data", (chunk) => (this.output += chunk));
     child.stderr!.on("data", (chunk) => (this.output += chunk));
     const port = (scheme: string, nth = 0) => Number([...banner.matchAll(new RegExp(`${scheme}://127\\.0\\.0\\.1:(\\d+)`, "g"))][nth]?.[1]);
-    this.ports = { http: port("http"), smtp: port("smtp"), mx: port("smtp", 1), pop3: port("pop3"), ftp: port("ftp"), nntp: port("nntp") };
+    this.ports = { http: port("http"), smtp: port("smtp"), mx: port("smtp", 1), pop3: port("pop3"), imap: port("imap"), ftp: port("ftp"), nntp: port("nntp") };
   }
 
   /** `node --import tsx servers/playground.ts` (what `npm start` runs, in one process: its pid is the server's). */
@@ -313,8 +314,8 @@ async function readAll(socket: net.Socket, timeoutMs = 15_000): Promise<Buffer> 
 
 // ----- legitimate sessions: each resolves when a normal client got every answer -----
 
-export type Protocol = "http" | "smtp" | "pop3" | "ftp" | "nntp";
-export const PROTOCOLS: Protocol[] = ["http", "smtp", "pop3", "ftp", "nntp"];
+export type Protocol = "http" | "smtp" | "pop3" | "imap" | "ftp" | "nntp";
+export const PROTOCOLS: Protocol[] = ["http", "smtp", "pop3", "imap", "ftp", "nntp"];
 
 export const legitimate: Record<Protocol, (ports: Ports) => Promise<void>> = {
   http: (ports) =>
@@ -340,6 +341,14 @@ export const legitimate: Record<Protocol, (ports: Ports) => Promise<void>> = {
       for (const line of ["USER me@example.com", "PASS secret", "STAT", "QUIT"]) {
         talk.send(line);
         await talk.expect(/^\+OK[^\r\n]*\r\n/m);
+      }
+    }),
+  imap: (ports) =>
+    conversation(ports.imap, async (talk) => {
+      await talk.expect(/^\* OK [^\r\n]*\r\n/);
+      for (const [tag, command] of [["a", "LOGIN me@example.com secret"], ["b", "SELECT INBOX"], ["c", "LOGOUT"]]) {
+        talk.send(`${tag} ${command}`);
+        await talk.expect(new RegExp(`^${tag} OK [^\r\n]*\r\n`, "m"));
       }
     }),
   ftp: (ports) =>
@@ -479,6 +488,7 @@ export const RECORDED_SESSIONS: Record<Protocol, string[]> = {
   http: ["GET /hello.txt HTTP/1.1", "Host: localhost", "User-Agent: soak", "", "POST /echo HTTP/1.1", "Host: localhost", "Content-Length: 5", "Content-Type: text/plain", "", "hello", "HEAD / HTTP/1.1", "Host: localhost", "Connection: close", "", ""],
   smtp: ["EHLO soak.test", "MAIL FROM:<soak@soak.test> SIZE=120", "RCPT TO:<friend@example.org>", "DATA", "Subject: fuzz", "From: <soak@soak.test>", "", "a body line", "..a stuffed line", ".", "RSET", "NOOP", "VRFY friend", "HELP", "QUIT"],
   pop3: ["CAPA", "USER me@example.com", "PASS secret", "STAT", "LIST", "UIDL", "LIST 1", "TOP 1 0", "RETR 1", "NOOP", "RSET", "QUIT"],
+  imap: ["a1 CAPABILITY", "a2 LOGIN me@example.com secret", "a3 LIST \"\" *", "a4 SELECT INBOX", "a5 FETCH 1:* (FLAGS UID RFC822.SIZE)", "a6 UID FETCH 1 BODY.PEEK[HEADER]", "a7 SEARCH ALL", "a8 STATUS INBOX (MESSAGES UNSEEN)", "a9 NOOP", "a10 CLOSE", "a11 LOGOUT"],
   ftp: ["USER anonymous", "PASS soak@soak.test", "SYST", "FEAT", "PWD", "CWD docs", "TYPE I", "SIZE README.txt", "MDTM README.txt", "CWD ..", "LIST", "PASV", "EPSV", "STAT", "NOOP", "QUIT"],
   nntp: ["CAPABILITIES", "MODE READER", "LIST ACTIVE comp.*", "LIST NEWSGROUPS *", "GROUP comp.lang.python", "LISTGROUP", "HEAD", "ARTICLE", "NEXT", "LAST", "OVER 1-20", "HDR Subject 1-5", "NEWNEWS comp.* 20260101 000000", "DATE", "QUIT"],
 };
