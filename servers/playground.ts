@@ -177,13 +177,13 @@ try {
     ["IMAPS, implicit TLS", `imaps://${host}:${mail.ports.imaps}`],
   );
 
-  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace });
+  // FTP and news use the mail system's certificate for AUTH TLS and STARTTLS (made on its first start).
+  const { key, cert } = await ensureCertificate(dataDir);
+  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace, tls: { key, cert } });
   running.push(ftp);
   const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
-  rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (passive data ports ${passive})`]);
+  rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (AUTH TLS offered; passive data ports ${passive})`]);
 
-  // The news server uses the mail system's certificate for STARTTLS (made on its first start).
-  const { key, cert } = await ensureCertificate(dataDir);
   const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace, tls: { key, cert } });
   running.push(news);
   rows.push(["NNTP news server (lesson 13)", `${news.url}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);

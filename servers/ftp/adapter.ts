@@ -8,6 +8,8 @@
 //     every TCP chunk as whole lines, so a command that arrives in two pieces becomes two garbage
 //     commands. We cut the byte stream at CRLF ourselves and hand ftp-srv one command at a time.
 //     A line longer than 8 KB gets "500 Line too long", whether or not its end has arrived.
+//     Telnet commands (RFC 854) are taken out: tnftp's Ctrl-C sends "IAC IP IAC DM ABOR", which
+//     ftp-srv answered "502 Command not allowed: ���ABOR" (ControlLineReader).
 //  2. Connection caps. ftp-srv accepts every connection. We cap control connections per client
 //     address and in total; one over a cap gets "421" (RFC 959 §4.2: "Service not available,
 //     closing control connection") and is closed, so one machine cannot take every seat.
@@ -19,7 +21,7 @@
 //     (PassiveDataConnection): a session holds at most one listener; it closes when its data
 //     connection arrives, when the transfer ends, when the session ends, or when unused for a few
 //     seconds; the whole range is searched for a free port, and none free is "425". The 227
-//     reply names the address the client reached us on. (Plain TCP only: no FTPS data channel.)
+//     reply names the address the client reached us on. After PROT P the data connection is TLS (15).
 //  4. Transfers: RETR, STOR, APPE, STOU, LIST and NLST (RFC 959 §4.1.3) are handled here. ftp-srv
 //     answers their failures with Node's own words and a fixed code ("551 write EPIPE",
 //     "551 ENOENT: no such file or directory, open '/home/…/race.bin'", a missing file as 551).
@@ -41,8 +43,34 @@
 //     handlers are taken off, so the playground decides how to shut down. Its `timeout` option
 //     also starts a timer it never clears each time a client leaves (keeping the process alive
 //     after close()), so the idle timeout is set on each control socket instead.
+// 10. ABOR and STAT during a transfer (RFC 959 §4.1.3). ftp-srv runs commands strictly one after
+//     another, so ABOR was answered only once RETR had sent the whole file. Here, while a
+//     transfer runs, ABOR stops it at once (the transfer answers 426, then ABOR 226) and STAT
+//     answers 213 with the bytes moved so far; QUIT waits for the transfer's reply (§4.1.1).
+// 11. FEAT (RFC 2389 §3.2) lists what works: REST STREAM is there (RFC 3659 §5.5: MUST, or tnftp
+//     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on.
+// 12. SITE answers 502. ftp-srv ran any command named after SITE with its own handler, past ours
+//     (SITE STOR, SITE DELE), and SITE CHMOD answered 500.
+//     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
+//     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added.
+// 13. TYPE (RFC 959 §3.1.1, §4.1.2): TYPE A converts line ends — LF to CRLF on the way out,
+//     CRLF to LF on the way in (ftp-srv accepted A and changed nothing); "A N" and "L 8" are
+//     accepted (ftp-srv: 501, though §5.1 makes "TYPE A N" the minimum); E, A T, A C are 504.
+// 14. EPSV ALL (RFC 2428 §4): from then on PASV, PORT and EPRT are refused (503); ftp-srv took
+//     "EPSV ALL" for an EPSV and kept accepting PORT and PASV.
+// 15. FTPS (RFC 4217), with the playground certificate. ftp-srv's FEAT offered AUTH TLS, PBSZ and
+//     PROT, which answered 502 without a certificate; its AUTH TLS swapped the socket under its own
+//     reader (ours, and the trace, would have gone on reading ciphertext), and its passive data
+//     connections never used TLS. Here AUTH TLS answers 234 and wraps the control connection at
+//     once — anything the client sent in the clear after AUTH TLS is dropped, not run inside TLS
+//     (the STARTTLS injection of CVE-2011-0411); PBSZ 0 and PROT P make each passive data
+//     connection TLS, ended with close_notify (ftplib waits for it); PORT/EPRT under PROT P are
+//     534. Off loopback, USER for a real account before AUTH TLS is 530 (as mail and news ask
+//     for TLS there); anonymous needs none.
 
 import { createRequire } from "node:module";
+import { Transform } from "node:stream";
+import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
@@ -72,6 +100,10 @@ export interface AdapterSettings {
   anonymousUsers: Set<string>;
   /** Checks a login and gives the session its file system; throws an FtpReplyError (530) if refused. */
   login(connection: FtpConnection, username: string, password: string): SandboxFileSystem;
+  /** The certificate for FTPS (AUTH TLS, PROT P); without it FTP is plain text only. */
+  tls?: { key: string; cert: string };
+  /** Refuse USER for real accounts until AUTH TLS (off loopback passwords must not cross the network in the clear). */
+  requireTlsForLogin: boolean;
   trace?: (line: string) => void;
 }
 
@@ -89,7 +121,7 @@ const DATA_CONNECTION_WAIT_MS = 5000;
 /** How long after an upload's last byte its control connection must still be open for it to count. */
 const UPLOAD_SETTLE_MS = 30;
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
-const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO", "SITE"]);
+const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO"]);
 /** Commands that prepare a data connection (RFC 959 §4.1.2, RFC 2428): each replaces the one before. */
 const DATA_SETUP_COMMANDS = new Set(["PASV", "EPSV", "PORT", "EPRT"]);
 
@@ -103,6 +135,26 @@ interface ControlConnection {
   restByteCount: number | undefined;
   connector: DataConnection;
   reply(options: number | string | { useEmptyMessage?: boolean }, ...letters: unknown[]): Promise<unknown>;
+  /** TYPE (RFC 959 §3.1.1): "ascii" converts line ends (13). */
+  transferType: "ascii" | "binary";
+  /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
+  transfer?: ActiveTransfer;
+  /** Ours: after EPSV ALL only EPSV may set up a data connection (RFC 2428 §4). */
+  epsvAll?: boolean;
+  /** Ours: PBSZ has been sent (RFC 4217 §8: it comes before PROT). */
+  protectionBufferSet?: boolean;
+  /** Ours: after PROT P, data connections are TLS too, with this context (15). */
+  dataTls?: SecureContext;
+}
+
+/** A transfer command under way, as ABOR and STAT see it. */
+interface ActiveTransfer {
+  /** The command, as "RETR /big.bin". */
+  description: string;
+  /** Bytes moved on the data connection so far. */
+  bytes(): number;
+  /** Stops it: its command answers 426. */
+  abort(): void;
 }
 
 /** What ftp-srv's handlers (and ours) ask of a data connection: its "connector". */
@@ -237,13 +289,18 @@ function readControlLines(connection: ControlConnection, number: number, setting
       })
     : undefined;
 
-  if (transcript) {
-    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+  // The transcript sees what the server writes, in the clear (after AUTH TLS: before encryption).
+  const traceWrites = (target: Socket) => {
+    if (!transcript) return;
+    const write = target.write.bind(target) as (...args: unknown[]) => boolean;
+    target.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
       transcript.data("S", Buffer.from(chunk));
       return write(chunk, ...rest);
     }) as Socket["write"];
+  };
+  if (transcript) {
+    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    traceWrites(socket);
     socket.once("close", () => transcript.note("C", "connection closed"));
   }
 
@@ -255,47 +312,157 @@ function readControlLines(connection: ControlConnection, number: number, setting
   };
 
   socket.removeAllListeners("data"); // ftp-srv's own reader
-  let pending = Buffer.alloc(0);
-  let discarding = false; // inside an overlong line, skipping to its end
+  let reader = new ControlLineReader();
   let queue: Promise<unknown> = Promise.resolve();
+  let upgrading = false; // AUTH TLS seen: nothing more is read in the clear
 
-  socket.on("data", (chunk: Buffer) => {
-    const lines: (string | null)[] = []; // null: an overlong line, to be refused
-    pending = Buffer.concat([pending, chunk]);
-    for (let end = pending.indexOf(10); end !== -1; end = pending.indexOf(10)) {
-      const bytes = pending.subarray(0, end);
-      pending = pending.subarray(end + 1);
-      if (discarding) discarding = false;
-      else if (bytes.length > MAX_LINE_BYTES) lines.push(null); // a whole line arrived at once, but too long
-      else {
-        const line = bytes.toString("utf8").replace(/\r$/, "");
-        if (line.trim() !== "") lines.push(line);
-      }
-    }
-    if (pending.length > MAX_LINE_BYTES) {
-      // The start of a line too long to wait for: refuse it now, skip the rest when it comes.
-      pending = Buffer.alloc(0);
-      if (!discarding) lines.push(null);
-      discarding = true;
-    }
+  const onData = (chunk: Buffer) => {
+    if (upgrading) return;
+    const lines = reader.push(chunk); // null: an overlong line, to be refused
     for (const line of lines) {
       const user = /^USER\s+(.*)$/i.exec(line ?? "");
       if (user) lastUser = user[1].trim().toLowerCase();
     }
     transcript?.data("C", chunk);
-    // One command at a time, in order. Handlers answer their own errors; what can still fail
-    // here is a reply to a client that has gone, which needs no answer.
-    for (const line of lines) queue = queue.then(() => handleCommand(connection, line, settings, ports)).catch(() => {});
-  });
+    for (const line of lines) {
+      const { directive, arg } = line === null ? { directive: "", arg: null } : connection.commands.parse(line);
+      const transfer = connection.transfer;
+      // 10: while a transfer runs, ABOR stops it and STAT reports on it at once (RFC 959 §4.1.3).
+      if (transfer && directive === "ABOR") {
+        transfer.abort(); // the transfer command answers 426 …
+        queue = queue.then(() => connection.reply(226, "ABOR: transfer aborted, data connection closed")).catch(() => {});
+      } else if (transfer && directive === "STAT") {
+        void connection.reply(213, `Status: ${transfer.description}, ${transfer.bytes()} bytes so far`);
+      } else if (directive === "AUTH" && settings.tls && /^TLS(-C)?$/i.test(arg ?? "") && !isSecure(connection)) {
+        // 15: whatever else came in the clear after AUTH TLS is dropped, not run inside the TLS
+        // session (the STARTTLS command injection of CVE-2011-0411).
+        upgrading = true;
+        queue = queue.then(() => startTls(secureContextOf(settings))).catch(() => {});
+        break;
+      } else {
+        // One command at a time, in order (QUIT too: RFC 959 §4.1.1 lets a transfer finish and
+        // answer first). Handlers answer their own errors; what can still fail here is a reply
+        // to a client that has gone, which needs no answer.
+        queue = queue.then(() => handleCommand(connection, line, settings, ports)).catch(() => {});
+      }
+    }
+  };
+  socket.on("data", onData);
+
+  /** RFC 4217 §4: 234, then the TLS handshake on the same connection; the session starts afresh. */
+  const startTls = (secureContext: SecureContext) => {
+    const plain = connection.commandSocket;
+    plain.write("234 AUTH TLS OK: start the TLS handshake\r\n");
+    // Wrapped at once, in this same turn of the event loop: the client's first TLS bytes are
+    // never read as a command.
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    secure.on("error", () => secure.destroy()); // a failed handshake: the connection ends
+    // The idle timeout moves to the TLS socket: the plain one sees no traffic of its own any more.
+    plain.setTimeout(0);
+    secure.setTimeout(IDLE_TIMEOUT_MS, () => secure.destroy());
+    traceWrites(secure);
+    connection.commandSocket = secure; // ftp-srv's replies now go out encrypted
+    reader = new ControlLineReader();
+    secure.on("data", onData);
+    upgrading = false;
+  };
+}
+
+/** The server's TLS context, made once from its certificate. */
+const secureContexts = new WeakMap<AdapterSettings, SecureContext>();
+function secureContextOf(settings: AdapterSettings): SecureContext {
+  if (!secureContexts.has(settings)) secureContexts.set(settings, createSecureContext(settings.tls));
+  return secureContexts.get(settings)!;
+}
+
+/** Has AUTH TLS protected this control connection? */
+function isSecure(connection: ControlConnection): boolean {
+  return connection.commandSocket instanceof TLSSocket;
+}
+
+/** Telnet bytes (RFC 854) a client may send on the control connection (RFC 959 §4.1). */
+const IAC = 0xff; // "interpret as command": the next byte is a Telnet command
+const TELNET_IP = 0xf4; // "interrupt process"
+const TELNET_DM = 0xf2; // "data mark": where a Synch ends
+const TELNET_OPTION_VERBS = [0xfb, 0xfc, 0xfd, 0xfe]; // WILL, WONT, DO, DONT: one option byte follows
+
+/**
+ * Cuts the control connection's bytes into command lines at CRLF ("Telnet end-of-line"), however
+ * TCP splits them, and takes the Telnet commands (RFC 854) out: IAC IAC is one 0xFF byte; IAC IP
+ * ("interrupt process"), which clients send before an ABOR (RFC 959 §4.1.3), and the other IAC
+ * commands are dropped. Clients also send a "Synch": a DM ("data mark") byte as TCP urgent data,
+ * which the system keeps out of the stream, so what arrives differs:
+ *   tnftp:  IAC IP, then DM (the IAC before it went urgent)  → the DM right after IP is dropped
+ *   lftp:   IAC IP IAC (the DM went urgent)                   → IAC before a plain byte: the byte is kept
+ *   Python: "ABOR\r" (ftplib sends ABOR CRLF urgent: its LF is the byte that goes) → a CR ends a line too
+ * A line longer than MAX_LINE_BYTES comes out as null, once, and the rest of it is skipped.
+ */
+export class ControlLineReader {
+  private line: number[] = [];
+  private telnet: "data" | "command" | "option" | "interrupted" = "data";
+  private discarding = false; // inside an overlong line, skipping to its end
+
+  push(chunk: Buffer): (string | null)[] {
+    const lines: (string | null)[] = [];
+    for (const byte of chunk) {
+      const state = this.telnet;
+      this.telnet = "data";
+      if (state === "option") continue; // the option a WILL/WONT/DO/DONT names: dropped with it
+      if (state === "interrupted" && byte === TELNET_DM) continue; // tnftp's Synch after IAC IP
+      if (state === "command") {
+        if (byte === IAC) this.add(IAC, lines); // IAC IAC: a data byte 0xFF
+        else if (byte < 0xf0) this.add(byte, lines); // not a Telnet command: keep the byte
+        else if (byte === TELNET_IP) this.telnet = "interrupted";
+        else if (TELNET_OPTION_VERBS.includes(byte)) this.telnet = "option";
+        continue; // DM, NOP, …: dropped
+      }
+      if (byte === IAC) this.telnet = "command";
+      else if (byte === 0x0d || byte === 0x0a) this.endLine(lines); // the LF of a CRLF ends an empty line: skipped
+      else this.add(byte, lines);
+    }
+    return lines;
+  }
+
+  private add(byte: number, lines: (string | null)[]): void {
+    if (this.discarding) return;
+    if (this.line.length >= MAX_LINE_BYTES) {
+      lines.push(null); // too long to wait for its end: refused now, the rest skipped
+      this.line = [];
+      this.discarding = true;
+      return;
+    }
+    this.line.push(byte);
+  }
+
+  private endLine(lines: (string | null)[]): void {
+    const text = Buffer.from(this.line).toString("utf8");
+    if (!this.discarding && text.trim() !== "") lines.push(text);
+    this.line = [];
+    this.discarding = false;
+  }
 }
 
 /** One command line: our rules and handlers first, then ftp-srv's handler for the command. */
 async function handleCommand(connection: ControlConnection, line: string | null, settings: AdapterSettings, ports: PassivePorts): Promise<unknown> {
   if (line === null) return connection.reply(500, `Line too long (the limit is ${MAX_LINE_BYTES} bytes): ignored`);
   const { directive, arg } = connection.commands.parse(line);
+  // 12: SITE's subcommands would run ftp-srv's handlers past ours (SITE STOR, SITE CHMOD → 500).
+  if (directive === "SITE") return connection.reply(502, "SITE commands are not implemented by this server");
+  // 14: RFC 2428 §4 — after EPSV ALL, every other way of setting up a data connection is refused.
+  if (connection.epsvAll && ["PASV", "PORT", "EPRT", "LPSV", "LPRT"].includes(directive)) {
+    return connection.reply(503, `${directive} refused after EPSV ALL: use EPSV`);
+  }
   // 7: active-mode addresses are checked before ftp-srv sees them.
   if (directive === "PORT" && !isPortArgument(arg ?? "")) return connection.reply(501, "Syntax error: PORT h1,h2,h3,h4,p1,p2");
   if (directive === "EPRT" && !isEprtArgument(arg ?? "")) return connection.reply(501, "Syntax error: EPRT |1|address|port| or |2|address|port|");
+  // 15: off loopback, a real account's password only travels inside TLS.
+  if (directive === "USER" && settings.requireTlsForLogin && !isSecure(connection) && !settings.anonymousUsers.has((arg ?? "").toLowerCase())) {
+    return connection.reply(530, "Log in over TLS: send AUTH TLS first (this server is not on loopback; anonymous needs no TLS)");
+  }
+  // 15: TLS data connections are passive only (ftp-srv's active connector would not follow PROT).
+  if (connection.dataTls && (directive === "PORT" || directive === "EPRT")) {
+    return connection.reply(534, "Active mode is not offered with PROT P: use PASV or EPSV");
+  }
   // 6: a new USER starts a new login.
   if (directive === "USER" && !connection.authenticated) connection.username = undefined;
   // A new PASV/EPSV/PORT/EPRT replaces the data connection prepared before: one per session.
@@ -306,7 +473,7 @@ async function handleCommand(connection: ControlConnection, line: string | null,
   }
   const ours = OUR_HANDLERS[directive];
   if (!ours) return connection.commands.handle(line);
-  if (!connection.authenticated) return connection.reply(530, `Command requires authentication: ${directive}`);
+  if (!connection.authenticated && !BEFORE_LOGIN.has(directive)) return connection.reply(530, `Command requires authentication: ${directive}`);
   // Whatever goes wrong, the client gets a reply (RFC 959 §4.2: 451, local error) and no Node text.
   return ours({ connection, arg, directive, settings, ports }).catch((err: unknown) =>
     err instanceof FtpReplyError ? connection.reply(err.code, err.message) : connection.reply(451, "Requested action aborted: local error in processing"),
@@ -321,22 +488,38 @@ interface Command {
   ports: PassivePorts;
 }
 
-/** The commands this file answers itself (3 and 4 above), in RFC 959 §4.1 order. */
+/** The commands this file answers itself, in RFC 959 §4.1 order (then RFC 2389's FEAT). */
 const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   PASV: (command) => passive(command, "PASV"),
   EPSV: (command) => passive(command, "EPSV"),
+  TYPE: representationType,
   RETR: retrieve,
   STOR: (command) => store(command, { append: false }),
-  STOU: storeUnique,
+  STOU: (command) => store(command, { append: false, unique: true }),
   APPE: (command) => store(command, { append: true }),
+  ABOR: abort,
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
+  FEAT: features,
+  AUTH: authenticationMechanism,
+  PBSZ: protectionBufferSize,
+  PROT: dataChannelProtection,
 };
+/** Of those, the ones a client may send before logging in. */
+const BEFORE_LOGIN = new Set(["FEAT", "AUTH", "PBSZ", "PROT"]);
 
 // ----- 3. passive data connections -----
 
 /** RFC 959 §4.1.2 PASV ("227 … (h1,h2,h3,h4,p1,p2)") and RFC 2428 §3 EPSV ("229 … (|||port|)"). */
-async function passive({ connection, settings, ports }: Command, directive: "PASV" | "EPSV"): Promise<unknown> {
+async function passive({ connection, settings, ports, arg }: Command, directive: "PASV" | "EPSV"): Promise<unknown> {
+  if (directive === "EPSV" && arg !== null) {
+    // RFC 2428 §3: "EPSV ALL" (from now on only EPSV), or a network protocol: 1 IPv4, 2 IPv6.
+    if (arg.toUpperCase() === "ALL") {
+      connection.epsvAll = true;
+      return connection.reply(200, "EPSV ALL: from now on only EPSV sets up data connections");
+    }
+    if (arg !== "1" && arg !== "2") return connection.reply(522, "Network protocol not supported, use (1,2)");
+  }
   const listener = await ports.listen();
   if (!listener) return connection.reply(425, "No data port free (too many transfers at once): try again in a few seconds");
   if (connection.commandSocket.destroyed) return listener.close(); // the client left while we looked for a port
@@ -421,9 +604,14 @@ class PassiveDataConnection implements DataConnection {
       socket.destroy();
       return;
     }
-    this.socket = socket;
+    // PROT P: the data connection is TLS as well. The transfer may start writing at once (its
+    // bytes wait for the handshake): Python's ftplib only shakes hands after the 150.
+    const dataTls = this.connection.dataTls;
+    const dataSocket = dataTls ? new TLSSocket(socket, { isServer: true, secureContext: dataTls }) : socket;
+    if (dataTls) dataSocket.on("error", () => dataSocket.destroy());
+    this.socket = dataSocket;
     this.closeListener(); // its one connection has come: the port is free for the next PASV
-    this.waiting?.resolve(socket);
+    this.waiting?.resolve(dataSocket);
   }
 
   /** A transfer command claims the data connection; it has DATA_CONNECTION_WAIT_MS to arrive. */
@@ -467,50 +655,78 @@ const NO_DATA_CONNECTION: DataConnection = {
 
 /**
  * Runs one transfer command: waits for the data connection, runs `transfer`, answers its failure
- * with an RFC 959 §4.2 code, and always ends the data connection.
+ * with an RFC 959 §4.2 code, and always ends the data connection. While it runs, the session's
+ * `transfer` lets ABOR stop it and STAT report on it (10).
  */
-async function withDataConnection(connection: ControlConnection, transfer: (socket: Socket) => Promise<void>): Promise<unknown> {
+async function withDataConnection(connection: ControlConnection, description: string, transfer: (socket: Socket) => Promise<void>): Promise<unknown> {
   const connector = connection.connector;
+  let dataSocket: Socket | null = null;
+  let aborted = false;
+  connection.transfer = {
+    description,
+    bytes: () => (dataSocket ? dataSocket.bytesRead + dataSocket.bytesWritten : 0),
+    abort: () => {
+      aborted = true;
+      connector.end(); // destroys the data connection: the transfer below fails and answers 426
+    },
+  };
   try {
-    const socket = await connector.waitForConnection().catch((err: Error) => {
+    dataSocket = await connector.waitForConnection().catch((err: Error) => {
       if (err instanceof FtpReplyError) throw err;
       // ftp-srv's active-mode connector: its timeout, or "No connector setup".
       throw new FtpReplyError(err.name === "TimeoutError" ? "No connection established" : "No data connection: send PASV or EPSV first", 425);
     });
-    await transfer(socket);
+    await transfer(dataSocket);
   } catch (err) {
+    // RFC 959 §4.1.3 ABOR: the aborted command answers 426, then ABOR itself 226.
+    if (aborted) return connection.reply(426, `${description}: transfer aborted by ABOR`);
     // Our own errors carry their code and a client-side message; any other is the data connection failing.
     if (err instanceof FtpReplyError) return connection.reply(err.code, err.message);
     return connection.reply(426, "Connection closed; transfer aborted");
   } finally {
     connector.end();
+    connection.transfer = undefined;
   }
+}
+
+/** RFC 959 §4.1.3 ABOR with no transfer under way: the data connection (if any) is closed. */
+async function abort({ connection }: Command): Promise<unknown> {
+  connection.connector.end();
+  return connection.reply(226, "No transfer in progress; data connection closed");
 }
 
 /** RFC 959 §4.1.3 RETR: the file's bytes on the data connection (from the REST offset on). */
 async function retrieve({ connection, arg }: Command): Promise<unknown> {
   const start = connection.restByteCount;
   connection.restByteCount = 0;
-  return withDataConnection(connection, async (socket) => {
+  return withDataConnection(connection, `RETR ${arg ?? ""}`, async (socket) => {
     const { stream, clientPath } = await sandbox(connection).read(arg ?? "", { start });
     let readFailed = false;
     stream.once("error", () => (readFailed = true));
-    await connection.reply(150);
-    await pipeline(stream, socket).catch((err: unknown) => {
-      // 451: our side failed; otherwise the client's side of the data connection went (426).
-      throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
-    });
+    try {
+      await connection.reply(150);
+      // TYPE A (13): the file's LF line ends go out as CRLF, the network's line end.
+      const steps = connection.transferType === "ascii" ? [stream, toNetworkLines(), socket] : [stream, socket];
+      await pipeline(steps).catch((err: unknown) => {
+        // 451: our side failed; otherwise the client's side of the data connection went (426).
+        throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
+      });
+    } finally {
+      stream.destroy(); // closes the file, even when the transfer never started
+    }
     await connection.reply(226, clientPath);
   });
 }
 
-/** RFC 959 §4.1.3 STOR (and APPE): the data connection's bytes become the file, all or nothing. */
-async function store({ connection, arg }: Command, { append, name }: { append: boolean; name?: string }): Promise<unknown> {
+/** RFC 959 §4.1.3 STOR (and APPE, STOU): the data connection's bytes become the file, all or nothing. */
+async function store({ connection, arg }: Command, { append, unique }: { append: boolean; unique?: boolean }): Promise<unknown> {
   const start = connection.restByteCount;
   connection.restByteCount = 0;
   const control = connection.commandSocket;
-  return withDataConnection(connection, async (dataSocket) => {
-    const { stream, clientPath } = await sandbox(connection).write(name ?? arg ?? "", {
+  return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
+    const fs = sandbox(connection);
+    const name = unique ? await uniqueName(fs, arg) : (arg ?? "");
+    const { stream, clientPath } = await fs.write(name, {
       append,
       start,
       // A client that is gone cannot have meant the upload to be complete (it never reads the
@@ -521,10 +737,22 @@ async function store({ connection, arg }: Command, { append, name }: { append: b
         return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
       },
     });
-    await connection.reply(150);
-    await pipeline(dataSocket, stream); // sandbox-fs renames the file into place before this resolves
+    // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
+    await connection.reply(150, unique ? `FILE: ${name}` : undefined);
+    // TYPE A (13): the network's CRLF line ends are stored as LF.
+    const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
+    await pipeline(steps); // sandbox-fs renames the file into place before this resolves
+    if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
     await connection.reply(226, clientPath);
   });
+}
+
+/**
+ * PROT P: a TLS data connection ends with TLS's own close_notify, answered before the TCP close
+ * (Python's ftplib waits for it after an upload, and fails without it).
+ */
+function endTls(dataSocket: TLSSocket): Promise<void> {
+  return new Promise((resolve) => dataSocket.end(resolve));
 }
 
 /**
@@ -538,16 +766,22 @@ function notReset(dataSocket: Socket): Promise<boolean> {
   return new Promise((resolve) => dataSocket.write(Buffer.alloc(0), (err) => resolve(!err)));
 }
 
-/** RFC 959 §4.1.3 STOU: STOR under a name the server makes up (when the one asked for is taken). */
-async function storeUnique(command: Command): Promise<unknown> {
-  const fs = sandbox(command.connection);
-  const taken = await fs.get(command.arg ?? ".").then(() => true, () => false);
-  return store(command, { append: false, name: taken ? fs.getUniqueName() : (command.arg ?? "") });
+/**
+ * RFC 959 §4.1.3 STOU: a name not yet taken in the folder — the one asked for if it is free,
+ * else that name (or "upload", when none was given) with .1, .2, … added.
+ */
+async function uniqueName(fs: SandboxFileSystem, asked: string | null): Promise<string> {
+  const taken = (name: string) => fs.get(name).then(() => true, () => false);
+  if (asked && !(await taken(asked))) return asked;
+  for (let n = 1; ; n++) {
+    const name = `${asked ?? "upload"}.${n}`;
+    if (!(await taken(name))) return name;
+  }
 }
 
 /** RFC 959 §4.1.3 LIST ("ls -l" lines) and NLST (names only) of a folder, or of one file. */
-async function list({ connection, arg }: Command, { namesOnly }: { namesOnly: boolean }): Promise<unknown> {
-  return withDataConnection(connection, async (socket) => {
+async function list({ connection, arg, directive }: Command, { namesOnly }: { namesOnly: boolean }): Promise<unknown> {
+  return withDataConnection(connection, `${directive} ${arg ?? ""}`, async (socket) => {
     const fs = sandbox(connection);
     const path = arg ?? ".";
     const files = await fs.get(path).then((stats) => (stats.isDirectory() ? fs.list(path) : [stats]), fileUnavailable);
@@ -568,6 +802,112 @@ function fileUnavailable(err: unknown): never {
 function sandbox(connection: ControlConnection): SandboxFileSystem {
   if (!(connection.fs instanceof SandboxFileSystem)) throw new FtpReplyError("Not logged in", 530);
   return connection.fs;
+}
+
+// ----- 11. FEAT -----
+
+/**
+ * RFC 2389 §3.2: FEAT lists the extensions this server really has, and nothing else. ftp-srv's
+ * list left out REST STREAM (RFC 3659 §5.5: a server that restarts transfers MUST list it) and
+ * named AUTH TLS, PBSZ and PROT, which answered 502.
+ */
+async function features({ connection, settings }: Command): Promise<unknown> {
+  const extensions = [...(settings.tls ? ["AUTH TLS", "PBSZ", "PROT"] : []), "EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
+  return connection.reply(211, "Extensions supported", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
+}
+
+// ----- 13. TYPE -----
+
+/**
+ * RFC 959 §3.1.1 and §4.1.2: TYPE A (or A N, "non-print": plain text) converts line ends, TYPE I
+ * and TYPE L 8 send the bytes as they are. ftp-srv refused "A N" and "L 8" with 501 (§5.1 makes
+ * "TYPE A N" part of the minimum every server has) and did not convert anything in TYPE A.
+ */
+async function representationType({ connection, arg }: Command): Promise<unknown> {
+  const type = (arg ?? "").toUpperCase().trim().replace(/\s+/g, " ");
+  if (type === "A" || type === "A N") {
+    connection.transferType = "ascii";
+    return connection.reply(200, 'Switch to "ascii" transfer mode.'); // ftp-srv's words, which lesson 11 quotes
+  }
+  if (type === "I" || type === "L 8" || type === "L8") {
+    connection.transferType = "binary";
+    return connection.reply(200, 'Switch to "binary" transfer mode.');
+  }
+  // The forms RFC 959 defines that this server does not offer: 504, "not implemented for that parameter".
+  if (/^(A [TC]|E( [NTC])?|L \d+)$/.test(type)) return connection.reply(504, `TYPE ${type} is not implemented: use A or I`);
+  return connection.reply(501, "Syntax error: TYPE A, TYPE A N, TYPE I or TYPE L 8");
+}
+
+const CR = Buffer.from("\r");
+const CRLF = Buffer.from("\r\n");
+
+/** TYPE A download: every LF not already after a CR becomes CRLF (the file's text, the network's line ends). */
+function toNetworkLines(): Transform {
+  let lastByte = 0; // the byte before this chunk: a CR there means its LF is already a CRLF
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
+        if ((lf > 0 ? chunk[lf - 1] : lastByte) === 13) continue;
+        parts.push(chunk.subarray(from, lf), CR);
+        from = lf;
+      }
+      parts.push(chunk.subarray(from));
+      if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
+      done(null, Buffer.concat(parts));
+    },
+  });
+}
+
+/** TYPE A upload: each CRLF is stored as LF (a CR at a chunk's end waits to see what follows). */
+function fromNetworkLines(): Transform {
+  let heldCR = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let bytes = heldCR ? Buffer.concat([CR, chunk]) : chunk;
+      heldCR = bytes.length > 0 && bytes[bytes.length - 1] === 13;
+      if (heldCR) bytes = bytes.subarray(0, -1);
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (let crlf = bytes.indexOf(CRLF); crlf !== -1; crlf = bytes.indexOf(CRLF, crlf + 2)) {
+        parts.push(bytes.subarray(from, crlf));
+        from = crlf + 1; // keep the LF
+      }
+      parts.push(bytes.subarray(from));
+      done(null, Buffer.concat(parts));
+    },
+    flush(done) {
+      done(null, heldCR ? CR : undefined);
+    },
+  });
+}
+
+// ----- 15. FTPS: AUTH TLS, PBSZ, PROT (RFC 4217) -----
+
+/** RFC 4217 §4 AUTH — AUTH TLS itself is taken in the control reader (startTls); what is left is refused. */
+async function authenticationMechanism({ connection, settings }: Command): Promise<unknown> {
+  if (!settings.tls) return connection.reply(502, "AUTH is not offered: this server has no certificate");
+  if (isSecure(connection)) return connection.reply(503, "Already using TLS");
+  return connection.reply(504, "Only AUTH TLS is offered");
+}
+
+/** RFC 4217 §8 PBSZ: TLS has no protection buffer, so the only size is 0. */
+async function protectionBufferSize({ connection }: Command): Promise<unknown> {
+  if (!isSecure(connection)) return connection.reply(503, "Send AUTH TLS first");
+  connection.protectionBufferSet = true;
+  return connection.reply(200, "PBSZ=0");
+}
+
+/** RFC 4217 §9 PROT: P, data connections in TLS too; C, in the clear. S and E do not exist for TLS. */
+async function dataChannelProtection({ connection, arg, settings }: Command): Promise<unknown> {
+  if (!isSecure(connection) || !connection.protectionBufferSet) return connection.reply(503, "Send AUTH TLS and PBSZ 0 first");
+  const level = (arg ?? "").toUpperCase();
+  if (level === "P") connection.dataTls = secureContextOf(settings);
+  else if (level === "C") connection.dataTls = undefined;
+  else if (level === "S" || level === "E") return connection.reply(536, `PROT ${level} is not supported with TLS: use P or C`);
+  else return connection.reply(504, "PROT P or PROT C");
+  return connection.reply(200, `PROT ${level}: data connections ${level === "P" ? "in TLS" : "in the clear"}`);
 }
 
 // ----- 7. argument checks -----

@@ -15,6 +15,10 @@
 // Anonymous users cannot change anything, and nobody leaves their root folder (sandbox-fs.ts).
 // No reply shows a path on the server's disk.
 //
+// FTPS (RFC 4217), with the playground certificate: AUTH TLS on the control connection, then
+// PBSZ 0 and PROT P put the data connections (passive mode) in TLS too. Off loopback, real
+// accounts must send AUTH TLS before USER; anonymous needs no TLS.
+//
 // Limits: 32 control connections per client address, 256 in all (more get 421); one passive
 // data port per session, closed 10 s after PASV if no transfer uses it; control lines of at
 // most 8 KB; uploads of at most 200 MiB, written in full or not at all.
@@ -22,6 +26,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
+import { isLoopback } from "../loopback.ts";
 import { startAdaptedFtpSrv } from "./adapter.ts";
 import { FtpReplyError, SandboxFileSystem, removeUploadLeftovers } from "./sandbox-fs.ts";
 import { DEFAULT_BIG_FILE_BYTES, seedPublicFiles } from "./seed.ts";
@@ -54,6 +59,10 @@ export interface FtpOptions {
   maxConnectionsPerAddress?: number;
   /** A passive data port that no transfer uses is closed after this long. Default 10 s. */
   passiveIdleMs?: number;
+  /** The playground certificate (servers/tls.ts): turns on FTPS — AUTH TLS, PBSZ 0, PROT P (RFC 4217). */
+  tls?: { key: string; cert: string };
+  /** Real accounts must send AUTH TLS before USER. Default: when `tls` is given and `host` is not loopback. */
+  requireTlsForLogin?: boolean;
   /** Receives every control-connection line as "ftp#N C: …" / "ftp#N S: …". */
   trace?: (line: string) => void;
 }
@@ -98,6 +107,8 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
     maxConnections: options.maxConnections ?? 256,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
     anonymousUsers: ANONYMOUS_USERS,
+    tls: options.tls,
+    requireTlsForLogin: options.requireTlsForLogin ?? (options.tls !== undefined && !isLoopback(host)),
     trace: options.trace,
     // Logging in (RFC 959 §4.1.1 USER/PASS, RFC 1635 for anonymous).
     login(connection, username, password) {

@@ -288,7 +288,6 @@ async function handleList(session: ImapSession, args: CommandParser, command: "L
   const store = session.store!;
   const existing = await store.folderNames();
   const names = command === "LSUB" ? await store.subscriptions() : existing;
-  const matcher = listPattern(reference + pattern);
   // Parents that exist only because a child does ("a" for "a.b").
   const all = new Set(names);
   for (const name of names) {
@@ -296,7 +295,7 @@ async function handleList(session: ImapSession, args: CommandParser, command: "L
     for (let i = 1; i < levels.length; i++) all.add(levels.slice(0, i).join(DELIMITER));
   }
   for (const name of [...all].sort((a, b) => (a === "INBOX" ? -1 : b === "INBOX" ? 1 : a < b ? -1 : 1))) {
-    if (!matcher.test(name)) continue;
+    if (!listMatches(reference + pattern, name)) continue;
     const listed = names.includes(name); // not just the parent of a listed folder
     // §6.3.9: LSUB shows an unsubscribed parent only for "%" (a level), as \Noselect.
     if (command === "LSUB" && !listed && !pattern.endsWith("%")) continue;
@@ -309,12 +308,33 @@ async function handleList(session: ImapSession, args: CommandParser, command: "L
   return `OK ${command} completed`;
 }
 
-/** A LIST pattern as a regular expression: "*" is anything, "%" anything but the delimiter. */
-function listPattern(pattern: string): RegExp {
+/**
+ * RFC 3501 §6.3.8: does a folder name match a LIST pattern? "*" matches anything, "%" anything but
+ * the delimiter. Not a RegExp: ".*.*.*…" over a name backtracks exponentially, and a client's LIST
+ * with a few dozen stars would freeze every server of the playground (they share one event loop).
+ * Instead the name is read once, keeping the set of pattern positions still possible: at most
+ * (name length + 1) × (pattern length + 1) steps.
+ */
+export function listMatches(pattern: string, name: string): boolean {
   // INBOX is case-insensitive (RFC 3501 §5.1): "inbox" and "Inbox.%" mean INBOX too.
-  const spelled = /^inbox(?=$|\.)/i.test(pattern) ? "INBOX" + pattern.slice(5) : pattern;
-  const escaped = spelled.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/%/g, "[^.]*");
-  return new RegExp(`^${escaped}$`);
+  const spelled = [.../^inbox(?=$|\.)/i.test(pattern) ? "INBOX" + pattern.slice(5) : pattern]; // characters, not UTF-16 units
+  // After a wildcard, the position behind it is possible too (a wildcard may match nothing).
+  const widen = (positions: boolean[]) => {
+    for (let p = 0; p < spelled.length; p++) if (positions[p] && (spelled[p] === "*" || spelled[p] === "%")) positions[p + 1] = true;
+    return positions;
+  };
+  let possible = widen([true]);
+  for (const ch of name) {
+    const next: boolean[] = [];
+    for (let p = 0; p < spelled.length; p++) {
+      if (!possible[p]) continue;
+      const want = spelled[p];
+      if (want === "*" || (want === "%" && ch !== DELIMITER)) next[p] = true; // the wildcard takes ch
+      else if (want === ch) next[p + 1] = true;
+    }
+    possible = widen(next);
+  }
+  return possible[spelled.length] === true;
 }
 
 // RFC 3501 §6.3.10: counts of a folder without selecting it.

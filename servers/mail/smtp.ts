@@ -371,7 +371,9 @@ function completeHeaders(options: SmtpOptions, id: string, message: Buffer): Buf
   const end = /^\r?\n/.test(text) ? 0 : text.search(/\r?\n\r?\n/);
   const header = end === -1 ? text : text.slice(0, end + 1);
   // A header is a line that starts with its name: "Message-ID:", "message-id :" (any case, §1.2.2).
-  const has = (name: string) => new RegExp(`^${name}[ \t]*:`, "im").test(header);
+  const lines = header.split(/\r?\n/);
+  const has = (name: string) =>
+    lines.some((line) => line.slice(0, name.length).toLowerCase() === name.toLowerCase() && /^[ \t]*:/.test(line.slice(name.length)));
   let added = "";
   if (!has("Message-ID")) added += `Message-ID: <${Date.now().toString(36)}.${id}@${options.serverName}>\r\n`;
   if (!has("Date")) added += `Date: ${rfc5322Date(new Date())}\r\n`;

@@ -1,5 +1,5 @@
 // npm run bench                      — every bench, one after the other (a few minutes)
-// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, ftp, nntp, site, kit
+// npm run bench -- --only ftp,smtp    — just some of them: echo, smtp, pop3, imap, ftp, nntp, site, kit
 // npm run bench -- --quick / --tiny   — passed on to each bench (smaller sizes)
 //
 // Each bench is its own script, runnable alone (`npx tsx test/bench/ftp.ts --quick`), and
@@ -15,6 +15,7 @@ const BENCHES = {
   echo: "run.ts", // the TCP/UDP echo examples against minimal echo servers
   smtp: "smtp.ts", // SMTP messages/s accepted and stored
   pop3: "pop3.ts", // POP3 RETR throughput on a big mailbox, memory per session
+  imap: "imap.ts", // IMAP FETCH/SEARCH on a 10,000-message INBOX, IDLE wake-up, memory per session, beside Dovecot
   ftp: "ftp.ts", // FTP RETR/STOR MB/s and logins/s, beside pyftpdlib
   nntp: "nntp.ts", // NNTP OVER lines/s, ARTICLE/s, POST/s on a 10,000-article group
   site: "site.ts", // lesson site build time and page weight against the budgets

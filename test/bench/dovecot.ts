@@ -20,6 +20,8 @@ const DOVECOT = "/usr/sbin/dovecot";
 
 export interface Dovecot {
   port: number;
+  /** The master process: each session is a child of it (an imap or pop3 process per session). */
+  pid: number;
   stop(): void;
 }
 
@@ -99,7 +101,7 @@ service anvil {
   );
   await Promise.race([waitForPort(port), exited]);
   exited.catch(() => {}); // a later exit (stop()) is expected
-  return { port, stop: () => void child.kill() };
+  return { port, pid: child.pid!, stop: () => void child.kill() };
 }
 
 /** chmod o+x on `folder` and each folder above it that lacks it (so another user can pass through). */

@@ -155,14 +155,14 @@ async function main(): Promise<void> {
   // One file of random bytes, hard-linked into both servers' folders.
   const playgroundRoot = join(workDir, "playground", "ftp", "home", "me");
   const pyftpdlibRoot = join(workDir, "pyftpdlib");
-  mkdirSync(playgroundRoot, { recursive: true });
-  mkdirSync(pyftpdlibRoot, { recursive: true });
+  const nodeRoot = join(workDir, "node");
+  for (const root of [playgroundRoot, pyftpdlibRoot, nodeRoot]) mkdirSync(root, { recursive: true });
   const file = join(workDir, "bench.bin");
   const fd = openSync(file, "w");
   for (let left = settings.fileBytes; left > 0; left -= MB) writeFileSync(fd, randomBytes(Math.min(MB, left)));
   closeSync(fd);
   writeFileSync(join(workDir, "warm-up.bin"), randomBytes(settings.fileBytes / 8));
-  for (const root of [playgroundRoot, pyftpdlibRoot]) {
+  for (const root of [playgroundRoot, pyftpdlibRoot, nodeRoot]) {
     linkSync(file, join(root, "bench.bin"));
     linkSync(join(workDir, "warm-up.bin"), join(root, "warm-up.bin"));
   }
@@ -175,6 +175,9 @@ async function main(): Promise<void> {
     /Listening on \S+:(\d+)/,
   );
   servers.push({ name: "playground (ftp-srv)", port: playgroundPort, root: playgroundRoot });
+  // The second reference: what plain Node streams do on this machine (ftp-minimal-node-server.ts).
+  const nodePort = await startProcess("node", process.execPath, ["--import", "tsx", "test/bench/ftp-minimal-node-server.ts", nodeRoot], /Listening on \S+:(\d+)/);
+  servers.push({ name: "minimal Node", port: nodePort, root: nodeRoot });
   const withReference = hasPyftpdlib();
   if (withReference) {
     const port = await startProcess(
@@ -196,16 +199,16 @@ async function main(): Promise<void> {
       console.error(`  ${scenario.name}, round ${round}/${rounds}: ` + servers.map((s, i) => `${s.name} ${format(samples[i].at(-1)!)} ${scenario.unit}`).join(", "));
     }
     const row = [scenario.name, ...samples.map((values) => `${format(median(values))} ${scenario.unit}${spread(values)}`)];
-    if (withReference) {
-      // Always "how many times as fast as pyftpdlib": for times, the inverse ratio.
-      const ratios = samples[0].map((ours, i) => (scenario.biggerIsBetter ? ours / samples[1][i] : samples[1][i] / ours));
+    // "How many times as fast as the reference", for each reference: for times, the inverse ratio.
+    for (let reference = 1; reference < servers.length; reference++) {
+      const ratios = samples[0].map((ours, i) => (scenario.biggerIsBetter ? ours / samples[reference][i] : samples[reference][i] / ours));
       row.push(`${median(ratios).toFixed(2)}×`);
     }
     rows.push(row);
   }
 
   console.log();
-  printTable(["scenario", ...servers.map((s) => s.name), ...(withReference ? ["playground speed ÷ pyftpdlib"] : [])], rows);
+  printTable(["scenario", ...servers.map((s) => s.name), ...servers.slice(1).map((s) => `playground ÷ ${s.name}`)], rows);
   if (!withReference) {
     console.log(`\nNote: pyftpdlib is not installed for ${PYTHON} (Debian: apt-get install python3-pyftpdlib), so there is no reference column.`);
   }

@@ -73,6 +73,8 @@ export async function runProgram(
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.on("data", (chunk) => (stderr += chunk));
+  // A program that exits without reading its input closes the pipe: that EPIPE is not an error.
+  child.stdin.on("error", () => {});
   child.stdin.end(options.stdin ?? "");
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 10_000);
   const [code] = await once(child, "exit");

@@ -7,9 +7,13 @@ import { join } from "node:path";
 import { Client } from "basic-ftp";
 import { Readable, Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { onTestFinished } from "vitest";
 import { hasPython, runProgram, hasCommand } from "../kit/processes.ts";
 import { BIG_FILE } from "../../servers/ftp/seed.ts";
-import { startTestFtp } from "./ftp-kit.ts";
+import { eventually, startTestFtp } from "./ftp-kit.ts";
 
 const hasCurl = await hasCommand("curl");
 
@@ -203,4 +207,78 @@ describe.skipIf(!hasLftp)("lftp", () => {
     expect(readFileSync(join(server.home, "whole.bin")).equals(whole)).toBe(true);
     expect(server.trace.filter((line) => / C: (REST|STOR|APPE) /.test(line))).toEqual(["ftp#1 C: REST 400000\\r\\n", "ftp#1 C: STOR whole.bin\\r\\n"]);
   });
+});
+
+/** A client program fed its commands on stdin while it runs (so the test can act mid-transfer). */
+function interactive(command: string, args: string[], cwd: string) {
+  const child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  onTestFinished(() => {
+    child.kill("SIGKILL");
+  });
+  return { child, type: (line: string) => child.stdin.write(`${line}\n`), output: () => output };
+}
+
+/** The codes of the replies that followed the client's ABOR on its control connection. */
+function repliesToAbor(trace: string[]): number[] {
+  const abor = trace.findIndex((line) => / C: .*ABOR\\r\\n$/.test(line));
+  if (abor === -1) return [];
+  const session = trace[abor].split(" ")[0];
+  return trace
+    .slice(abor + 1)
+    .filter((line) => line.startsWith(`${session} S: `))
+    .map((line) => Number(line.split(" ")[2]));
+}
+
+/** A download under way: the server has sent 150 for RETR of the big file. */
+const downloading = (trace: string[]) => trace.some((line) => / S: 150 /.test(line));
+describe.skipIf(!hasLftp)("lftp aborting a download", () => {
+  test("kill of a running get sends ABOR (IAC IP IAC + urgent DM): 426 then 226, and the session goes on", async () => {
+    const server = await startTestFtp({ bigFileBytes: 20 * 1024 * 1024 });
+    // At 100 KB/s the download takes minutes; 5 s in, it is under way even on a busy machine.
+    // (lftp fed on stdin does not run "kill all" while a job runs, so this is one script.)
+    const script = [
+      "set net:limit-rate 100000; set net:max-retries 1; set cmd:fail-exit no",
+      `open -u anonymous,learner@example.com ftp://127.0.0.1:${server.port}`,
+      `get /${BIG_FILE} -o big.bin &`,
+      "sleep 5",
+      "kill all",
+      "cls -1 /",
+    ].join("; ");
+    const run = await runProgram("lftp", ["-c", script], { cwd: mkdtempSync(join(tmpdir(), "ftp-lftp-")), timeoutMs: 40_000 });
+    expect(server.trace.some((line) => / C: RETR /.test(line)), "the download started").toBe(true);
+    expect(repliesToAbor(server.trace).slice(0, 2)).toEqual([426, 226]);
+    expect(run.stdout).toContain("/releases/");
+  }, 60_000);
+});
+
+const hasTnftp = await runProgram("sh", ["-c", "command -v tnftp"]).then((r) => r.code === 0, () => false);
+
+describe.skipIf(!hasTnftp)("tnftp", () => {
+  test("reget resumes a cut-off download: FEAT lists REST STREAM, so tnftp sends REST", async () => {
+    const server = await startTestFtp();
+    const dir = mkdtempSync(join(tmpdir(), "ftp-tnftp-"));
+    const whole = readFileSync(join(server.pub, BIG_FILE));
+    writeFileSync(join(dir, "big-file.bin"), whole.subarray(0, 100_000));
+    const commands = "user anonymous learner@example.com\nbinary\ncd large\nreget big-file.bin\nquit\n";
+    const run = await runProgram("tnftp", ["-n", "127.0.0.1", String(server.port)], { stdin: commands, cwd: dir, timeoutMs: 25_000 });
+    expect(run.stdout + run.stderr).not.toContain("Restart is not supported");
+    expect(server.trace).toContain("ftp#1 C: REST 100000\\r\\n");
+    expect(readFileSync(join(dir, "big-file.bin")).equals(whole)).toBe(true);
+  });
+
+  test("Ctrl-C during get sends IAC IP (IAC urgent) DM ABOR: 426 then 226, and the session goes on", async () => {
+    const server = await startTestFtp({ bigFileBytes: 20 * 1024 * 1024 });
+    const tnftp = interactive("tnftp", ["-n", "127.0.0.1", String(server.port)], mkdtempSync(join(tmpdir(), "ftp-tnftp-")));
+    tnftp.type("user anonymous learner@example.com\nbinary\nrate get 100000");
+    tnftp.type(`get /${BIG_FILE} big.bin`);
+    await eventually("the download has started", () => downloading(server.trace), 20_000);
+    tnftp.child.kill("SIGINT");
+    await eventually("ABOR answered twice", () => repliesToAbor(server.trace).length >= 2, 20_000);
+    expect(repliesToAbor(server.trace).slice(0, 2)).toEqual([426, 226]);
+    tnftp.type("pwd\nquit");
+    await eventually("tnftp asked PWD after the abort", () => server.trace.some((line) => / S: 257 /.test(line)), 20_000);
+  }, 60_000);
 });

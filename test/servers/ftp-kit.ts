@@ -45,10 +45,10 @@ export async function startTestFtp(options: Partial<FtpOptions> = {}): Promise<T
 /** Node's error codes, which are not for clients' eyes ("551 write EPIPE"). */
 const NODE_ERROR_CODE = /\b(E[A-Z]*(NOENT|PIPE|RESET|ACCES|ISDIR|NOTDIR|EXIST|NOSPC|ADDRINUSE|TIMEDOUT|PERM))\b|ERR_[A-Z_]+/;
 
-/** The reply codes of RFC 959 §4.2 (and RFC 2428's 229/522, RFC 3659's 554 for a bad REST). */
+/** The reply codes of RFC 959 §4.2 (and RFC 2428's 229/522, RFC 3659's 554 for a bad REST, RFC 2228/4217's 234/534/536). */
 const FTP_REPLY_CODES = [
-  110, 120, 125, 150, 200, 202, 211, 212, 213, 214, 215, 220, 221, 225, 226, 227, 229, 230, 250, 257, 331, 332, 350, 421, 425, 426, 450,
-  451, 452, 500, 501, 502, 503, 504, 522, 530, 532, 550, 551, 552, 553, 554,
+  110, 120, 125, 150, 200, 202, 211, 212, 213, 214, 215, 220, 221, 225, 226, 227, 229, 230, 234, 250, 257, 331, 332, 350, 421, 425, 426, 450,
+  451, 452, 500, 501, 502, 503, 504, 522, 530, 532, 534, 536, 550, 551, 552, 553, 554,
 ];
 
 /** `size` consecutive ports that were free a moment ago (not a fixed range: tests never take fixed ports). */

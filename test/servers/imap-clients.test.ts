@@ -1,6 +1,6 @@
 // A real IMAP client against the playground's IMAP server: Python's imaplib (3.11), plain,
 // IMAP4_SSL and starttls() with the playground's CA file. Skipped with a message without python3.
-// (imapflow, the npm client lesson 16 will use, is not installed yet.)
+// imapflow, the npm client, has its own file: imap-imapflow.test.ts.
 
 import { createHash, randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";

@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import { fetchResponse, parseFetchItems, sectionBytes, setsSeen } from "../../servers/mail/imap-fetch.ts";
 import { decodedBodyText, decodeHeaderValue, findPart, parseMessage } from "../../servers/mail/imap-mime.ts";
 import { matches, parseSearch, type SearchedMessage } from "../../servers/mail/imap-search.ts";
+import { listMatches } from "../../servers/mail/imap.ts";
 import { CommandParser, formatSequenceSet, inSequenceSet, literalAtEnd, ParseError, stringValue, toBytes } from "../../servers/mail/imap-syntax.ts";
 
 const parser = (text: string | Buffer) => new CommandParser(Buffer.from(text));
@@ -290,5 +291,27 @@ describe("SEARCH keys (RFC 3501 §6.4.4)", () => {
 
   test.each(["", "FROM", "OR SEEN", "BOGUS", "SINCE yesterday", "()", "SEEN  UNSEEN"])("%j is BAD", (keys) => {
     expect(() => parseSearch(parser(keys))).toThrow(ParseError);
+  });
+});
+
+describe("LIST patterns (RFC 3501 §6.3.8)", () => {
+  test('"*" matches across the delimiter, "%" only within one level; INBOX in any case', () => {
+    expect(listMatches("*", "INBOX.Sent.2026")).toBe(true);
+    expect(listMatches("%", "INBOX.Sent")).toBe(false);
+    expect(listMatches("INBOX.%", "INBOX.Sent")).toBe(true);
+    expect(listMatches("INBOX.%", "INBOX.Sent.2026")).toBe(false);
+    expect(listMatches("inbox", "INBOX")).toBe(true);
+    expect(listMatches("Inbox.*", "INBOX.Trash")).toBe(true);
+    expect(listMatches("sent", "Sent"), "only INBOX ignores case").toBe(false);
+    expect(listMatches("S*t", "Sent")).toBe(true);
+    expect(listMatches("S*x", "Sent")).toBe(false);
+    expect(listMatches("收件*", "收件箱")).toBe(true);
+    expect(listMatches("", "")).toBe(true);
+  });
+
+  test("a pattern of many stars is answered at once (a backtracking RegExp took 10 s for 10 stars and froze every server)", () => {
+    const name = "INBOX.Trash.Sub.folder.name.that.is.long";
+    expect(listMatches(`${"*".repeat(400)}!`, name)).toBe(false);
+    expect(listMatches(`${"%*".repeat(200)}g`, name)).toBe(true);
   });
 });
