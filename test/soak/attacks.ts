@@ -322,7 +322,8 @@ const SPECIAL: Record<Protocol, (playground: Playground, random: Random) => Prom
     }).catch(() => {}))),
   imap: async (playground) =>
     Promise.all(Array.from({ length: 10 }, () => conversation(playground.ports.imap, async (talk) => {
-      talk.socket.write(`a LOGIN me@example.com wrong\r\nb SELECT ${"(".repeat(5_000)}\r\nc FETCH 1:* ${"(".repeat(5_000)}\r\n`);
+      // A LIST pattern of stars and a '!' froze every server for seconds (a backtracking RegExp, like the wildmats).
+      talk.socket.write(`a LOGIN me@example.com secret\r\nb LIST "" "${"*".repeat(400)}!"\r\nc SELECT ${"(".repeat(5_000)}\r\nd FETCH 1:* ${"(".repeat(5_000)}\r\ne LOGIN me@example.com wrong\r\n`);
       await talk.closeWait(3_000);
     }).catch(() => {}))),
   ftp: (playground) => pasvChurn(playground, 30),
