@@ -1,6 +1,6 @@
 import { release } from "node:os";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // File-change events do not reach Linux from Windows drives (WSL) or network shares:
 // there `npm run watch` polls instead. POLL=1 forces polling anywhere.
@@ -20,6 +20,8 @@ export default defineConfig(({ mode }) => {
     server: { watch: poll ? { usePolling: true, interval: 500 } : {} },
     test: {
       include: run === "learner" ? ["test/lessons/*/spec.test.ts"] : ["test/**/*.test.ts"],
+      // The long attack suite is `npm run soak` (its own config); its short version is in test/servers/.
+      exclude: [...configDefaults.exclude, "test/soak/**"],
       reporters:
         run === "learner"
           ? [["./test/kit/progress-reporter.ts", { blocks: true }]]
