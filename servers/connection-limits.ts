@@ -4,7 +4,8 @@
 // only so many descriptors (often 1024). Without a cap, one client that opens connections in a
 // loop (a learner's bug as often as an attack) locks everybody else out. With one, that client
 // gets a clear refusal — SMTP "421" (RFC 5321 §3.8), HTTP "503" (RFC 9110 §15.6.4) — and the
-// rest of the class carries on. The SMTP servers and the HTTP demo count their connections here.
+// rest of the class carries on. Every server counts its connections here: SMTP, HTTP, FTP, and
+// POP3, IMAP and NNTP through the session layer (session.ts).
 
 import type net from "node:net";
 
@@ -15,6 +16,13 @@ export interface ConnectionCaps {
   total: number;
 }
 
+/** Which cap a refused connection hit. */
+export interface Refusal {
+  cap: "perAddress" | "total";
+  limit: number;
+  address: string;
+}
+
 export class ConnectionLimits {
   private readonly byAddress = new Map<string, number>();
   private open = 0;
@@ -22,14 +30,15 @@ export class ConnectionLimits {
   constructor(readonly caps: ConnectionCaps) {}
 
   /**
-   * Counts `socket` in (until it closes) and returns null, or returns why it is refused; a
-   * refused socket is not counted, and the caller answers and closes it.
+   * Counts `socket` in (until it closes) and returns null, or returns which cap it hit; a
+   * refused socket is not counted, and the caller answers in its protocol's words and closes it.
    */
-  admit(socket: net.Socket): string | null {
-    const address = socket.remoteAddress ?? "unknown";
+  take(socket: net.Socket): Refusal | null {
+    // An IPv4 client reaching an IPv6 listener shows as ::ffff:127.0.0.1: the same client.
+    const address = (socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
     const mine = this.byAddress.get(address) ?? 0;
-    if (mine >= this.caps.perAddress) return `too many connections from ${address} (at most ${this.caps.perAddress} at once): close one and try again`;
-    if (this.open >= this.caps.total) return `too many connections (at most ${this.caps.total} at once): try again in a moment`;
+    if (mine >= this.caps.perAddress) return { cap: "perAddress", limit: this.caps.perAddress, address };
+    if (this.open >= this.caps.total) return { cap: "total", limit: this.caps.total, address };
     this.byAddress.set(address, mine + 1);
     this.open++;
     socket.once("close", () => {
@@ -39,5 +48,14 @@ export class ConnectionLimits {
       else this.byAddress.set(address, left);
     });
     return null;
+  }
+
+  /** take(), with the refusal in words (SMTP and HTTP put them after their code). */
+  admit(socket: net.Socket): string | null {
+    const refusal = this.take(socket);
+    if (!refusal) return null;
+    return refusal.cap === "perAddress"
+      ? `too many connections from ${refusal.address} (at most ${refusal.limit} at once): close one and try again`
+      : `too many connections (at most ${refusal.limit} at once): try again in a moment`;
   }
 }

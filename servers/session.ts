@@ -37,6 +37,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { checkedLine, DotStuffer, LineReader, LineTooLongError } from "./line-protocol.ts";
 import { drained, listen, type Listening } from "./sockets.ts";
+import { ConnectionLimits } from "./connection-limits.ts";
 import { Transcript, type Side } from "./transcript.ts";
 
 export interface SessionSettings {
@@ -364,10 +365,7 @@ export interface ServeOptions {
  * its TLS handshake counts too), so one address cannot take every socket the process has.
  */
 export function serve(options: ServeOptions): Promise<Listening> {
-  const perAddressLimit = options.maxConnectionsPerAddress ?? 200;
-  const totalLimit = options.maxConnections ?? 1000;
-  const perAddress = new Map<string, number>();
-  let total = 0;
+  const limits = new ConnectionLimits({ perAddress: options.maxConnectionsPerAddress ?? 200, total: options.maxConnections ?? 1000 });
 
   const listener = net.createServer((socket) => {
     // Errors (a reset, a client that vanished) end the session through its LineReader;
@@ -377,16 +375,7 @@ export function serve(options: ServeOptions): Promise<Listening> {
     // letting Nagle's algorithm hold a small write back until the previous one is ACKed.
     socket.setNoDelay(true);
     const address = socket.remoteAddress ?? "";
-    const fromAddress = (perAddress.get(address) ?? 0) + 1;
-    perAddress.set(address, fromAddress);
-    total++;
-    socket.once("close", () => {
-      total--;
-      const left = perAddress.get(address)! - 1;
-      if (left === 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    });
-    const overCap = fromAddress > perAddressLimit || total > totalLimit;
+    const overCap = limits.take(socket) !== null;
 
     const start = (connection: net.Socket) => {
       if (!overCap) return void options.startSession(connection).run();

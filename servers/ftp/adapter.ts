@@ -75,6 +75,7 @@ import { finished, pipeline } from "node:stream/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
 import { Transcript } from "../transcript.ts";
+import { ConnectionLimits, type Refusal } from "../connection-limits.ts";
 import { FtpReplyError, SandboxFileSystem } from "./sandbox-fs.ts";
 
 const require = createRequire(import.meta.url);
@@ -200,14 +201,14 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
   });
 
   const passivePorts = new PassivePorts(host, settings.passivePorts);
-  const seats = new Seats(settings.maxConnections, settings.maxConnectionsPerAddress);
+  const controlConnections = new ConnectionLimits({ perAddress: settings.maxConnectionsPerAddress, total: settings.maxConnections });
   let connectionNumber = 0;
   // ftp-srv's 'connect' event (missing from its types) comes before the 220 greeting is sent.
   (ftp as unknown as NodeJS.EventEmitter).on("connect", ({ connection }: { connection: FtpConnection }) => {
     const control = connection as unknown as ControlConnection;
     const number = ++connectionNumber;
-    const refusal = seats.take(control.commandSocket);
-    if (refusal) return refuse(control, `421 ${refusal}`, (line) => settings.trace?.(`ftp#${number} ${line}`));
+    const refusal = controlConnections.take(control.commandSocket);
+    if (refusal) return refuse(control, `421 ${refusalText(refusal)}`, (line) => settings.trace?.(`ftp#${number} ${line}`));
     // ftp-srv closes a control connection whose socket times out (its 'timeout' listener).
     control.commandSocket.setTimeout(IDLE_TIMEOUT_MS);
     readControlLines(control, number, settings, passivePorts);
@@ -229,34 +230,11 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
 
 // ----- 2. connection caps -----
 
-/** Counts open control connections, in total and per client address. */
-class Seats {
-  private open = 0;
-  private readonly perAddress = new Map<string, number>();
-
-  constructor(
-    private readonly total: number,
-    private readonly fromOneAddress: number,
-  ) {}
-
-  /** Takes a seat for this connection until it closes; or says why not. */
-  take(socket: Socket): string | null {
-    const address = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-    const fromThere = this.perAddress.get(address) ?? 0;
-    if (this.open >= this.total) return `Too many connections (the limit is ${this.total}): try again later`;
-    if (fromThere >= this.fromOneAddress) {
-      return `Too many connections from your address (the limit is ${this.fromOneAddress}): close one and try again`;
-    }
-    this.open++;
-    this.perAddress.set(address, fromThere + 1);
-    socket.once("close", () => {
-      this.open--;
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
-    return null;
-  }
+/** Says, in FTP's words, why a control connection over a cap is refused (connection-limits.ts counts). */
+function refusalText(refusal: Refusal): string {
+  return refusal.cap === "total"
+    ? `Too many connections (the limit is ${refusal.limit}): try again later`
+    : `Too many connections from your address (the limit is ${refusal.limit}): close one and try again`;
 }
 
 /** RFC 959 §4.2: 421 instead of the 220 greeting, then the server closes its side. */
