@@ -1,64 +1,17 @@
 // Shared by the IMAP tests: an IMAP server on a fresh temp data dir, and a raw-socket client
 // that shows exactly what the server sent (no library in between).
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { onTestFinished } from "vitest";
-import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
 import { startImapServer, type ImapOptions } from "../../servers/mail/imap.ts";
 import { forgetOpenFolders } from "../../servers/mail/mailbox-store.ts";
-import { deliver } from "../../servers/mail/maildir.ts";
-import { copyTestCertificate, ensureCertificate } from "../../servers/tls.ts";
 import { RawLineClient } from "../kit/raw-line-client.ts";
+import { ME, PASSWORD, startTestMailboxServer, type TestMailboxServer } from "./mailbox-server-kit.ts";
 
-export const ME = "me@example.com";
-export const PASSWORD = "secret";
-
-export interface TestImap {
-  port: number;
-  dataDir: string;
-  mailRoot: string;
-  caFile: string;
-  ca: string;
-  trace: string[];
-  deliver(message: string | Buffer, address?: string): Promise<string>;
-  close(): Promise<void>;
-}
+export { ME, PASSWORD };
+export type TestImap = TestMailboxServer;
 
 /** An IMAP server on port 0 with its own data dir; stopped (and the dir removed) when the test ends. */
-export async function startTestImap(options: Partial<ImapOptions> = {}): Promise<TestImap> {
-  const dataDir = await mkdtemp(join(tmpdir(), "imap-test-"));
-  const mailRoot = join(dataDir, "mail");
-  await copyTestCertificate(join(dataDir, "tls"));
-  const certificate = await ensureCertificate(dataDir);
-  const trace: string[] = [];
-  const server = await startImapServer({
-    host: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-    mailRoot,
-    accounts: DEFAULT_MAIL_ACCOUNTS,
-    failedLoginDelayMs: 10,
-    trace: (line) => trace.push(line),
-    ...options,
-  });
-  const close = async () => {
-    await server.close();
-    forgetOpenFolders();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  onTestFinished(close);
-  return {
-    port: server.port,
-    dataDir,
-    mailRoot,
-    caFile: certificate.caFile,
-    ca: certificate.cert,
-    trace,
-    deliver: (message, address = ME) => deliver(mailRoot, address, Buffer.from(message), { fsync: false }),
-    close,
-  };
+export function startTestImap(options: Partial<ImapOptions> = {}): Promise<TestImap> {
+  return startTestMailboxServer("imap", (basics) => startImapServer({ ...basics, ...options }), forgetOpenFolders);
 }
 
 /** A raw IMAP client: send a tagged command, collect the lines up to its tagged answer. */

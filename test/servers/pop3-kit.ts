@@ -1,62 +1,16 @@
 // Shared by the POP3 tests: a POP3 server on a fresh temp data dir, and a raw-socket client
 // that shows exactly what the server sent (no library in between).
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { onTestFinished } from "vitest";
 import { RawLineClient } from "../kit/raw-line-client.ts";
-import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
-import { deliver } from "../../servers/mail/maildir.ts";
 import { startPop3Server, type Pop3Options } from "../../servers/mail/pop3.ts";
-import { ensureCertificate, copyTestCertificate } from "../../servers/tls.ts";
+import { ME, PASSWORD, startTestMailboxServer, type TestMailboxServer } from "./mailbox-server-kit.ts";
 
-export const ME = "me@example.com";
-export const PASSWORD = "secret";
-
-export interface TestPop3 {
-  port: number;
-  dataDir: string;
-  mailRoot: string;
-  caFile: string;
-  ca: string;
-  trace: string[];
-  deliver(message: string | Buffer, address?: string): Promise<string>;
-  close(): Promise<void>;
-}
+export { ME, PASSWORD };
+export type TestPop3 = TestMailboxServer;
 
 /** A POP3 server on port 0 with its own data dir; stopped (and the dir removed) when the test ends. */
-export async function startTestPop3(options: Partial<Pop3Options> = {}): Promise<TestPop3> {
-  const dataDir = await mkdtemp(join(tmpdir(), "pop3-test-"));
-  const mailRoot = join(dataDir, "mail");
-  await copyTestCertificate(join(dataDir, "tls")); // instead of a new openssl key per test
-  const certificate = await ensureCertificate(dataDir);
-  const trace: string[] = [];
-  const server = await startPop3Server({
-    host: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-    mailRoot,
-    accounts: DEFAULT_MAIL_ACCOUNTS,
-    failedLoginDelayMs: 10,
-    trace: (line) => trace.push(line),
-    ...options,
-  });
-  const close = async () => {
-    await server.close();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  onTestFinished(close);
-  return {
-    port: server.port,
-    dataDir,
-    mailRoot,
-    caFile: certificate.caFile,
-    ca: certificate.cert,
-    trace,
-    deliver: (message, address = ME) => deliver(mailRoot, address, Buffer.from(message), { fsync: false }),
-    close,
-  };
+export function startTestPop3(options: Partial<Pop3Options> = {}): Promise<TestPop3> {
+  return startTestMailboxServer("pop3", (basics) => startPop3Server({ ...basics, ...options }));
 }
 
 /** A raw POP3 client (test/kit/raw-line-client.ts) with POP3's login steps. */
