@@ -1,0 +1,75 @@
+// What the playground's servers report about their sessions, for whoever watches:
+// `npm start -- --trace` prints it, the console (http://127.0.0.1:8080/console/) shows it live.
+//
+// Every method is fire-and-forget (returns nothing) and takes only plain data (strings,
+// numbers, booleans, plain objects), because a server may run on its own event loop — a
+// worker thread — and its reports then cross to the playground's supervisor as messages.
+// A server never waits for, or depends on, anyone listening.
+
+/** How a session ended, in the words the console shows. */
+export type SessionEnd = "QUIT" | "FIN" | "reset" | "timeout" | "refused" | "error" | "server stopped";
+
+export interface SessionOpened {
+  /** Made by the server, unique for the life of the playground (e.g. "smtp-2525-<boot>-17"). */
+  id: string;
+  /** "smtp" | "smtps" | "mx" | "pop3" | "pop3s" | "imap" | "imaps" | "ftp" | "ftp-data" | "nntp" | "http" | "relay" */
+  protocol: string;
+  /** The server's own port. */
+  port: number;
+  /** The client's address:port, e.g. "127.0.0.1:53122". */
+  client: string;
+  tls: boolean;
+  /** ISO time. */
+  started: string;
+  /** The session that caused this one: an MX relay hop's SMTP session, an FTP data connection's control session. */
+  relatedTo?: string;
+}
+
+export interface SessionLine {
+  id: string;
+  side: "C" | "S";
+  /** One transcript line without the "C: " prefix, \r\n made visible, secrets already masked. */
+  text: string;
+  /** How many bytes on the wire this line stands for (a folded data block counts all of its bytes). */
+  bytes: number;
+  /** ISO time. */
+  at: string;
+}
+
+export interface SessionChange {
+  id: string;
+  /** The account once logged in (mail address, FTP or news user). */
+  account?: string;
+  /** true after STARTTLS / STLS / AUTH TLS. */
+  tls?: boolean;
+}
+
+export interface SessionClosed {
+  id: string;
+  how: SessionEnd;
+  bytesIn: number;
+  bytesOut: number;
+  /** ISO time. */
+  ended: string;
+}
+
+/** Something a session made: a mail delivered into a mailbox, an article posted, a file stored. */
+export interface StoredItem {
+  kind: "mail-delivered" | "article-posted" | "file-stored";
+  /** The session that made it, when known. */
+  sessionId?: string;
+  /** Whose it is: the mailbox's address, the FTP user, the newsgroup(s). */
+  owner: string;
+  /** Where to look at it: a Maildir file name, an FTP path, a message-id. */
+  ref: string;
+  bytes: number;
+  at: string;
+}
+
+export interface Activity {
+  sessionOpened(session: SessionOpened): void;
+  sessionLine(line: SessionLine): void;
+  sessionChanged(change: SessionChange): void;
+  sessionClosed(closed: SessionClosed): void;
+  stored(item: StoredItem): void;
+}
