@@ -49,6 +49,8 @@ const HOME_PAGE = `<!doctype html>
 `;
 
 type SiteHandler = ReturnType<typeof siteHandler>;
+/** The console (servers/console/): answers /console/… and returns true, or false for anything else. */
+export type ConsoleHandler = (request: http.IncomingMessage, response: http.ServerResponse) => Promise<boolean>;
 
 /** Per server: one client address may hold 200 connections at once, everybody together 1,000 (as POP3 and NNTP). */
 export const HTTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 1000 };
@@ -57,7 +59,12 @@ export const HTTP_CONNECTION_CAPS: ConnectionCaps = { perAddress: 200, total: 10
 const PAGE_METHODS = ["GET", "HEAD"];
 const PAGES = new Set(["/", "/demo.html", "/hello.txt", "/big.txt"]);
 
-function handle(request: http.IncomingMessage, response: http.ServerResponse, serveSite?: SiteHandler): void {
+async function handle(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  serveSite?: SiteHandler,
+  serveConsole?: ConsoleHandler,
+): Promise<void> {
   response.setHeader("X-Content-Type-Options", "nosniff");
   const path = new URL(request.url ?? "/", "http://playground").pathname;
   const refused = refusals.get(request.socket);
@@ -67,6 +74,7 @@ function handle(request: http.IncomingMessage, response: http.ServerResponse, se
     response.setHeader("Connection", "close");
     return send(response, 503, "text/plain; charset=utf-8", `503 Service Unavailable: ${refused}\n`);
   }
+  if (serveConsole && (await serveConsole(request, response))) return;
   if (PAGES.has(path) && !PAGE_METHODS.includes(request.method ?? "")) return methodNotAllowed(response, request.method);
   if (path === "/demo.html") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   if (path === "/hello.txt") return send(response, 200, "text/plain; charset=utf-8", HELLO_TEXT);
@@ -116,9 +124,15 @@ export async function startHttpDemo(
   host = "127.0.0.1",
   siteDir?: string, // npm start passes SITE_DIR; tests and lessons leave it out, so "/" is always the demo page
   connectionCaps: Partial<ConnectionCaps> = {},
+  serveConsole?: ConsoleHandler, // npm start passes the console (servers/console/); tests of the demo pages leave it out
 ): Promise<{ server: http.Server; port: number }> {
   const serveSite = siteDir === undefined ? undefined : siteHandler(siteDir);
-  const server = http.createServer((request, response) => handle(request, response, serveSite));
+  const server = http.createServer((request, response) => {
+    handle(request, response, serveSite, serveConsole).catch((err: Error) => {
+      if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", `500 Internal Server Error: ${err.message}\n`);
+      else response.destroy();
+    });
+  });
   // A connection over the cap still gets its request read, so that it can be answered with a
   // real HTTP response (503) instead of a connection that just closes; then it is closed.
   const limits = new ConnectionLimits({ ...HTTP_CONNECTION_CAPS, ...connectionCaps });

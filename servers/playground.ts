@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
 import { isLoopback } from "./loopback.ts";
+import { createConsole } from "./console/index.ts";
 import { ensureCertificate } from "./tls.ts";
 import { DEFAULT_MAIL_PORTS, startMailSystem } from "./mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
@@ -154,9 +155,11 @@ const running: { close(): Promise<void> }[] = [];
 const rows: [string, string][] = [];
 let caFile = "";
 try {
-  const http = await startHttpDemo(ports.http, host, SITE_DIR);
+  const console_ = createConsole({ dataDir });
+  const http = await startHttpDemo(ports.http, host, SITE_DIR, {}, console_.handle);
   running.push({ close: () => new Promise<void>((done) => { http.server.close(() => done()); http.server.closeAllConnections(); }) });
   rows.push(["HTTP demo server (lesson 02) + lesson site", `http://${host}:${http.port}/`]);
+  rows.push(["Console: every conversation live", `http://${host}:${http.port}/console/`]);
 
   const mail = await startMailSystem({
     host,

@@ -1,9 +1,25 @@
 // The playground console at /console/: every conversation live, and what the servers stored.
-// (Filled in by the console's live part: the session store, the JSON API, SSE, login.)
+//   /console/            the page (static/index.html: live sessions)
+//   /console/<file>      the page's other files (static/*.html, *.js, *.css)
+//   /console/api/…       the JSON API the page itself uses (README "The console")
+// (The live part — session store, SSE, login — fills in `activity` and the API below.)
 
+import { readFile } from "node:fs/promises";
 import type http from "node:http";
+import { fileURLToPath } from "node:url";
 import type { Activity } from "../activity.ts";
 import { handleBrowse, type BrowseContext } from "./browse.ts";
+import type { Viewer } from "./viewer.ts";
+
+const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+// The console's pages load nothing from anywhere else: no third-party requests, works offline.
+const PAGE_CSP = "default-src 'self'; frame-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 export interface Console {
   /** Give this to every server: it records their sessions. */
@@ -18,8 +34,52 @@ export function createConsole(context: BrowseContext): Console {
     activity: { sessionOpened: ignore, sessionLine: ignore, sessionChanged: ignore, sessionClosed: ignore, stored: ignore },
     async handle(request, response) {
       const path = new URL(request.url ?? "/", "http://playground").pathname;
+      if (path === "/console") return redirect(response, "/console/");
       if (!path.startsWith("/console/")) return false;
-      return handleBrowse(request, response, path, { teacher: true }, context);
+      const viewer: Viewer = { teacher: true };
+      if (path.startsWith("/console/api/")) {
+        if (await handleBrowse(request, response, path, viewer, context)) return true;
+        return sendJson(response, 404, { error: `no such API path: ${path}` });
+      }
+      return serveStatic(request, response, path.slice("/console/".length) || "index.html");
     },
   };
+}
+
+/** One of the page's own files; names are plain (no folders), so nothing outside static/ can be asked for. */
+async function serveStatic(request: http.IncomingMessage, response: http.ServerResponse, name: string): Promise<boolean> {
+  const type = TYPES[name.slice(name.lastIndexOf("."))];
+  if (!/^[a-z0-9-]+\.[a-z]+$/.test(name) || !type) return false;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    response.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" });
+    response.end(`405 Method Not Allowed: ${request.method} — the console's pages take GET and HEAD\n`);
+    return true;
+  }
+  let body: Buffer;
+  try {
+    body = await readFile(STATIC_DIR + name);
+  } catch {
+    return false;
+  }
+  response.writeHead(200, {
+    "Content-Type": type,
+    "Content-Length": body.length,
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": PAGE_CSP,
+  });
+  response.end(request.method === "HEAD" ? undefined : body);
+  return true;
+}
+
+export function sendJson(response: http.ServerResponse, status: number, value: unknown): true {
+  const body = Buffer.from(JSON.stringify(value));
+  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
+  response.end(body);
+  return true;
+}
+
+function redirect(response: http.ServerResponse, location: string): true {
+  response.writeHead(301, { Location: location, "Content-Length": 0 });
+  response.end();
+  return true;
 }
