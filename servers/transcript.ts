@@ -19,8 +19,21 @@ export interface TranscriptOptions {
   maxLinesInARow?: number;
   /** Rewrites a line before it is stored, e.g. to hide a password. */
   mask?: (line: string, side: Side) => string;
-  /** Called with every finished line, e.g. to print it live. */
-  onLine?: (line: string) => void;
+  /**
+   * Called with every finished line, e.g. to print it live. `info.fold` is "inside" for a line
+   * past maxLinesInARow that `keepFolded` lets through (not in `lines`, not for a terminal: the
+   * console shows it when its fold is opened), "summary" for the "… N more lines" line.
+   */
+  onLine?: (line: string, info: LineInfo) => void;
+  /** Of the lines past maxLinesInARow, hand this many per run to onLine as fold "inside" (default 0). */
+  keepFolded?: number;
+}
+
+export interface LineInfo {
+  side: Side;
+  /** The bytes on the wire this line stands for (a summary: all the hidden lines' bytes). */
+  bytes: number;
+  fold?: "inside" | "summary";
 }
 
 export class Transcript {
@@ -86,19 +99,26 @@ export class Transcript {
     if (this.linesInARow >= this.maxLinesInARow) {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
+      if (this.hiddenLines <= (this.options.keepFolded ?? 0)) this.options.onLine?.(this.shown(side, text, suffix), { side, bytes, fold: "inside" });
       return;
     }
     this.linesInARow++;
+    this.emit(this.shown(side, text, suffix), { side, bytes });
+  }
+
+  private shown(side: Side, text: string, suffix: string): string {
     // Mask before cutting, so a cut can never leave half a password visible.
     const masked = this.options.mask ? this.options.mask(text, side) : text;
     const cut = masked.length > this.maxLineLength
       ? `${masked.slice(0, this.maxLineLength)}… (+${masked.length - this.maxLineLength} more characters)`
       : masked;
-    this.emit(`${side}: ${cut}${suffix}`);
+    return `${side}: ${cut}${suffix}`;
   }
+
   private endRun(): void {
     if (this.hiddenLines > 0 && this.lastSide) {
-      this.emit(`${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`);
+      const line = `${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
+      this.emit(line, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary" });
     }
     this.linesInARow = 0;
     this.hiddenLines = 0;
@@ -106,9 +126,9 @@ export class Transcript {
     this.lastSide = null;
   }
 
-  private emit(line: string): void {
+  private emit(line: string, info: LineInfo): void {
     this.lines.push(line);
-    this.options.onLine?.(line);
+    this.options.onLine?.(line, info);
   }
 }
 
