@@ -74,7 +74,8 @@ import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
-import { Transcript } from "../transcript.ts";
+import type { Activity, SessionEnd } from "../activity.ts";
+import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
 import { ConnectionLimits, type Refusal } from "../connection-limits.ts";
 import { FtpReplyError, SandboxFileSystem } from "./sandbox-fs.ts";
 
@@ -106,7 +107,18 @@ export interface AdapterSettings {
   /** Refuse USER for real accounts until AUTH TLS (off loopback passwords must not cross the network in the clear). */
   requireTlsForLogin: boolean;
   trace?: (line: string) => void;
+  /** Where control and data connections and stored files are reported (the console, servers/activity.ts). */
+  activity?: Activity;
 }
+
+/** A control connection's report, for its login, its data connections and the files it stores. */
+interface ControlReport {
+  report: SessionReporter;
+  /** The console alone: data connections are not in --trace (it shows the control connection). */
+  activity?: Activity;
+  number: number;
+}
+const controlReports = new WeakMap<ControlConnection, ControlReport>();
 
 export interface AdaptedFtpServer {
   port: number;
@@ -195,12 +207,14 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
   ftp.on("login", ({ connection, username, password }, resolve, reject) => {
     try {
       resolve({ fs: settings.login(connection, username, password) });
+      controlReports.get(connection as unknown as ControlConnection)?.report.changed({ account: username });
     } catch (err) {
       reject(err as Error);
     }
   });
 
   const passivePorts = new PassivePorts(host, settings.passivePorts);
+  const reports = reportsTo(settings.activity, settings.trace);
   const controlConnections = new ConnectionLimits({ perAddress: settings.maxConnectionsPerAddress, total: settings.maxConnections });
   let connectionNumber = 0;
   // ftp-srv's 'connect' event (missing from its types) comes before the 220 greeting is sent.
@@ -208,10 +222,12 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
     const control = connection as unknown as ControlConnection;
     const number = ++connectionNumber;
     const refusal = controlConnections.take(control.commandSocket);
-    if (refusal) return refuse(control, `421 ${refusalText(refusal)}`, (line) => settings.trace?.(`ftp#${number} ${line}`));
+    const report = reports && newControlReport(reports, control.commandSocket, number, settings);
+    if (refusal) return refuse(control, `421 ${refusalText(refusal)}`, report?.report);
     // ftp-srv closes a control connection whose socket times out (its 'timeout' listener).
     control.commandSocket.setTimeout(IDLE_TIMEOUT_MS);
-    readControlLines(control, number, settings, passivePorts);
+    if (report) controlReports.set(control, report);
+    readControlLines(control, settings, passivePorts, report?.report);
   });
 
   try {
@@ -238,15 +254,36 @@ function refusalText(refusal: Refusal): string {
 }
 
 /** RFC 959 §4.2: 421 instead of the 220 greeting, then the server closes its side. */
-function refuse(connection: ControlConnection, reply: string, trace: (line: string) => void): void {
+function refuse(connection: ControlConnection, reply: string, report: SessionReporter | undefined): void {
   const socket = connection.commandSocket;
   connection.reply = () => Promise.resolve(); // no 220, no reply to anything the client sends
   socket.removeAllListeners("data");
   socket.on("data", () => {}); // read and drop: closing with unread input would reset the 421 away
   socket.setTimeout(10_000, () => socket.destroy());
   socket.end(`${reply}\r\n`);
-  trace(`C: [connected from ${socket.remoteAddress}:${socket.remotePort}]`);
-  trace(`S: ${reply}\\r\\n`);
+  report?.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+  report?.data("S", Buffer.from(`${reply}\r\n`));
+  report?.closed("refused");
+}
+
+/** The report of one control connection ("ftp#N" in --trace). */
+function newControlReport(reports: Activity, socket: Socket, number: number, settings: AdapterSettings): ControlReport {
+  let lastUser = "";
+  const report = new SessionReporter(reports, {
+    protocol: "ftp",
+    port: socket.localPort ?? 0,
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+    tls: false,
+    label: `ftp#${number}`,
+    // Mask the password of real accounts; an anonymous "password" is just an e-mail address.
+    mask: (line, side) => {
+      if (side !== "C") return line;
+      const user = /^USER\s+(.*?)(\\r)?(\\n)?$/i.exec(line);
+      if (user) lastUser = user[1].trim().toLowerCase();
+      return /^PASS /i.test(line) && !settings.anonymousUsers.has(lastUser) ? "PASS ********\\r\\n" : line;
+    },
+  });
+  return { report, activity: settings.activity, number };
 }
 
 // ----- 1. the control connection -----
@@ -256,30 +293,28 @@ function refuse(connection: ControlConnection, reply: string, trace: (line: stri
  * at CRLF (RFC 959 §4.1: "Telnet end-of-line"), however TCP splits it, and hands the commands
  * on one at a time. Also feeds the transcript for `trace`.
  */
-function readControlLines(connection: ControlConnection, number: number, settings: AdapterSettings, ports: PassivePorts): void {
+function readControlLines(connection: ControlConnection, settings: AdapterSettings, ports: PassivePorts, report: SessionReporter | undefined): void {
   const socket = connection.commandSocket;
-  let lastUser = "";
-  const transcript = settings.trace
-    ? new Transcript({
-        onLine: (line) => settings.trace!(`ftp#${number} ${line}`),
-        // Mask the password of real accounts; an anonymous "password" is just an e-mail address.
-        mask: (line, side) => (side === "C" && /^PASS /i.test(line) && !settings.anonymousUsers.has(lastUser) ? "PASS ********\\r\\n" : line),
-      })
-    : undefined;
+  let how: SessionEnd | null = null; // how the session ended, for the console
 
-  // The transcript sees what the server writes, in the clear (after AUTH TLS: before encryption).
+  // The report sees what the server writes, in the clear (after AUTH TLS: before encryption).
   const traceWrites = (target: Socket) => {
-    if (!transcript) return;
+    if (!report) return;
     const write = target.write.bind(target) as (...args: unknown[]) => boolean;
     target.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
-      transcript.data("S", Buffer.from(chunk));
+      report.data("S", Buffer.from(chunk));
       return write(chunk, ...rest);
     }) as Socket["write"];
   };
-  if (transcript) {
-    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+  if (report) {
+    report.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
     traceWrites(socket);
-    socket.once("close", () => transcript.note("C", "connection closed"));
+    socket.on("timeout", () => (how ??= "timeout"));
+    socket.on("error", (err) => (how ??= endOfError(err)));
+    socket.once("close", () => {
+      report.note("C", "connection closed");
+      report.closed(how ?? "FIN");
+    });
   }
 
   // 5: an empty listing is no bytes; a Node error code in place of a reply code means 425.
@@ -297,11 +332,8 @@ function readControlLines(connection: ControlConnection, number: number, setting
   const onData = (chunk: Buffer) => {
     if (upgrading) return;
     const lines = reader.push(chunk); // null: an overlong line, to be refused
-    for (const line of lines) {
-      const user = /^USER\s+(.*)$/i.exec(line ?? "");
-      if (user) lastUser = user[1].trim().toLowerCase();
-    }
-    transcript?.data("C", chunk);
+    if (lines.some((line) => /^QUIT\b/i.test(line ?? ""))) how ??= "QUIT";
+    report?.data("C", chunk);
     for (const line of lines) {
       const { directive, arg } = line === null ? { directive: "", arg: null } : connection.commands.parse(line);
       const transfer = connection.transfer;
@@ -337,8 +369,9 @@ function readControlLines(connection: ControlConnection, number: number, setting
     secure.on("error", () => secure.destroy()); // a failed handshake: the connection ends
     // The idle timeout moves to the TLS socket: the plain one sees no traffic of its own any more.
     plain.setTimeout(0);
-    secure.setTimeout(IDLE_TIMEOUT_MS, () => secure.destroy());
+    secure.setTimeout(IDLE_TIMEOUT_MS, () => ((how ??= "timeout"), secure.destroy()));
     traceWrites(secure);
+    report?.changed({ tls: true });
     connection.commandSocket = secure; // ftp-srv's replies now go out encrypted
     reader = new ControlLineReader();
     secure.on("data", onData);
@@ -587,6 +620,7 @@ class PassiveDataConnection implements DataConnection {
     const dataTls = this.connection.dataTls;
     const dataSocket = dataTls ? new TLSSocket(socket, { isServer: true, secureContext: dataTls }) : socket;
     if (dataTls) dataSocket.on("error", () => dataSocket.destroy());
+    reportDataConnection(this.connection, dataSocket, dataTls !== undefined);
     this.socket = dataSocket;
     this.closeListener(); // its one connection has come: the port is free for the next PASV
     this.waiting?.resolve(dataSocket);
@@ -621,6 +655,33 @@ class PassiveDataConnection implements DataConnection {
     this.listener?.close();
     this.listener = null;
   }
+}
+
+/**
+ * A data connection is a session of its own in the console, linked to its control connection:
+ * what the client sent (C:, an upload) and what the server sent (S:, a listing, a download),
+ * the first lines of it shown and the rest folded, with its size.
+ */
+function reportDataConnection(connection: ControlConnection, socket: Socket, tls: boolean): void {
+  const control = controlReports.get(connection);
+  if (!control?.activity) return;
+  const report = new SessionReporter(control.activity, {
+    protocol: "ftp-data",
+    port: socket.localPort ?? 0,
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+    tls,
+    label: `ftp#${control.number} data`,
+    relatedTo: control.report.id,
+  });
+  let how: SessionEnd = "FIN";
+  socket.on("data", (chunk: Buffer) => report.data("C", chunk));
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+    report.data("S", Buffer.from(chunk));
+    return write(chunk, ...rest);
+  }) as Socket["write"];
+  socket.on("error", (err) => (how = endOfError(err)));
+  socket.once("close", () => report.closed(how));
 }
 
 /** The session's data connection when none is prepared (ftp-srv's connector shape). */
@@ -721,6 +782,8 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
     const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
     await pipeline(steps); // sandbox-fs renames the file into place before this resolves
     if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
+    const reported = controlReports.get(connection);
+    reported?.activity?.stored({ kind: "file-stored", sessionId: reported.report.id, owner: connection.username ?? "", ref: clientPath, bytes: dataSocket.bytesRead, at: new Date().toISOString() });
     await connection.reply(226, clientPath);
   });
 }

@@ -26,6 +26,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
+import type { Activity } from "../activity.ts";
 import { isLoopback } from "../loopback.ts";
 import { startAdaptedFtpSrv } from "./adapter.ts";
 import { FtpReplyError, SandboxFileSystem, removeUploadLeftovers } from "./sandbox-fs.ts";
@@ -65,6 +66,8 @@ export interface FtpOptions {
   requireTlsForLogin?: boolean;
   /** Receives every control-connection line as "ftp#N C: …" / "ftp#N S: …". */
   trace?: (line: string) => void;
+  /** Where control and data connections and stored files are reported (the console, servers/activity.ts). */
+  activity?: Activity;
 }
 
 export interface FtpServerHandle {
@@ -110,6 +113,7 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin ?? (options.tls !== undefined && !isLoopback(host)),
     trace: options.trace,
+    activity: options.activity,
     // Logging in (RFC 959 §4.1.1 USER/PASS, RFC 1635 for anonymous).
     login(connection, username, password) {
       if (ANONYMOUS_USERS.has(username.toLowerCase())) {
