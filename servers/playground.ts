@@ -9,6 +9,7 @@
 // Ports and accounts can also be set in <data-dir>/config.json (see README.md); flags win.
 // Ctrl-C stops every server cleanly.
 
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -68,6 +69,10 @@ interface Config {
   mailAccounts?: MailAccount[];
   ftpAccounts?: FtpAccount[];
   newsAccounts?: NewsAccount[];
+  /** The console's teacher login beyond loopback; made up at each start when absent. */
+  consolePassword?: string;
+  /** How much the console keeps: sessions, and bytes of their lines. */
+  console?: { maxSessions?: number; maxLineBytes?: number };
 }
 
 function fail(message: string): never {
@@ -94,6 +99,13 @@ function readConfig(file: string): Config {
   }
   if (!isList(config.newsAccounts, ["user", "password"])) {
     fail(`${file}: "newsAccounts" must be a list like [{ "user": "me", "password": "secret" }]`);
+  }
+  if (config.consolePassword !== undefined && (typeof config.consolePassword !== "string" || config.consolePassword.length < 8)) {
+    fail(`${file}: "consolePassword" must be a string of at least 8 characters`);
+  }
+  const positive = (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) > 0);
+  if (config.console !== undefined && !(positive(config.console.maxSessions) && positive(config.console.maxLineBytes))) {
+    fail(`${file}: "console" must look like { "maxSessions": 2000, "maxLineBytes": 4000000 } (whole numbers above 0)`);
   }
   return config;
 }
@@ -151,12 +163,27 @@ function explain(err: unknown): string {
   return (err as Error).message;
 }
 
+// The console is open on loopback; beyond it, a login: the teacher password, or any account's own.
+const consoleOpen = isLoopback(host);
+const consolePassword = config.consolePassword ?? randomBytes(9).toString("base64url");
+/** A playground account's name if `password` is its password (mail address, FTP or news user). */
+function verifyAccount(user: string, password: string): string | null {
+  const mail = mailAccounts.find((account) => account.address.toLowerCase() === user.toLowerCase() && account.password === password);
+  if (mail) return mail.address;
+  const other = [...ftpAccounts, ...newsAccounts].find((account) => account.user === user && account.password === password);
+  return other ? other.user : null;
+}
+
 const running: { close(): Promise<void> }[] = [];
 const rows: [string, string][] = [];
 let caFile = "";
 try {
-  const console_ = createConsole({ dataDir });
-  const http = await startHttpDemo(ports.http, host, SITE_DIR, {}, console_.handle);
+  const console_ = createConsole(
+    { dataDir },
+    { open: consoleOpen, teacherPassword: consolePassword, verify: verifyAccount, maxSessions: config.console?.maxSessions, maxLineBytes: config.console?.maxLineBytes },
+  );
+  const activity = console_.activity;
+  const http = await startHttpDemo(ports.http, host, SITE_DIR, {}, console_.handle, activity);
   running.push({ close: () => new Promise<void>((done) => { http.server.close(() => done()); http.server.closeAllConnections(); }) });
   rows.push(["HTTP demo server (lesson 02) + lesson site", `http://${host}:${http.port}/`]);
   rows.push(["Console: every conversation live", `http://${host}:${http.port}/console/`]);
@@ -167,6 +194,7 @@ try {
     accounts: mailAccounts,
     ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps },
     trace,
+    activity,
   });
   running.push(mail);
   caFile = mail.caFile;
@@ -182,12 +210,12 @@ try {
 
   // FTP and news use the mail system's certificate for AUTH TLS and STARTTLS (made on its first start).
   const { key, cert } = await ensureCertificate(dataDir);
-  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace, tls: { key, cert } });
+  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace, activity, tls: { key, cert } });
   running.push(ftp);
   const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
   rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (AUTH TLS offered; passive data ports ${passive})`]);
 
-  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace, tls: { key, cert } });
+  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace, activity, tls: { key, cert } });
   running.push(news);
   rows.push(["NNTP news server (lesson 13)", `${news.url}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);
 } catch (err) {
@@ -203,6 +231,10 @@ for (const { address, password } of mailAccounts) console.log(`    mail  ${addre
 console.log(`    ftp   anonymous / any e-mail address (read-only)`);
 for (const { user, password } of ftpAccounts) console.log(`    ftp   ${user} / ${password}`);
 for (const { user, password } of newsAccounts) console.log(`    news  ${user} / ${password}  (AUTHINFO, optional on loopback)`);
+if (!consoleOpen) {
+  console.log(`\n  console login: teacher / ${config.consolePassword ? "(consolePassword from config.json)" : consolePassword}`);
+  console.log("    (or any account above with its password: it sees only its own sessions)");
+}
 console.log(`\n  data dir: ${dataDir}`);
 if (!existsSync(join(SITE_DIR, "index.html"))) console.log("  lesson site: not built yet — run `npm run site`, then open the HTTP address above");
 console.log(`  TLS certificate to trust (CA file): ${caFile}`);
