@@ -18,8 +18,8 @@ export interface StoreLimits {
   maxStored?: number;
 }
 
-/** One line as the console keeps it (SessionLine without the session's id). */
-export type KeptLine = Omit<SessionLine, "id">;
+/** One line as the console keeps it: SessionLine without the session's id, with its number in the session (1, 2, …). */
+export type KeptLine = Omit<SessionLine, "id"> & { n: number };
 
 /** A session as the API shows it in a list. */
 export interface SessionSummary extends Omit<SessionOpened, "label"> {
@@ -70,10 +70,10 @@ export class SessionStore implements Activity {
     this.emit({ type: "session-opened", session: summary(kept) });
   }
 
-  sessionLine({ id, ...line }: SessionLine): void {
+  sessionLine({ id, ...fields }: SessionLine): void {
     const kept = this.sessions.get(id);
     if (!kept) return;
-    kept.lineCount++;
+    const line: KeptLine = { ...fields, n: ++kept.lineCount };
     const size = line.text.length * 2 + 64; // about what a line costs in memory
     if (kept.lineBytes + size > this.maxLineBytes / 4) kept.linesDropped++;
     else {
