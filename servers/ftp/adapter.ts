@@ -680,6 +680,12 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
     report.data("S", Buffer.from(chunk));
     return write(chunk, ...rest);
   }) as Socket["write"];
+  // A listing goes out in one socket.end(text), which does not pass through write().
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
+  socket.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === "string" || Buffer.isBuffer(chunk)) report.data("S", Buffer.from(chunk));
+    return end(chunk, ...rest);
+  }) as Socket["end"];
   socket.on("error", (err) => (how = endOfError(err)));
   socket.once("close", () => report.closed(how));
 }

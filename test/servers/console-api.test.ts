@@ -181,6 +181,9 @@ f.quit()
     const upload = data.find((session) => session.bytesIn > 0)!;
     expect(upload.bytesIn).toBe(18);
     expect((await full(running.base, upload.id)).lines.map((line) => line.text)).toEqual(["line one\\n", "line two\\n"]);
+    const listing = data.find((session) => session !== upload)!;
+    expect(listing.bytesOut).toBeGreaterThan(0);
+    expect((await full(running.base, listing.id)).lines.some((line) => line.side === "S" && line.text.includes("console.txt"))).toBe(true);
     const { body } = await getJson<{ items: StoredItem[] }>(running.base, "/console/api/stored");
     expect(body.items.find((item) => item.kind === "file-stored")).toMatchObject({ owner: "me", ref: "/console.txt", bytes: 18, sessionId: ftp.id });
   });

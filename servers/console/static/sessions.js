@@ -312,8 +312,8 @@ function drawDiagram() {
   tip.setAttribute("class", "arrow-tip");
   marker.append(tip);
   defs.append(marker);
-  const left = 70;
-  const right = width - 70;
+  const left = 90;
+  const right = width - 90;
   add("text", { x: left, y: 20, class: "actor" }, "Client");
   add("text", { x: right, y: 20, class: "actor" }, `Server${session ? ` :${session.port}` : ""}`);
   add("line", { x1: left, y1: 30, x2: left, y2: height - 10, class: "lifeline" });
