@@ -87,9 +87,17 @@ export class Transcript {
       if (endOfTurn) this.endRun();
       return;
     }
-    const line = Buffer.concat(this.pending);
-    this.pending = [];
-    this.push(this.pendingSide, escapeBytes(line), line.length);
+    if (this.pendingSide === this.lastSide && this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= (this.options.keepFolded ?? 0)) {
+      // Deep inside a long block (a 10 MB DATA body): nobody will see this line, so it is only
+      // counted, not copied or made printable.
+      this.hiddenLines++;
+      for (const piece of this.pending) this.hiddenBytes += piece.length;
+      this.pending = [];
+    } else {
+      const line = Buffer.concat(this.pending);
+      this.pending = [];
+      this.push(this.pendingSide, escapeBytes(line), line.length);
+    }
     if (endOfTurn) this.endRun();
   }
 

@@ -674,7 +674,14 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
     relatedTo: control.report.id,
   });
   let how: SessionEnd = "FIN";
-  socket.on("data", (chunk: Buffer) => report.data("C", chunk));
+  // What the client sends is seen as it enters the socket's buffer (push), not with a 'data'
+  // listener: that would start the bytes flowing before the transfer reads them, and an
+  // upload's first bytes would be lost.
+  const push = socket.push.bind(socket);
+  socket.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (Buffer.isBuffer(chunk)) report.data("C", chunk);
+    return push(chunk, encoding);
+  };
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
     report.data("S", Buffer.from(chunk));

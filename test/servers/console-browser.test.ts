@@ -139,3 +139,41 @@ print('done', flush=True)
     expect(problems).toEqual([]);
   });
 });
+
+describe.skipIf(!hasChromium || !hasPython)("the console beyond loopback, in Chromium: the login page", { retry: 1 }, () => {
+  test("the page sends you to log in; a wrong password is told; a student then sees only their own sessions, and no script can read the login cookie", { timeout: SLOW }, async () => {
+    const running = await startTestConsole({ open: false, teacherPassword: "teacher-password-123" });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    try {
+      // Two sessions: me@example.com's over SMTP, and an anonymous FTP one.
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn("python3", ["-c", `
+import os, smtplib, ftplib
+s = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); s.login('me@example.com', 'secret'); s.quit()
+f = ftplib.FTP(); f.connect('127.0.0.1', int(os.environ['FTP_PORT'])); f.login('anonymous', 'guest@example.net'); f.quit()
+`], { env: { ...process.env, SMTP_PORT: String(running.mail.ports.submission), FTP_PORT: String(running.ftpPort) }, stdio: "inherit" });
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`python exited ${code}`))));
+      });
+      const page = await browser.newPage();
+      await page.goto(`${running.base}/console/`);
+      await page.waitForURL(/\/console\/login\.html$/);
+      await page.locator("input[name=user]").fill("me@example.com");
+      await page.locator("input[name=password]").fill("wrong");
+      await page.locator("button[type=submit]").click();
+      await page.locator("#problem", { hasText: "wrong user name or password" }).waitFor();
+      await page.locator("input[name=password]").fill("secret");
+      await page.locator("button[type=submit]").click();
+      await page.waitForURL(/\/console\/$/);
+      await page.locator("#status", { hasText: "Live" }).waitFor();
+      await expect.poll(() => page.locator("#session-list li").count()).toBe(1);
+      expect(await page.locator("#session-list").textContent()).toContain("me@example.com");
+      expect(await page.locator("#who").textContent()).toContain("me@example.com");
+      expect(await page.evaluate("document.cookie")).not.toContain("console_session");
+      await page.locator("#logout").click();
+      await page.waitForURL(/\/console\/login\.html$/);
+    } finally {
+      await browser.close();
+      await running.stop();
+    }
+  });
+});
