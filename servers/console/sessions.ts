@@ -74,6 +74,9 @@ export class SessionStore implements Activity {
     const kept = this.sessions.get(id);
     if (!kept) return;
     const line: KeptLine = { ...fields, n: ++kept.lineCount };
+    // Bytes so far, for a session still open (its close brings the exact totals).
+    if (line.side === "C") kept.bytesIn += line.bytes;
+    else kept.bytesOut += line.bytes;
     const size = line.text.length * 2 + 64; // about what a line costs in memory
     if (kept.lineBytes + size > this.maxLineBytes / 4) kept.linesDropped++;
     else {

@@ -89,7 +89,7 @@ function fillSession(item, session) {
   set("tls", session.tls ? "TLS" : "");
   set("time", clock(session.started));
   set("state", session.ended ? `ended: ${session.how}` : "open");
-  set("bytes", session.ended ? `${size(session.bytesIn)} in, ${size(session.bytesOut)} out` : "");
+  set("bytes", `${size(session.bytesIn)} in, ${size(session.bytesOut)} out`);
   item.classList.toggle("open", !session.ended);
   // What a screen reader says is the visible text, in order: "SMTP 127.0.0.1:53122 me@example.com 12:00:01 ended: QUIT …".
   item.querySelector("button").setAttribute("aria-current", String(session.id === state.selected));
@@ -144,6 +144,13 @@ function listen() {
   handle("session-changed", updateSession);
   handle("session-closed", updateSession);
   handle("line", (line) => {
+    const session = state.sessions.get(line.id);
+    if (session && !session.ended) {
+      // The bytes so far, while it is open (its close brings the exact totals).
+      session[line.side === "C" ? "bytesIn" : "bytesOut"] += line.bytes;
+      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(line.id)}"]`);
+      if (item) fillSession(item, session);
+    }
     if (line.id !== state.selected) return;
     if (state.loadingSelected) state.early.push(line);
     else appendLines([line]);
