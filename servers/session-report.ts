@@ -59,7 +59,7 @@ export class SessionReporter {
       keepFolded: KEPT_IN_A_FOLD,
       mask: options.mask,
       onLine: (line, info) => {
-        const report: SessionLine = { id: this.id, side: info.side, text: line.slice(3), bytes: info.bytes, at: new Date().toISOString() };
+        const report: SessionLine = { id: this.id, side: info.side, text: line.slice(3), bytes: info.bytes, at: now() };
         if (info.fold) report.fold = info.fold;
         this.activity.sessionLine(report);
       },
@@ -91,6 +91,18 @@ export class SessionReporter {
     this.done = true;
     this.activity.sessionClosed({ id: this.id, how, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ended: new Date().toISOString() });
   }
+}
+
+// The time of a line, as an ISO string: made once per millisecond, however many lines arrive in it.
+let lastMs = 0;
+let lastIso = "";
+function now(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** How a connection that ended with an error ended, in the console's words. */

@@ -10,6 +10,8 @@
 // The checker prints transcripts when an exercise fails; servers print them live
 // with `npm start -- --trace`.
 
+import { isUtf8 } from "node:buffer";
+
 export type Side = "C" | "S";
 
 export interface TranscriptOptions {
@@ -152,11 +154,4 @@ export function escapeBytes(bytes: Buffer): string {
   });
 }
 
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
+

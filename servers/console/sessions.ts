@@ -70,10 +70,12 @@ export class SessionStore implements Activity {
     this.emit({ type: "session-opened", session: summary(kept) });
   }
 
-  sessionLine({ id, ...fields }: SessionLine): void {
-    const kept = this.sessions.get(id);
+  sessionLine(report: SessionLine): void {
+    const kept = this.sessions.get(report.id);
     if (!kept) return;
-    const line: KeptLine = { ...fields, n: ++kept.lineCount };
+    // (Built field by field: this runs for every line of every session.)
+    const line: KeptLine = { side: report.side, text: report.text, bytes: report.bytes, at: report.at, n: ++kept.lineCount };
+    if (report.fold) line.fold = report.fold;
     // Bytes so far, for a session still open (its close brings the exact totals).
     if (line.side === "C") kept.bytesIn += line.bytes;
     else kept.bytesOut += line.bytes;
@@ -85,7 +87,7 @@ export class SessionStore implements Activity {
       this.lineBytes += size;
       this.makeRoom(kept);
     }
-    this.emit({ type: "line", id, line });
+    this.emit({ type: "line", id: report.id, line });
   }
 
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
