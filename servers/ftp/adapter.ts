@@ -275,6 +275,7 @@ function newControlReport(reports: Activity, socket: Socket, number: number, set
     client: `${socket.remoteAddress}:${socket.remotePort}`,
     tls: false,
     label: `ftp#${number}`,
+    maxLinesInARow: 40, // as --trace always showed FTP: a whole FEAT or HELP reply
     // Mask the password of real accounts; an anonymous "password" is just an e-mail address.
     mask: (line, side) => {
       if (side !== "C") return line;
