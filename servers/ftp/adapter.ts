@@ -665,7 +665,8 @@ class PassiveDataConnection implements DataConnection {
  */
 function reportDataConnection(connection: ControlConnection, socket: Socket, tls: boolean): void {
   const control = controlReports.get(connection);
-  if (!control?.activity) return;
+  if (!control?.activity || reportedDataSockets.has(socket)) return;
+  reportedDataSockets.add(socket);
   const report = new SessionReporter(control.activity, {
     protocol: "ftp-data",
     port: socket.localPort ?? 0,
@@ -698,6 +699,8 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
   socket.once("close", () => report.closed(how));
 }
 
+const reportedDataSockets = new WeakSet<Socket>();
+
 /** The session's data connection when none is prepared (ftp-srv's connector shape). */
 const NO_DATA_CONNECTION: DataConnection = {
   waitForConnection: () => Promise.reject(new FtpReplyError("No data connection: send PASV or EPSV first", 425)),
@@ -729,6 +732,8 @@ async function withDataConnection(connection: ControlConnection, description: st
       // ftp-srv's active-mode connector: its timeout, or "No connector setup".
       throw new FtpReplyError(err.name === "TimeoutError" ? "No connection established" : "No data connection: send PASV or EPSV first", 425);
     });
+    // A passive connection was reported when it came; an active one (PORT, EPRT) is reported now.
+    reportDataConnection(connection, dataSocket, dataSocket instanceof TLSSocket);
     await transfer(dataSocket);
   } catch (err) {
     // RFC 959 §4.1.3 ABOR: the aborted command answers 426, then ABOR itself 226.

@@ -188,6 +188,26 @@ f.quit()
     expect(body.items.find((item) => item.kind === "file-stored")).toMatchObject({ owner: "me", ref: "/console.txt", bytes: 18, sessionId: ftp.id });
   });
 
+  test("FTP in active mode (PORT): the data connection the server opens is linked too", async () => {
+    await python(running, `
+import os, ftplib
+f = ftplib.FTP()
+f.connect('127.0.0.1', int(os.environ['FTP_PORT']))
+f.login('anonymous', 'guest@example.net')
+f.set_pasv(False)
+f.retrlines('NLST')
+f.quit()
+`);
+    const ftp = await closedSession(running.base, "ftp");
+    expect(ftp.account).toBe("anonymous");
+    const data = await eventually(async () => {
+      const { body } = await getJson<{ sessions: SessionSummary[] }>(running.base, "/console/api/sessions?protocol=ftp-data");
+      return body.sessions.find((session) => session.relatedTo === ftp.id && session.ended);
+    }, 5_000, "the active data connection");
+    expect(data.bytesOut).toBeGreaterThan(0);
+    expect((await full(running.base, ftp.id)).lines.some((line) => line.text.startsWith("PORT 127,0,0,1,"))).toBe(true);
+  });
+
   test("NNTP: a posted article is reported with its group; HTTP requests are sessions, the console's own are not", async () => {
     await python(running, `
 import os, nntplib, io, warnings
