@@ -11,7 +11,8 @@
 // - What every one of these protocols needs is here, once: a line length limit, STARTTLS
 //   (RFC 2595 for POP3, RFC 4642 for NNTP, RFC 3501 §6.2.1 for IMAP) that throws away what
 //   was pipelined in plaintext, an idle timeout, failed logins that get slower and then
-//   disconnect, a transcript for --trace with passwords masked, connection caps, listen/close.
+//   disconnect, a transcript with passwords masked (reported to the console and --trace through
+//   session-report.ts), connection caps, listen/close.
 //
 // A protocol subclasses LineSession and overrides the hooks below ("Override"/"May be
 // overridden"), then starts listening with serve(). Its own file keeps only what is that

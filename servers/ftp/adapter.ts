@@ -39,7 +39,8 @@
 //     client's own address — no "FTP bounce", CVE-2020-15152 — through servers/ftp/ip-shim.)
 //  8. Anonymous users get 550 for every command that changes files, before ftp-srv sees it.
 //  9. ftp-srv logs bunyan JSON: silenced; `trace` shows the control connection as C:/S: lines
-//     instead, real users' passwords masked. ftp-srv calls process.exit() on Ctrl-C: those
+//     instead, real users' passwords masked; `activity` (the console) gets the same lines, and
+//     each data connection as a session of its own, linked to its control connection. ftp-srv calls process.exit() on Ctrl-C: those
 //     handlers are taken off, so the playground decides how to shut down. Its `timeout` option
 //     also starts a timer it never clears each time a client leaves (keeping the process alive
 //     after close()), so the idle timeout is set on each control socket instead.
