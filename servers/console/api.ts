@@ -14,7 +14,9 @@
 // each viewer's response at once; a browser that reads slowly (or a laptop that went to sleep)
 // fills its connection's send buffer, and then its events are dropped, not queued: once the
 // buffer has drained, that viewer gets one "dropped" event saying how many it missed (the page
-// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES.
+// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines inside
+// a fold are not streamed (the page fetches them when a fold is opened): a DATA body costs its
+// first 12 lines and one summary, whatever its size.
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
@@ -106,30 +108,49 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   });
   // "retry": how long the browser's EventSource waits before it reconnects after a break.
   response.write("retry: 2000\n\n");
+  // Events of one turn of the event loop go out in one write (one system call, not one each).
+  let batch = "";
+  let scheduled = false;
   let dropped = 0;
   let waitingForDrain = false;
+  const flush = () => {
+    scheduled = false;
+    if (response.destroyed || response.writableEnded) return;
+    if (dropped > 0 && !waitingForDrain) {
+      batch += `event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`;
+      dropped = 0;
+    }
+    if (batch !== "") response.write(batch);
+    batch = "";
+  };
+  const schedule = () => {
+    if (!scheduled) setImmediate(flush);
+    scheduled = true;
+  };
   const send = (type: string, data: unknown) => {
     if (response.destroyed || response.writableEnded) return;
-    // Full: drop, and say so once the browser has caught up.
-    if (waitingForDrain || response.writableLength > MAX_BUFFERED_BYTES) {
+    // Full: drop, and say so ("dropped") once the browser has caught up.
+    if (waitingForDrain || response.writableLength + batch.length > MAX_BUFFERED_BYTES) {
       dropped++;
-      if (!waitingForDrain) {
+      if (!waitingForDrain && response.writableNeedDrain) {
         waitingForDrain = true;
         response.once("drain", () => {
           waitingForDrain = false;
-          response.write(`event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`);
-          dropped = 0;
+          schedule();
         });
       }
       return;
     }
-    response.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    batch += `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    schedule();
   };
   const unsubscribe = store.subscribe((event: StoreEvent) => {
     if (event.type === "stored") {
       if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", event.item);
     } else if (event.type === "line") {
-      if (maySee(viewer, store.ownerOf(event.id))) send("line", { id: event.id, ...event.line });
+      // A line inside a fold (the middle of a DATA body) is not streamed: the page shows the fold
+      // closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
+      if (event.line.fold !== "inside" && maySee(viewer, store.ownerOf(event.id))) send("line", { id: event.id, ...event.line });
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, event.session);
     }

@@ -63,7 +63,7 @@ s = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT']))
 s.login('me@example.com', 'secret')
 print('logged in', flush=True)
 sys.stdin.readline()
-s.sendmail('me@example.com', ['me@example.com'], 'Subject: live\\r\\n\\r\\nhello from the browser test\\r\\n')
+s.sendmail('me@example.com', ['me@example.com'], 'Subject: live\\r\\n\\r\\nhello from the browser test\\r\\n' + ''.join('body line %02d\\r\\n' % n for n in range(40)))
 s.quit()
 print('done', flush=True)
 `], { env: { ...process.env, SMTP_PORT: String(running.mail.ports.submission) } });
@@ -87,6 +87,12 @@ print('done', flush=True)
       await lines.locator(".line", { hasText: "hello from the browser test\\r\\n" }).waitFor({ timeout: 5_000 });
       await lines.locator(".line", { hasText: "C: QUIT\\r\\n" }).waitFor({ timeout: 5_000 });
       await expect.poll(() => item.textContent(), { timeout: 5_000 }).toContain("ended: QUIT");
+      // The long body is folded after its first lines; opening the fold fetches the rest.
+      const fold = lines.locator(".fold summary", { hasText: "more lines" });
+      await fold.waitFor();
+      expect(await lines.textContent()).not.toContain("body line 30");
+      await fold.click();
+      await lines.locator(".fold .line", { hasText: "body line 30\\r\\n" }).waitFor();
       // Each line has its time, and \r\n shows.
       expect(await lines.locator(".line time").first().textContent()).toMatch(/^\d\d:\d\d:\d\d\.\d\d\d$/);
 

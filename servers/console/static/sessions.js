@@ -243,33 +243,59 @@ function sessionLink(id) {
 /**
  * Lines, in order, each once (they are numbered). A run of "inside" lines (the middle of a
  * DATA body, a RETR) goes into a closed <details>; the "summary" line that ends the run
- * becomes its summary: "… 300 more lines (18000 bytes) not shown".
+ * becomes its summary: "… 300 more lines (18000 bytes)". Live, the console streams only the
+ * summary: the lines inside are fetched when the fold is opened.
  */
 function appendLines(lines) {
   const list = $("lines");
   for (const line of lines) {
     if (line.n <= state.lastLine) continue;
+    const before = state.lastLine;
     state.lastLine = line.n;
     if (line.fold === "inside" || line.fold === "summary") {
-      let fold = list.lastElementChild?.classList.contains("fold") && !list.lastElementChild.dataset.done ? list.lastElementChild : null;
-      if (!fold) {
-        fold = document.createElement("li");
-        fold.className = "fold";
-        const details = document.createElement("details");
-        const summary = document.createElement("summary");
-        summary.textContent = "… more lines (arriving)";
-        details.append(summary, document.createElement("ol"));
-        fold.append(details);
-        list.append(fold);
-      }
+      const last = list.lastElementChild;
+      let fold = last?.classList.contains("fold") && !last.dataset.until ? last : null;
+      if (!fold) fold = newFold(before);
       if (line.fold === "inside") fold.querySelector("ol").append(lineItem(line));
       else {
-        fold.dataset.done = "yes";
-        fold.querySelector("summary").textContent = `${line.side}: ${line.text.replace(/ not shown$/, "")} — open to see the first ${fold.querySelector("ol").children.length}`;
+        fold.dataset.until = String(line.n);
+        fold.querySelector("summary").textContent = `${line.side}: ${line.text.replace(/ not shown$/, "")}, folded: open to see them`;
       }
     } else list.append(lineItem(line));
   }
   if (state.view === "diagram") drawDiagram();
+}
+
+/** A fold after line number `after`: a closed <details> that fetches its lines when opened. */
+function newFold(after) {
+  const fold = document.createElement("li");
+  fold.className = "fold";
+  fold.dataset.after = String(after);
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = "… more lines (arriving)";
+  details.append(summary, document.createElement("ol"));
+  details.addEventListener("toggle", () => void (details.open && fillFold(fold)));
+  fold.append(details);
+  $("lines").append(fold);
+  return fold;
+}
+
+async function fillFold(fold) {
+  const id = state.selected;
+  const response = await fetch(`${api}/sessions/${encodeURIComponent(id)}`);
+  if (!response.ok || state.selected !== id) return;
+  const { session } = await response.json();
+  const after = Number(fold.dataset.after);
+  const until = Number(fold.dataset.until || Infinity);
+  const inside = session.lines.filter((line) => line.fold === "inside" && line.n > after && line.n < until);
+  const list = fold.querySelector("ol");
+  if (inside.length > 0) list.replaceChildren(...inside.map(lineItem));
+  else if (list.children.length === 0) {
+    const note = document.createElement("li");
+    note.textContent = "(these lines are no longer kept: the console's memory limit)";
+    list.append(note);
+  }
 }
 
 function lineItem(line) {
@@ -292,7 +318,7 @@ function drawDiagram() {
   for (const item of $("lines").children) {
     if (item.classList.contains("fold")) {
       const summary = item.querySelector("summary").textContent;
-      rows.push({ side: summary.startsWith("C") ? "C" : "S", text: summary.replace(/ — open.*$/, "").slice(3) });
+      rows.push({ side: summary.startsWith("C") ? "C" : "S", text: summary.replace(/, folded: open.*$/, "").slice(3) });
     } else rows.push({ side: item.classList.contains("client-line") ? "C" : "S", text: item.querySelector(".text").textContent });
   }
   const shown = rows.slice(0, 300);
