@@ -16,7 +16,8 @@ import { startMailSystem } from "../../servers/mail/index.ts";
 const [dataDir, fsync, withConsole] = process.argv.slice(2);
 let streamed = 0;
 const store = withConsole === "console" ? new SessionStore() : undefined;
-store?.subscribe((event) => (streamed += JSON.stringify(event).length));
+// As servers/console/api.ts streams them: every event but the lines inside a fold.
+store?.subscribe((event) => (streamed += event.type === "line" && event.line.fold === "inside" ? 0 : JSON.stringify(event).length));
 const mail = await startMailSystem({
   activity: store,
   dataDir,
