@@ -44,8 +44,8 @@ import { endOfError, reportsTo, SessionReporter } from "./session-report.ts";
 import type { Side } from "./transcript.ts";
 
 export interface SessionSettings {
-  /** The protocol's name in the console: "pop3", "pop3s", "imap", "imaps", "nntp". */
-  protocol: string;
+  /** The protocol's name in the console: "pop3", "pop3s", "imap", "imaps", "nntp" (default: traceAs without " #"). */
+  protocol?: string;
   /** Trace lines start with this and the session's number: "pop3 #" → "pop3 #12 C: STAT\r\n". */
   traceAs: string;
   /** Live C:/S: lines (npm start -- --trace); none when absent. */
@@ -96,7 +96,7 @@ export abstract class LineSession {
     const activity = reportsOf(settings);
     this.report = activity
       ? new SessionReporter(activity, {
-          protocol: settings.protocol,
+          protocol: settings.protocol ?? settings.traceAs.replace(/\s*#$/, ""),
           port: socket.localPort ?? 0,
           client: `${socket.remoteAddress}:${socket.remotePort}`,
           tls: this.secure,

@@ -9,7 +9,6 @@ import { LineSession, maskSecrets, serve, type SessionSettings } from "../../ser
 import { RawLineClient } from "../kit/raw-line-client.ts";
 
 const SETTINGS: SessionSettings = {
-  protocol: "toy",
   traceAs: "toy #",
   maxLineLength: 100,
   idleTimeoutMs: 60_000,
