@@ -144,6 +144,13 @@ export class Transcript {
 
 /** Shows bytes as text, with \r \n \t and other non-printable bytes made visible. */
 export function escapeBytes(bytes: Buffer): string {
+  // The usual line is printable ASCII and its line end: only "\r\n" needs making visible.
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 10) end--;
+  if (end > 0 && end < bytes.length && bytes[end - 1] === 13) end--;
+  let plain = true;
+  for (let i = 0; i < end && plain; i++) plain = bytes[i]! >= 0x20 && bytes[i]! <= 0x7e;
+  if (plain) return bytes.toString("latin1", 0, end) + (bytes.length - end === 2 ? "\\r\\n" : bytes.length - end === 1 ? "\\n" : "");
   const utf8 = isUtf8(bytes);
   return bytes.toString(utf8 ? "utf8" : "latin1").replace(/[\x00-\x1f\x7f]|[\x80-\xff]/g, (ch) => {
     if (ch === "\r") return "\\r";

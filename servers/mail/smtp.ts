@@ -576,11 +576,14 @@ class SessionRecorder {
       this.secretFollows = line.startsWith("334");
       return line;
     }
-    if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
     if (this.secretFollows) {
       this.secretFollows = false;
       return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
     }
+    // (Most lines are neither: a DATA body's lines are tested by their first letter only.)
+    const first = line.charCodeAt(0) | 0x20; // lower case
+    if (first !== 0x61 /* a */ && first !== 0x71 /* q */) return line;
+    if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
     return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
   }
 }
