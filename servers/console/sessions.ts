@@ -50,6 +50,8 @@ export class SessionStore implements Activity {
   private readonly maxStored: number;
   // A Map remembers insertion order: the first entry is the oldest session.
   private readonly sessions = new Map<string, Kept>();
+  // The sessions that hold lines, oldest first: where makeRoom() takes lines from.
+  private readonly holdingLines = new Map<string, Kept>();
   private readonly storedItems: StoredItem[] = [];
   private lineBytes = 0;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
@@ -85,6 +87,7 @@ export class SessionStore implements Activity {
       kept.lines.push(line);
       kept.lineBytes += size;
       this.lineBytes += size;
+      if (kept.lines.length === 1) this.holdingLines.set(kept.id, kept);
       this.makeRoom(kept);
     }
     this.emit({ type: "line", id: report.id, line });
@@ -158,13 +161,14 @@ export class SessionStore implements Activity {
   /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
   private makeRoom(current: Kept): void {
     if (this.lineBytes <= this.maxLineBytes) return;
-    for (const kept of this.sessions.values()) {
+    for (const kept of this.holdingLines.values()) {
       if (this.lineBytes <= this.maxLineBytes) return;
-      if (kept === current || kept.lines.length === 0) continue;
+      if (kept === current) continue;
       this.lineBytes -= kept.lineBytes;
       kept.linesDropped += kept.lines.length;
       kept.lines = [];
       kept.lineBytes = 0;
+      this.holdingLines.delete(kept.id);
     }
   }
 
@@ -173,6 +177,7 @@ export class SessionStore implements Activity {
     if (!kept) return;
     this.lineBytes -= kept.lineBytes;
     this.sessions.delete(id);
+    this.holdingLines.delete(id);
   }
 
   private emit(event: StoreEvent): void {
