@@ -11,7 +11,7 @@ import { checkLesson, expectRejects, isNotStarted, type Network } from "../../ki
 import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import type { Playground } from "../09-receiving-mail/playground.ts";
 import { deliverViaMx, flagsOf, QUOTED_ACCOUNT, rawImap, startImapPlayground, storedMessages } from "./playground.ts";
-import { ImapWire, type ImapWireOptions } from "./imap-wire.ts";
+import { ImapWire, WireMistake, type ImapWireOptions } from "./imap-wire.ts";
 import * as exercise from "../../../lessons/15-imap-by-hand/exercise.ts";
 import * as solution from "../../../lessons/15-imap-by-hand/solution.ts";
 
@@ -54,6 +54,19 @@ const visible = (bytes: Buffer | undefined) => (bytes === undefined ? "(nothing)
 
 const words = () => randomUUID().split("-")[1]!;
 
+/** What went wrong with a literal the client returned, said as the likely mistake. */
+function literalMismatch(what: string, got: Buffer | undefined, want: Buffer): Error {
+  const shown = `\n  returned: ${JSON.stringify(got?.toString("utf8") ?? null)}\n  expected: ${JSON.stringify(want.toString("utf8"))}\n`;
+  const chars = want.toString("utf8").length;
+  let why = "What is inside a literal is data, never protocol: read it as exactly n bytes, then go on with the line after it.";
+  if (got && got.length < want.length && want.subarray(0, got.length).equals(got)) {
+    why = `You returned only the first ${got.length} of the ${want.length} bytes the server announced with {${want.length}}: a literal may arrive in several pieces (the hostile network cuts it into 1–7-byte ones) — keep reading until all n bytes are there.`;
+  } else if (got && chars !== want.length && (got.length !== want.length || got.toString("utf8").length === chars)) {
+    why = `The server announced {${want.length}}: ${want.length} BYTES, not characters — this text is ${chars} characters (UTF-16 units) but ${want.length} bytes, because every Chinese character is 3 bytes in UTF-8. Count and cut the literal on a Buffer, and decode nothing before you have all of it.`;
+  }
+  return new Error(`${what}: not what the server sent.${shown}${why}`);
+}
+
 checkLesson<Lesson15>("15-imap-by-hand", {
   exercise,
   checks: [
@@ -95,6 +108,7 @@ checkLesson<Lesson15>("15-imap-by-hand", {
         const client = await wire.step(ImapClient.connect("127.0.0.1", wire.port));
         expect(client.greeting, "the greeting (the server's first line, without its \\r\\n)").toMatch(/^\* OK .*[^\r\n]$/);
         await wire.step(client.login(QUOTED_ACCOUNT.address, QUOTED_ACCOUNT.password)).catch((err: Error) => {
+          if (err instanceof WireMistake || isNotStarted(err)) throw err; // a mistake on the wire says so itself
           throw new Error(
             `login("${QUOTED_ACCOUNT.address}", ${JSON.stringify(QUOTED_ACCOUNT.password)}) failed: ${err.message}\n` +
               'A password with spaces, " or \\ must travel as a quoted string: "my \\"quoted\\" pass\\\\word" (RFC 3501 §4.3, §9 astring)',
@@ -141,13 +155,7 @@ checkLesson<Lesson15>("15-imap-by-hand", {
         for (const [index, { from, subject }] of sent.entries()) {
           const want = Buffer.from(`From: ${from}\r\nSubject: ${subject}\r\n\r\n`, "utf8");
           const got = headers.get(index + 1);
-          if (!got?.equals(want)) {
-            throw new Error(
-              `fetchHeaders: UID ${index + 1}'s headers are not what the server sent.\n  returned: ${JSON.stringify(got?.toString("utf8"))}\n  expected: ${JSON.stringify(want.toString("utf8"))}\n` +
-                `The server announced them as {${want.length}}: ${want.length} BYTES, not characters — "${subject}" is ${subject.length} characters (UTF-16 units) but ${Buffer.byteLength(subject)} bytes. ` +
-                "Count and cut the literal on a Buffer, and decode nothing before you have all of it.",
-            );
-          }
+          if (!got?.equals(want)) throw literalMismatch(`fetchHeaders: UID ${index + 1}'s header lines`, got, want);
         }
         const some = await wire.step(client.fetchHeaders([4, 2], ["SUBJECT"]));
         expect([...some.keys()].sort(), "fetchHeaders([4, 2], ['SUBJECT'])").toEqual([2, 4]);
@@ -186,13 +194,7 @@ checkLesson<Lesson15>("15-imap-by-hand", {
         await wire.step(client.select("INBOX"));
         const body = await wire.step(client.fetchBody(2));
         expect(Buffer.isBuffer(body), "fetchBody() returns a Buffer").toBe(true);
-        if (!body.equals(stored.wire)) {
-          throw new Error(
-            `fetchBody(2) returned ${body.length} bytes; the message is ${stored.wire.length} (the server said {${stored.wire.length}}).\n` +
-              `returned:\n${visible(body)}\nexpected:\n${visible(stored.wire)}\n` +
-              "Read the literal as exactly n bytes, however many pieces they arrive in; what is inside it is data, never protocol.",
-          );
-        }
+        if (!body.equals(stored.wire)) throw literalMismatch("fetchBody(2)", body, stored.wire);
         expect(await wire.step(client.uidSearch("ALL")), "uidSearch after fetchBody: the conversation is still in step").toEqual([1, 2]);
         await wire.step(client.logout());
         await wire.expectLogoutAnswered();
