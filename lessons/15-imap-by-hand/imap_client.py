@@ -14,7 +14,7 @@ UID = sys.argv[2] if len(sys.argv) > 2 else '1'
 
 M = imaplib.IMAP4(HOST, PORT)            # imaplib.IMAP4_SSL(HOST, 9930, ssl_context=…) for IMAPS
 print(M.welcome.decode())
-M.login('friend@example.org', 'secret')  # imaplib quotes the strings when they need it
+M.login('friend@example.org', 'secret')  # imaplib quotes the password (not the user name: no spaces in it)
 
 typ, folders = M.list()                  # [b'(\\HasNoChildren) "." INBOX', …]
 print('Folders:', ', '.join(f.decode().split(' "." ')[1] for f in folders))

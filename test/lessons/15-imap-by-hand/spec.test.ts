@@ -115,7 +115,7 @@ checkLesson<Lesson15>("15-imap-by-hand", {
           );
         });
         const inbox = await wire.step(client.select("INBOX"));
-        expect(inbox.exists, "select('INBOX').exists: the '* 3 EXISTS' line").toBe(3);
+        expect(inbox.exists, "select('INBOX').exists: the '* 3 EXISTS' line (SELECT's answer ends at the line with its tag, 'A2 OK …', not at the first untagged '* OK […]')").toBe(3);
         expect(inbox.uidNext, "select('INBOX').uidNext: '* OK [UIDNEXT 4]'").toBe(4);
         expect(inbox.uidValidity, "select('INBOX').uidValidity: '* OK [UIDVALIDITY …]'").toBe(uidValidity);
         expect(client.exists, "client.exists after SELECT").toBe(3);
@@ -192,7 +192,13 @@ checkLesson<Lesson15>("15-imap-by-hand", {
         const client = await wire.step(ImapClient.connect("127.0.0.1", wire.port));
         await wire.step(client.login(FRIEND, PASSWORD));
         await wire.step(client.select("INBOX"));
-        const body = await wire.step(client.fetchBody(2));
+        const body = await wire.step(client.fetchBody(2)).catch((err: Error) => {
+          if (err instanceof WireMistake || isNotStarted(err)) throw err;
+          throw new Error(
+            `fetchBody(2) rejected: ${err.message}\nThe message with UID 2 is there (UID SEARCH ALL finds it). Find the UID item in the response's text outside ` +
+              'its literals: this message itself contains the line "(UID 99 FLAGS (\\Deleted))", and a literal is data, never protocol.',
+          );
+        });
         expect(Buffer.isBuffer(body), "fetchBody() returns a Buffer").toBe(true);
         if (!body.equals(stored.wire)) throw literalMismatch("fetchBody(2)", body, stored.wire);
         expect(await wire.step(client.uidSearch("ALL")), "uidSearch after fetchBody: the conversation is still in step").toEqual([1, 2]);
