@@ -24,6 +24,8 @@ export class WireMistake extends Error {}
 export interface ImapWireOptions {
   /** Runs before the relay lets the server answer the first APPEND's {n} (see the top of this file). */
   beforeContinuation?: () => Promise<void>;
+  /** Cuts the connection this many bytes into the answer to the first command that matches `during`, like a dropped Wi-Fi. */
+  cut?: { during: RegExp; afterBytes: number; done: () => void };
 }
 
 /** Reads one direction of an IMAP stream: whole lines, and the literals their {n} announce. */
@@ -147,6 +149,7 @@ class Session {
     if (!crlf) throw this.broken(`your client ended the line "${shown}" with \\n alone: IMAP lines end in \\r\\n (RFC 3501 §2.2)`, number);
     if (!this.greeted) throw this.broken(`your client sent "${shown}" before the server's greeting had arrived: the server speaks first ("* OK …", RFC 3501 §7.1.1)`, number);
     if (/^\S+ LOGOUT$/i.test(line)) this.logoutTag = line.split(" ")[0]!;
+    if (this.options.cut && this.cutting === null && this.options.cut.during.test(line)) this.cutting = 0;
     if (/\{\d+\}$/.test(line)) {
       this.awaitingContinuation = true;
       if (/^\S+ APPEND /i.test(line) && this.options.beforeContinuation && !this.injected) this.hold();
@@ -197,7 +200,22 @@ class Session {
     this.forward(chunk);
   }
 
+  private cutting: number | null = null; // bytes of the answer to cut during, so far
+
   private forward(chunk: Buffer): void {
+    const cut = this.options.cut;
+    if (cut && this.cutting !== null && this.cutting !== -1) {
+      const room = cut.afterBytes - this.cutting;
+      if (room <= chunk.length) {
+        this.cutting = -1; // once
+        this.show("S", Buffer.from(`[the connection is cut here, ${cut.afterBytes} bytes into the answer]`));
+        this.client.write(chunk.subarray(0, Math.max(0, room)), () => this.destroy());
+        this.upstream.destroy();
+        cut.done();
+        return;
+      }
+      this.cutting += chunk.length;
+    }
     this.client.write(chunk);
     this.fromServer.push(
       chunk,

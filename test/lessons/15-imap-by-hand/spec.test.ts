@@ -304,6 +304,43 @@ checkLesson<Lesson15>("15-imap-by-hand", {
       },
     },
     {
+      name: "a connection cut in the middle of a literal: fetchBody() rejects (it must not wait forever)",
+      network: true,
+      timeoutMs: 15_000,
+      async run({ ImapClient }, network) {
+        const playground = await startImapPlayground(network);
+        const lines = Array.from({ length: 60 }, (_, i) => `Line ${i + 1} of a long message: 长信的第 ${i + 1} 行.`);
+        await deliverViaMx(playground, FRIEND, message("Me <me@example.com>", "long", lines));
+        let cutDone = () => {};
+        const wasCut = new Promise<void>((resolve) => (cutDone = resolve));
+        const wire = await imapWire(network, playground, { cut: { during: /UID FETCH .*BODY(\.PEEK)?\[\]/i, afterBytes: 300, done: cutDone } });
+        const client = await wire.step(ImapClient.connect("127.0.0.1", wire.port));
+        await wire.step(client.login(FRIEND, PASSWORD));
+        await wire.step(client.select("INBOX"));
+        const fetching = client.fetchBody(1);
+        fetching.catch(() => {});
+        await wasCut;
+        const LIMIT_MS = 3000;
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          fetching.then(
+            () => "resolved" as const,
+            (err: unknown) => err,
+          ),
+          new Promise<"waiting">((resolve) => (timer = setTimeout(() => resolve("waiting"), LIMIT_MS))),
+        ]).finally(() => clearTimeout(timer));
+        if (isNotStarted(outcome)) throw outcome;
+        if (outcome === "waiting") {
+          throw new Error(
+            `fetchBody(1) was still waiting ${LIMIT_MS / 1000} s after the connection was cut in the middle of its literal: ` +
+              "when the socket ends ('end', 'close', 'error'), wake up the reader and reject",
+          );
+        }
+        expect(outcome, "fetchBody() of a literal cut off in the middle must reject, not return part of a message").not.toBe("resolved");
+        expect(outcome, "fetchBody() rejects with an Error").toBeInstanceOf(Error);
+      },
+    },
+    {
       name: "NO and BAD reject with the server's line (never the password), and the client keeps working",
       network: true,
       timeoutMs: 15_000,
