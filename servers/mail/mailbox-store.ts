@@ -95,6 +95,14 @@ export class MailStore {
     return store;
   }
 
+  /**
+   * The store of one account as it is on disk, for readers that must change nothing (the console):
+   * unlike open() it creates no folder. folderNames() and pathOf() only read.
+   */
+  static existing(mailRoot: string, address: string): MailStore {
+    return new MailStore(maildirPath(mailRoot, address));
+  }
+
   /** Every folder, INBOX first; names in modified UTF-7, as on the wire. */
   async folderNames(): Promise<string[]> {
     const entries = await readdir(this.directory, { withFileTypes: true });
@@ -168,7 +176,7 @@ export class MailStore {
   }
 
   /** The directory of folder `name`; refuses names that could leave the Maildir. */
-  private pathOf(name: string): string {
+  pathOf(name: string): string {
     if (isInbox(name)) return this.directory;
     if (!isFolderName(name)) throw new StoreError("CANNOT", `"${name}" cannot be a folder name (no "/", no empty levels, 7-bit modified UTF-7)`);
     return join(this.directory, "." + name);
@@ -439,7 +447,7 @@ export class Folder {
 }
 
 /** Flags from a Maildir name ("…:2,FS" → \Flagged \Seen) plus keywords kept elsewhere. */
-function flagsOf(name: string, keywords: Iterable<string>): Set<string> {
+export function flagsOf(name: string, keywords: Iterable<string>): Set<string> {
   const flags = new Set<string>();
   const info = name.includes(":2,") ? name.slice(name.indexOf(":2,") + 3) : "";
   for (const letter of info) if (FLAG_OF_LETTER[letter]) flags.add(FLAG_OF_LETTER[letter]);
