@@ -17,7 +17,7 @@
 // flagsOf() reads the flags in a file name the way IMAP does, imap-mime.ts cuts the MIME tree,
 // mailparser decodes what a person reads.
 
-import { readdir, readFile } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { Maildrop, type MaildropMessage } from "../mail/maildrop.ts";
@@ -131,6 +131,30 @@ async function readMessage(maildrop: Maildrop, message: MaildropMessage): Promis
   }
 }
 
+/**
+ * Only the header, for a line of the message list: the file's first 64 KB cut at the first empty
+ * line — a 10 MB attachment further down is never read. (A header longer than that is cut: the
+ * list line then shows what was in the first 64 KB; the message view reads everything.)
+ */
+async function readHead(maildrop: Maildrop, message: MaildropMessage): Promise<Buffer> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const file = await open(maildrop.pathOf(message), "r");
+      try {
+        const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(HEAD_BYTES), position: 0 });
+        const start = buffer.subarray(0, bytesRead);
+        const end = start.indexOf("\n\n");
+        return end === -1 ? start : start.subarray(0, end + 2);
+      } finally {
+        await file.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt > 0 || !(await maildrop.locate(message))) throw err;
+    }
+  }
+}
+const HEAD_BYTES = 64 * 1024;
+
 // ---------------------------------------------------------------------------------------
 // The message list.
 
@@ -140,11 +164,9 @@ async function messageList(maildrop: Maildrop, address: string, folder: string, 
   const shown = page(newestFirst, query);
   const messages = [];
   for (const message of shown.items) {
-    // Only the header is needed for a list line: the bytes up to the first empty line.
-    const content = await readMessage(maildrop, message).catch(() => null);
-    if (content === null) continue; // removed while we listed: simply not there any more
-    const end = content.indexOf("\r\n\r\n");
-    const parsed = await simpleParser(end === -1 ? content : content.subarray(0, end + 4));
+    const head = await readHead(maildrop, message).catch(() => null);
+    if (head === null) continue; // removed while we listed: simply not there any more
+    const parsed = await simpleParser(head);
     messages.push({
       id: message.unique,
       from: addressText(parsed.from),

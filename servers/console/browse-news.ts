@@ -8,6 +8,7 @@
 // The spool is read with the news server's own NewsStore, opened read-only: it reads the active
 // file and the articles and never touches tmp/, where the server may be writing a post right now.
 
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { decodeHeaderValue } from "../mail/imap-mime.ts";
@@ -41,12 +42,39 @@ export async function browseNews(request: BrowseRequest): Promise<void> {
   });
 }
 
+/**
+ * The spool as it is now. Opening it reads every article's headers, so the last one opened is kept
+ * while nothing changed: a post changes active.json (the new high water mark) and the folder of
+ * each of its groups (a new file name), and both show in their modification times.
+ */
 async function openStore(dataDir: string): Promise<NewsStore> {
+  const dir = join(dataDir, "news");
+  const stamp = await spoolStamp(dir);
+  if (stamp === null) throw new BrowseError(404, "there is no news spool yet: the news server makes one when it first starts");
+  const kept = openStores.get(dir);
+  if (kept && kept.stamp === stamp) return kept.store;
+  let store: NewsStore;
   try {
-    return await NewsStore.open(join(dataDir, "news"), { readOnly: true });
+    store = await NewsStore.open(dir, { readOnly: true });
   } catch {
-    throw new BrowseError(404, "there is no news spool yet: the news server makes one when it first starts");
+    throw new BrowseError(404, "the news spool cannot be read (is its active.json damaged?)");
   }
+  // A time has a coarse resolution on some file systems: a change in the same tick as this look
+  // would leave the stamp as it is. So a spool that changed in the last 2 s is not kept.
+  const newest = stamp.match(/\d{10,}/g)?.map(BigInt).reduce((a, b) => (a > b ? a : b)) ?? 0n;
+  if (BigInt(Date.now()) * 1_000_000n - newest > 2_000_000_000n) openStores.set(dir, { stamp, store });
+  else openStores.delete(dir);
+  return store;
+}
+const openStores = new Map<string, { stamp: string; store: NewsStore }>();
+
+/** The modification times of active.json and of every group folder, in ns; null without a spool. */
+async function spoolStamp(dir: string): Promise<string | null> {
+  const active = await stat(join(dir, "active.json"), { bigint: true }).catch(() => null);
+  if (!active) return null;
+  const groups = await readdir(join(dir, "groups")).catch(() => [] as string[]);
+  const times = await Promise.all(groups.sort().map((name) => stat(join(dir, "groups", name), { bigint: true }).then((s) => `${name}=${s.mtimeNs}`, () => name)));
+  return [active.mtimeNs, active.size, ...times].join(" ");
 }
 
 function summary(article: StoredArticle) {

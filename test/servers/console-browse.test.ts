@@ -316,6 +316,17 @@ describe("news", () => {
     expect(json.threads.length).toBeLessThan(18);
   });
 
+  test("a post made after a look shows at the next look (the kept spool is read again)", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // the spool settles: this look's spool is kept
+    const before = (await get("/console/api/news")).json.groups.find((g: any) => g.name === "comp.mail.misc");
+    const article = `From: Late <late@example.com>\r\nNewsgroups: comp.mail.misc\r\nSubject: Posted later\r\n\r\nlate\r\n`;
+    expect(await postArticle(playground, article)).toMatch(/^240 /);
+    const after = (await get("/console/api/news")).json.groups.find((g: any) => g.name === "comp.mail.misc");
+    expect(after).toMatchObject({ high: before.high + 1, count: before.count + 1 });
+    const { json } = await get("/console/api/news/comp.mail.misc");
+    expect(json.threads.at(-1)).toMatchObject({ number: before.high + 1, subject: "Posted later", replies: [] });
+  });
+
   test("one article: headers, body (dot-stuffing undone), raw", async () => {
     const { json } = await get("/console/api/news/playground.test/5");
     expect(json).toMatchObject({ group: "playground.test", number: 5, subject: "Re: Console thread" });
