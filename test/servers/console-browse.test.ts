@@ -3,6 +3,8 @@
 // uploaded with basic-ftp, articles posted over NNTP — then every endpoint, what a student may
 // see, traversal attempts, and that looking changed nothing on the disk.
 
+import net from "node:net";
+import { once } from "node:events";
 import { mkdir, readdir, readFile, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -219,6 +221,40 @@ describe("mailboxes", () => {
     expect(again.status).toBe(200);
     expect(again.json.flags.sort()).toEqual(["\\Flagged", "\\Seen"]);
     expect(again.json.file).toBe(`cur/${name}:2,FS`);
+  });
+});
+
+describe("beside a POP3 session", () => {
+  test("a mailbox locked by a POP3 session can be looked at, and the session goes on undisturbed", async () => {
+    const socket = net.connect(playground.mail.ports.pop3, "127.0.0.1");
+    socket.setEncoding("utf8");
+    let buffered = "";
+    const reply = async (multiLine = false): Promise<string> => {
+      const end = multiLine ? "\r\n.\r\n" : "\r\n";
+      while (!buffered.includes(end)) buffered += (await once(socket, "data"))[0];
+      const text = buffered.slice(0, buffered.indexOf(end));
+      buffered = buffered.slice(buffered.indexOf(end) + end.length);
+      return text;
+    };
+    const command = (line: string, multiLine = false) => {
+      socket.write(line + "\r\n");
+      return reply(multiLine);
+    };
+    try {
+      expect(await reply()).toMatch(/^\+OK/);
+      expect(await command("USER friend@example.org")).toMatch(/^\+OK/);
+      expect(await command("PASS secret")).toMatch(/^\+OK/); // TRANSACTION: the maildrop is locked (RFC 1939 §8)
+      const list = await get(friendInbox);
+      expect(list.status).toBe(200);
+      expect((await get(`${friendInbox}/${encodeURIComponent(list.json.messages[0].id)}`)).status).toBe(200);
+      expect(await command("RETR 1", true)).toMatch(/^\+OK \d+ octets\r\n[\s\S]*\r\nSubject: /);
+      expect(await command("QUIT")).toMatch(/^\+OK/);
+    } finally {
+      socket.destroy();
+    }
+    // RETR marked it seen (new/ → cur/…:2,S): the console follows the file to its new name.
+    const after = await get(friendInbox);
+    expect(after.json.messages[0].flags).toEqual(["\\Seen"]);
   });
 });
 
