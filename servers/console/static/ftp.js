@@ -42,9 +42,9 @@ function row(nameCell, size, date, className = "") {
   return tr;
 }
 
-/** "/ › pub › releases": each step a link, the last one the current folder. */
+/** "FTP / pub / releases": each step a link, the last one the current folder. */
 function showCrumbs(parts) {
-  const items = [["/", []], ...parts.map((part, at) => [part, parts.slice(0, at + 1)])].map(([name, path], at, all) => {
+  const items = [["FTP", []], ...parts.map((part, at) => [part, parts.slice(0, at + 1)])].map(([name, path], at, all) => {
     const item = make("li");
     const link = hashLink(path, name);
     if (at === all.length - 1) link.setAttribute("aria-current", "page");
