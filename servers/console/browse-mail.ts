@@ -52,7 +52,8 @@ export async function browseMail(request: BrowseRequest): Promise<void> {
   if (!message) throw new BrowseError(404, `there is no message ${id} in ${address}/${folder} (deleted meanwhile?)`);
   const content = await readMessage(maildrop, message);
   if (what === undefined) return sendJson(request.response, 200, await describeMessage(address, folder, message, content));
-  if (what === "raw" && n === undefined) return sendBytes(request, "text/plain; charset=utf-8", content);
+  // Plain text, never sniffed as anything else, and sandboxed even if opened on its own.
+  if (what === "raw" && n === undefined) return sendBytes(request, "text/plain; charset=utf-8", content, { "Content-Security-Policy": "default-src 'none'; sandbox" });
   if (what === "html" && n === undefined) {
     const parsed = await simpleParser(content);
     if (typeof parsed.html !== "string") throw new BrowseError(404, "this message has no HTML part");

@@ -193,6 +193,16 @@ describe.skipIf(!hasChromium)("the console's browse pages in Chromium", { retry:
     await page.locator("#threads a").first().click();
     await expect.poll(() => page.locator("#article").isVisible()).toBe(true);
     expect((await page.locator("#body").innerText()).length).toBeGreaterThan(20);
+    // "Larger text" for a projector: the type grows, and stays so on the next page.
+    const size = () => page.evaluate(`parseFloat(getComputedStyle(document.documentElement).fontSize)`) as Promise<number>;
+    const normal = await size();
+    await page.locator("#larger-text").click();
+    expect(await size()).toBeGreaterThan(normal * 1.4);
+    expect(await page.locator("#larger-text").getAttribute("aria-pressed")).toBe("true");
+    await page.goto(`${playground.base}/console/ftp.html`);
+    expect(await size()).toBeGreaterThan(normal * 1.4);
+    await page.locator("#larger-text").click();
+    expect(await size()).toBe(normal);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -140,3 +140,21 @@ export function visibleLineEndings(text, maxLines = 4000) {
   }
   return fragment;
 }
+
+// "Larger text": for a projector at the back of a classroom. Remembered in this browser.
+const LARGE = "console-large-text";
+function largeText() {
+  const button = document.getElementById("larger-text");
+  if (!button) return;
+  const apply = (on) => {
+    document.documentElement.classList.toggle("large-text", on);
+    button.setAttribute("aria-pressed", String(on));
+  };
+  apply(localStorage.getItem(LARGE) === "1");
+  button.addEventListener("click", () => {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    localStorage.setItem(LARGE, on ? "1" : "0");
+    apply(on);
+  });
+}
+largeText();

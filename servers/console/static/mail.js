@@ -99,9 +99,9 @@ function emptyRow(text) {
   return row;
 }
 
-/** IMAP's flags in words: "\Seen \Flagged" → "seen, flagged"; none → "new". */
+/** IMAP's flags in words: "\Seen \Flagged" → "seen, flagged"; none → "unseen". */
 function flagText(flags) {
-  return flags.length === 0 ? "new" : flags.map((flag) => flag.replace(/^\\/, "").toLowerCase()).join(", ");
+  return flags.length === 0 ? "unseen" : flags.map((flag) => flag.replace(/^\\/, "").toLowerCase()).join(", ");
 }
 
 /** One message: its facts, journey, text, sandboxed HTML, attachments, MIME tree, headers, raw source. */
