@@ -22,11 +22,10 @@ import { join } from "node:path";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { Maildrop, type MaildropMessage } from "../mail/maildrop.ts";
 import { MailStore, flagsOf, toCrlf } from "../mail/mailbox-store.ts";
-import { decodeHeaderValue, headerValue, type Entity } from "../mail/imap-mime.ts";
-import { parseMessage } from "../mail/imap-mime.ts";
+import { decodeHeaderValue, headerValue, parseMessage, type Entity } from "../mail/imap-mime.ts";
 import { decodeMailboxName } from "../mail/mutf7.ts";
 import { maySee } from "./viewer.ts";
-import { BrowseError, downloadHeaders, page, sendBytes, sendJson, type BrowseRequest } from "./browse.ts";
+import { BrowseError, downloadHeaders, page, sendBytes, sendJson, shown, type BrowseRequest } from "./browse.ts";
 
 /**
  * The HTML part of a mail is a stranger's web page. It is shown in `<iframe sandbox>` AND sent
@@ -40,16 +39,16 @@ export async function browseMail(request: BrowseRequest): Promise<void> {
   const [, address, folder, id, what, n, ...extra] = request.segments;
   const mailRoot = join(request.context.dataDir, "mail");
   if (address === undefined) return sendJson(request.response, 200, { mailboxes: await listMailboxes(mailRoot, request) });
-  if (!maySee(request.viewer, address)) throw new BrowseError(403, `you may look only at your own mailbox, not ${address}`);
+  if (!maySee(request.viewer, address)) throw new BrowseError(403, `you may look only at your own mailbox, not ${shown(address)}`);
   if (folder === undefined) {
     const found = (await listMailboxes(mailRoot, request)).find((mailbox) => mailbox.address === address.toLowerCase());
-    if (!found) throw new BrowseError(404, `there is no mailbox ${address}`);
+    if (!found) throw new BrowseError(404, `there is no mailbox ${shown(address)}`);
     return sendJson(request.response, 200, found);
   }
   const maildrop = await openFolder(mailRoot, address, folder);
   if (id === undefined) return sendJson(request.response, 200, await messageList(maildrop, address, folder, request.query));
   const message = maildrop.messages.find((m) => m.unique === id);
-  if (!message) throw new BrowseError(404, `there is no message ${id} in ${address}/${folder} (deleted meanwhile?)`);
+  if (!message) throw new BrowseError(404, `there is no message ${shown(id)} in ${shown(address)}/${shown(folder)} (deleted meanwhile?)`);
   const content = await readMessage(maildrop, message);
   if (what === undefined) return sendJson(request.response, 200, await describeMessage(address, folder, message, content));
   // Plain text, never sniffed as anything else, and sandboxed even if opened on its own.
@@ -62,10 +61,10 @@ export async function browseMail(request: BrowseRequest): Promise<void> {
   if (what === "attachments" && n !== undefined && extra.length === 0) {
     const attachments = (await simpleParser(content)).attachments;
     const attachment = /^\d{1,4}$/.test(n) ? attachments[Number(n)] : undefined;
-    if (!attachment) throw new BrowseError(404, `this message has no attachment ${n} (it has ${attachments.length}, numbered from 0)`);
+    if (!attachment) throw new BrowseError(404, `this message has no attachment ${shown(n)} (it has ${attachments.length}, numbered from 0)`);
     return sendBytes(request, "application/octet-stream", attachment.content, downloadHeaders(attachment.filename ?? `attachment-${n}`));
   }
-  throw new BrowseError(404, `no such API path below a message: ${[what, n, ...extra].filter(Boolean).join("/")} (raw, html or attachments/<n>)`);
+  throw new BrowseError(404, `no such API path below a message: ${shown([what, n, ...extra].filter(Boolean).join("/"))} (raw, html or attachments/<n>)`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -113,9 +112,9 @@ async function openFolder(mailRoot: string, address: string, folder: string): Pr
     throw new BrowseError(400, `"${address.slice(0, 80)}" cannot be a mailbox name`);
   }
   const folders = await store.folderNames().catch(() => null);
-  if (folders === null) throw new BrowseError(404, `there is no mailbox ${address}`);
+  if (folders === null) throw new BrowseError(404, `there is no mailbox ${shown(address)}`);
   const name = folders.find((known) => known === folder || (known === "INBOX" && folder.toUpperCase() === "INBOX"));
-  if (!name) throw new BrowseError(404, `${address} has no folder "${folder}" (it has ${folders.join(", ")})`);
+  if (!name) throw new BrowseError(404, `${shown(address)} has no folder "${shown(folder)}" (it has ${folders.join(", ")})`);
   return Maildrop.openFolder(store.pathOf(name), address);
 }
 

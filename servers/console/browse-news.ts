@@ -14,7 +14,7 @@ import { simpleParser } from "mailparser";
 import { decodeHeaderValue } from "../mail/imap-mime.ts";
 import { toCrlf } from "../mail/mailbox-store.ts";
 import { NewsStore, lowWaterMark, parseHeaders, splitArticle, type NewsGroup, type StoredArticle } from "../news/newsstore.ts";
-import { BrowseError, sendJson, type BrowseRequest } from "./browse.ts";
+import { BrowseError, sendJson, shown, type BrowseRequest } from "./browse.ts";
 
 export async function browseNews(request: BrowseRequest): Promise<void> {
   const [, groupName, number, ...extra] = request.segments;
@@ -24,11 +24,11 @@ export async function browseNews(request: BrowseRequest): Promise<void> {
     return sendJson(request.response, 200, { groups });
   }
   const group = store.group(groupName);
-  if (!group) throw new BrowseError(404, `there is no newsgroup ${groupName} (GET /console/api/news lists them)`);
+  if (!group) throw new BrowseError(404, `there is no newsgroup ${shown(groupName)} (GET /console/api/news lists them)`);
   if (number === undefined) return sendJson(request.response, 200, { group: group.name, description: group.description, low: lowWaterMark(group), high: group.high, threads: threads(group) });
   if (extra.length > 0) throw new BrowseError(404, "below an article there is nothing more");
   const article = /^\d{1,10}$/.test(number) ? group.articles.get(Number(number)) : undefined;
-  if (!article) throw new BrowseError(404, `${group.name} has no article ${number} (its numbers run ${lowWaterMark(group)}-${group.high})`);
+  if (!article) throw new BrowseError(404, `${group.name} has no article ${shown(number)} (its numbers run ${lowWaterMark(group)}-${group.high})`);
   const content = await store.read(article).catch(() => null);
   if (content === null) throw new BrowseError(404, `article ${number} in ${group.name} was removed meanwhile`);
   const parsed = await simpleParser(content);

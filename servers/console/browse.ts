@@ -83,6 +83,11 @@ export async function handleBrowse(
   return true;
 }
 
+/** A piece of the request, quoted in an error message: at most 80 characters. */
+export function shown(text: string): string {
+  return text.length > 80 ? text.slice(0, 80) + "…" : text;
+}
+
 /** "%2e%2e" is "..": decoding happens here, once, before any check looks at a segment. */
 function decodeSegment(segment: string): string {
   try {
