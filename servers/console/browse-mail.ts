@@ -21,7 +21,7 @@ import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { Maildrop, type MaildropMessage } from "../mail/maildrop.ts";
-import { MailStore, flagsOf, toCrlf } from "../mail/mailbox-store.ts";
+import { MailStore, flagsOf, readUidList, toCrlf } from "../mail/mailbox-store.ts";
 import { decodeHeaderValue, headerValue, parseMessage, type Entity } from "../mail/imap-mime.ts";
 import { decodeMailboxName } from "../mail/mutf7.ts";
 import { maySee } from "./viewer.ts";
@@ -50,7 +50,7 @@ export async function browseMail(request: BrowseRequest): Promise<void> {
   const message = maildrop.messages.find((m) => m.unique === id);
   if (!message) throw new BrowseError(404, `there is no message ${shown(id)} in ${shown(address)}/${shown(folder)} (deleted meanwhile?)`);
   const content = await readMessage(maildrop, message);
-  if (what === undefined) return sendJson(request.response, 200, await describeMessage(address, folder, message, content));
+  if (what === undefined) return sendJson(request.response, 200, await describeMessage(maildrop, folder, message, content));
   // Plain text, never sniffed as anything else, and sandboxed even if opened on its own.
   if (what === "raw" && n === undefined) return sendBytes(request, "text/plain; charset=utf-8", content, { "Content-Security-Policy": "default-src 'none'; sandbox" });
   if (what === "html" && n === undefined) {
@@ -162,6 +162,7 @@ async function messageList(maildrop: Maildrop, address: string, folder: string, 
   // The Maildrop lists oldest first (POP3's numbering): newest first is the other way round.
   const newestFirst = [...maildrop.messages].reverse();
   const shown = page(newestFirst, query);
+  const imap = await imapNumbers(maildrop);
   const messages = [];
   for (const message of shown.items) {
     const head = await readHead(maildrop, message).catch(() => null);
@@ -174,10 +175,27 @@ async function messageList(maildrop: Maildrop, address: string, folder: string, 
       subject: parsed.subject ?? "",
       date: parsed.date?.toISOString() ?? null,
       size: message.octets,
-      flags: [...flagsOf(message.name, [])],
+      flags: [...flagsOf(message.name, imap.keywords(message))],
+      uid: imap.uid(message),
     });
   }
-  return { address: address.toLowerCase(), folder, total: shown.total, offset: shown.offset, limit: shown.limit, messages };
+  return { address: address.toLowerCase(), folder, uidValidity: imap.uidValidity, total: shown.total, offset: shown.offset, limit: shown.limit, messages };
+}
+
+/**
+ * The IMAP server's numbers for this folder (mailbox-store.ts): each message's UID and keywords
+ * from imap-uidlist, read, never written. A message no IMAP client has seen yet has no UID: the
+ * IMAP server gives it one the next time a client opens the folder.
+ */
+async function imapNumbers(maildrop: Maildrop) {
+  const list = await readUidList(maildrop.directory);
+  const byBase = new Map(list?.entries.map((entry) => [entry.base, entry]));
+  const entry = (message: MaildropMessage) => byBase.get(message.name.split(":")[0]);
+  return {
+    uidValidity: list?.uidValidity ?? null,
+    uid: (message: MaildropMessage) => entry(message)?.uid ?? null,
+    keywords: (message: MaildropMessage) => entry(message)?.keywords ?? [],
+  };
 }
 
 function addressText(value: AddressObject | AddressObject[] | undefined): string {
@@ -188,16 +206,20 @@ function addressText(value: AddressObject | AddressObject[] | undefined): string
 // ---------------------------------------------------------------------------------------
 // One message, taken apart.
 
-async function describeMessage(address: string, folder: string, message: MaildropMessage, content: Buffer) {
+async function describeMessage(maildrop: Maildrop, folder: string, message: MaildropMessage, content: Buffer) {
   const parsed: ParsedMail = await simpleParser(content);
   const tree = parseMessage(content);
+  const imap = await imapNumbers(maildrop);
+  const address = maildrop.address;
   return {
     id: message.unique,
     address: address.toLowerCase(),
     folder,
     file: `${message.folder}/${message.name}`,
     size: message.octets,
-    flags: [...flagsOf(message.name, [])],
+    flags: [...flagsOf(message.name, imap.keywords(message))],
+    uid: imap.uid(message),
+    uidValidity: imap.uidValidity,
     from: addressText(parsed.from),
     to: addressText(parsed.to),
     cc: addressText(parsed.cc),

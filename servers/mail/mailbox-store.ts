@@ -320,24 +320,18 @@ export class Folder {
 
   /** Reads imap-uidlist; a missing or damaged one starts a new numbering (a new UIDVALIDITY). */
   private async loadUidList(): Promise<void> {
-    const text = await readFile(join(this.directory, "imap-uidlist"), "utf8").catch(() => "");
-    const [header, ...lines] = text.split("\n");
-    const match = /^(\d+) (\d+)$/.exec(header ?? "");
+    const list = await readUidList(this.directory);
     this.messages = [];
-    if (!match) {
+    if (!list) {
       // RFC 3501 §2.3.1.1: a new UIDVALIDITY must be larger than any before: the clock is.
       this.uidValidity = Math.max(1, Math.floor(Date.now() / 1000));
       this.uidNext = 1;
       return;
     }
-    this.uidValidity = Number(match[1]);
-    this.uidNext = Number(match[2]);
-    for (const line of lines) {
-      const [uid, base, keywords = ""] = line.split("\t");
-      if (!/^\d+$/.test(uid ?? "") || !base || Number(uid) >= this.uidNext) continue;
-      const last = this.messages.at(-1);
-      if (last && last.uid >= Number(uid)) continue; // never out of order, never twice
-      this.messages.push({ uid: Number(uid), base, dir: "cur", name: "", flags: new Set(keywords.split(" ").filter(Boolean)), size: 0 });
+    this.uidValidity = list.uidValidity;
+    this.uidNext = list.uidNext;
+    for (const { uid, base, keywords } of list.entries) {
+      this.messages.push({ uid, base, dir: "cur", name: "", flags: new Set(keywords), size: 0 });
     }
     // name "" never matches a file: refreshNow() fills in dir, name, flags and size.
     for (const message of this.messages) message.size = crlfSizeFromName(message.base) ?? 0;
@@ -444,6 +438,33 @@ export class Folder {
       this.notify();
     });
   }
+}
+
+export interface UidList {
+  uidValidity: number;
+  uidNext: number;
+  /** Ascending UIDs, each with its message's file name up to ":" and its keywords. */
+  entries: { uid: number; base: string; keywords: string[] }[];
+}
+
+/**
+ * A folder's imap-uidlist as written (see the top of this file); null when there is none yet (no
+ * IMAP client has opened the folder) or it is damaged. Only reads: the console uses it too.
+ */
+export async function readUidList(directory: string): Promise<UidList | null> {
+  const text = await readFile(join(directory, "imap-uidlist"), "utf8").catch(() => "");
+  const [header, ...lines] = text.split("\n");
+  const match = /^(\d+) (\d+)$/.exec(header ?? "");
+  if (!match) return null;
+  const list: UidList = { uidValidity: Number(match[1]), uidNext: Number(match[2]), entries: [] };
+  for (const line of lines) {
+    const [uid, base, keywords = ""] = line.split("\t");
+    if (!/^\d+$/.test(uid ?? "") || !base || Number(uid) >= list.uidNext) continue;
+    const last = list.entries.at(-1);
+    if (last && last.uid >= Number(uid)) continue; // never out of order, never twice
+    list.entries.push({ uid: Number(uid), base, keywords: keywords.split(" ").filter(Boolean) });
+  }
+  return list;
 }
 
 /** Flags from a Maildir name ("…:2,FS" → \Flagged \Seen) plus keywords kept elsewhere. */

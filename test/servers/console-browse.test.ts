@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { toCrlf } from "../../servers/mail/mailbox-store.ts";
 import { journeyOf, MAIL_HTML_CSP, parseReceived } from "../../servers/console/browse-mail.ts";
+import { runProgram } from "../kit/processes.ts";
 import { postArticle, sendMail, startTestPlayground, uploadFile, waitFor, type TestPlayground } from "./console-kit.ts";
 
 let playground: TestPlayground;
@@ -421,4 +422,24 @@ test("looking changes nothing: the same files, sizes and times before and after 
   expect(after).toEqual(before);
   // No IMAP UID list was written into a Maildir (only the IMAP server numbers messages).
   expect(before[0].some((line) => line.includes("imap-uidlist"))).toBe(false);
+});
+
+test("after an IMAP client (Python's imaplib) opened the folder: the UIDs it was given, its keywords, its new folders", async () => {
+  const script = `import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("friend@example.org", "secret")
+m.select("INBOX")
+m.uid("STORE", "1", "+FLAGS", "($Forwarded \\\\Flagged)")
+m.logout()`;
+  const { code, stderr } = await runProgram("python3", ["-c", script, String(playground.mail.ports.imap)], { timeoutMs: 20_000 });
+  expect(code, stderr).toBe(0);
+  const list = await get(friendInbox);
+  expect(list.json.uidValidity).toBeGreaterThan(1_000_000_000);
+  const [message] = list.json.messages;
+  expect(message.uid).toBe(1);
+  expect(message.flags.sort()).toEqual(["$Forwarded", "\\Flagged", "\\Seen"]);
+  const { json } = await get(`${friendInbox}/${encodeURIComponent(message.id)}`);
+  expect(json).toMatchObject({ uid: 1, uidValidity: list.json.uidValidity });
+  const folders = (await get("/console/api/mailboxes/friend@example.org")).json.folders.map((f: any) => f.name);
+  expect(folders).toEqual(["INBOX", "Drafts", "Junk", "Sent", "Trash"]); // made by the IMAP server at the first login
 });

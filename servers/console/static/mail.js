@@ -104,6 +104,12 @@ function flagText(flags) {
   return flags.length === 0 ? "unseen" : flags.map((flag) => flag.replace(/^\\/, "").toLowerCase()).join(", ");
 }
 
+/** "3 (UIDVALIDITY 1764633600)", or why there is none yet. */
+function uidText(message) {
+  if (message.uid === null) return "none yet: the IMAP server numbers a message when a client next opens the folder";
+  return `${message.uid} (UIDVALIDITY ${message.uidValidity})`;
+}
+
 /** One message: its facts, journey, text, sandboxed HTML, attachments, MIME tree, headers, raw source. */
 async function showMessage(address, folder, id) {
   const base = `${API}/${encodeURIComponent(address)}/${encodeURIComponent(folder)}/${encodeURIComponent(id)}`;
@@ -114,7 +120,7 @@ async function showMessage(address, folder, id) {
   }
   const article = document.getElementById("message");
   document.getElementById("message-subject").textContent = message.subject || "(no subject)";
-  const fill = { from: message.from, to: [message.to, message.cc].filter(Boolean).join(", "), size: `${bytes(message.size)} (${message.size} bytes with CRLF line endings)`, flags: flagText(message.flags), file: message.file };
+  const fill = { from: message.from, to: [message.to, message.cc].filter(Boolean).join(", "), size: `${bytes(message.size)} (${message.size} bytes with CRLF line endings)`, flags: flagText(message.flags), file: message.file, uid: uidText(message) };
   for (const [field, text] of Object.entries(fill)) article.querySelector(`.facts [data-field="${field}"]`).textContent = text;
   replace(article.querySelector('.facts [data-field="date"]'), timeElement(message.date));
 
