@@ -26,6 +26,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
+import type { Activity } from "../activity.ts";
 import { isLoopback } from "../loopback.ts";
 import { startAdaptedFtpSrv } from "./adapter.ts";
 import { FtpReplyError, SandboxFileSystem, removeUploadLeftovers } from "./sandbox-fs.ts";
@@ -65,6 +66,8 @@ export interface FtpOptions {
   requireTlsForLogin?: boolean;
   /** Receives every control-connection line as "ftp#N C: …" / "ftp#N S: …". */
   trace?: (line: string) => void;
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
+  activity?: Activity;
 }
 
 export interface FtpServerHandle {

@@ -12,6 +12,7 @@
 // Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
 
 import { join } from "node:path";
+import type { Activity } from "../activity.ts";
 import type { ConnectionCaps } from "../connection-limits.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
@@ -52,6 +53,8 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
+  activity?: Activity;
   /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
   smtpConnectionCaps?: Partial<ConnectionCaps>;
   /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */

@@ -5,6 +5,7 @@
 //
 // nntp.ts speaks the protocol, newsstore.ts keeps the articles, seed.ts fills a fresh spool.
 
+import type { Activity } from "../activity.ts";
 import { startNntpServer, type NewsAccount } from "./nntp.ts";
 import { NewsStore } from "./newsstore.ts";
 import { ensureNewsSpool } from "./seed.ts";
@@ -34,6 +35,8 @@ export interface NewsServerOptions {
   accounts?: NewsAccount[];
   /** Live "nntp#N C: …" / "S: …" lines (npm start -- --trace); AUTHINFO PASS is masked. */
   trace?: (line: string) => void;
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
+  activity?: Activity;
   /** RFC 3977 §3.1: at least 3 minutes; default 10 minutes. */
   idleTimeoutMs?: number;
   /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
