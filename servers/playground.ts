@@ -16,10 +16,11 @@ import { parseArgs } from "node:util";
 import { SITE_DIR } from "./http-demo.ts";
 import { isLoopback } from "./loopback.ts";
 import { createConsole } from "./console/index.ts";
-import { DEFAULT_MAIL_PORTS } from "./mail/index.ts";
+// Only light modules here: each server's code loads on its own thread (see defaults.ts).
+import { DEFAULT_FTP_ACCOUNTS, DEFAULT_FTP_PORT, DEFAULT_MAIL_PORTS, DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT } from "./defaults.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
-import { DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
-import { DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT, type NewsAccount } from "./news/index.ts";
+import type { FtpAccount } from "./ftp/server.ts";
+import type { NewsAccount } from "./news/index.ts";
 import { startPlayground, type Playground, type PlaygroundPorts } from "./supervisor.ts";
 
 // Every port the playground opens: its flag, its default, and who uses it.
@@ -32,7 +33,7 @@ const PORTS: Record<keyof PlaygroundPorts, { flag: string; default: number }> = 
   pop3s: { flag: "pop3s-port", default: DEFAULT_MAIL_PORTS.pop3s },
   imap: { flag: "imap-port", default: DEFAULT_MAIL_PORTS.imap },
   imaps: { flag: "imaps-port", default: DEFAULT_MAIL_PORTS.imaps },
-  ftp: { flag: "ftp-port", default: 2121 },
+  ftp: { flag: "ftp-port", default: DEFAULT_FTP_PORT },
   nntp: { flag: "nntp-port", default: DEFAULT_NNTP_PORT },
 };
 type PortName = keyof typeof PORTS;

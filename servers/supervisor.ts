@@ -134,18 +134,11 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     news: new SupervisedWorker({ group: "news", host, dataDir, accounts: options.newsAccounts, port: ports.nntp, tls }, hub),
   };
 
-  // Everything starts at once; if anything fails (a busy port), everything stops again and the
-  // first failure, in the order of the banner, is reported.
-  const started = await Promise.allSettled([
-    startHttpDemo(ports.http, host, options.siteDir, {}, options.console),
-    workers.mail.start(),
-    workers.ftp.start(),
-    workers.news.start(),
-  ]);
-  const [httpResult, mailResult, ftpResult, newsResult] = started;
+  // Everything starts at once. The first failure (a busy port) stops everything, including the
+  // workers still starting, and is reported.
+  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console);
   const closeHttp = async () => {
-    if (httpResult.status !== "fulfilled") return;
-    const server: http.Server = httpResult.value.server;
+    const { server } = await httpStart;
     await new Promise<void>((done) => {
       server.close(() => done());
       server.closeAllConnections();
@@ -154,18 +147,19 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   const closeAll = async () => {
     await Promise.allSettled([closeHttp(), ...Object.values(workers).map((worker) => worker.stop())]);
   };
-  const failure = started.find((result) => result.status === "rejected");
-  if (failure) {
+  let started: [{ server: http.Server; port: number }, BoundPorts, BoundPorts, BoundPorts];
+  try {
+    started = await Promise.all([httpStart, workers.mail.start(), workers.ftp.start(), workers.news.start()]);
+  } catch (err) {
     await closeAll();
-    throw failure.reason;
+    throw err;
   }
-  const value = <T>(result: PromiseSettledResult<T>) => (result as PromiseFulfilledResult<T>).value;
-  const mail = value(mailResult);
+  const [httpServer, mail, ftp, news] = started;
 
   const watchdog = startWatchdog(Object.values(workers), options.watchdog?.pingEveryMs ?? 1_000);
   return {
     ports: {
-      http: value(httpResult).port,
+      http: httpServer.port,
       smtp: mail.submission!,
       mx: mail.mx!,
       smtps: mail.smtps!,
@@ -173,8 +167,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       pop3s: mail.pop3s!,
       imap: mail.imap!,
       imaps: mail.imaps!,
-      ftp: value(ftpResult).ftp!,
-      nntp: value(newsResult).nntp!,
+      ftp: ftp.ftp!,
+      nntp: news.nntp!,
     },
     caFile,
     restarts,
@@ -200,14 +194,8 @@ interface Hub {
 
 /** Every `pingEveryMs`, each worker is checked (stuck?) and pinged. */
 function startWatchdog(workers: SupervisedWorker[], pingEveryMs: number): NodeJS.Timeout {
-  let lastTick = Date.now();
   const timer = setInterval(() => {
-    const now = Date.now();
-    // This thread itself was busy (a slow HTTP request) and is late: the workers' pongs of that
-    // time may still wait in its queue, so it cannot tell who was silent. Count afresh.
-    if (now - lastTick > 2 * pingEveryMs) for (const worker of workers) worker.forgive(now);
-    lastTick = now;
-    for (const worker of workers) worker.check(now);
+    for (const worker of workers) worker.check(Date.now());
   }, pingEveryMs);
   timer.unref(); // the servers keep the playground running, not the watchdog
   return timer;
@@ -218,7 +206,10 @@ class SupervisedWorker {
   private worker: Worker | undefined;
   /** Answering pings (started, not being replaced). */
   private ready = false;
-  private lastAnswer = 0;
+  /** When the worker last showed its loop runs: a pong, or time spent waiting for I/O (see check). */
+  private lastSignOfLife = 0;
+  /** Milliseconds the worker's loop had spent idle at the last check. */
+  private idleAtLastCheck = 0;
   private startedAt = 0;
   private quickCrashes = 0;
   private stopping = false;
@@ -236,7 +227,9 @@ class SupervisedWorker {
   /** Starts a worker and resolves with its ports once it listens, or rejects with its error. */
   start(): Promise<BoundPorts> {
     const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
-    const worker = new Worker(BOOT, { workerData });
+    // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
+    // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
+    const worker = new Worker(BOOT, { workerData, execArgv: [] });
     this.worker = worker;
     this.ready = false;
     this.startedAt = Date.now();
@@ -247,7 +240,8 @@ class SupervisedWorker {
             // From now on a restart asks for the ports this start got (port 0 was "any").
             this.options = withPorts(this.options, message.ports);
             this.ready = true;
-            this.lastAnswer = Date.now();
+            this.lastSignOfLife = Date.now();
+            this.idleAtLastCheck = worker.performance.eventLoopUtilization().idle;
             resolve(message.ports);
             break;
           case "failed":
@@ -256,7 +250,7 @@ class SupervisedWorker {
             void worker.terminate();
             break;
           case "pong":
-            this.lastAnswer = Date.now();
+            this.lastSignOfLife = Date.now();
             break;
           case "trace":
             this.hub.trace?.(message.line);
@@ -282,15 +276,20 @@ class SupervisedWorker {
     });
   }
 
-  /** The watchdog's tick: restart the worker if it has been silent too long, else ping it. */
+  /**
+   * The watchdog's tick: restart the worker if it has shown no sign of life for too long, else ping it.
+   * A missing pong alone can mislead: on a machine short of CPU, or while this thread was busy
+   * itself, a pong may just be late. So the worker's loop is also looked at from outside: Node
+   * measures, per thread, how long its event loop has spent idle — waiting for I/O. A loop stuck in
+   * one handler never gets back to waiting; a loop that was merely slow did wait in between.
+   */
   check(now: number): void {
-    if (!this.ready || this.stopping) return;
-    if (now - this.lastAnswer > this.hub.stuckAfterMs) void this.replaceStuck();
+    if (!this.worker || !this.ready || this.stopping) return;
+    const { idle } = this.worker.performance.eventLoopUtilization();
+    if (idle > this.idleAtLastCheck) this.lastSignOfLife = Math.max(this.lastSignOfLife, now);
+    this.idleAtLastCheck = idle;
+    if (now - this.lastSignOfLife > this.hub.stuckAfterMs) void this.replaceStuck();
     else this.send({ type: "ping" });
-  }
-
-  forgive(now: number): void {
-    this.lastAnswer = now;
   }
 
   send(message: ToWorker): void {

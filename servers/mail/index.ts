@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import type { Activity } from "../activity.ts";
 import type { ConnectionCaps } from "../connection-limits.ts";
+import { DEFAULT_MAIL_PORTS } from "../defaults.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
 import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
@@ -31,7 +32,8 @@ export interface MailPorts {
   imaps: number;
 }
 
-export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950, imap: 1143, imaps: 9930 };
+// 2525, 2526, 4650, 1110, 9950, 1143, 9930 (kept in ../defaults.ts, which npm start's main thread reads)
+export { DEFAULT_MAIL_PORTS };
 
 /** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
 const SENDER_DOMAIN = "example.com";

@@ -17,9 +17,13 @@ import { expectCode, RawSmtp, testMessage } from "./mail-kit.ts";
 import { expectOk, RawClient } from "./pop3-kit.ts";
 
 const ANY_FREE_PORTS = { http: 0, smtp: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0, ftp: 0, nntp: 0 };
-// A short watchdog, so a test waits 1.5 s for a restart instead of 5 s.
-const WATCHDOG = { pingEveryMs: 200, stuckAfterMs: 1_500 };
-/** What "answers at once" means here: a greeting on loopback takes a few ms; 100 ms is margin. */
+// A shorter watchdog, so a test waits 3 s for a restart instead of 5 s.
+const WATCHDOG = { pingEveryMs: 200, stuckAfterMs: 3_000 };
+/**
+ * What "answers at once" means here: a greeting on loopback takes a few ms; 100 ms is margin. On a
+ * busy machine any one answer can be late, so a server gets three tries (see atOnce); a hung loop
+ * answers none of them.
+ */
 const AT_ONCE_MS = 100;
 // smtp-server holds every greeting back 100 ms on purpose: a client that talks before it is a
 // spam bot ("early talker"). SMTP's bound is that plus the same margin.
@@ -71,6 +75,17 @@ async function greeting(port: number, withinMs: number): Promise<string> {
   }
 }
 
+/** The first answer of up to three tries of `probe`, each allowed `withinMs`. */
+async function atOnce(probe: (port: number, withinMs: number) => Promise<string>, port: number, withinMs = AT_ONCE_MS): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await probe(port, withinMs);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 async function httpAnswer(port: number, withinMs: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, { signal: AbortSignal.timeout(withinMs) });
   return response.text();
@@ -97,16 +112,17 @@ test("while the news server's loop hangs, HTTP, SMTP, POP3, IMAP and FTP answer 
   // The hang is real: the kernel still accepts the connection, but no greeting comes.
   await expect(greeting(ports.nntp, 500)).rejects.toThrow(/no greeting/);
 
-  expect(await httpAnswer(ports.http, AT_ONCE_MS)).toBe(HELLO_TEXT);
-  expect(await greeting(ports.smtp, SMTP_AT_ONCE_MS)).toMatch(/^220 smtp\.example\.com/);
-  expect(await greeting(ports.mx, SMTP_AT_ONCE_MS)).toMatch(/^220 mx\.example\.org/);
-  expect(await greeting(ports.pop3, AT_ONCE_MS)).toMatch(/^\+OK/);
-  expect(await greeting(ports.imap, AT_ONCE_MS)).toMatch(/^\* OK /);
-  expect(await greeting(ports.ftp, AT_ONCE_MS)).toMatch(/^220/);
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.smtp, SMTP_AT_ONCE_MS)).toMatch(/^220 smtp\.example\.com/);
+  expect(await atOnce(greeting, ports.mx, SMTP_AT_ONCE_MS)).toMatch(/^220 mx\.example\.org/);
+  expect(await atOnce(greeting, ports.pop3)).toMatch(/^\+OK/);
+  expect(await atOnce(greeting, ports.imap)).toMatch(/^\* OK /);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  expect(playground.restarts).toEqual([]); // all of that while news was still hung
 
   const [restart] = await restarts(playground, 1);
-  expect(restart).toMatchObject({ group: "news", reason: "stuck", message: "the news server stopped answering for 1.5 s — restarted it" });
-  expect(playground.log).toContain("playground: the news server stopped answering for 1.5 s — restarted it");
+  expect(restart).toMatchObject({ group: "news", reason: "stuck", message: "the news server stopped answering for 3 s — restarted it" });
+  expect(playground.log).toContain("playground: the news server stopped answering for 3 s — restarted it");
   // The same port as before (it was "any free port" at the first start), answering again.
   expect(await greeting(ports.nntp, 5_000)).toMatch(/^200 /);
 }, 60_000);
@@ -126,13 +142,14 @@ test("while the mail servers' loop hangs, HTTP, FTP and NNTP answer at once; aft
 
   playground.testHooks.stall("mail", 60_000);
   await expect(greeting(ports.pop3, 500)).rejects.toThrow(/no greeting/);
-  expect(await httpAnswer(ports.http, AT_ONCE_MS)).toBe(HELLO_TEXT);
-  expect(await greeting(ports.ftp, AT_ONCE_MS)).toMatch(/^220/);
-  expect(await greeting(ports.nntp, AT_ONCE_MS)).toMatch(/^200 /);
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  expect(await atOnce(greeting, ports.nntp)).toMatch(/^200 /);
+  expect(playground.restarts).toEqual([]); // all of that while mail was still hung
 
   const [restart] = await restarts(playground, 1);
   expect(restart).toMatchObject({ group: "mail", reason: "stuck" });
-  expect(playground.log).toContain("playground: the mail servers stopped answering for 1.5 s — restarted it");
+  expect(playground.log).toContain("playground: the mail servers stopped answering for 3 s — restarted it");
 
   // Every mail listener is back on its port, and the Maildir kept the message.
   expect(await greeting(ports.mx, 5_000)).toMatch(/^220 mx\.example\.org/);
