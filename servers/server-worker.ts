@@ -10,7 +10,7 @@
 //   "stop" ──▶ close the servers, end the thread
 
 import { parentPort, workerData } from "node:worker_threads";
-import type { Activity } from "./activity.ts";
+import { activityMessenger } from "./activity-bridge.ts";
 import { startFtpServer } from "./ftp/server.ts";
 import { startMailSystem } from "./mail/index.ts";
 import { startNewsServer } from "./news/index.ts";
@@ -20,25 +20,9 @@ const supervisor = parentPort!;
 const { options, trace, activity } = workerData as WorkerStart;
 const send = (message: FromWorker) => supervisor.postMessage(message);
 
-/**
- * An Activity whose every method becomes a message to the supervisor, which calls the same
- * method on the real Activity (the console's). It is generic — a Proxy answers any method name —
- * so a method added to servers/activity.ts crosses without a change here. Its arguments must be
- * plain data, as activity.ts promises.
- */
-function activityMessenger(): Activity {
-  return new Proxy({} as Activity, {
-    get(_target, method) {
-      // "then" must stay undefined, or `await activity` would treat it as a promise.
-      if (typeof method !== "string" || method === "then") return undefined;
-      return (...args: unknown[]) => send({ type: "activity", method, args });
-    },
-  });
-}
-
 const sinks = {
   trace: trace ? (line: string) => send({ type: "trace", line }) : undefined,
-  activity: activity ? activityMessenger() : undefined,
+  activity: activity ? activityMessenger(send) : undefined,
 };
 
 /** Starts the group's servers with the options the supervisor sent, plus the two sinks. */

@@ -25,6 +25,7 @@ import type http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
+import { reportActivity } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -255,9 +256,11 @@ class SupervisedWorker {
           case "trace":
             this.hub.trace?.(message.line);
             break;
-          case "activity":
-            this.report(message.method, message.args);
+          case "activity": {
+            const error = this.hub.activity && reportActivity(this.hub.activity, message);
+            if (error) this.hub.log(`playground: the console failed on ${message.method}: ${error.message}`);
             break;
+          }
         }
       });
       worker.on("error", (error) => {
@@ -338,19 +341,6 @@ class SupervisedWorker {
     const message = `${this.label} ${what} — restarted it`;
     this.hub.log(`playground: ${message}`);
     this.hub.restarted({ group: this.group, reason, message, at: new Date().toISOString() });
-  }
-
-  /** Calls the real Activity's method that a worker's message names (see server-worker.ts). */
-  private report(method: string, args: unknown[]): void {
-    const activity = this.hub.activity as unknown as Record<string, unknown> | undefined;
-    const call = activity?.[method];
-    if (typeof call !== "function") return;
-    try {
-      call.apply(activity, args);
-    } catch (err) {
-      // Fire-and-forget: a watcher's bug must not stop the supervisor.
-      this.hub.log(`playground: the console failed on ${method}: ${(err as Error).message}`);
-    }
   }
 }
 

@@ -6,6 +6,7 @@
 // That is why a worker gets "trace: true" instead of a trace function, and sends every trace
 // line and every activity report back as a message.
 
+import type { ActivityMessage } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import type { MailAccount } from "./mail/accounts.ts";
 import type { MailPorts } from "./mail/index.ts";
@@ -49,4 +50,4 @@ export type FromWorker =
   | { type: "failed"; error: { message: string; code?: string; port?: number } }
   | { type: "pong" }
   | { type: "trace"; line: string }
-  | { type: "activity"; method: string; args: unknown[] };
+  | ActivityMessage;
