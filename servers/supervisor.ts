@@ -13,8 +13,9 @@
 // Why threads, not processes: they start faster, and they die with the playground — a kill -9
 // leaves no orphan holding a port.
 //
-// The watchdog: a worker that has not answered a ping for 5 s is stuck. The supervisor terminates
-// it (terminate() stops even a loop that never yields), starts a new one on the same ports and says
+// The watchdog: a worker that has not answered a ping for 5 s, and whose loop has not once waited
+// for I/O meanwhile (see check()), is stuck. The supervisor terminates it (terminate() stops even
+// a loop that never yields), starts a new one on the same ports and says
 // so on the playground's output. A worker that ends by itself (a crash) is restarted too, after a
 // pause that doubles while it keeps crashing, so a crash loop does not spin. Nothing is lost that
 // was stored: mail, files and articles are on disk, written atomically, and every server cleans up
