@@ -12,7 +12,9 @@
 // Every listener shares one certificate (servers/tls.ts) and one mail store (maildir.ts).
 
 import { join } from "node:path";
+import type { Activity } from "../activity.ts";
 import type { ConnectionCaps } from "../connection-limits.ts";
+import { DEFAULT_MAIL_PORTS } from "../defaults.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
 import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
@@ -30,7 +32,8 @@ export interface MailPorts {
   imaps: number;
 }
 
-export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950, imap: 1143, imaps: 9930 };
+// 2525, 2526, 4650, 1110, 9950, 1143, 9930 (kept in ../defaults.ts, which npm start's main thread reads)
+export { DEFAULT_MAIL_PORTS };
 
 /** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
 const SENDER_DOMAIN = "example.com";
@@ -52,6 +55,8 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
+  activity?: Activity;
   /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
   smtpConnectionCaps?: Partial<ConnectionCaps>;
   /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
