@@ -11,9 +11,6 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import { activityMessenger } from "./activity-bridge.ts";
-import { startFtpServer } from "./ftp/server.ts";
-import { startMailSystem } from "./mail/index.ts";
-import { startNewsServer } from "./news/index.ts";
 import type { BoundPorts, FromWorker, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
 
 const supervisor = parentPort!;
@@ -25,18 +22,22 @@ const sinks = {
   activity: activity ? activityMessenger(send) : undefined,
 };
 
-/** Starts the group's servers with the options the supervisor sent, plus the two sinks. */
+/** Starts the group's servers with the options the supervisor sent, plus the two sinks.
+ *  Each worker loads only its own group's code (the mail system alone is most of a second). */
 async function startGroup(options: GroupOptions): Promise<{ ports: BoundPorts; close(): Promise<void> }> {
   switch (options.group) {
     case "mail": {
+      const { startMailSystem } = await import("./mail/index.ts");
       const mail = await startMailSystem({ ...options, ...sinks });
       return { ports: { ...mail.ports }, close: mail.close };
     }
     case "ftp": {
+      const { startFtpServer } = await import("./ftp/server.ts");
       const ftp = await startFtpServer({ ...options, ...sinks });
       return { ports: { ftp: ftp.port }, close: ftp.close };
     }
     case "news": {
+      const { startNewsServer } = await import("./news/index.ts");
       const news = await startNewsServer({ ...options, ...sinks });
       return { ports: { nntp: news.port }, close: news.close };
     }

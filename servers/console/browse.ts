@@ -14,9 +14,6 @@
 // see), 404 (no such thing) or 405 (not GET). An error never shows a stack or a path on the disk.
 
 import type http from "node:http";
-import { browseFtp } from "./browse-ftp.ts";
-import { browseMail } from "./browse-mail.ts";
-import { browseNews } from "./browse-news.ts";
 import type { Viewer } from "./viewer.ts";
 
 export interface BrowseContext {
@@ -45,10 +42,12 @@ export interface BrowseRequest {
   head: boolean;
 }
 
+// Each area is loaded on its first request, not at start: the mail views pull in mailparser, and
+// `npm start` should not spend its first second on a page nobody has opened yet.
 const AREAS: Record<string, (request: BrowseRequest) => Promise<void>> = {
-  mailboxes: browseMail,
-  ftp: browseFtp,
-  news: browseNews,
+  mailboxes: async (request) => (await import("./browse-mail.ts")).browseMail(request),
+  ftp: async (request) => (await import("./browse-ftp.ts")).browseFtp(request),
+  news: async (request) => (await import("./browse-news.ts")).browseNews(request),
 };
 
 /** Answers /console/api/mailboxes…, /console/api/ftp…, /console/api/news…; false if the path is not one of these. */
