@@ -48,14 +48,20 @@
 //     transfer runs, ABOR stops it at once (the transfer answers 426, then ABOR 226) and STAT
 //     answers 213 with the bytes moved so far; QUIT waits for the transfer's reply (§4.1.1).
 // 11. FEAT (RFC 2389 §3.2) lists what works: REST STREAM is there (RFC 3659 §5.5: MUST, or tnftp
-//     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on.
+//     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on. FEAT and OPTS UTF8 ON work
+//     before login (RFC 2389 §4; lftp sends OPTS before USER, and ftp-srv answered 530).
 // 12. SITE answers 502. ftp-srv ran any command named after SITE with its own handler, past ours
 //     (SITE STOR, SITE DELE), and SITE CHMOD answered 500.
 //     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
-//     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added.
+//     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added. The name
+//     is taken at once by creating the file with O_EXCL, so two STOUs at the same moment cannot
+//     both choose it (ftp-srv checked, then wrote: both got the same name, one upload was lost).
 // 13. TYPE (RFC 959 §3.1.1, §4.1.2): TYPE A converts line ends — LF to CRLF on the way out,
 //     CRLF to LF on the way in (ftp-srv accepted A and changed nothing); "A N" and "L 8" are
 //     accepted (ftp-srv: 501, though §5.1 makes "TYPE A N" the minimum); E, A T, A C are 504.
+//     SIZE (RFC 3659 §4) counts the bytes as sent in the current TYPE: in TYPE A with a byte more
+//     for each LF that goes out as CRLF — up to 64 MiB, above which it is 550 (§4.2) rather than
+//     a read of the whole file; ftp-srv gave the size on disk in every TYPE, and for folders.
 // 14. EPSV ALL (RFC 2428 §4): from then on PASV, PORT and EPRT are refused (503); ftp-srv took
 //     "EPSV ALL" for an EPSV and kept accepting PORT and PASV.
 // 15. FTPS (RFC 4217), with the playground certificate. ftp-srv's FEAT offered AUTH TLS, PBSZ and
@@ -136,6 +142,8 @@ interface ControlConnection {
   restByteCount: number | undefined;
   connector: DataConnection;
   reply(options: number | string | { useEmptyMessage?: boolean }, ...letters: unknown[]): Promise<unknown>;
+  /** How ftp-srv encodes its replies; OPTS UTF8 ON/OFF sets it. */
+  encoding: "utf8" | "ascii";
   /** TYPE (RFC 959 §3.1.1): "ascii" converts line ends (13). */
   transferType: "ascii" | "binary";
   /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
@@ -478,13 +486,15 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   ABOR: abort,
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
+  SIZE: fileSize,
   FEAT: features,
+  OPTS: optionsCommand,
   AUTH: authenticationMechanism,
   PBSZ: protectionBufferSize,
   PROT: dataChannelProtection,
 };
-/** Of those, the ones a client may send before logging in. */
-const BEFORE_LOGIN = new Set(["FEAT", "AUTH", "PBSZ", "PROT"]);
+/** Of those, the ones a client may send before logging in (lftp sends OPTS UTF8 ON before USER). */
+const BEFORE_LOGIN = new Set(["FEAT", "OPTS", "AUTH", "PBSZ", "PROT"]);
 
 // ----- 3. passive data connections -----
 
@@ -703,25 +713,34 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
   const control = connection.commandSocket;
   return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
     const fs = sandbox(connection);
-    const name = unique ? await uniqueName(fs, arg) : (arg ?? "");
-    const { stream, clientPath } = await fs.write(name, {
-      append,
-      start,
-      // A client that is gone cannot have meant the upload to be complete (it never reads the
-      // 226): a client killed mid-upload closes its data connection, which looks like the end of
-      // the file, and its control connection a moment later. So wait that moment, then look.
-      keep: async () => {
-        await new Promise((resolve) => setTimeout(resolve, UPLOAD_SETTLE_MS));
-        return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
-      },
-    });
-    // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
-    await connection.reply(150, unique ? `FILE: ${name}` : undefined);
-    // TYPE A (13): the network's CRLF line ends are stored as LF.
-    const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
-    await pipeline(steps); // sandbox-fs renames the file into place before this resolves
-    if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
-    await connection.reply(226, clientPath);
+    const settled = new Promise((resolve) => dataSocket.once("end", () => setTimeout(resolve, UPLOAD_SETTLE_MS)));
+    // 12: STOU takes its name at once, so that no other STOU can choose it too.
+    const name = unique ? await fs.reserveUniqueName(arg) : (arg ?? "");
+    try {
+      const { stream, clientPath } = await fs.write(name, {
+        append,
+        start,
+        // A client that is gone cannot have meant the upload to be complete (it never reads the
+        // 226): a client killed mid-upload closes its data connection, which looks like the end
+        // of the file, and its control connection a moment later (measured on loopback: 1-3 ms
+        // after). So wait that moment, counted from the data connection's end (while the file
+        // is flushed and closed), then look: still there, and the data connection not reset?
+        keep: async () => {
+          await settled;
+          return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
+        },
+      });
+      // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
+      await connection.reply(150, unique ? `FILE: ${name}` : undefined);
+      // TYPE A (13): the network's CRLF line ends are stored as LF.
+      const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
+      await pipeline(steps); // sandbox-fs renames the file into place before this resolves
+      if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
+      await connection.reply(226, clientPath);
+    } catch (err) {
+      if (unique) await fs.releaseUniqueName(name).catch(() => {});
+      throw err;
+    }
   });
 }
 
@@ -742,19 +761,6 @@ function endTls(dataSocket: TLSSocket): Promise<void> {
 function notReset(dataSocket: Socket): Promise<boolean> {
   if (!dataSocket.writable) return Promise.resolve(true); // an active-mode socket: no way to tell
   return new Promise((resolve) => dataSocket.write(Buffer.alloc(0), (err) => resolve(!err)));
-}
-
-/**
- * RFC 959 §4.1.3 STOU: a name not yet taken in the folder — the one asked for if it is free,
- * else that name (or "upload", when none was given) with .1, .2, … added.
- */
-async function uniqueName(fs: SandboxFileSystem, asked: string | null): Promise<string> {
-  const taken = (name: string) => fs.get(name).then(() => true, () => false);
-  if (asked && !(await taken(asked))) return asked;
-  for (let n = 1; ; n++) {
-    const name = `${asked ?? "upload"}.${n}`;
-    if (!(await taken(name))) return name;
-  }
 }
 
 /** RFC 959 §4.1.3 LIST ("ls -l" lines) and NLST (names only) of a folder, or of one file. */
@@ -782,6 +788,38 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
   return connection.fs;
 }
 
+/**
+ * RFC 3659 §4 SIZE: "the exact number of octets … that would be transmitted over the data
+ * connection" in the current TYPE. In TYPE I that is the size on disk. In TYPE A each LF that
+ * goes out as CRLF (13) adds a byte, so the file is read and counted — up to ASCII_SIZE_LIMIT;
+ * above it the answer is 550 (§4.2: the size "is not available … in the current MODE and TYPE"),
+ * as reading 100 MB to answer one SIZE would hold up the control connection. ftp-srv answered
+ * with the size on disk in every TYPE, and for a folder too.
+ */
+async function fileSize({ connection, arg }: Command): Promise<unknown> {
+  const fs = sandbox(connection);
+  // Every failure is 550 here (§4.2), a reserved or unreachable name too.
+  const stats = await fs.get(arg ?? "").catch((err: unknown) => {
+    throw err instanceof FtpReplyError ? new FtpReplyError(err.message, 550) : err;
+  });
+  if (!stats.isFile()) throw new FtpReplyError(`${arg}: not a plain file`, 550);
+  if (connection.transferType !== "ascii") return connection.reply(213, String(stats.size));
+  if (stats.size > ASCII_SIZE_LIMIT) {
+    throw new FtpReplyError(`${arg}: SIZE not available in ASCII mode for files over ${ASCII_SIZE_LIMIT / 1024 / 1024} MiB (TYPE I gives the size on disk)`, 550);
+  }
+  const { stream } = await fs.read(arg ?? "");
+  let size = 0;
+  let lastByte = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length + loneLineFeeds(chunk, lastByte);
+    lastByte = chunk[chunk.length - 1];
+  }
+  return connection.reply(213, String(size));
+}
+
+/** Files up to this size get an exact SIZE in TYPE A (they are read to count their line ends). */
+const ASCII_SIZE_LIMIT = 64 * 1024 * 1024;
+
 // ----- 11. FEAT -----
 
 /**
@@ -792,6 +830,19 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
 async function features({ connection, settings }: Command): Promise<unknown> {
   const extensions = [...(settings.tls ? ["AUTH TLS", "PBSZ", "PROT"] : []), "EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
   return connection.reply(211, "Extensions supported", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
+}
+
+/**
+ * RFC 2389 §4 OPTS, for the one option offered: UTF8 (RFC 2640 §3.3; FEAT lists it). Like FEAT it
+ * works before login — lftp sends "OPTS UTF8 ON" before USER, and ftp-srv answered 530. Paths are
+ * UTF-8 either way; OFF is accepted as ftp-srv did (its replies then go out as plain bytes).
+ */
+async function optionsCommand({ connection, arg }: Command): Promise<unknown> {
+  const [option = "", setting = ""] = (arg ?? "").toUpperCase().trim().split(/\s+/);
+  if (option !== "UTF8" && option !== "UTF-8") return connection.reply(501, `Unknown option ${option || "(none)"}: only UTF8 is offered`);
+  if (setting !== "ON" && setting !== "OFF") return connection.reply(501, "OPTS UTF8 ON or OPTS UTF8 OFF");
+  connection.encoding = setting === "ON" ? "utf8" : "ascii";
+  return connection.reply(200, `UTF8 ${setting === "ON" ? "on" : "off"}`);
 }
 
 // ----- 13. TYPE -----
@@ -814,6 +865,15 @@ async function representationType({ connection, arg }: Command): Promise<unknown
   // The forms RFC 959 defines that this server does not offer: 504, "not implemented for that parameter".
   if (/^(A [TC]|E( [NTC])?|L \d+)$/.test(type)) return connection.reply(504, `TYPE ${type} is not implemented: use A or I`);
   return connection.reply(501, "Syntax error: TYPE A, TYPE A N, TYPE I or TYPE L 8");
+}
+
+/** How many LFs in `chunk` have no CR before them (`lastByte`: the byte before the chunk): each becomes CRLF in TYPE A. */
+function loneLineFeeds(chunk: Buffer, lastByte: number): number {
+  let count = 0;
+  for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
+    if ((lf > 0 ? chunk[lf - 1] : lastByte) !== 13) count++;
+  }
+  return count;
 }
 
 const CR = Buffer.from("\r");

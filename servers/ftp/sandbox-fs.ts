@@ -49,6 +49,8 @@ export class FtpReplyError extends Error {
 
 /** Temporary upload files start with this (see above); clients can neither see nor name them. */
 export const UPLOAD_TEMP_PREFIX = ".ftp-upload-";
+/** STOU gives up (553) after trying this many names. */
+const MAX_UNIQUE_TRIES = 10_000;
 const UPLOAD_TEMP_NAME = /^\.ftp-upload-[0-9a-f-]{36}\.part$/;
 
 // Node's error codes, in the words an FTP reply uses.
@@ -69,6 +71,8 @@ export class SandboxFileSystem extends FileSystem {
   private readonly realRoot: string;
   private readonly maxUploadBytes: number;
   private currentDir = "/";
+  /** Names STOU has taken (reserveUniqueName): disk path → the inode of the empty file. */
+  private readonly reserved = new Map<string, number>();
 
   constructor(connection: FtpConnection, options: SandboxOptions) {
     super(connection, { root: options.root, cwd: "/" });
@@ -178,6 +182,37 @@ export class SandboxFileSystem extends FileSystem {
 
   async chmod(path: string): Promise<void> {
     throw new FtpReplyError(`${path}: SITE CHMOD is not offered by this server`, 502);
+  }
+
+  /**
+   * STOU (RFC 959 §4.1.3): a name in the current folder that nobody has, taken at once. The file
+   * is created empty with O_EXCL (flag "wx": fails if the name exists), so two STOUs at the same
+   * moment can never choose the same name, as mkstemp() does; the upload then replaces the empty
+   * file like any STOR. The name asked for if it is free, else it (or "upload") with .1, .2, … added.
+   */
+  async reserveUniqueName(asked: string | null): Promise<string> {
+    for (let n = asked ? 0 : 1; n <= MAX_UNIQUE_TRIES; n++) {
+      const name = n === 0 ? asked! : `${asked ?? "upload"}.${n}`;
+      const { clientPath, diskPath } = await this.resolveForChange(name);
+      try {
+        const file = await open(diskPath, "wx");
+        this.reserved.set(diskPath, (await file.stat()).ino);
+        await file.close();
+        return name;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw this.safeError(err, clientPath, 553);
+      }
+    }
+    throw new FtpReplyError(`${asked ?? "upload"}: no free name found after ${MAX_UNIQUE_TRIES} tries`, 553);
+  }
+
+  /** A STOU that failed: the empty file that held its name goes (if it is still that empty file). */
+  async releaseUniqueName(name: string): Promise<void> {
+    const { diskPath } = await this.resolve(name);
+    const ino = this.reserved.get(diskPath);
+    this.reserved.delete(diskPath);
+    const now = await lstat(diskPath).catch(() => null);
+    if (ino !== undefined && now && now.ino === ino && now.size === 0) await rm(diskPath, { force: true });
   }
 
   getUniqueName(): string {
