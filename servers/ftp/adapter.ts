@@ -78,6 +78,7 @@ import { createRequire } from "node:module";
 import { Transform } from "node:stream";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
+import type { FileHandle } from "node:fs/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
 import { Transcript } from "../transcript.ts";
@@ -126,7 +127,7 @@ const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long a transfer command waits for the client to open the data connection (then 425). */
 const DATA_CONNECTION_WAIT_MS = 5000;
 /** How long after an upload's last byte its control connection must still be open for it to count. */
-const UPLOAD_SETTLE_MS = 30;
+const UPLOAD_SETTLE_MS = Number(process.env.SETTLE ?? 30);
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
 const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO"]);
 /** Commands that prepare a data connection (RFC 959 §4.1.2, RFC 2428): each replaces the one before. */
@@ -685,24 +686,63 @@ async function abort({ connection }: Command): Promise<unknown> {
 
 /** RFC 959 §4.1.3 RETR: the file's bytes on the data connection (from the REST offset on). */
 async function retrieve({ connection, arg }: Command): Promise<unknown> {
-  const start = connection.restByteCount;
+  const start = connection.restByteCount ?? 0;
   connection.restByteCount = 0;
   return withDataConnection(connection, `RETR ${arg ?? ""}`, async (socket) => {
-    const { stream, clientPath } = await sandbox(connection).read(arg ?? "", { start });
-    let readFailed = false;
-    stream.once("error", () => (readFailed = true));
+    const { file, clientPath } = await sandbox(connection).openForReading(arg ?? "");
     try {
       await connection.reply(150);
-      // TYPE A (13): the file's LF line ends go out as CRLF, the network's line end.
-      const steps = connection.transferType === "ascii" ? [stream, toNetworkLines(), socket] : [stream, socket];
-      await pipeline(steps).catch((err: unknown) => {
-        // 451: our side failed; otherwise the client's side of the data connection went (426).
-        throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
-      });
+      await sendFile(file, start, socket, { ascii: connection.transferType === "ascii", clientPath });
     } finally {
-      stream.destroy(); // closes the file, even when the transfer never started
+      await file.close().catch(() => {}); // even when the transfer never started
     }
     await connection.reply(226, clientPath);
+  });
+}
+
+/** The size of each read from the file, and of each write to the data connection. */
+const TRANSFER_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * RETR's data path: the file from `position` on, read in 1 MiB pieces into two buffers used in
+ * turn — while one piece is being sent, the next is read. Each write is waited for before its
+ * buffer is read into again, so nothing is allocated per piece (Node streams allocate a new
+ * 1 MiB buffer for every read, and collecting that garbage cost more time than the copying).
+ * TYPE A (13): each LF of the file not after a CR goes out as CRLF, the network's line end.
+ * A failed read is 451 (our side); a failed write is the data connection failing (426).
+ */
+async function sendFile(file: FileHandle, position: number, socket: Socket, { ascii, clientPath }: { ascii: boolean; clientPath: string }): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES), Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES)];
+  let sending: Promise<void> = Promise.resolve();
+  let lastByte = 0; // TYPE A: the byte before this piece (a CR there means its LF is already a CRLF)
+  for (let turn = 0; ; turn++) {
+    const buffer = buffers[turn % 2]; // its last write was waited for one turn ago
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, position).catch(() => {
+      throw new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451);
+    });
+    await sending;
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const piece = buffer.subarray(0, bytesRead);
+    sending = send(socket, ascii ? toNetworkLines(piece, lastByte) : piece);
+    sending.catch(() => {}); // a failure is seen at the next turn's await, not as an unhandled rejection
+    lastByte = piece[bytesRead - 1];
+  }
+  socket.end();
+  await finished(socket, { readable: false }); // all of it handed to the system (the client may keep its side open)
+}
+
+/** Writes `chunk` to the data connection; resolves once the system has all of it, fails if the connection does. */
+function send(socket: Socket, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new Error("data connection closed"));
+    const closed = () => reject(new Error("data connection closed"));
+    socket.once("close", closed);
+    socket.write(chunk, (err) => {
+      socket.off("close", closed);
+      if (err) reject(err);
+      else resolve();
+    });
   });
 }
 
@@ -807,12 +847,16 @@ async function fileSize({ connection, arg }: Command): Promise<unknown> {
   if (stats.size > ASCII_SIZE_LIMIT) {
     throw new FtpReplyError(`${arg}: SIZE not available in ASCII mode for files over ${ASCII_SIZE_LIMIT / 1024 / 1024} MiB (TYPE I gives the size on disk)`, 550);
   }
-  const { stream } = await fs.read(arg ?? "");
+  const { file } = await fs.openForReading(arg ?? "");
   let size = 0;
   let lastByte = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length + loneLineFeeds(chunk, lastByte);
-    lastByte = chunk[chunk.length - 1];
+  try {
+    for await (const chunk of file.createReadStream({ highWaterMark: TRANSFER_CHUNK_BYTES, autoClose: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length + loneLineFeeds(chunk, lastByte);
+      lastByte = chunk[chunk.length - 1];
+    }
+  } finally {
+    await file.close();
   }
   return connection.reply(213, String(size));
 }
@@ -879,23 +923,17 @@ function loneLineFeeds(chunk: Buffer, lastByte: number): number {
 const CR = Buffer.from("\r");
 const CRLF = Buffer.from("\r\n");
 
-/** TYPE A download: every LF not already after a CR becomes CRLF (the file's text, the network's line ends). */
-function toNetworkLines(): Transform {
-  let lastByte = 0; // the byte before this chunk: a CR there means its LF is already a CRLF
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const parts: Buffer[] = [];
-      let from = 0;
-      for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
-        if ((lf > 0 ? chunk[lf - 1] : lastByte) === 13) continue;
-        parts.push(chunk.subarray(from, lf), CR);
-        from = lf;
-      }
-      parts.push(chunk.subarray(from));
-      if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
-      done(null, Buffer.concat(parts));
-    },
-  });
+/** TYPE A download: every LF not already after a CR becomes CRLF (`lastByte`: the byte before `chunk`). */
+function toNetworkLines(chunk: Buffer, lastByte: number): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
+    if ((lf > 0 ? chunk[lf - 1] : lastByte) === 13) continue;
+    parts.push(chunk.subarray(from, lf), CR);
+    from = lf;
+  }
+  parts.push(chunk.subarray(from));
+  return Buffer.concat(parts);
 }
 
 /** TYPE A upload: each CRLF is stored as LF (a CR at a chunk's end waits to see what follows). */

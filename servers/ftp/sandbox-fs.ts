@@ -24,7 +24,7 @@
 // playground's folders are only changed through this class, so that cannot happen here.)
 
 import { createWriteStream, realpathSync, rmSync, type Stats } from "node:fs";
-import { copyFile, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
+import { copyFile, type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
 import { basename, dirname, join, posix, sep } from "node:path";
 import { Writable } from "node:stream";
 import { randomUUID } from "node:crypto";
@@ -119,11 +119,11 @@ export class SandboxFileSystem extends FileSystem {
   }
 
   /**
-   * RETR (RFC 959 §4.1.3): a stream of the file's bytes, from `start` on (after REST). The file
-   * is opened here, before the 150: a file deleted a moment later (DELE on another connection)
-   * is still read to its end, and one that is already gone is a 550 naming the client's path.
+   * RETR (RFC 959 §4.1.3) and SIZE in TYPE A: the file, opened for reading. It is opened here,
+   * before the 150: a file deleted a moment later (DELE on another connection) is still read to
+   * its end, and one that is already gone is a 550 naming the client's path. The caller closes it.
    */
-  async read(fileName: string, { start }: { start?: number } = {}) {
+  async openForReading(fileName: string): Promise<{ file: FileHandle; clientPath: string }> {
     const { clientPath, diskPath } = await this.resolve(this.required(fileName));
     const file = await this.safely(clientPath, () => open(diskPath, "r"));
     const stats = await file.stat();
@@ -131,9 +131,7 @@ export class SandboxFileSystem extends FileSystem {
       await file.close();
       throw new FtpReplyError(`${clientPath}: Is a directory`);
     }
-    // Big reads: fewer, larger writes to the data connection.
-    const stream = file.createReadStream({ start, highWaterMark: 1024 * 1024 });
-    return { stream, clientPath };
+    return { file, clientPath };
   }
 
   /**
