@@ -126,8 +126,14 @@ export const MAX_LINE_BYTES = 8192;
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long a transfer command waits for the client to open the data connection (then 425). */
 const DATA_CONNECTION_WAIT_MS = 5000;
-/** How long after an upload's last byte its control connection must still be open for it to count. */
-const UPLOAD_SETTLE_MS = Number(process.env.SETTLE ?? 30);
+/**
+ * How long after an upload's last byte its control connection must still be open for it to
+ * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
+ * control connection a moment later: 0.1-3.4 ms later on loopback on a loaded 2-core machine,
+ * but more under heavy load (with 10 ms the kill -9 test failed once at load average 27). Every
+ * STOR waits this long before its 226: the price of never taking a dead client's upload.
+ */
+const UPLOAD_SETTLE_MS = 30;
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
 const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO"]);
 /** Commands that prepare a data connection (RFC 959 §4.1.2, RFC 2428): each replaces the one before. */
@@ -762,9 +768,9 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
         start,
         // A client that is gone cannot have meant the upload to be complete (it never reads the
         // 226): a client killed mid-upload closes its data connection, which looks like the end
-        // of the file, and its control connection a moment later (measured on loopback: 1-3 ms
-        // after). So wait that moment, counted from the data connection's end (while the file
-        // is flushed and closed), then look: still there, and the data connection not reset?
+        // of the file, and its control connection a moment later. So wait that moment
+        // (UPLOAD_SETTLE_MS), counted from the data connection's end (while the last bytes are
+        // written and the file closed), then look: still there, and the data connection not reset?
         keep: async () => {
           await settled;
           return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));

@@ -23,7 +23,7 @@
 // (A determined local attacker could still race a check against a rename on disk; the
 // playground's folders are only changed through this class, so that cannot happen here.)
 
-import { createWriteStream, realpathSync, rmSync, type Stats } from "node:fs";
+import { realpathSync, rmSync, type Stats } from "node:fs";
 import { copyFile, type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
 import { basename, dirname, join, posix, sep } from "node:path";
 import { Writable } from "node:stream";
@@ -293,6 +293,11 @@ export class SandboxFileSystem extends FileSystem {
    * A stream into the temporary file `temp` that counts bytes (past the cap it fails). When it
    * ends, the file is closed and renamed onto `diskPath`; on any failure (a client that vanishes
    * mid-upload too) the temporary file goes and `diskPath` is left as it was.
+   *
+   * It writes to the file itself, with no fs.WriteStream behind it: while one write is under way
+   * the pieces that arrive are collected (up to 1 MiB, then the data connection waits), and go
+   * to the disk together in the next write (writev) — one step, one buffer, as few writes as the
+   * disk's pace allows.
    */
   private atomicUpload(
     temp: string,
@@ -300,38 +305,59 @@ export class SandboxFileSystem extends FileSystem {
     clientPath: string,
     { append, start, keep }: { append: boolean; start?: number; keep: () => Promise<boolean> },
   ): Writable {
-    const file = createWriteStream(temp, { flags: append ? "a" : start ? "r+" : "w", start, highWaterMark: 1024 * 1024 });
     const limit = this.maxUploadBytes;
     const safeError = (err: unknown) => this.safeError(err, clientPath, 451);
+    let file: FileHandle | undefined;
+    // Where the next bytes go: APPE writes at the end (O_APPEND, position null), REST + STOR from `start`.
+    let position: number | null = append ? null : (start ?? 0);
     let received = 0;
+
+    /** Writes all of `chunks`; a write that took only part of them (a disk filling up) is continued. */
+    const writeAll = async (chunks: Buffer[]) => {
+      while (chunks.length > 0) {
+        let { bytesWritten } = await file!.writev(chunks, position ?? undefined);
+        if (position !== null) position += bytesWritten;
+        while (chunks.length > 0 && bytesWritten >= chunks[0].length) bytesWritten -= chunks.shift()!.length;
+        if (bytesWritten > 0) chunks[0] = chunks[0].subarray(bytesWritten);
+      }
+    };
+
     const upload = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
+      // As large as the pieces collected during one write: with the default 16 KiB every 64 KiB
+      // piece read from the data connection would "fill" it, pausing and resuming the connection.
+      highWaterMark: 1024 * 1024,
+      construct(done) {
+        open(temp, append ? "a" : start ? "r+" : "w").then(
+          (handle) => ((file = handle), done()),
+          (err: unknown) => done(safeError(err)),
+        );
+      },
+      writev(pieces, done) {
+        const chunks = pieces.map(({ chunk }) => chunk as Buffer);
+        received += chunks.reduce((bytes, chunk) => bytes + chunk.length, 0);
         if (received > limit) return done(new FtpReplyError(`${clientPath}: upload refused, it is larger than the limit of ${limit} bytes`, 552));
-        // Keep the disk busy while the next chunk arrives; wait only when the file's buffer is full.
-        if (file.write(chunk)) done();
-        else file.once("drain", () => done());
+        writeAll(chunks).then(() => done(), (err: unknown) => done(safeError(err)));
       },
       final(done) {
-        file.end();
-        file.once("close", async () => {
+        const closing = file!.close();
+        file = undefined;
+        closing.then(async () => {
           if (upload.destroyed || !(await keep())) {
             return done(new FtpReplyError(`${clientPath}: upload dropped, its connection was reset or the client left`, 426));
           }
           // The moment the upload becomes the file: atomic, within one folder.
-          rename(temp, diskPath).then(() => done(), (err: unknown) => done(safeError(err)));
-        });
+          await rename(temp, diskPath);
+          done();
+        }).catch((err: unknown) => done(safeError(err)));
       },
       destroy(err, done) {
-        file.destroy();
-        // Delete the temporary file now, before the error reply goes out.
+        // Delete the temporary file now, before the error reply goes out (an open file can be deleted).
         rmSync(temp, { force: true });
-        // A file whose open() was still under way appears after all: delete it once closed.
-        if (file.pending) file.once("close", () => rmSync(temp, { force: true }));
+        file?.close().catch(() => {});
+        file = undefined;
         done(err);
       },
     });
-    file.on("error", (err) => upload.destroy(safeError(err)));
     return upload;
   }
 }
