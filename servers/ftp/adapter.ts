@@ -697,8 +697,9 @@ async function retrieve({ connection, arg }: Command): Promise<unknown> {
   return withDataConnection(connection, `RETR ${arg ?? ""}`, async (socket) => {
     const { file, clientPath } = await sandbox(connection).openForReading(arg ?? "");
     try {
-      await connection.reply(150);
-      await sendFile(file, start, socket, { ascii: connection.transferType === "ascii", clientPath });
+      // The 150 goes out while the file's first piece is read; that piece follows it.
+      const announced = connection.reply(150);
+      await sendFile(file, start, socket, { ascii: connection.transferType === "ascii", clientPath, after: announced });
     } finally {
       await file.close().catch(() => {}); // even when the transfer never started
     }
@@ -716,10 +717,13 @@ const TRANSFER_CHUNK_BYTES = 1024 * 1024;
  * 1 MiB buffer for every read, and collecting that garbage cost more time than the copying).
  * TYPE A (13): each LF of the file not after a CR goes out as CRLF, the network's line end.
  * A failed read is 451 (our side); a failed write is the data connection failing (426).
+ * Nothing is sent before `after` (the 150 reply) has gone out.
  */
-async function sendFile(file: FileHandle, position: number, socket: Socket, { ascii, clientPath }: { ascii: boolean; clientPath: string }): Promise<void> {
+async function sendFile(file: FileHandle, position: number, socket: Socket, options: { ascii: boolean; clientPath: string; after: Promise<unknown> }): Promise<void> {
+  const { ascii, clientPath } = options;
   const buffers = [Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES), Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES)];
-  let sending: Promise<void> = Promise.resolve();
+  let sending: Promise<unknown> = options.after; // the first piece waits for this (the 150 reply)
+  sending.catch(() => {});
   let lastByte = 0; // TYPE A: the byte before this piece (a CR there means its LF is already a CRLF)
   for (let turn = 0; ; turn++) {
     const buffer = buffers[turn % 2]; // its last write was waited for one turn ago
