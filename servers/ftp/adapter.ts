@@ -1,7 +1,7 @@
 // ftp-srv, adapted: the one place where the playground reaches into ftp-srv (4.6).
 //
-// ftp-srv gives us the FTP command set: login, CWD/PWD, MKD, DELE, RNFR/RNTO, SIZE, MDTM, TYPE,
-// REST, FEAT, PORT/EPRT, QUIT … Where it gets something wrong for a server open to a class of
+// ftp-srv gives us the rest of the FTP command set: login, CWD/PWD, MKD, DELE, RNFR/RNTO, MDTM,
+// REST, PORT/EPRT, QUIT … Where it gets something wrong for a server open to a class of
 // strangers, this file corrects it. Each correction, and why:
 //
 //  1. Control lines (RFC 959 §4.1: a command ends with Telnet end-of-line, CRLF). ftp-srv takes
@@ -29,7 +29,13 @@
 //     450/550 no such file, 451 local error, 552/553/554 refused upload — naming only the path the
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
 //     into place before the 226); an upload whose control connection has gone, or whose data
-//     connection was reset (even where the system reports that as an ordinary end), is discarded.
+//     connection was reset (even where the system reports that as an ordinary end), is discarded;
+//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS).
+//     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
+//     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
+//     per read, and collecting them cost more than the copying; STOR's upload stream writes the
+//     pieces collected during one disk write in the next (sandbox-fs.ts). Both near the minimal
+//     Node server of the FTP bench (test/bench/ftp.ts).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -73,6 +79,11 @@
 //     connection TLS, ended with close_notify (ftplib waits for it); PORT/EPRT under PROT P are
 //     534. Off loopback, USER for a real account before AUTH TLS is 530 (as mail and news ask
 //     for TLS there); anonymous needs none.
+//
+// Where to look: every command line goes through readControlLines (ABOR, STAT, AUTH TLS act at
+// once there, even during a transfer), then handleCommand (the checks above), then one of
+// OUR_HANDLERS or ftp-srv's own handler. A transfer (RETR, STOR, APPE, STOU, LIST, NLST) runs in
+// withDataConnection: ABOR makes it answer 426, then ABOR answers 226 (10).
 
 import { createRequire } from "node:module";
 import { Transform } from "node:stream";
