@@ -316,6 +316,7 @@ export class SandboxFileSystem extends FileSystem {
     const writeAll = async (chunks: Buffer[]) => {
       while (chunks.length > 0) {
         let { bytesWritten } = await file!.writev(chunks, position ?? undefined);
+        if (bytesWritten === 0) throw Object.assign(new Error("nothing written"), { code: "ENOSPC" }); // 452, not a loop
         if (position !== null) position += bytesWritten;
         while (chunks.length > 0 && bytesWritten >= chunks[0].length) bytesWritten -= chunks.shift()!.length;
         if (bytesWritten > 0) chunks[0] = chunks[0].subarray(bytesWritten);
