@@ -61,7 +61,8 @@
 //     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
 //     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added. The name
 //     is taken at once by creating the file with O_EXCL, so two STOUs at the same moment cannot
-//     both choose it (ftp-srv checked, then wrote: both got the same name, one upload was lost).
+//     both choose it (ftp-srv checked, then wrote: both got the same name, one upload was lost);
+//     it is an empty file until the upload replaces it, and goes again if the upload fails.
 // 13. TYPE (RFC 959 §3.1.1, §4.1.2): TYPE A converts line ends — LF to CRLF on the way out,
 //     CRLF to LF on the way in (ftp-srv accepted A and changed nothing); "A N" and "L 8" are
 //     accepted (ftp-srv: 501, though §5.1 makes "TYPE A N" the minimum); E, A T, A C are 504.
