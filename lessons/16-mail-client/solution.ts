@@ -158,7 +158,7 @@ export class ImapMailbox implements Mailbox {
    * would also remove every message another client marked \Deleted and meant to keep a while.
    */
   async moveToTrash(uid: number): Promise<void> {
-    const trash = await this.trashFolder();
+    const trash = await trashFolder(this.client);
     const byUid = { uid: true }; // the number is a UID, not a sequence number
     if (this.client.capabilities.has("MOVE")) {
       if (!(await this.client.messageMove(String(uid), trash, byUid))) throw new Error(`IMAP: UID MOVE ${uid} ${trash} failed`);
@@ -170,15 +170,15 @@ export class ImapMailbox implements Mailbox {
   }
   // #endregion move
 
-  /** The folder marked \Trash (RFC 6154 SPECIAL-USE), or one named "Trash". */
-  private async trashFolder(): Promise<string> {
-    const folders = await this.client.list();
-    return folders.find((folder) => folder.specialUse === "\\Trash")?.path ?? "Trash";
-  }
-
   async close(): Promise<void> {
     await this.client.logout();
   }
+}
+
+/** The folder marked \Trash (RFC 6154 SPECIAL-USE), or one named "Trash". */
+async function trashFolder(client: ImapFlow): Promise<string> {
+  const folders = await client.list(); // LIST "" "*": every folder, with its special use
+  return folders.find((folder) => folder.specialUse === "\\Trash")?.path ?? "Trash";
 }
 
 function summaryOf(message: FetchMessageObject): Summary {
