@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
-import { ROOT, runExample } from "../kit/processes.ts";
+import { hasPython, ROOT, runExample, runProgram } from "../kit/processes.ts";
 import { RawImap } from "../servers/imap-kit.ts";
 import { startTestMail } from "../servers/mail-kit.ts";
 
@@ -153,4 +153,21 @@ test("nothing listening: the error names the protocol and the port, and says to 
   const run = await client(["list"], { env: { IMAP_PORT: "1" } });
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(/^IMAP 127\.0\.0\.1:1: logging in as me@example\.com failed: .*ECONNREFUSED.* is the playground running\? Start it with: npm start/m);
+});
+
+test.skipIf(!hasPython)("mail_client.py (imaplib + poplib): the same subjects both ways; IMAP's ids are UIDs, POP3's are numbers 1 … n", async () => {
+  // A message in me@example.com's INBOX goes to Trash first: UIDs keep a gap where it was, POP3's numbers do not.
+  const seeded = await client([], { stdin: 'send me@example.com \"Plain subject\" \"x\"\nsend me@example.com "Grüße" "y"\ndelete 2\nquit\n' });
+  expect(seeded.code, seeded.stderr).toBe(0);
+  const run = (protocol: string, port: number) => runProgram("python3", ["lessons/16-mail-client/mail_client.py", protocol, String(port)], { timeoutMs: 20_000 });
+  const imap = await run("imap", mail.ports.imap);
+  const pop3 = await run("pop3", mail.ports.pop3);
+  expect(imap.code, imap.stderr).toBe(0);
+  expect(pop3.code, pop3.stderr).toBe(0);
+  const ids = (out: string) => out.trimEnd().split("\n").map((line) => Number(line.slice(0, 4)));
+  const rest = (out: string) => out.trimEnd().split("\n").map((line) => line.slice(4));
+  expect(rest(pop3.stdout), "the same senders and subjects, decoded").toEqual(rest(imap.stdout));
+  expect(imap.stdout).toMatch(/ {2}Grüße$/m);
+  expect(ids(pop3.stdout)).toEqual([...Array(ids(pop3.stdout).length).keys()].map((i) => ids(pop3.stdout).length - i));
+  expect(ids(imap.stdout), "UIDs: the gap left by the message moved to Trash").not.toEqual(ids(pop3.stdout));
 });
