@@ -309,6 +309,8 @@ export function replyReferences(parent: Message): string[] {
   return parent.messageId ? [...earlier, parent.messageId] : earlier;
 }
 
+// #endregion reply
+
 /** Your text, then the parent's, each line marked "> " (an empty line: ">"). */
 export function quoted(parent: Message, text: string): string {
   const who = parent.from.name || parent.from.address;
@@ -352,4 +354,3 @@ export async function replyTo(mailbox: Mailbox, id: number, text: string, smtp: 
   }
   return reply;
 }
-// #endregion reply
