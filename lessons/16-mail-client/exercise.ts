@@ -148,7 +148,8 @@ export class ImapMailbox implements Mailbox {
    * Into the folder LIST marks \Trash (RFC 6154), "Trash" if none is. With MOVE in the server's
    * capabilities (`this.client.capabilities`), one UID MOVE. Without it: UID COPY, then
    * STORE +FLAGS (\Deleted), then UID EXPUNGE — of this message only: other messages someone
-   * marked \Deleted stay until their owner expunges them.
+   * marked \Deleted stay until their owner expunges them. A UID that matches nothing moves
+   * nothing and still gets OK: imapflow's result has a `uidMap` (UIDPLUS's COPYUID) — reject then.
    */
   async moveToTrash(uid: number): Promise<void> {
     todo("ImapMailbox.moveToTrash");

@@ -160,13 +160,14 @@ export class ImapMailbox implements Mailbox {
   async moveToTrash(uid: number): Promise<void> {
     const trash = await trashFolder(this.client);
     const byUid = { uid: true }; // the number is a UID, not a sequence number
-    if (this.client.capabilities.has("MOVE")) {
-      if (!(await this.client.messageMove(String(uid), trash, byUid))) throw new Error(`IMAP: UID MOVE ${uid} ${trash} failed`);
-      return;
-    }
-    if (!(await this.client.messageCopy(String(uid), trash, byUid))) throw new Error(`IMAP: UID COPY ${uid} ${trash} failed`);
+    const canMove = this.client.capabilities.has("MOVE");
+    // UID MOVE uid Trash — or, without MOVE, UID COPY uid Trash first.
+    const copied = canMove ? await this.client.messageMove(String(uid), trash, byUid) : await this.client.messageCopy(String(uid), trash, byUid);
+    // UIDPLUS's [COPYUID …] says which UIDs went where. A UID that matches nothing moves
+    // nothing, and the server still answers OK: so look.
+    if (!copied || !copied.uidMap?.has(uid)) throw new Error(`IMAP: no message with UID ${uid} was moved to ${trash} (is there one in INBOX?)`);
     // messageDelete: UID STORE uid +FLAGS.SILENT (\Deleted), then UID EXPUNGE uid.
-    if (!(await this.client.messageDelete(String(uid), byUid))) throw new Error(`IMAP: deleting UID ${uid} after the copy failed`);
+    if (!canMove && !(await this.client.messageDelete(String(uid), byUid))) throw new Error(`IMAP: deleting UID ${uid} after the copy failed`);
   }
   // #endregion move
 
