@@ -18,9 +18,9 @@ import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
+import { randomUUID } from "node:crypto";
 import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer";
-import { randomUUID } from "node:crypto";
 import { ImapMailbox, openMailbox, replyTo, type Address, type Mailbox, type SmtpOptions } from "../lessons/16-mail-client/solution.ts";
 import { saveAttachment } from "./pop3-save-attachment.ts";
 
@@ -202,7 +202,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
 };
 
 // ---------------------------------------------------------------------------------------
-// The session: one command from the command line, or one a line from stdin.
+// The session.
 
 // #region loop
 // One command from the command line, or one a line from stdin: the same session for all of
