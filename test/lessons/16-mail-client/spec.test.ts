@@ -13,7 +13,10 @@ import { FRIEND, imapCommands, message, startMail, uidsIn, type TestMailSystem }
 // What the checks call: the classes behind openMailbox() may keep private helpers of their own.
 type Lesson16 = Pick<typeof import("../../../lessons/16-mail-client/solution.ts"), "openMailbox" | "replyTo">;
 
-/** Opens the learner's mailbox (closed when the check ends, if the check did not close it). */
+/**
+ * Opens the learner's mailbox (closed when the check ends, if the check did not close it):
+ * through `network` for the checks that run on both networks, else straight to the server.
+ */
 async function open(lesson: Lesson16, mail: TestMailSystem, protocol: "imap" | "pop3", network: Network | null, defer: Network["defer"]): Promise<Mailbox> {
   const mailbox = await lesson.openMailbox(await mail.mailbox(protocol, network));
   let closed = false;
@@ -162,7 +165,7 @@ checkLesson<Lesson16>("16-mail-client", {
         await mail.deliver(PLAIN_AND_HTML_WITH_ATTACHMENT);
         const other = await mail.otherClient();
         const [uid] = await uidsIn(other);
-        const mailbox = await open(lesson, mail, "imap", network, network.defer);
+        const mailbox = await open(lesson, mail, "imap", null, network.defer);
         const read = await mailbox.readMessage(uid!);
         expect(read.text.trim(), "text: the text/plain part of the multipart/alternative (the HTML says the same, for programs that show HTML)").toBe("The scores are attached. 你好!");
         expect(read.messageId, "messageId").toBe("<scores@example.org>");
@@ -184,7 +187,7 @@ checkLesson<Lesson16>("16-mail-client", {
         await mail.deliver(message({ From: "ann@example.net", To: "me@example.com", Subject: "8bit", "MIME-Version": "1.0", "Content-Type": "text/plain; charset=iso-8859-1", "Content-Transfer-Encoding": "8bit" }, latin1("Grüße aus Köln, café crème.\r\n")));
         await mail.deliver(message({ From: "ann@example.net", To: "me@example.com", Subject: "qp", "MIME-Version": "1.0", "Content-Type": "text/plain; charset=ISO-8859-1", "Content-Transfer-Encoding": "quoted-printable" }, "=C7a co=FBte 5 =A3.\r\n"));
         for (const protocol of ["imap", "pop3"] as const) {
-          const mailbox = await open(lesson, mail, protocol, network, network.defer);
+          const mailbox = await open(lesson, mail, protocol, null, network.defer);
           const { messages } = await mailbox.listSubjects({ size: 2 });
           const bySubject = Object.fromEntries(await Promise.all(messages.map(async (m) => [m.subject, (await mailbox.readMessage(m.id)).text.trim()])));
           expect(bySubject, `${protocol}: the bytes decoded as ISO-8859-1, as Content-Type says (é is the one byte E9 there, not UTF-8's C3 A9) — parse the Buffer, never a string made from it`).toEqual({
@@ -237,7 +240,7 @@ checkLesson<Lesson16>("16-mail-client", {
         await deliverNumbered(mail, 1, 3);
         const other = await mail.otherClient();
         const [, middle] = await uidsIn(other);
-        const mailbox = await open(lesson, mail, "imap", network, network.defer);
+        const mailbox = await open(lesson, mail, "imap", null, network.defer);
         await mailbox.moveToTrash(middle!);
         const sent = imapCommands(mail.trace);
         expect(sent, `the server offers MOVE (RFC 6851): UID MOVE ${middle} Trash, one atomic command`).toContainEqual(expect.stringMatching(new RegExp(`^UID MOVE ${middle} "?Trash"?$`, "i")));
@@ -259,7 +262,7 @@ checkLesson<Lesson16>("16-mail-client", {
         await other.run(`UID EXPUNGE ${one}`);
         // … and marked message 2 \Deleted without expunging it yet (its user may still undo that).
         await other.run(`UID STORE ${two} +FLAGS.SILENT (\\Deleted)`);
-        const mailbox = await open(lesson, mail, "imap", network, network.defer);
+        const mailbox = await open(lesson, mail, "imap", null, network.defer);
         await mailbox.moveToTrash(three!);
         const sent = imapCommands(mail.trace);
         expect(sent.filter((command) => /^(UID )?MOVE\b/i.test(command)), "MOVE is not in this server's CAPABILITY: do not send it").toEqual([]);
