@@ -61,6 +61,8 @@ export interface MailSystemOptions {
   smtpConnectionCaps?: Partial<ConnectionCaps>;
   /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
   smtpMaxBytesInMemory?: number;
+  /** Default true: the IMAP servers offer RFC 6851 MOVE; false plays an older server (lesson 16). */
+  imapMove?: boolean;
 }
 
 export interface MailSystem {
@@ -114,8 +116,8 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
     const smtps = await start(startSmtpServer({ ...submissionOptions, port: wanted.smtps, implicitTls: true }));
     const pop3 = await start(startPop3Server({ ...common, port: wanted.pop3 }));
     const pop3s = await start(startPop3Server({ ...common, port: wanted.pop3s, implicitTls: true }));
-    const imap = await start(startImapServer({ ...common, port: wanted.imap }));
-    const imaps = await start(startImapServer({ ...common, port: wanted.imaps, implicitTls: true }));
+    const imap = await start(startImapServer({ ...common, move: options.imapMove, port: wanted.imap }));
+    const imaps = await start(startImapServer({ ...common, move: options.imapMove, port: wanted.imaps, implicitTls: true }));
     return {
       ports: { submission: submission.port, mx: mx.port, smtps: smtps.port, pop3: pop3.port, pop3s: pop3s.port, imap: imap.port, imaps: imaps.port },
       caFile: tls.caFile,
