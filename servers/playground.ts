@@ -185,7 +185,7 @@ const rows: [string, string][] = [
   ["SMTPS, example.com, implicit TLS (lesson 08)", `smtps://${host}:${bound.smtps}`],
   ["POP3 (lessons 09-10)", `pop3://${host}:${bound.pop3}  (STLS offered)`],
   ["POP3S, implicit TLS", `pop3s://${host}:${bound.pop3s}`],
-  ["IMAP (lesson 06)", `imap://${host}:${bound.imap}  (STARTTLS offered)`],
+  ["IMAP (lessons 06, 15-16)", `imap://${host}:${bound.imap}  (STARTTLS offered)`],
   ["IMAPS, implicit TLS", `imaps://${host}:${bound.imaps}`],
   ["FTP (lessons 11-12)", `ftp://${urlHost}:${bound.ftp}  (AUTH TLS offered; passive data ports ${passive})`],
   ["NNTP news server (lesson 13)", `nntp://${urlHost}:${bound.nntp}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`],
