@@ -23,8 +23,8 @@ export interface SessionOpened {
   started: string;
   /** The session that caused this one: an MX relay hop's SMTP session, an FTP data connection's control session. */
   relatedTo?: string;
-  /** What --trace prints in front of this session's lines: "[smtp 2525 #3]", "pop3 #12", "ftp#4". */
-  label: string;
+  /** What --trace prints in front of this session's lines: "[smtp 2525 #3]", "pop3 #12", "ftp#4" (default: the id). */
+  label?: string;
 }
 
 export interface SessionLine {

@@ -1,4 +1,5 @@
-// `npm start`: the playground — every local server the lessons talk to, in one process.
+// `npm start`: the playground — every local server the lessons talk to, in one process
+// (mail, FTP and news each on their own thread, watched by supervisor.ts; this file is the CLI).
 //
 //   npm start                          all servers on 127.0.0.1, default ports
 //   npm start -- --smtp-port 2626      another port for one server (0: any free port)
@@ -13,17 +14,18 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { SITE_DIR, startHttpDemo } from "./http-demo.ts";
+import { SITE_DIR } from "./http-demo.ts";
 import { isLoopback } from "./loopback.ts";
 import { createConsole } from "./console/index.ts";
-import { ensureCertificate } from "./tls.ts";
-import { DEFAULT_MAIL_PORTS, startMailSystem } from "./mail/index.ts";
+// Only light modules here: each server's code loads on its own thread (see defaults.ts).
+import { DEFAULT_FTP_ACCOUNTS, DEFAULT_FTP_PORT, DEFAULT_MAIL_PORTS, DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT } from "./defaults.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
-import { startFtpServer, DEFAULT_FTP_ACCOUNTS, type FtpAccount } from "./ftp/server.ts";
-import { startNewsServer, DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT, type NewsAccount } from "./news/index.ts";
+import type { FtpAccount } from "./ftp/server.ts";
+import type { NewsAccount } from "./news/index.ts";
+import { startPlayground, type Playground, type PlaygroundPorts } from "./supervisor.ts";
 
 // Every port the playground opens: its flag, its default, and who uses it.
-const PORTS = {
+const PORTS: Record<keyof PlaygroundPorts, { flag: string; default: number }> = {
   http: { flag: "http-port", default: 8080 },
   smtp: { flag: "smtp-port", default: DEFAULT_MAIL_PORTS.submission },
   mx: { flag: "mx-port", default: DEFAULT_MAIL_PORTS.mx },
@@ -32,7 +34,7 @@ const PORTS = {
   pop3s: { flag: "pop3s-port", default: DEFAULT_MAIL_PORTS.pop3s },
   imap: { flag: "imap-port", default: DEFAULT_MAIL_PORTS.imap },
   imaps: { flag: "imaps-port", default: DEFAULT_MAIL_PORTS.imaps },
-  ftp: { flag: "ftp-port", default: 2121 },
+  ftp: { flag: "ftp-port", default: DEFAULT_FTP_PORT },
   nntp: { flag: "nntp-port", default: DEFAULT_NNTP_PORT },
 };
 type PortName = keyof typeof PORTS;
@@ -143,6 +145,7 @@ const mailAccounts = config.mailAccounts ?? DEFAULT_MAIL_ACCOUNTS;
 const ftpAccounts = config.ftpAccounts ?? DEFAULT_FTP_ACCOUNTS;
 const newsAccounts = config.newsAccounts ?? DEFAULT_NEWS_ACCOUNTS;
 const trace = values.trace ? (line: string) => console.log(line) : undefined;
+const urlHost = host.includes(":") ? `[${host}]` : host;
 
 // Loopback never leaves this machine; any other address lets others in.
 if (!isLoopback(host)) {
@@ -174,54 +177,45 @@ function verifyAccount(user: string, password: string): string | null {
   return other ? other.user : null;
 }
 
-const running: { close(): Promise<void> }[] = [];
-const rows: [string, string][] = [];
-let caFile = "";
+// The supervisor (supervisor.ts) runs HTTP here and mail, FTP and news on their own threads.
+let playground: Playground;
 try {
   const console_ = createConsole(
     { dataDir },
     { open: consoleOpen, teacherPassword: consolePassword, verify: verifyAccount, maxSessions: config.console?.maxSessions, maxLineBytes: config.console?.maxLineBytes },
   );
-  const activity = console_.activity;
-  const http = await startHttpDemo(ports.http, host, SITE_DIR, {}, console_.handle, activity);
-  running.push({ close: () => new Promise<void>((done) => { http.server.close(() => done()); http.server.closeAllConnections(); }) });
-  rows.push(["HTTP demo server (lesson 02) + lesson site", `http://${host}:${http.port}/`]);
-  rows.push(["Console: every conversation live", `http://${host}:${http.port}/console/`]);
-
-  const mail = await startMailSystem({
+  playground = await startPlayground({
     host,
     dataDir,
-    accounts: mailAccounts,
-    ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps },
+    ports,
+    passivePorts,
+    mailAccounts,
+    ftpAccounts,
+    newsAccounts,
+    siteDir: SITE_DIR,
+    console: console_.handle,
     trace,
-    activity,
+    activity: console_.activity,
   });
-  running.push(mail);
-  caFile = mail.caFile;
-  rows.push(
-    ["SMTP submission, example.com (lessons 07-10)", `smtp://${host}:${mail.ports.submission}  (STARTTLS offered)`],
-    ["SMTP MX, example.org (lesson 06)", `smtp://${host}:${mail.ports.mx}`],
-    ["SMTPS, example.com, implicit TLS (lesson 08)", `smtps://${host}:${mail.ports.smtps}`],
-    ["POP3 (lessons 09-10)", `pop3://${host}:${mail.ports.pop3}  (STLS offered)`],
-    ["POP3S, implicit TLS", `pop3s://${host}:${mail.ports.pop3s}`],
-    ["IMAP (lesson 06)", `imap://${host}:${mail.ports.imap}  (STARTTLS offered)`],
-    ["IMAPS, implicit TLS", `imaps://${host}:${mail.ports.imaps}`],
-  );
-
-  // FTP and news use the mail system's certificate for AUTH TLS and STARTTLS (made on its first start).
-  const { key, cert } = await ensureCertificate(dataDir);
-  const ftp = await startFtpServer({ host, port: ports.ftp, dataDir, passivePorts, accounts: ftpAccounts, trace, activity, tls: { key, cert } });
-  running.push(ftp);
-  const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
-  rows.push(["FTP (lessons 11-12)", `ftp://${host}:${ftp.port}  (AUTH TLS offered; passive data ports ${passive})`]);
-
-  const news = await startNewsServer({ host, port: ports.nntp, dataDir, accounts: newsAccounts, trace, activity, tls: { key, cert } });
-  running.push(news);
-  rows.push(["NNTP news server (lesson 13)", `${news.url}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`]);
 } catch (err) {
-  await Promise.allSettled(running.map((server) => server.close()));
   fail(explain(err));
 }
+
+const bound = playground.ports;
+const passive = passivePorts ? `${passivePorts.min}-${passivePorts.max}` : "any free port";
+const rows: [string, string][] = [
+  ["HTTP demo server (lesson 02) + lesson site", `http://${host}:${bound.http}/`],
+  ["Console: every conversation live", `http://${host}:${bound.http}/console/`],
+  ["SMTP submission, example.com (lessons 07-10)", `smtp://${host}:${bound.smtp}  (STARTTLS offered)`],
+  ["SMTP MX, example.org (lesson 06)", `smtp://${host}:${bound.mx}`],
+  ["SMTPS, example.com, implicit TLS (lesson 08)", `smtps://${host}:${bound.smtps}`],
+  ["POP3 (lessons 09-10)", `pop3://${host}:${bound.pop3}  (STLS offered)`],
+  ["POP3S, implicit TLS", `pop3s://${host}:${bound.pop3s}`],
+  ["IMAP (lessons 06, 15-16)", `imap://${host}:${bound.imap}  (STARTTLS offered)`],
+  ["IMAPS, implicit TLS", `imaps://${host}:${bound.imaps}`],
+  ["FTP (lessons 11-12)", `ftp://${urlHost}:${bound.ftp}  (AUTH TLS offered; passive data ports ${passive})`],
+  ["NNTP news server (lesson 13)", `nntp://${urlHost}:${bound.nntp}  (STARTTLS offered; posting ok${isLoopback(host) ? "" : " after AUTHINFO"})`],
+];
 
 console.log("Socket Playground is running. Ctrl-C stops it.\n");
 const width = Math.max(...rows.map(([name]) => name.length));
@@ -237,14 +231,15 @@ if (!consoleOpen) {
 }
 console.log(`\n  data dir: ${dataDir}`);
 if (!existsSync(join(SITE_DIR, "index.html"))) console.log("  lesson site: not built yet — run `npm run site`, then open the HTTP address above");
-console.log(`  TLS certificate to trust (CA file): ${caFile}`);
+console.log(`  TLS certificate to trust (CA file): ${playground.caFile}`);
 if (!trace) console.log("  (npm start -- --trace prints every conversation live)");
 console.log();
 
 // A classroom playground must not go down for everyone because one client ran into a bug in
 // one server (say, a socket error nobody listened for). Each server keeps its state on disk
 // (mail in Maildirs, written atomically; FTP files), so logging the error and serving on is
-// safe; the message asks for a report so the bug gets fixed.
+// safe; the message asks for a report so the bug gets fixed. (This covers HTTP and the
+// supervisor; each worker thread has the same handler, see server-worker.ts.)
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   process.on(event, (error: unknown) => {
     console.error(`playground: internal error, still running (please report it): ${error instanceof Error ? error.stack : error}`);
@@ -256,7 +251,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping the playground…");
-  await Promise.allSettled(running.map((server) => server.close()));
+  await playground.close();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop());

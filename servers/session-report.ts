@@ -35,6 +35,8 @@ export interface ReporterOptions {
   mask?: (line: string, side: Side) => string;
   /** After this many lines in a row from one side the rest is folded (default 12, as --trace always did). */
   maxLinesInARow?: number;
+  /** Bytes of each side cut into lines; past them only counted (an FTP data connection: 64 KB of a 100 MB file). */
+  transcribedBytes?: number;
 }
 
 /** How many lines inside one fold still reach the console (the rest is only counted). */
@@ -45,6 +47,7 @@ export class SessionReporter {
   bytesIn = 0;
   bytesOut = 0;
   private readonly transcript: Transcript;
+  private readonly transcribedBytes: number;
   private done = false;
 
   constructor(
@@ -52,6 +55,7 @@ export class SessionReporter {
     options: ReporterOptions,
   ) {
     this.id = newSessionId(options.protocol, options.port);
+    this.transcribedBytes = options.transcribedBytes ?? Infinity;
     const { protocol, port, client, tls, label, relatedTo } = options;
     activity.sessionOpened({ id: this.id, protocol, port, client, tls, label, relatedTo, started: new Date().toISOString() });
     this.transcript = new Transcript({
@@ -69,9 +73,11 @@ export class SessionReporter {
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
     if (this.done) return;
+    const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
-    this.transcript.data(side, chunk);
+    if (before >= this.transcribedBytes) return; // only counted
+    this.transcript.data(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
   }
 
   /** Something that is not bytes: "TLS handshake", "connection closed". */
@@ -87,6 +93,9 @@ export class SessionReporter {
   /** The session is over; later calls do nothing. */
   closed(how: SessionEnd): void {
     if (this.done) return;
+    for (const [side, bytes] of [["C", this.bytesIn], ["S", this.bytesOut]] as const) {
+      if (bytes > this.transcribedBytes) this.transcript.note(side, `${bytes - this.transcribedBytes} more bytes, not cut into lines`);
+    }
     this.transcript.toString(); // the last unfinished line, and the summary of a fold still open
     this.done = true;
     this.activity.sessionClosed({ id: this.id, how, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ended: new Date().toISOString() });
@@ -127,7 +136,7 @@ export function reportsTo(activity: Activity | undefined, trace: ((line: string)
 export function printTrace(print: (line: string) => void): Activity {
   const labels = new Map<string, string>();
   return {
-    sessionOpened: (session) => void labels.set(session.id, session.label),
+    sessionOpened: (session) => void labels.set(session.id, session.label ?? session.id),
     sessionLine: (line) => {
       if (line.fold !== "inside") print(`${labels.get(line.id) ?? line.id} ${line.side}: ${line.text}`);
     },

@@ -64,7 +64,8 @@ export class Transcript {
       this.flush(false);
       start = i + 1;
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
 
   /** One whole UDP datagram; `fate` tells what the network did with it. */

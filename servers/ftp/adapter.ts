@@ -1,7 +1,7 @@
 // ftp-srv, adapted: the one place where the playground reaches into ftp-srv (4.6).
 //
-// ftp-srv gives us the FTP command set: login, CWD/PWD, MKD, DELE, RNFR/RNTO, SIZE, MDTM, TYPE,
-// REST, FEAT, PORT/EPRT, QUIT … Where it gets something wrong for a server open to a class of
+// ftp-srv gives us the rest of the FTP command set: login, CWD/PWD, MKD, DELE, RNFR/RNTO, MDTM,
+// REST, PORT/EPRT, QUIT … Where it gets something wrong for a server open to a class of
 // strangers, this file corrects it. Each correction, and why:
 //
 //  1. Control lines (RFC 959 §4.1: a command ends with Telnet end-of-line, CRLF). ftp-srv takes
@@ -29,7 +29,13 @@
 //     450/550 no such file, 451 local error, 552/553/554 refused upload — naming only the path the
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
 //     into place before the 226); an upload whose control connection has gone, or whose data
-//     connection was reset (even where the system reports that as an ordinary end), is discarded.
+//     connection was reset (even where the system reports that as an ordinary end), is discarded;
+//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS).
+//     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
+//     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
+//     per read, and collecting them cost more than the copying; STOR's upload stream writes the
+//     pieces collected during one disk write in the next (sandbox-fs.ts). Both near the minimal
+//     Node server of the FTP bench (test/bench/ftp.ts).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -49,14 +55,21 @@
 //     transfer runs, ABOR stops it at once (the transfer answers 426, then ABOR 226) and STAT
 //     answers 213 with the bytes moved so far; QUIT waits for the transfer's reply (§4.1.1).
 // 11. FEAT (RFC 2389 §3.2) lists what works: REST STREAM is there (RFC 3659 §5.5: MUST, or tnftp
-//     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on.
+//     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on. FEAT and OPTS UTF8 ON work
+//     before login (RFC 2389 §4; lftp sends OPTS before USER, and ftp-srv answered 530).
 // 12. SITE answers 502. ftp-srv ran any command named after SITE with its own handler, past ours
 //     (SITE STOR, SITE DELE), and SITE CHMOD answered 500.
 //     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
-//     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added.
+//     makes, "150 FILE: name" (RFC 1123 §4.1.2.9); a taken name gets .1, .2, … added. The name
+//     is taken at once by creating the file with O_EXCL, so two STOUs at the same moment cannot
+//     both choose it (ftp-srv checked, then wrote: both got the same name, one upload was lost);
+//     it is an empty file until the upload replaces it, and goes again if the upload fails.
 // 13. TYPE (RFC 959 §3.1.1, §4.1.2): TYPE A converts line ends — LF to CRLF on the way out,
 //     CRLF to LF on the way in (ftp-srv accepted A and changed nothing); "A N" and "L 8" are
 //     accepted (ftp-srv: 501, though §5.1 makes "TYPE A N" the minimum); E, A T, A C are 504.
+//     SIZE (RFC 3659 §4) counts the bytes as sent in the current TYPE: in TYPE A with a byte more
+//     for each LF that goes out as CRLF — up to 64 MiB, above which it is 550 (§4.2) rather than
+//     a read of the whole file; ftp-srv gave the size on disk in every TYPE, and for folders.
 // 14. EPSV ALL (RFC 2428 §4): from then on PASV, PORT and EPRT are refused (503); ftp-srv took
 //     "EPSV ALL" for an EPSV and kept accepting PORT and PASV.
 // 15. FTPS (RFC 4217), with the playground certificate. ftp-srv's FEAT offered AUTH TLS, PBSZ and
@@ -68,11 +81,17 @@
 //     connection TLS, ended with close_notify (ftplib waits for it); PORT/EPRT under PROT P are
 //     534. Off loopback, USER for a real account before AUTH TLS is 530 (as mail and news ask
 //     for TLS there); anonymous needs none.
+//
+// Where to look: every command line goes through readControlLines (ABOR, STAT, AUTH TLS act at
+// once there, even during a transfer), then handleCommand (the checks above), then one of
+// OUR_HANDLERS or ftp-srv's own handler. A transfer (RETR, STOR, APPE, STOU, LIST, NLST) runs in
+// withDataConnection: ABOR makes it answer 426, then ABOR answers 226 (10).
 
 import { createRequire } from "node:module";
 import { Transform } from "node:stream";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
+import type { FileHandle } from "node:fs/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
 import type { Activity, SessionEnd } from "../activity.ts";
@@ -132,7 +151,13 @@ export const MAX_LINE_BYTES = 8192;
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long a transfer command waits for the client to open the data connection (then 425). */
 const DATA_CONNECTION_WAIT_MS = 5000;
-/** How long after an upload's last byte its control connection must still be open for it to count. */
+/**
+ * How long after an upload's last byte its control connection must still be open for it to
+ * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
+ * control connection a moment later: 0.1-3.4 ms later on loopback on a loaded 2-core machine,
+ * but more under heavy load (with 10 ms the kill -9 test failed once at load average 27). Every
+ * STOR waits this long before its 226: the price of never taking a dead client's upload.
+ */
 const UPLOAD_SETTLE_MS = 30;
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
 const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO"]);
@@ -149,6 +174,8 @@ interface ControlConnection {
   restByteCount: number | undefined;
   connector: DataConnection;
   reply(options: number | string | { useEmptyMessage?: boolean }, ...letters: unknown[]): Promise<unknown>;
+  /** How ftp-srv encodes its replies; OPTS UTF8 ON/OFF sets it. */
+  encoding: "utf8" | "ascii";
   /** TYPE (RFC 959 §3.1.1): "ascii" converts line ends (13). */
   transferType: "ascii" | "binary";
   /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
@@ -513,13 +540,15 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   ABOR: abort,
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
+  SIZE: fileSize,
   FEAT: features,
+  OPTS: optionsCommand,
   AUTH: authenticationMechanism,
   PBSZ: protectionBufferSize,
   PROT: dataChannelProtection,
 };
-/** Of those, the ones a client may send before logging in. */
-const BEFORE_LOGIN = new Set(["FEAT", "AUTH", "PBSZ", "PROT"]);
+/** Of those, the ones a client may send before logging in (lftp sends OPTS UTF8 ON before USER). */
+const BEFORE_LOGIN = new Set(["FEAT", "OPTS", "AUTH", "PBSZ", "PROT"]);
 
 // ----- 3. passive data connections -----
 
@@ -675,6 +704,8 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
     tls,
     label: `ftp#${control.number} data`,
     relatedTo: control.report.id,
+    // A file's first 64 KB are shown as lines; the rest (a 100 MB RETR) is only counted.
+    transcribedBytes: 64 * 1024,
   });
   let how: SessionEnd = "FIN";
   // What the client sends is seen as it enters the socket's buffer (push), not with a 'data'
@@ -687,7 +718,7 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
   };
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
-    report.data("S", Buffer.from(chunk));
+    report.data("S", typeof chunk === "string" ? Buffer.from(chunk) : chunk); // (not copied: the reporter copies what it keeps)
     return write(chunk, ...rest);
   }) as Socket["write"];
   // A listing goes out in one socket.end(text), which does not pass through write().
@@ -756,24 +787,67 @@ async function abort({ connection }: Command): Promise<unknown> {
 
 /** RFC 959 §4.1.3 RETR: the file's bytes on the data connection (from the REST offset on). */
 async function retrieve({ connection, arg }: Command): Promise<unknown> {
-  const start = connection.restByteCount;
+  const start = connection.restByteCount ?? 0;
   connection.restByteCount = 0;
   return withDataConnection(connection, `RETR ${arg ?? ""}`, async (socket) => {
-    const { stream, clientPath } = await sandbox(connection).read(arg ?? "", { start });
-    let readFailed = false;
-    stream.once("error", () => (readFailed = true));
+    const { file, clientPath } = await sandbox(connection).openForReading(arg ?? "");
     try {
-      await connection.reply(150);
-      // TYPE A (13): the file's LF line ends go out as CRLF, the network's line end.
-      const steps = connection.transferType === "ascii" ? [stream, toNetworkLines(), socket] : [stream, socket];
-      await pipeline(steps).catch((err: unknown) => {
-        // 451: our side failed; otherwise the client's side of the data connection went (426).
-        throw readFailed ? new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451) : err;
-      });
+      // The 150 goes out while the file's first piece is read; that piece follows it.
+      const announced = connection.reply(150);
+      await sendFile(file, start, socket, { ascii: connection.transferType === "ascii", clientPath, after: announced });
     } finally {
-      stream.destroy(); // closes the file, even when the transfer never started
+      await file.close().catch(() => {}); // even when the transfer never started
     }
     await connection.reply(226, clientPath);
+  });
+}
+
+/** The size of each read from the file, and of each write to the data connection. */
+const TRANSFER_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * RETR's data path: the file from `position` on, read in 1 MiB pieces into two buffers used in
+ * turn — while one piece is being sent, the next is read. Each write is waited for before its
+ * buffer is read into again, so nothing is allocated per piece (Node streams allocate a new
+ * 1 MiB buffer for every read, and collecting that garbage cost more time than the copying).
+ * TYPE A (13): each LF of the file not after a CR goes out as CRLF, the network's line end.
+ * A failed read is 451 (our side); a failed write is the data connection failing (426).
+ * Nothing is sent before `after` (the 150 reply) has gone out.
+ */
+async function sendFile(file: FileHandle, position: number, socket: Socket, options: { ascii: boolean; clientPath: string; after: Promise<unknown> }): Promise<void> {
+  const { ascii, clientPath } = options;
+  const buffers = [Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES), Buffer.allocUnsafe(TRANSFER_CHUNK_BYTES)];
+  let sending: Promise<unknown> = options.after; // the first piece waits for this (the 150 reply)
+  sending.catch(() => {});
+  let lastByte = 0; // TYPE A: the byte before this piece (a CR there means its LF is already a CRLF)
+  for (let turn = 0; ; turn++) {
+    const buffer = buffers[turn % 2]; // its last write was waited for one turn ago
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, position).catch(() => {
+      throw new FtpReplyError(`${clientPath}: could not read the file; transfer aborted`, 451);
+    });
+    await sending;
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const piece = buffer.subarray(0, bytesRead);
+    sending = send(socket, ascii ? toNetworkLines(piece, lastByte) : piece);
+    sending.catch(() => {}); // a failure is seen at the next turn's await, not as an unhandled rejection
+    lastByte = piece[bytesRead - 1];
+  }
+  socket.end();
+  await finished(socket, { readable: false }); // all of it handed to the system (the client may keep its side open)
+}
+
+/** Writes `chunk` to the data connection; resolves once the system has all of it, fails if the connection does. */
+function send(socket: Socket, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new Error("data connection closed"));
+    const closed = () => reject(new Error("data connection closed"));
+    socket.once("close", closed);
+    socket.write(chunk, (err) => {
+      socket.off("close", closed);
+      if (err) reject(err);
+      else resolve();
+    });
   });
 }
 
@@ -784,27 +858,36 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
   const control = connection.commandSocket;
   return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
     const fs = sandbox(connection);
-    const name = unique ? await uniqueName(fs, arg) : (arg ?? "");
-    const { stream, clientPath } = await fs.write(name, {
-      append,
-      start,
-      // A client that is gone cannot have meant the upload to be complete (it never reads the
-      // 226): a client killed mid-upload closes its data connection, which looks like the end of
-      // the file, and its control connection a moment later. So wait that moment, then look.
-      keep: async () => {
-        await new Promise((resolve) => setTimeout(resolve, UPLOAD_SETTLE_MS));
-        return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
-      },
-    });
-    // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
-    await connection.reply(150, unique ? `FILE: ${name}` : undefined);
-    // TYPE A (13): the network's CRLF line ends are stored as LF.
-    const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
-    await pipeline(steps); // sandbox-fs renames the file into place before this resolves
-    if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
-    const reported = controlReports.get(connection);
-    reported?.activity?.stored({ kind: "file-stored", sessionId: reported.report.id, owner: connection.username ?? "", ref: clientPath, bytes: dataSocket.bytesRead, at: new Date().toISOString() });
-    await connection.reply(226, clientPath);
+    const settled = new Promise((resolve) => dataSocket.once("end", () => setTimeout(resolve, UPLOAD_SETTLE_MS)));
+    // 12: STOU takes its name at once, so that no other STOU can choose it too.
+    const name = unique ? await fs.reserveUniqueName(arg) : (arg ?? "");
+    try {
+      const { stream, clientPath } = await fs.write(name, {
+        append,
+        start,
+        // A client that is gone cannot have meant the upload to be complete (it never reads the
+        // 226): a client killed mid-upload closes its data connection, which looks like the end
+        // of the file, and its control connection a moment later. So wait that moment
+        // (UPLOAD_SETTLE_MS), counted from the data connection's end (while the last bytes are
+        // written and the file closed), then look: still there, and the data connection not reset?
+        keep: async () => {
+          await settled;
+          return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
+        },
+      });
+      // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
+      await connection.reply(150, unique ? `FILE: ${name}` : undefined);
+      // TYPE A (13): the network's CRLF line ends are stored as LF.
+      const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
+      await pipeline(steps); // sandbox-fs renames the file into place before this resolves
+      if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
+      const reported = controlReports.get(connection);
+      reported?.activity?.stored({ kind: "file-stored", sessionId: reported.report.id, owner: connection.username ?? "", ref: clientPath, bytes: dataSocket.bytesRead, at: new Date().toISOString() });
+      await connection.reply(226, clientPath);
+    } catch (err) {
+      if (unique) await fs.releaseUniqueName(name).catch(() => {});
+      throw err;
+    }
   });
 }
 
@@ -825,19 +908,6 @@ function endTls(dataSocket: TLSSocket): Promise<void> {
 function notReset(dataSocket: Socket): Promise<boolean> {
   if (!dataSocket.writable) return Promise.resolve(true); // an active-mode socket: no way to tell
   return new Promise((resolve) => dataSocket.write(Buffer.alloc(0), (err) => resolve(!err)));
-}
-
-/**
- * RFC 959 §4.1.3 STOU: a name not yet taken in the folder — the one asked for if it is free,
- * else that name (or "upload", when none was given) with .1, .2, … added.
- */
-async function uniqueName(fs: SandboxFileSystem, asked: string | null): Promise<string> {
-  const taken = (name: string) => fs.get(name).then(() => true, () => false);
-  if (asked && !(await taken(asked))) return asked;
-  for (let n = 1; ; n++) {
-    const name = `${asked ?? "upload"}.${n}`;
-    if (!(await taken(name))) return name;
-  }
 }
 
 /** RFC 959 §4.1.3 LIST ("ls -l" lines) and NLST (names only) of a folder, or of one file. */
@@ -865,6 +935,42 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
   return connection.fs;
 }
 
+/**
+ * RFC 3659 §4 SIZE: "the exact number of octets … that would be transmitted over the data
+ * connection" in the current TYPE. In TYPE I that is the size on disk. In TYPE A each LF that
+ * goes out as CRLF (13) adds a byte, so the file is read and counted — up to ASCII_SIZE_LIMIT;
+ * above it the answer is 550 (§4.2: the size "is not available … in the current MODE and TYPE"),
+ * as reading 100 MB to answer one SIZE would hold up the control connection. ftp-srv answered
+ * with the size on disk in every TYPE, and for a folder too.
+ */
+async function fileSize({ connection, arg }: Command): Promise<unknown> {
+  const fs = sandbox(connection);
+  // Every failure is 550 here (§4.2), a reserved or unreachable name too.
+  const stats = await fs.get(arg ?? "").catch((err: unknown) => {
+    throw err instanceof FtpReplyError ? new FtpReplyError(err.message, 550) : err;
+  });
+  if (!stats.isFile()) throw new FtpReplyError(`${arg}: not a plain file`, 550);
+  if (connection.transferType !== "ascii") return connection.reply(213, String(stats.size));
+  if (stats.size > ASCII_SIZE_LIMIT) {
+    throw new FtpReplyError(`${arg}: SIZE not available in ASCII mode for files over ${ASCII_SIZE_LIMIT / 1024 / 1024} MiB (TYPE I gives the size on disk)`, 550);
+  }
+  const { file } = await fs.openForReading(arg ?? "");
+  let size = 0;
+  let lastByte = 0;
+  try {
+    for await (const chunk of file.createReadStream({ highWaterMark: TRANSFER_CHUNK_BYTES, autoClose: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length + loneLineFeeds(chunk, lastByte);
+      lastByte = chunk[chunk.length - 1];
+    }
+  } finally {
+    await file.close();
+  }
+  return connection.reply(213, String(size));
+}
+
+/** Files up to this size get an exact SIZE in TYPE A (they are read to count their line ends). */
+const ASCII_SIZE_LIMIT = 64 * 1024 * 1024;
+
 // ----- 11. FEAT -----
 
 /**
@@ -875,6 +981,19 @@ function sandbox(connection: ControlConnection): SandboxFileSystem {
 async function features({ connection, settings }: Command): Promise<unknown> {
   const extensions = [...(settings.tls ? ["AUTH TLS", "PBSZ", "PROT"] : []), "EPSV", "MDTM", "REST STREAM", "SIZE", "UTF8"];
   return connection.reply(211, "Extensions supported", ...extensions.map((name) => ({ raw: true, message: ` ${name}` })), "End");
+}
+
+/**
+ * RFC 2389 §4 OPTS, for the one option offered: UTF8 (RFC 2640 §3.3; FEAT lists it). Like FEAT it
+ * works before login — lftp sends "OPTS UTF8 ON" before USER, and ftp-srv answered 530. Paths are
+ * UTF-8 either way; OFF is accepted as ftp-srv did (its replies then go out as plain bytes).
+ */
+async function optionsCommand({ connection, arg }: Command): Promise<unknown> {
+  const [option = "", setting = ""] = (arg ?? "").toUpperCase().trim().split(/\s+/);
+  if (option !== "UTF8" && option !== "UTF-8") return connection.reply(501, `Unknown option ${option || "(none)"}: only UTF8 is offered`);
+  if (setting !== "ON" && setting !== "OFF") return connection.reply(501, "OPTS UTF8 ON or OPTS UTF8 OFF");
+  connection.encoding = setting === "ON" ? "utf8" : "ascii";
+  return connection.reply(200, `UTF8 ${setting === "ON" ? "on" : "off"}`);
 }
 
 // ----- 13. TYPE -----
@@ -899,26 +1018,29 @@ async function representationType({ connection, arg }: Command): Promise<unknown
   return connection.reply(501, "Syntax error: TYPE A, TYPE A N, TYPE I or TYPE L 8");
 }
 
+/** How many LFs in `chunk` have no CR before them (`lastByte`: the byte before the chunk): each becomes CRLF in TYPE A. */
+function loneLineFeeds(chunk: Buffer, lastByte: number): number {
+  let count = 0;
+  for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
+    if ((lf > 0 ? chunk[lf - 1] : lastByte) !== 13) count++;
+  }
+  return count;
+}
+
 const CR = Buffer.from("\r");
 const CRLF = Buffer.from("\r\n");
 
-/** TYPE A download: every LF not already after a CR becomes CRLF (the file's text, the network's line ends). */
-function toNetworkLines(): Transform {
-  let lastByte = 0; // the byte before this chunk: a CR there means its LF is already a CRLF
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const parts: Buffer[] = [];
-      let from = 0;
-      for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
-        if ((lf > 0 ? chunk[lf - 1] : lastByte) === 13) continue;
-        parts.push(chunk.subarray(from, lf), CR);
-        from = lf;
-      }
-      parts.push(chunk.subarray(from));
-      if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
-      done(null, Buffer.concat(parts));
-    },
-  });
+/** TYPE A download: every LF not already after a CR becomes CRLF (`lastByte`: the byte before `chunk`). */
+function toNetworkLines(chunk: Buffer, lastByte: number): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let lf = chunk.indexOf(10); lf !== -1; lf = chunk.indexOf(10, lf + 1)) {
+    if ((lf > 0 ? chunk[lf - 1] : lastByte) === 13) continue;
+    parts.push(chunk.subarray(from, lf), CR);
+    from = lf;
+  }
+  parts.push(chunk.subarray(from));
+  return Buffer.concat(parts);
 }
 
 /** TYPE A upload: each CRLF is stored as LF (a CR at a chunk's end waits to see what follows). */

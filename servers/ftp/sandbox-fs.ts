@@ -23,8 +23,8 @@
 // (A determined local attacker could still race a check against a rename on disk; the
 // playground's folders are only changed through this class, so that cannot happen here.)
 
-import { createWriteStream, realpathSync, rmSync, type Stats } from "node:fs";
-import { copyFile, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
+import { realpathSync, rmSync, type Stats } from "node:fs";
+import { copyFile, type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, truncate, unlink } from "node:fs/promises";
 import { basename, dirname, join, posix, sep } from "node:path";
 import { Writable } from "node:stream";
 import { randomUUID } from "node:crypto";
@@ -49,6 +49,8 @@ export class FtpReplyError extends Error {
 
 /** Temporary upload files start with this (see above); clients can neither see nor name them. */
 export const UPLOAD_TEMP_PREFIX = ".ftp-upload-";
+/** STOU gives up (553) after trying this many names. */
+const MAX_UNIQUE_TRIES = 10_000;
 const UPLOAD_TEMP_NAME = /^\.ftp-upload-[0-9a-f-]{36}\.part$/;
 
 // Node's error codes, in the words an FTP reply uses.
@@ -69,6 +71,8 @@ export class SandboxFileSystem extends FileSystem {
   private readonly realRoot: string;
   private readonly maxUploadBytes: number;
   private currentDir = "/";
+  /** Names STOU has taken (reserveUniqueName): disk path → the inode of the empty file. */
+  private readonly reserved = new Map<string, number>();
 
   constructor(connection: FtpConnection, options: SandboxOptions) {
     super(connection, { root: options.root, cwd: "/" });
@@ -115,11 +119,11 @@ export class SandboxFileSystem extends FileSystem {
   }
 
   /**
-   * RETR (RFC 959 §4.1.3): a stream of the file's bytes, from `start` on (after REST). The file
-   * is opened here, before the 150: a file deleted a moment later (DELE on another connection)
-   * is still read to its end, and one that is already gone is a 550 naming the client's path.
+   * RETR (RFC 959 §4.1.3) and SIZE in TYPE A: the file, opened for reading. It is opened here,
+   * before the 150: a file deleted a moment later (DELE on another connection) is still read to
+   * its end, and one that is already gone is a 550 naming the client's path. The caller closes it.
    */
-  async read(fileName: string, { start }: { start?: number } = {}) {
+  async openForReading(fileName: string): Promise<{ file: FileHandle; clientPath: string }> {
     const { clientPath, diskPath } = await this.resolve(this.required(fileName));
     const file = await this.safely(clientPath, () => open(diskPath, "r"));
     const stats = await file.stat();
@@ -127,9 +131,7 @@ export class SandboxFileSystem extends FileSystem {
       await file.close();
       throw new FtpReplyError(`${clientPath}: Is a directory`);
     }
-    // Big reads: fewer, larger writes to the data connection.
-    const stream = file.createReadStream({ start, highWaterMark: 1024 * 1024 });
-    return { stream, clientPath };
+    return { file, clientPath };
   }
 
   /**
@@ -178,6 +180,37 @@ export class SandboxFileSystem extends FileSystem {
 
   async chmod(path: string): Promise<void> {
     throw new FtpReplyError(`${path}: SITE CHMOD is not offered by this server`, 502);
+  }
+
+  /**
+   * STOU (RFC 959 §4.1.3): a name in the current folder that nobody has, taken at once. The file
+   * is created empty with O_EXCL (flag "wx": fails if the name exists), so two STOUs at the same
+   * moment can never choose the same name, as mkstemp() does; the upload then replaces the empty
+   * file like any STOR. The name asked for if it is free, else it (or "upload") with .1, .2, … added.
+   */
+  async reserveUniqueName(asked: string | null): Promise<string> {
+    for (let n = asked ? 0 : 1; n <= MAX_UNIQUE_TRIES; n++) {
+      const name = n === 0 ? asked! : `${asked ?? "upload"}.${n}`;
+      const { clientPath, diskPath } = await this.resolveForChange(name);
+      try {
+        const file = await open(diskPath, "wx");
+        this.reserved.set(diskPath, (await file.stat()).ino);
+        await file.close();
+        return name;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw this.safeError(err, clientPath, 553);
+      }
+    }
+    throw new FtpReplyError(`${asked ?? "upload"}: no free name found after ${MAX_UNIQUE_TRIES} tries`, 553);
+  }
+
+  /** A STOU that failed: the empty file that held its name goes (if it is still that empty file). */
+  async releaseUniqueName(name: string): Promise<void> {
+    const { diskPath } = await this.resolve(name);
+    const ino = this.reserved.get(diskPath);
+    this.reserved.delete(diskPath);
+    const now = await lstat(diskPath).catch(() => null);
+    if (ino !== undefined && now && now.ino === ino && now.size === 0) await rm(diskPath, { force: true });
   }
 
   getUniqueName(): string {
@@ -260,6 +293,11 @@ export class SandboxFileSystem extends FileSystem {
    * A stream into the temporary file `temp` that counts bytes (past the cap it fails). When it
    * ends, the file is closed and renamed onto `diskPath`; on any failure (a client that vanishes
    * mid-upload too) the temporary file goes and `diskPath` is left as it was.
+   *
+   * It writes to the file itself, with no fs.WriteStream behind it: while one write is under way
+   * the pieces that arrive are collected (up to 1 MiB, then the data connection waits), and go
+   * to the disk together in the next write (writev) — one step, one buffer, as few writes as the
+   * disk's pace allows.
    */
   private atomicUpload(
     temp: string,
@@ -267,38 +305,60 @@ export class SandboxFileSystem extends FileSystem {
     clientPath: string,
     { append, start, keep }: { append: boolean; start?: number; keep: () => Promise<boolean> },
   ): Writable {
-    const file = createWriteStream(temp, { flags: append ? "a" : start ? "r+" : "w", start, highWaterMark: 1024 * 1024 });
     const limit = this.maxUploadBytes;
     const safeError = (err: unknown) => this.safeError(err, clientPath, 451);
+    let file: FileHandle | undefined;
+    // Where the next bytes go: APPE writes at the end (O_APPEND, position null), REST + STOR from `start`.
+    let position: number | null = append ? null : (start ?? 0);
     let received = 0;
+
+    /** Writes all of `chunks`; a write that took only part of them (a disk filling up) is continued. */
+    const writeAll = async (chunks: Buffer[]) => {
+      while (chunks.length > 0) {
+        let { bytesWritten } = await file!.writev(chunks, position ?? undefined);
+        if (bytesWritten === 0) throw Object.assign(new Error("nothing written"), { code: "ENOSPC" }); // 452, not a loop
+        if (position !== null) position += bytesWritten;
+        while (chunks.length > 0 && bytesWritten >= chunks[0].length) bytesWritten -= chunks.shift()!.length;
+        if (bytesWritten > 0) chunks[0] = chunks[0].subarray(bytesWritten);
+      }
+    };
+
     const upload = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
+      // As large as the pieces collected during one write: with the default 16 KiB every 64 KiB
+      // piece read from the data connection would "fill" it, pausing and resuming the connection.
+      highWaterMark: 1024 * 1024,
+      construct(done) {
+        open(temp, append ? "a" : start ? "r+" : "w").then(
+          (handle) => ((file = handle), done()),
+          (err: unknown) => done(safeError(err)),
+        );
+      },
+      writev(pieces, done) {
+        const chunks = pieces.map(({ chunk }) => chunk as Buffer);
+        received += chunks.reduce((bytes, chunk) => bytes + chunk.length, 0);
         if (received > limit) return done(new FtpReplyError(`${clientPath}: upload refused, it is larger than the limit of ${limit} bytes`, 552));
-        // Keep the disk busy while the next chunk arrives; wait only when the file's buffer is full.
-        if (file.write(chunk)) done();
-        else file.once("drain", () => done());
+        writeAll(chunks).then(() => done(), (err: unknown) => done(safeError(err)));
       },
       final(done) {
-        file.end();
-        file.once("close", async () => {
+        const closing = file!.close();
+        file = undefined;
+        closing.then(async () => {
           if (upload.destroyed || !(await keep())) {
             return done(new FtpReplyError(`${clientPath}: upload dropped, its connection was reset or the client left`, 426));
           }
           // The moment the upload becomes the file: atomic, within one folder.
-          rename(temp, diskPath).then(() => done(), (err: unknown) => done(safeError(err)));
-        });
+          await rename(temp, diskPath);
+          done();
+        }).catch((err: unknown) => done(safeError(err)));
       },
       destroy(err, done) {
-        file.destroy();
-        // Delete the temporary file now, before the error reply goes out.
+        // Delete the temporary file now, before the error reply goes out (an open file can be deleted).
         rmSync(temp, { force: true });
-        // A file whose open() was still under way appears after all: delete it once closed.
-        if (file.pending) file.once("close", () => rmSync(temp, { force: true }));
+        file?.close().catch(() => {});
+        file = undefined;
         done(err);
       },
     });
-    file.on("error", (err) => upload.destroy(safeError(err)));
     return upload;
   }
 }

@@ -27,6 +27,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import type { Activity } from "../activity.ts";
+import { DEFAULT_FTP_ACCOUNTS, DEFAULT_FTP_PORT } from "../defaults.ts";
 import { isLoopback } from "../loopback.ts";
 import { startAdaptedFtpSrv } from "./adapter.ts";
 import { FtpReplyError, SandboxFileSystem, removeUploadLeftovers } from "./sandbox-fs.ts";
@@ -37,7 +38,8 @@ export interface FtpAccount {
   password: string;
 }
 
-export const DEFAULT_FTP_ACCOUNTS: FtpAccount[] = [{ user: "me", password: "secret" }];
+// me / secret (kept in ../defaults.ts, which npm start's main thread reads)
+export { DEFAULT_FTP_ACCOUNTS };
 
 export interface FtpOptions {
   /** Default 127.0.0.1. */
@@ -66,7 +68,7 @@ export interface FtpOptions {
   requireTlsForLogin?: boolean;
   /** Receives every control-connection line as "ftp#N C: …" / "ftp#N S: …". */
   trace?: (line: string) => void;
-  /** Where control and data connections and stored files are reported (the console, servers/activity.ts). */
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
   activity?: Activity;
 }
 
@@ -82,7 +84,7 @@ const ANONYMOUS_USERS = new Set(["anonymous", "ftp"]);
 export async function startFtpServer(options: FtpOptions): Promise<FtpServerHandle> {
   const startedAt = Date.now();
   const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? 2121;
+  const port = options.port ?? DEFAULT_FTP_PORT;
   const accounts = options.accounts ?? DEFAULT_FTP_ACCOUNTS;
   const maxUploadBytes = options.maxUploadBytes ?? 200 * 1024 * 1024;
   const passivePorts = options.passivePorts ?? (port === 0 ? { min: 0, max: 0 } : { min: 30000, max: 30100 });

@@ -72,6 +72,12 @@ export interface ImapOptions {
   requireTlsForLogin?: boolean;
   /** The biggest literal accepted (APPEND's message): default 10 MB. */
   maxLiteralBytes?: number;
+  /**
+   * Default true: offer RFC 6851 MOVE. False plays an older server (MOVE is from 2013): MOVE is
+   * not in CAPABILITY and MOVE / UID MOVE get BAD, so a client must COPY, STORE \Deleted and
+   * EXPUNGE (lesson 16 checks both ways).
+   */
+  move?: boolean;
 }
 
 type State = "not authenticated" | "authenticated" | "selected" | "logout";
@@ -126,7 +132,7 @@ const COMMANDS: Record<string, Command> = {
   COPY: { states: SELECTED, handler: (s, a) => handleCopy(s, a, false, false) },
   UID: { states: SELECTED, handler: handleUid },
   IDLE: { states: AUTHENTICATED, handler: handleIdle },
-  MOVE: { states: SELECTED, handler: (s, a) => handleCopy(s, a, false, true) },
+  MOVE: { states: SELECTED, handler: (s, a) => (s.offersMove ? handleCopy(s, a, false, true) : notOffered("MOVE")) },
   ENABLE: { states: AUTHENTICATED, handler: handleEnable },
   NAMESPACE: { states: AUTHENTICATED, handler: handleNamespace },
   UNSELECT: { states: SELECTED, handler: handleUnselect },
@@ -136,6 +142,7 @@ const COMMANDS: Record<string, Command> = {
 // RFC 3501 §6.1.1: what this server can do. Before login: how one may log in.
 function capabilities(session: ImapSession): string {
   const list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"];
+  if (!session.offersMove) list.splice(list.indexOf("MOVE"), 1);
   if (session.state === "not authenticated") {
     if (!session.secure) list.push("STARTTLS");
     // RFC 3501 §6.2.3, §11.1: beyond loopback, no password in plaintext: LOGINDISABLED until STARTTLS.
@@ -553,6 +560,11 @@ async function handleCopy(session: ImapSession, args: CommandParser, byUid: bool
   return `OK ${byUid ? "UID MOVE" : "MOVE"} completed`;
 }
 
+// An extension switched off (ImapOptions.move): BAD, as a server that never heard of it answers.
+function notOffered(command: string): Completion {
+  return `BAD ${command} is not offered here (it is not in CAPABILITY): COPY, STORE +FLAGS (\\Deleted) and EXPUNGE instead`;
+}
+
 // RFC 3501 §6.4.8: UID FETCH / SEARCH / STORE / COPY take and give UIDs instead of sequence
 // numbers; RFC 4315 adds UID EXPUNGE, RFC 6851 UID MOVE.
 function handleUid(session: ImapSession, args: CommandParser): Promise<Completion> | Completion {
@@ -568,7 +580,7 @@ function handleUid(session: ImapSession, args: CommandParser): Promise<Completio
     case "COPY":
       return handleCopy(session, args, true, false);
     case "MOVE":
-      return handleCopy(session, args, true, true);
+      return session.offersMove ? handleCopy(session, args, true, true) : notOffered("UID MOVE");
     case "EXPUNGE":
       return handleExpunge(session, args, true);
     default:
@@ -669,6 +681,11 @@ class ImapSession extends LineSession {
       failedLoginDelayMs: server.options.failedLoginDelayMs ?? 1000,
       maxFailedLogins: server.options.maxFailedLogins ?? 3,
     });
+  }
+
+  /** RFC 6851 MOVE is offered (ImapOptions.move, default true). */
+  get offersMove(): boolean {
+    return this.server.options.move ?? true;
   }
 
   protected greeting(): string {

@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import type { Activity } from "../activity.ts";
 import type { ConnectionCaps } from "../connection-limits.ts";
+import { DEFAULT_MAIL_PORTS } from "../defaults.ts";
 import { ensureCertificate } from "../tls.ts";
 import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./accounts.ts";
 import { ensureMaildir, removeTmpLeftovers, seedMailboxes } from "./maildir.ts";
@@ -31,7 +32,8 @@ export interface MailPorts {
   imaps: number;
 }
 
-export const DEFAULT_MAIL_PORTS: MailPorts = { submission: 2525, mx: 2526, smtps: 4650, pop3: 1110, pop3s: 9950, imap: 1143, imaps: 9930 };
+// 2525, 2526, 4650, 1110, 9950, 1143, 9930 (kept in ../defaults.ts, which npm start's main thread reads)
+export { DEFAULT_MAIL_PORTS };
 
 /** The sender's provider (it has the submission server) and the recipient's (it has the MX). */
 const SENDER_DOMAIN = "example.com";
@@ -53,12 +55,14 @@ export interface MailSystemOptions {
   fsync?: boolean;
   /** Live C:/S: transcripts of every session (npm start -- --trace). */
   trace?: (line: string) => void;
-  /** Where every session and delivered message is reported (the console, servers/activity.ts). */
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
   activity?: Activity;
   /** SMTP connections at once per listener, per client address and in total (default 200 and 1,000). */
   smtpConnectionCaps?: Partial<ConnectionCaps>;
   /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
   smtpMaxBytesInMemory?: number;
+  /** Default true: the IMAP servers offer RFC 6851 MOVE; false plays an older server (lesson 16). */
+  imapMove?: boolean;
 }
 
 export interface MailSystem {
@@ -113,8 +117,8 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
     const smtps = await start(startSmtpServer({ ...submissionOptions, port: wanted.smtps, implicitTls: true }));
     const pop3 = await start(startPop3Server({ ...common, port: wanted.pop3 }));
     const pop3s = await start(startPop3Server({ ...common, port: wanted.pop3s, implicitTls: true }));
-    const imap = await start(startImapServer({ ...common, port: wanted.imap }));
-    const imaps = await start(startImapServer({ ...common, port: wanted.imaps, implicitTls: true }));
+    const imap = await start(startImapServer({ ...common, move: options.imapMove, port: wanted.imap }));
+    const imaps = await start(startImapServer({ ...common, move: options.imapMove, port: wanted.imaps, implicitTls: true }));
     return {
       ports: { submission: submission.port, mx: mx.port, smtps: smtps.port, pop3: pop3.port, pop3s: pop3s.port, imap: imap.port, imaps: imaps.port },
       caFile: tls.caFile,

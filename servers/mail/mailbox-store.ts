@@ -95,6 +95,14 @@ export class MailStore {
     return store;
   }
 
+  /**
+   * The store of one account as it is on disk, for readers that must change nothing (the console):
+   * unlike open() it creates no folder. folderNames() and pathOf() only read.
+   */
+  static existing(mailRoot: string, address: string): MailStore {
+    return new MailStore(maildirPath(mailRoot, address));
+  }
+
   /** Every folder, INBOX first; names in modified UTF-7, as on the wire. */
   async folderNames(): Promise<string[]> {
     const entries = await readdir(this.directory, { withFileTypes: true });
@@ -168,7 +176,7 @@ export class MailStore {
   }
 
   /** The directory of folder `name`; refuses names that could leave the Maildir. */
-  private pathOf(name: string): string {
+  pathOf(name: string): string {
     if (isInbox(name)) return this.directory;
     if (!isFolderName(name)) throw new StoreError("CANNOT", `"${name}" cannot be a folder name (no "/", no empty levels, 7-bit modified UTF-7)`);
     return join(this.directory, "." + name);
@@ -312,24 +320,18 @@ export class Folder {
 
   /** Reads imap-uidlist; a missing or damaged one starts a new numbering (a new UIDVALIDITY). */
   private async loadUidList(): Promise<void> {
-    const text = await readFile(join(this.directory, "imap-uidlist"), "utf8").catch(() => "");
-    const [header, ...lines] = text.split("\n");
-    const match = /^(\d+) (\d+)$/.exec(header ?? "");
+    const list = await readUidList(this.directory);
     this.messages = [];
-    if (!match) {
+    if (!list) {
       // RFC 3501 §2.3.1.1: a new UIDVALIDITY must be larger than any before: the clock is.
       this.uidValidity = Math.max(1, Math.floor(Date.now() / 1000));
       this.uidNext = 1;
       return;
     }
-    this.uidValidity = Number(match[1]);
-    this.uidNext = Number(match[2]);
-    for (const line of lines) {
-      const [uid, base, keywords = ""] = line.split("\t");
-      if (!/^\d+$/.test(uid ?? "") || !base || Number(uid) >= this.uidNext) continue;
-      const last = this.messages.at(-1);
-      if (last && last.uid >= Number(uid)) continue; // never out of order, never twice
-      this.messages.push({ uid: Number(uid), base, dir: "cur", name: "", flags: new Set(keywords.split(" ").filter(Boolean)), size: 0 });
+    this.uidValidity = list.uidValidity;
+    this.uidNext = list.uidNext;
+    for (const { uid, base, keywords } of list.entries) {
+      this.messages.push({ uid, base, dir: "cur", name: "", flags: new Set(keywords), size: 0 });
     }
     // name "" never matches a file: refreshNow() fills in dir, name, flags and size.
     for (const message of this.messages) message.size = crlfSizeFromName(message.base) ?? 0;
@@ -438,8 +440,35 @@ export class Folder {
   }
 }
 
+export interface UidList {
+  uidValidity: number;
+  uidNext: number;
+  /** Ascending UIDs, each with its message's file name up to ":" and its keywords. */
+  entries: { uid: number; base: string; keywords: string[] }[];
+}
+
+/**
+ * A folder's imap-uidlist as written (see the top of this file); null when there is none yet (no
+ * IMAP client has opened the folder) or it is damaged. Only reads: the console uses it too.
+ */
+export async function readUidList(directory: string): Promise<UidList | null> {
+  const text = await readFile(join(directory, "imap-uidlist"), "utf8").catch(() => "");
+  const [header, ...lines] = text.split("\n");
+  const match = /^(\d+) (\d+)$/.exec(header ?? "");
+  if (!match) return null;
+  const list: UidList = { uidValidity: Number(match[1]), uidNext: Number(match[2]), entries: [] };
+  for (const line of lines) {
+    const [uid, base, keywords = ""] = line.split("\t");
+    if (!/^\d+$/.test(uid ?? "") || !base || Number(uid) >= list.uidNext) continue;
+    const last = list.entries.at(-1);
+    if (last && last.uid >= Number(uid)) continue; // never out of order, never twice
+    list.entries.push({ uid: Number(uid), base, keywords: keywords.split(" ").filter(Boolean) });
+  }
+  return list;
+}
+
 /** Flags from a Maildir name ("…:2,FS" → \Flagged \Seen) plus keywords kept elsewhere. */
-function flagsOf(name: string, keywords: Iterable<string>): Set<string> {
+export function flagsOf(name: string, keywords: Iterable<string>): Set<string> {
   const flags = new Set<string>();
   const info = name.includes(":2,") ? name.slice(name.indexOf(":2,") + 3) : "";
   for (const letter of info) if (FLAG_OF_LETTER[letter]) flags.add(FLAG_OF_LETTER[letter]);

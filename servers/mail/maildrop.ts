@@ -46,7 +46,11 @@ export class Maildrop {
    * A mailbox that has not changed since it was last listed is not listed again (see below).
    */
   static async open(mailRoot: string, address: string): Promise<Maildrop> {
-    const directory = maildirPath(mailRoot, address);
+    return Maildrop.openFolder(maildirPath(mailRoot, address), address);
+  }
+
+  /** The same for any Maildir folder (an IMAP folder such as <mailbox>/.Sent): read-only, nothing is locked. */
+  static async openFolder(directory: string, address: string): Promise<Maildrop> {
     const stamps = await folderStamps(directory);
     const known = listings.get(directory);
     if (known && known.stamps === stamps) return new Maildrop(address, directory, known.messages);

@@ -6,16 +6,15 @@
 // nntp.ts speaks the protocol, newsstore.ts keeps the articles, seed.ts fills a fresh spool.
 
 import type { Activity } from "../activity.ts";
+import { DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT } from "../defaults.ts";
 import { startNntpServer, type NewsAccount } from "./nntp.ts";
 import { NewsStore } from "./newsstore.ts";
 import { ensureNewsSpool } from "./seed.ts";
 
 export type { NewsAccount } from "./nntp.ts";
 
-export const DEFAULT_NNTP_PORT = 1119;
-
-/** For the optional AUTHINFO USER/PASS (demo only — everyone knows this password). */
-export const DEFAULT_NEWS_ACCOUNTS: NewsAccount[] = [{ user: "me", password: "secret" }];
+// 1119, and me / secret for the optional AUTHINFO (kept in ../defaults.ts, which npm start's main thread reads)
+export { DEFAULT_NEWS_ACCOUNTS, DEFAULT_NNTP_PORT };
 
 export interface NewsServerOptions {
   /** Default 127.0.0.1. On any other address, POST needs AUTHINFO first. */
@@ -35,7 +34,7 @@ export interface NewsServerOptions {
   accounts?: NewsAccount[];
   /** Live "nntp#N C: …" / "S: …" lines (npm start -- --trace); AUTHINFO PASS is masked. */
   trace?: (line: string) => void;
-  /** Where sessions are reported (the console, servers/activity.ts). */
+  /** Sessions and stored items, for the console (servers/activity.ts); fire-and-forget. */
   activity?: Activity;
   /** RFC 3977 §3.1: at least 3 minutes; default 10 minutes. */
   idleTimeoutMs?: number;

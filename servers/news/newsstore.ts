@@ -94,8 +94,12 @@ export class NewsStore {
     private readonly fsync: boolean,
   ) {}
 
-  /** Opens an existing spool: reads active.json and every article's headers. */
-  static async open(dir: string, options: { fsync?: boolean } = {}): Promise<NewsStore> {
+  /**
+   * Opens an existing spool: reads active.json and every article's headers. `readOnly` (the
+   * console, looking beside a running server): no cleaning of tmp/, no folder made — a post being
+   * written in tmp/ right now is the server's, and must not be thrown away.
+   */
+  static async open(dir: string, options: { fsync?: boolean; readOnly?: boolean } = {}): Promise<NewsStore> {
     const store = new NewsStore(dir, options.fsync ?? true);
     const activeFile = join(dir, "active.json");
     let active: ActiveEntry[];
@@ -105,13 +109,19 @@ export class NewsStore {
       throw new Error(`cannot read the news active file ${activeFile} (${(err as Error).message}) — delete ${dir} to start with fresh news`);
     }
     // Leftovers of a crash mid-write were never visible to anyone: throw them away.
-    await rm(join(dir, "tmp"), { recursive: true, force: true });
-    await mkdir(join(dir, "tmp"), { recursive: true });
+    if (!options.readOnly) {
+      await rm(join(dir, "tmp"), { recursive: true, force: true });
+      await mkdir(join(dir, "tmp"), { recursive: true });
+    }
     for (const entry of active) {
       const group = store.addGroup(entry.name, entry.description, entry.high, new Date(entry.created));
       const folder = store.groupFolder(group.name);
-      await mkdir(folder, { recursive: true });
-      const numbers = (await readdir(folder)).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+      if (!options.readOnly) await mkdir(folder, { recursive: true });
+      const names = await readdir(folder).catch((err: NodeJS.ErrnoException) => {
+        if (options.readOnly && err.code === "ENOENT") return [] as string[];
+        throw err;
+      });
+      const numbers = names.filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
       // Read 32 files at a time (the disk and the OS cache like a few requests in flight).
       for (let at = 0; at < numbers.length; at += 32) {
         const batch = numbers.slice(at, at + 32);

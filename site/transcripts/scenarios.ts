@@ -131,6 +131,19 @@ const queueId = {
   replacement: "0000000000",
 };
 
+/** IMAP's UIDVALIDITY is made from the time a folder was created: new in every fresh data dir. */
+const imapUidValidity = {
+  what: "UIDVALIDITY (made from the time the folder was created)",
+  pattern: /(?<=UIDVALIDITY |APPENDUID )\d+/g,
+  replacement: "1700000000",
+};
+
+/** LOGIN "user" "password": the password, the second string, is masked. */
+const imapLoginMask: Mask = {
+  what: "the password",
+  line: (line, side) => (side === "C" ? line.replace(/^(\S+ LOGIN \S+ ).*(?=\\r\\n$)/, "$1******") : line),
+};
+
 export const SCENARIOS: Scenario[] = [
   // ---- lesson 02: a TCP client ----
   {
@@ -271,6 +284,29 @@ export const SCENARIOS: Scenario[] = [
     ],
     mask: maskPassword("the password"),
     // After "+OK signing off" the server closes, and the client closes after reading it.
+    bothClose: "server first",
+  },
+
+  // ---- lesson 15: IMAP by hand ----
+  {
+    name: "imap-by-hand",
+    lesson: "15-imap-by-hand",
+    title: "IMAP by hand: LOGIN, LIST, SELECT, UID SEARCH, UID FETCH of headers and of one message, LOGOUT",
+    servers: [mailServer("imap", "npm start (IMAP)", 1143, "IMAP_PORT")],
+    client: { example: "examples/imap-by-hand.ts", env: { IMAP_PASSWORD: PASSWORD } },
+    normalize: [imapUidValidity],
+    mask: imapLoginMask,
+    // After "A7 OK LOGOUT completed" the server closes, and the client closes after reading it.
+    bothClose: "server first",
+  },
+  {
+    name: "imap-append",
+    lesson: "15-imap-by-hand",
+    title: "APPEND: the client announces {216} bytes, waits for the server's \"+\", sends them; the draft read back",
+    servers: [mailServer("imap", "npm start (IMAP)", 1143, "IMAP_PORT")],
+    client: { example: "examples/imap-by-hand.ts", args: ["append"], env: { IMAP_PASSWORD: PASSWORD } },
+    normalize: [imapUidValidity],
+    mask: imapLoginMask,
     bothClose: "server first",
   },
 

@@ -9,7 +9,7 @@ import type { StoredItem } from "../../servers/activity.ts";
 import type { KeptLine, SessionSummary } from "../../servers/console/sessions.ts";
 import { SessionStore } from "../../servers/console/sessions.ts";
 import { hasPython, runProgram } from "../kit/processes.ts";
-import { closedSession, eventually, getJson, startTestConsole, type TestConsole } from "./console-kit.ts";
+import { closedSession, eventually, getJson, startTestConsole, type TestConsole } from "./console-live-kit.ts";
 
 type Full = SessionSummary & { lines: KeptLine[] };
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { hasPython } from "../kit/processes.ts";
-import { eventually, startTestConsole, type TestConsole } from "./console-kit.ts";
+import { eventually, startTestConsole, type TestConsole } from "./console-live-kit.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);

@@ -1,83 +1,149 @@
-// Shared by the console tests: the playground's servers on free ports in a temp dir, each
-// reporting to one real console (servers/console/), which an HTTP server on a free port serves.
+// Shared by the console's browse tests (API and browser): a whole small playground over one temp
+// data dir — the mail system, the FTP server, the news server, and the HTTP server with the
+// console — filled the way a learner fills it: mail sent with nodemailer (through the relay to
+// the MX: two hops), a file uploaded with basic-ftp, articles posted over NNTP.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createConsole, type Console, type ConsoleOptions } from "../../servers/console/index.ts";
+import { Readable } from "node:stream";
+import { Client as FtpClient } from "basic-ftp";
+import nodemailer, { type SendMailOptions } from "nodemailer";
+import { createConsole } from "../../servers/console/index.ts";
+import { handleBrowse } from "../../servers/console/browse.ts";
+import type { Viewer } from "../../servers/console/viewer.ts";
 import { startFtpServer } from "../../servers/ftp/server.ts";
 import { startHttpDemo } from "../../servers/http-demo.ts";
 import { startMailSystem, type MailSystem } from "../../servers/mail/index.ts";
 import { startNewsServer } from "../../servers/news/index.ts";
-import { copyTestCertificate, ensureCertificate } from "../../servers/tls.ts";
-import type { SessionSummary } from "../../servers/console/sessions.ts";
+import { copyTestCertificate } from "../../servers/tls.ts";
+import { ANY_PORTS } from "./mail-kit.ts";
 
-export interface TestConsole {
-  console: Console;
-  /** http://127.0.0.1:PORT — the HTTP demo server with the console mounted at /console/. */
-  base: string;
-  httpPort: number;
+export interface TestPlayground {
+  dataDir: string;
   mail: MailSystem;
   ftpPort: number;
   nntpPort: number;
-  trace: string[];
-  stop(): Promise<void>;
+  /** http://127.0.0.1:PORT — the console is at /console/. */
+  base: string;
+  /** An HTTP server that answers /console/api/… as handleBrowse does for this viewer (a student, say). */
+  baseFor(viewer: Viewer): Promise<string>;
+  close(): Promise<void>;
 }
 
-const ANY_PORTS = { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 };
-
-/** Every playground server, reporting to a console with `options` (default: open, as on loopback). */
-export async function startTestConsole(options: ConsoleOptions = {}): Promise<TestConsole> {
-  const dataDir = await mkdtemp(join(tmpdir(), "console-test-"));
+export async function startTestPlayground(): Promise<TestPlayground> {
+  const dataDir = await mkdtemp(join(tmpdir(), "console-browse-"));
   await copyTestCertificate(join(dataDir, "tls"));
-  const trace: string[] = [];
-  const verify = (user: string, password: string) =>
-    password === "secret" && ["me@example.com", "friend@example.org", "me"].includes(user) ? user : null;
-  const console_ = createConsole({ dataDir }, { verify, ...options });
-  const activity = console_.activity;
-  const http = await startHttpDemo(0, "127.0.0.1", undefined, {}, console_.handle, activity);
-  const mail = await startMailSystem({ dataDir, ports: ANY_PORTS, activity, trace: (line) => trace.push(line) });
-  const { key, cert } = await ensureCertificate(dataDir);
-  const ftp = await startFtpServer({ port: 0, dataDir, bigFileBytes: 100_000, activity, tls: { key, cert } });
-  const news = await startNewsServer({ port: 0, dataDir, activity, tls: { key, cert } });
+  const closers: (() => Promise<unknown>)[] = [];
+  const mail = await startMailSystem({ dataDir, ports: ANY_PORTS, seed: false });
+  closers.push(() => mail.close());
+  const ftp = await startFtpServer({ port: 0, dataDir, bigFileBytes: 10_000 });
+  closers.push(() => ftp.close());
+  const news = await startNewsServer({ port: 0, dataDir });
+  closers.push(() => news.close());
+  const console_ = createConsole({ dataDir });
+  const { server, port } = await startHttpDemo(0, "127.0.0.1", undefined, {}, console_.handle);
+  closers.push(() => closeServer(server));
   return {
-    console: console_,
-    base: `http://127.0.0.1:${http.port}`,
-    httpPort: http.port,
+    dataDir,
     mail,
     ftpPort: ftp.port,
     nntpPort: news.port,
-    trace,
-    async stop() {
-      http.server.closeAllConnections();
-      await new Promise((resolve) => http.server.close(resolve));
-      await Promise.all([mail.close(), ftp.close(), news.close()]);
+    base: `http://127.0.0.1:${port}`,
+    async baseFor(viewer) {
+      const other = http.createServer((request, response) => {
+        const path = new URL(request.url ?? "/", "http://x").pathname;
+        void handleBrowse(request, response, path, viewer, { dataDir }).then((answered) => {
+          if (!answered) response.writeHead(404).end();
+        });
+      });
+      other.listen(0, "127.0.0.1");
+      await once(other, "listening");
+      closers.push(() => closeServer(other));
+      return `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    },
+    async close() {
+      for (const close of closers.reverse()) await close().catch(() => {});
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** GET a JSON path of the console's API. */
-export async function getJson<T = unknown>(base: string, path: string, cookie?: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(base + path, { headers: cookie ? { cookie } : {} });
-  return { status: response.status, body: (await response.json()) as T };
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
 }
 
-/** Waits until `find` returns something, polling; throws after `ms` with what there was. */
-export async function eventually<T>(find: () => Promise<T | undefined> | T | undefined, ms = 5_000, what = "it"): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const found = await find();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/** Sends one message as me@example.com through the submission server (STARTTLS + AUTH), as lesson 08 does. */
+export async function sendMail(playground: TestPlayground, message: SendMailOptions): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: playground.mail.ports.submission,
+    secure: false,
+    requireTLS: true,
+    tls: { ca: [await readFile(playground.mail.caFile)] },
+    auth: { user: "me@example.com", pass: "secret" },
+  });
+  try {
+    const info = await transport.sendMail({ from: '"Me Sender" <me@example.com>', ...message });
+    if (info.rejected.length > 0) throw new Error(`rejected: ${info.rejected.join(", ")}`);
+  } finally {
+    transport.close();
   }
 }
 
-/** The newest session of `protocol` that is over (ended), from the API. */
-export async function closedSession(base: string, protocol: string, cookie?: string): Promise<SessionSummary> {
-  return eventually(async () => {
-    const { body } = await getJson<{ sessions: SessionSummary[] }>(base, `/console/api/sessions?protocol=${protocol}`, cookie);
-    return body.sessions.find((session) => session.ended !== undefined);
-  }, 8_000, `a closed ${protocol} session`);
+/** Uploads `content` as me/secret into me's FTP home, as lesson 12 does with basic-ftp. */
+export async function uploadFile(playground: TestPlayground, name: string, content: string): Promise<void> {
+  const client = new FtpClient(10_000);
+  try {
+    await client.access({ host: "127.0.0.1", port: playground.ftpPort, user: "me", password: "secret" });
+    await client.uploadFrom(Readable.from([Buffer.from(content)]), name);
+  } finally {
+    client.close();
+  }
+}
+
+/** POSTs one article (CRLF text, headers then body) over NNTP, as lesson 13 does by hand; returns the status line. */
+export async function postArticle(playground: TestPlayground, article: string): Promise<string> {
+  const socket = net.connect(playground.nntpPort, "127.0.0.1");
+  socket.setEncoding("utf8");
+  let buffered = "";
+  const line = async (): Promise<string> => {
+    while (!buffered.includes("\r\n")) buffered += (await once(socket, "data"))[0];
+    const end = buffered.indexOf("\r\n");
+    const text = buffered.slice(0, end);
+    buffered = buffered.slice(end + 2);
+    return text;
+  };
+  try {
+    await line(); // 200 greeting
+    socket.write("POST\r\n");
+    const go = await line();
+    if (!go.startsWith("340 ")) throw new Error(`POST: ${go}`);
+    const stuffed = article.replace(/\r\n$/, "").split("\r\n").map((text) => (text.startsWith(".") ? "." + text : text));
+    socket.write(stuffed.join("\r\n") + "\r\n.\r\n");
+    const status = await line();
+    socket.write("QUIT\r\n");
+    await line();
+    return status;
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Polls `check` until it returns something other than undefined (mail relayed to the MX arrives a moment later). */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

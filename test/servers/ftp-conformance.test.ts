@@ -4,7 +4,7 @@
 
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { hasPython, runProgram } from "../kit/processes.ts";
@@ -220,4 +220,64 @@ test("after EPSV ALL, PASV, PORT and EPRT are refused (RFC 2428 §4); EPSV still
   const epsv = await ftp.expect("EPSV", 229);
   expect(epsv.text).toMatch(/\(\|\|\|\d+\|\)/);
   await ftp.expect("EPSV 3", 522);
+});
+
+test("OPTS UTF8 ON before login is 200, as FEAT is (RFC 2389 §4; lftp sends it before USER)", async () => {
+  const server = await startTestFtp();
+  const { ftp } = await RawFtp.connect(server.port);
+  await ftp.expect("OPTS UTF8 ON", 200);
+  await ftp.expect("OPTS UTF8 FOO", 501);
+  await ftp.expect("OPTS MLST type;", 501);
+  await ftp.expect("PWD", 530); // the rest still needs a login
+  await ftp.expect("USER anonymous", 331);
+  await ftp.expect("PASS learner@example.com", 230);
+  await ftp.expect("OPTS UTF8 ON", 200);
+});
+
+test("SIZE counts what would be sent in the current TYPE: in TYPE A each lone LF as CRLF (RFC 3659 §4)", async () => {
+  const server = await startTestFtp();
+  const ftp = await RawFtp.login(server.port, "me", "secret");
+  // LFs alone, a CRLF already, and one LF at the start of a 1 MiB read (the byte before it is in the previous read).
+  const text = Buffer.concat([Buffer.from("a\nb\r\nc\n\n"), Buffer.alloc(1024 * 1024 - 8, "x"), Buffer.from("\nend\r")]);
+  writeFileSync(join(server.home, "text.txt"), text);
+  await ftp.expect("TYPE I", 200);
+  expect((await ftp.command("SIZE text.txt")).text).toBe(`213 ${text.length}`);
+  await ftp.expect("TYPE A", 200);
+  const size = await ftp.command("SIZE text.txt");
+  expect(size.text).toBe(`213 ${text.length + 4}`);
+  expect((await ftp.retr("text.txt")).length).toBe(text.length + 4); // what RETR really sends
+  // A folder has no transfer size; too big a file in TYPE A is refused rather than read.
+  await ftp.expect("MKD folder", 257);
+  await ftp.expect("SIZE folder", 550);
+  writeFileSync(join(server.home, "huge.bin"), "");
+  truncateSync(join(server.home, "huge.bin"), 65 * 1024 * 1024); // sparse: no disk used
+  expect((await ftp.command("SIZE huge.bin")).text).toMatch(/^550 .*SIZE not available in ASCII mode for files over 64 MiB/);
+  await ftp.expect("TYPE I", 200);
+  expect((await ftp.command("SIZE huge.bin")).text).toBe(`213 ${65 * 1024 * 1024}`);
+});
+
+test("many STOU at the same moment: each gets its own name, and every file is whole", async () => {
+  const server = await startTestFtp();
+  const clients = await Promise.all(Array.from({ length: 12 }, () => RawFtp.login(server.port, "me", "secret")));
+  const datas = await Promise.all(clients.map((ftp) => ftp.passive()));
+  // All the STOUs leave at once, before any client reads a reply.
+  for (const ftp of clients) ftp.socket.write("STOU\r\n");
+  const names = await Promise.all(
+    clients.map(async (ftp, i) => {
+      const reply = await ftp.reply();
+      expect(reply.text).toMatch(/^150 FILE: upload\.\d+$/);
+      datas[i].end(`client ${i}`);
+      expect((await ftp.reply()).code).toBe(226);
+      return { name: reply.text.slice("150 FILE: ".length), i };
+    }),
+  );
+  expect(new Set(names.map(({ name }) => name)).size).toBe(clients.length);
+  for (const { name, i } of names) expect(readFileSync(join(server.home, name), "utf8")).toBe(`client ${i}`);
+  // A STOU whose upload fails leaves no empty file holding its name.
+  const ftp = clients[0];
+  const data = await ftp.passive();
+  await ftp.expect("STOU cut.bin", 150);
+  data.resetAndDestroy();
+  expect((await ftp.reply()).code).toBe(426);
+  expect(existsSync(join(server.home, "cut.bin"))).toBe(false);
 });

@@ -290,4 +290,19 @@ describe("UIDPLUS and MOVE", () => {
     // EXAMINE: BODY[] did not set \Seen; the messages moved into Trash are \Recent there (shown, not claimed)
     expect(await client.run("FETCH 1 FLAGS")).toEqual(["* 1 FETCH (FLAGS (\\Recent))", "T11 OK FETCH completed"]);
   });
+
+  test("move: false plays a server without RFC 6851: no MOVE in CAPABILITY, MOVE and UID MOVE get BAD and move nothing", async () => {
+    const server = await startTestImap({ move: false });
+    await server.deliver("Subject: 1\n\nbody 1\n");
+    const client = await RawImap.connect(server.port);
+    const greeting = await client.line();
+    expect(greeting).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 .*UIDPLUS/);
+    expect(greeting).not.toMatch(/ MOVE /);
+    await client.command(`A1 LOGIN ${ME} ${PASSWORD}`);
+    await client.run("SELECT INBOX");
+    expect((await client.run("CAPABILITY"))[0]).not.toMatch(/ MOVE\b/);
+    expect(await client.run("UID MOVE 1 Trash")).toEqual([expect.stringMatching(/^T\d+ BAD UID MOVE is not offered here/)]);
+    expect(await client.run("MOVE 1 Trash")).toEqual([expect.stringMatching(/^T\d+ BAD MOVE is not offered here/)]);
+    expect(await client.run("UID SEARCH ALL")).toEqual(["* SEARCH 1", expect.stringMatching(/OK UID SEARCH completed$/)]);
+  });
 });

@@ -76,6 +76,21 @@ test("a port in use gives advice, not a stack trace", async () => {
   }
 });
 
+test("a port in use by a server on a worker thread (news) gives the same advice", async () => {
+  const blocker = net.createServer().listen(0, "127.0.0.1");
+  await once(blocker, "listening");
+  const busyPort = (blocker.address() as net.AddressInfo).port;
+  try {
+    const playground = startPlayground("--nntp-port", String(busyPort));
+    const [code] = await once(playground.child, "exit");
+    expect(code).toBe(1);
+    expect(playground.output()).toContain(`port ${busyPort} is in use — is another playground running? Stop it, or use --nntp-port <other port>`);
+    expect(playground.output()).not.toMatch(/\n\s+at /);
+  } finally {
+    blocker.close();
+  }
+});
+
 test("a bad port number is refused with a clear message", async () => {
   const playground = startPlayground("--http-port", "99999");
   const [code] = await once(playground.child, "exit");

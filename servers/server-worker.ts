@@ -1,0 +1,87 @@
+// One group of the playground's servers on its own event loop: a worker thread started by
+// supervisor.ts (through server-worker-boot.mjs). The mail system, FTP and news each run in one,
+// so a handler that hogs the CPU in one of them freezes only that one; the supervisor notices
+// (it pings every second) and restarts it.
+//
+// The life of a worker:
+//   start the group's servers ──▶ "ready" + the ports they got
+//   answer every "ping" with a "pong"          (the watchdog: no pong for 5 s = stuck)
+//   send trace lines and activity reports as messages (a function cannot cross threads)
+//   "stop" ──▶ close the servers, end the thread
+
+import { parentPort, workerData } from "node:worker_threads";
+import { activityMessenger } from "./activity-bridge.ts";
+import type { BoundPorts, FromWorker, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
+
+const supervisor = parentPort!;
+const { options, trace, activity } = workerData as WorkerStart;
+const send = (message: FromWorker) => supervisor.postMessage(message);
+
+const sinks = {
+  trace: trace ? (line: string) => send({ type: "trace", line }) : undefined,
+  activity: activity ? activityMessenger(send) : undefined,
+};
+
+/** Starts the group's servers with the options the supervisor sent, plus the two sinks.
+ *  Each worker loads only its own group's code (the mail system alone is most of a second). */
+async function startGroup(options: GroupOptions): Promise<{ ports: BoundPorts; close(): Promise<void> }> {
+  switch (options.group) {
+    case "mail": {
+      const { startMailSystem } = await import("./mail/index.ts");
+      const mail = await startMailSystem({ ...options, ...sinks });
+      return { ports: { ...mail.ports }, close: mail.close };
+    }
+    case "ftp": {
+      const { startFtpServer } = await import("./ftp/server.ts");
+      const ftp = await startFtpServer({ ...options, ...sinks });
+      return { ports: { ftp: ftp.port }, close: ftp.close };
+    }
+    case "news": {
+      const { startNewsServer } = await import("./news/index.ts");
+      const news = await startNewsServer({ ...options, ...sinks });
+      return { ports: { nntp: news.port }, close: news.close };
+    }
+  }
+}
+
+// As before the split: one client running into a bug (say, a socket error nobody listened for)
+// must not take a server down for the whole class. The state is on disk (Maildirs written
+// atomically, FTP files, the news spool), so logging and serving on is safe.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    console.error(`playground: internal error in the ${options.group} servers, still running (please report it): ${error instanceof Error ? error.stack : error}`);
+  });
+}
+
+let running: { close(): Promise<void> } | undefined;
+
+supervisor.on("message", (message: ToWorker) => {
+  switch (message.type) {
+    case "ping":
+      send({ type: "pong" });
+      break;
+    case "stop":
+      // process.exit() in a worker ends this thread only, never the playground.
+      void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      break;
+    case "stall": {
+      // Test hook: a handler stuck in a loop, as a catastrophic RegExp once was (README, Reliability).
+      const until = Date.now() + message.ms;
+      while (Date.now() < until);
+      break;
+    }
+    case "crash":
+      // Test hook: the thread ends as if it had died (out of memory, a native crash).
+      process.exit(70);
+  }
+});
+
+try {
+  const started = await startGroup(options);
+  running = started;
+  send({ type: "ready", ports: started.ports });
+} catch (err) {
+  // A busy port (EADDRINUSE) and the like: the supervisor turns code and port into advice.
+  const { message, code, port } = err as NodeJS.ErrnoException & { port?: number };
+  send({ type: "failed", error: { message, code, port } });
+}

@@ -1,0 +1,358 @@
+// The playground's supervisor (what `npm start` runs, see playground.ts): it runs the HTTP server
+// (demo pages, lesson site, /console/) itself, and every other group of servers on its own event
+// loop — a worker thread each (server-worker.ts):
+//
+//   main thread: supervisor.ts                worker threads: server-worker.ts
+//   ├─ HTTP 8080: demo, site, /console/        ├─ mail: SMTP 2525/2526/4650, POP3 1110/9950, IMAP 1143/9930
+//   └─ watchdog: "ping" every 1 s ──────────▶  ├─ FTP 2121
+//      ◀── "pong", trace lines, activity ───   └─ news: NNTP 1119
+//
+// Why: an event loop runs one handler at a time. When every server shared one loop, a handler
+// stuck in a CPU-bound loop (the catastrophic wildmat RegExp of issue 13 took 14 s) froze them all;
+// now it freezes its own group only, and the rest of the class works on.
+// Why threads, not processes: they start faster, and they die with the playground — a kill -9
+// leaves no orphan holding a port.
+//
+// The watchdog: a worker that has not answered a ping for 5 s, and whose loop has not once waited
+// for I/O meanwhile (see check()), is stuck. The supervisor terminates it (terminate() stops even
+// a loop that never yields), starts a new one on the same ports and says
+// so on the playground's output. A worker that ends by itself (a crash) is restarted too, after a
+// pause that doubles while it keeps crashing, so a crash loop does not spin. Nothing is lost that
+// was stored: mail, files and articles are on disk, written atomically, and every server cleans up
+// half-written leftovers when it starts. Sessions under way on the stuck server are cut off.
+
+import { once } from "node:events";
+import type http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
+import type { Activity } from "./activity.ts";
+import { reportActivity } from "./activity-bridge.ts";
+import type { FtpAccount } from "./ftp/server.ts";
+import { startHttpDemo, type ConsoleHandler } from "./http-demo.ts";
+import type { MailAccount } from "./mail/accounts.ts";
+import type { NewsAccount } from "./news/index.ts";
+import { ensureCertificate } from "./tls.ts";
+import type { BoundPorts, FromWorker, GroupName, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
+
+/** Every port the playground listens on (0 = any free port; a restart keeps the one it got). */
+export interface PlaygroundPorts {
+  http: number;
+  smtp: number;
+  mx: number;
+  smtps: number;
+  pop3: number;
+  pop3s: number;
+  imap: number;
+  imaps: number;
+  ftp: number;
+  nntp: number;
+}
+
+export interface PlaygroundOptions {
+  host: string;
+  dataDir: string;
+  ports: PlaygroundPorts;
+  /** FTP's passive data ports; none = any free port. */
+  passivePorts?: { min: number; max: number };
+  mailAccounts: MailAccount[];
+  ftpAccounts: FtpAccount[];
+  newsAccounts: NewsAccount[];
+  /** The built lesson site, served by the HTTP server at / (none: only the demo pages). */
+  siteDir?: string;
+  /** The console's handler for /console/ (servers/console/). */
+  console?: ConsoleHandler;
+  /** Every C:/S: line of every server (npm start -- --trace). */
+  trace?: (line: string) => void;
+  /** Gets the activity reports of every server, whichever thread it runs on (the console's). */
+  activity?: Activity;
+  /** Ping every `pingEveryMs` (default 1 s); restart a worker silent for `stuckAfterMs` (default 5 s). */
+  watchdog?: { pingEveryMs?: number; stuckAfterMs?: number };
+  /** Where restarts are told (default: stderr). */
+  log?: (line: string) => void;
+  /** Called after each restart (also kept in Playground.restarts). */
+  onRestart?: (restart: Restart) => void;
+}
+
+/** One restart by the supervisor, for the playground's output and the console. */
+export interface Restart {
+  group: GroupName;
+  /** "stuck": no answer to pings; "exited": the thread ended by itself. */
+  reason: "stuck" | "exited";
+  /** What the output said, e.g. "the news server stopped answering for 5 s — restarted it". */
+  message: string;
+  /** ISO time of the restart. */
+  at: string;
+}
+
+export interface Playground {
+  /** The ports really bound (port 0 replaced by the one the system gave). */
+  ports: PlaygroundPorts;
+  /** The certificate file a client must trust for every TLS listener. */
+  caFile: string;
+  /** Every restart so far, oldest first. */
+  restarts: Restart[];
+  /** Stops every server and worker; the ports are free when it resolves. */
+  close(): Promise<void>;
+  /** For tests only: make a group's loop busy for `ms`, or end its thread as a crash would. */
+  testHooks: { stall(group: GroupName, ms: number): void; crash(group: GroupName): void };
+}
+
+const LABELS: Record<GroupName, string> = { mail: "the mail servers", ftp: "the FTP server", news: "the news server" };
+/** A worker that ran this long before crashing restarts at once; sooner, it waits 1, 2, 4 … 30 s. */
+const STEADY_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
+/** A worker that has not closed its servers this long after "stop" is terminated. */
+const STOP_TIMEOUT_MS = 5_000;
+/** Every worker starts here (it registers the TypeScript loader first, see that file). */
+const BOOT = new URL("./server-worker-boot.mjs", import.meta.url);
+
+/** Starts HTTP here and mail, FTP and news on a worker thread each; resolves when all listen. */
+export async function startPlayground(options: PlaygroundOptions): Promise<Playground> {
+  const { host, dataDir, ports } = options;
+  // One certificate for every TLS listener, made before the workers start: three of them making
+  // one at the same moment would each make their own.
+  const { key, cert, caFile } = await ensureCertificate(dataDir);
+  const tls = { key, cert };
+  const restarts: Restart[] = [];
+  const stuckAfterMs = options.watchdog?.stuckAfterMs ?? 5_000;
+  const hub: Hub = {
+    trace: options.trace,
+    activity: options.activity,
+    log: options.log ?? ((line) => console.error(line)),
+    stuckAfterMs,
+    restarted(restart) {
+      restarts.push(restart);
+      options.onRestart?.(restart);
+    },
+  };
+  const workers = {
+    mail: new SupervisedWorker(
+      { group: "mail", host, dataDir, accounts: options.mailAccounts, ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps } },
+      hub,
+    ),
+    // The passive range is fixed here ({0, 0}: any free port), so a restart on the control port
+    // the first start got does not fall back to FTP's default range 30000-30100.
+    ftp: new SupervisedWorker({ group: "ftp", host, dataDir, accounts: options.ftpAccounts, port: ports.ftp, passivePorts: options.passivePorts ?? { min: 0, max: 0 }, tls }, hub),
+    news: new SupervisedWorker({ group: "news", host, dataDir, accounts: options.newsAccounts, port: ports.nntp, tls }, hub),
+  };
+
+  // Everything starts at once. The first failure (a busy port) stops everything, including the
+  // workers still starting, and is reported.
+  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console, options.activity); // HTTP requests are sessions too
+  const closeHttp = async () => {
+    const { server } = await httpStart;
+    await new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+  };
+  const closeAll = async () => {
+    await Promise.allSettled([closeHttp(), ...Object.values(workers).map((worker) => worker.stop())]);
+  };
+  let started: [{ server: http.Server; port: number }, BoundPorts, BoundPorts, BoundPorts];
+  try {
+    started = await Promise.all([httpStart, workers.mail.start(), workers.ftp.start(), workers.news.start()]);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const [httpServer, mail, ftp, news] = started;
+
+  const watchdog = startWatchdog(Object.values(workers), options.watchdog?.pingEveryMs ?? 1_000);
+  return {
+    ports: {
+      http: httpServer.port,
+      smtp: mail.submission!,
+      mx: mail.mx!,
+      smtps: mail.smtps!,
+      pop3: mail.pop3!,
+      pop3s: mail.pop3s!,
+      imap: mail.imap!,
+      imaps: mail.imaps!,
+      ftp: ftp.ftp!,
+      nntp: news.nntp!,
+    },
+    caFile,
+    restarts,
+    async close() {
+      clearInterval(watchdog);
+      await closeAll();
+    },
+    testHooks: {
+      stall: (group, ms) => workers[group].send({ type: "stall", ms }),
+      crash: (group) => workers[group].send({ type: "crash" }),
+    },
+  };
+}
+
+/** What every SupervisedWorker shares: the sinks it forwards to, and where it reports restarts. */
+interface Hub {
+  trace?: (line: string) => void;
+  activity?: Activity;
+  log(line: string): void;
+  stuckAfterMs: number;
+  restarted(restart: Restart): void;
+}
+
+/** Every `pingEveryMs`, each worker is checked (stuck?) and pinged. */
+function startWatchdog(workers: SupervisedWorker[], pingEveryMs: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    for (const worker of workers) worker.check(Date.now());
+  }, pingEveryMs);
+  timer.unref(); // the servers keep the playground running, not the watchdog
+  return timer;
+}
+
+/** One group's worker thread, through all its lives: started, pinged, restarted, stopped. */
+class SupervisedWorker {
+  private worker: Worker | undefined;
+  /** Answering pings (started, not being replaced). */
+  private ready = false;
+  /** When the worker last showed its loop runs: a pong, or time spent waiting for I/O (see check). */
+  private lastSignOfLife = 0;
+  /** Milliseconds the worker's loop had spent idle at the last check. */
+  private idleAtLastCheck = 0;
+  private startedAt = 0;
+  private quickCrashes = 0;
+  private stopping = false;
+  private readonly group: GroupName;
+  private readonly label: string;
+
+  constructor(
+    private options: GroupOptions,
+    private readonly hub: Hub,
+  ) {
+    this.group = options.group;
+    this.label = LABELS[options.group];
+  }
+
+  /** Starts a worker and resolves with its ports once it listens, or rejects with its error. */
+  start(): Promise<BoundPorts> {
+    const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
+    // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
+    // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
+    const worker = new Worker(BOOT, { workerData, execArgv: [] });
+    this.worker = worker;
+    this.ready = false;
+    this.startedAt = Date.now();
+    return new Promise((resolve, reject) => {
+      worker.on("message", (message: FromWorker) => {
+        switch (message.type) {
+          case "ready":
+            // From now on a restart asks for the ports this start got (port 0 was "any").
+            this.options = withPorts(this.options, message.ports);
+            this.ready = true;
+            this.lastSignOfLife = Date.now();
+            this.idleAtLastCheck = worker.performance.eventLoopUtilization().idle;
+            resolve(message.ports);
+            break;
+          case "failed":
+            // Keep the error's code and port: playground.ts turns EADDRINUSE on a port into advice.
+            reject(Object.assign(new Error(message.error.message), message.error));
+            void worker.terminate();
+            break;
+          case "pong":
+            this.lastSignOfLife = Date.now();
+            break;
+          case "trace":
+            this.hub.trace?.(message.line);
+            break;
+          case "activity": {
+            const error = this.hub.activity && reportActivity(this.hub.activity, message);
+            if (error) this.hub.log(`playground: the console failed on ${message.method}: ${error.message}`);
+            break;
+          }
+        }
+      });
+      worker.on("error", (error) => {
+        // An exception the worker did not catch (its code failed to load, say); "exit" follows.
+        reject(error);
+        if (this.ready) this.hub.log(`playground: ${this.label} failed: ${error.stack}`);
+      });
+      worker.on("exit", (code) => {
+        reject(new Error(`${this.label} stopped while starting (exit code ${code})`)); // no-op once settled
+        if (this.worker !== worker) return; // replaced or stopped on purpose
+        const wasReady = this.ready;
+        this.worker = undefined;
+        this.ready = false;
+        if (wasReady && !this.stopping) void this.restart("exited", `stopped (exit code ${code})`, this.backoff());
+      });
+    });
+  }
+
+  /**
+   * The watchdog's tick: restart the worker if it has shown no sign of life for too long, else ping it.
+   * A missing pong alone can mislead: on a machine short of CPU, or while this thread was busy
+   * itself, a pong may just be late. So the worker's loop is also looked at from outside: Node
+   * measures, per thread, how long its event loop has spent idle — waiting for I/O. A loop stuck in
+   * one handler never gets back to waiting; a loop that was merely slow did wait in between.
+   */
+  check(now: number): void {
+    if (!this.worker || !this.ready || this.stopping) return;
+    const { idle } = this.worker.performance.eventLoopUtilization();
+    if (idle > this.idleAtLastCheck) this.lastSignOfLife = Math.max(this.lastSignOfLife, now);
+    this.idleAtLastCheck = idle;
+    if (now - this.lastSignOfLife > this.hub.stuckAfterMs) void this.replaceStuck();
+    else this.send({ type: "ping" });
+  }
+
+  send(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  /** Closes the servers and ends the thread (terminated if it does not end within 5 s). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return;
+    const exited = once(worker, "exit");
+    worker.postMessage({ type: "stop" } satisfies ToWorker);
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async replaceStuck(): Promise<void> {
+    const worker = this.worker!;
+    this.worker = undefined;
+    this.ready = false;
+    await worker.terminate(); // its listening sockets close with it: the ports are free again
+    await this.restart("stuck", `stopped answering for ${this.hub.stuckAfterMs / 1000} s`, 0);
+  }
+
+  /** How long to wait before restarting after a crash: 0 the first time, then 1, 2, 4 … 30 s. */
+  private backoff(): number {
+    this.quickCrashes = Date.now() - this.startedAt < STEADY_MS ? this.quickCrashes + 1 : 1;
+    return this.quickCrashes <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (this.quickCrashes - 2));
+  }
+
+  private async restart(reason: Restart["reason"], what: string, delayMs: number): Promise<void> {
+    if (delayMs > 0) await sleep(delayMs);
+    if (this.stopping) return;
+    try {
+      await this.start();
+    } catch (err) {
+      // Its port taken meanwhile, say: try again, waiting longer each time.
+      this.worker = undefined;
+      const delay = Math.max(1_000, this.backoff());
+      this.hub.log(`playground: ${this.label} ${what}; starting again failed (${(err as Error).message}) — trying again in ${delay / 1000} s`);
+      return this.restart(reason, what, delay);
+    }
+    const message = `${this.label} ${what} — restarted it`;
+    this.hub.log(`playground: ${message}`);
+    this.hub.restarted({ group: this.group, reason, message, at: new Date().toISOString() });
+  }
+}
+
+/** The same group's options, with the ports one start got, for every start after it. */
+function withPorts(options: GroupOptions, bound: BoundPorts): GroupOptions {
+  switch (options.group) {
+    case "mail":
+      return { ...options, ports: { ...options.ports, ...bound } };
+    case "ftp":
+      return { ...options, port: bound.ftp! };
+    case "news":
+      return { ...options, port: bound.nntp! };
+  }
+}

@@ -1,0 +1,218 @@
+// One fault never stops the other servers (issue 13): npm start's supervisor (servers/supervisor.ts)
+// runs mail, FTP and news each on its own event loop. Here one loop is made to hang on purpose
+// (the supervisor's test hook; no network client can reach it): every server outside it must
+// still answer at once, and the watchdog must replace the hung one on the same port, data intact.
+
+import net from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, onTestFinished, test } from "vitest";
+import { DEFAULT_FTP_ACCOUNTS } from "../../servers/ftp/server.ts";
+import { HELLO_TEXT } from "../../servers/http-demo.ts";
+import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
+import { DEFAULT_NEWS_ACCOUNTS } from "../../servers/news/index.ts";
+import { startPlayground, type Playground, type PlaygroundOptions } from "../../servers/supervisor.ts";
+import { expectCode, RawSmtp, testMessage } from "./mail-kit.ts";
+import { expectOk, RawClient } from "./pop3-kit.ts";
+
+const ANY_FREE_PORTS = { http: 0, smtp: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0, ftp: 0, nntp: 0 };
+// A shorter watchdog, so a test waits 3 s for a restart instead of 5 s.
+const WATCHDOG = { pingEveryMs: 200, stuckAfterMs: 3_000 };
+/**
+ * What "answers at once" means here: a greeting on loopback takes a few ms; 100 ms is margin. On a
+ * busy machine any one answer can be late, so a server gets three tries (see atOnce); a hung loop
+ * answers none of them.
+ */
+const AT_ONCE_MS = 100;
+// smtp-server holds every greeting back 100 ms on purpose: a client that talks before it is a
+// spam bot ("early talker"). SMTP's bound is that plus the same margin.
+const SMTP_AT_ONCE_MS = 100 + AT_ONCE_MS;
+
+async function startTestPlayground(options: Partial<PlaygroundOptions> = {}): Promise<Playground & { log: string[] }> {
+  const dataDir = await mkdtemp(join(tmpdir(), "playground-isolation-"));
+  const log: string[] = [];
+  const playground = await startPlayground({
+    host: "127.0.0.1",
+    dataDir,
+    ports: ANY_FREE_PORTS,
+    mailAccounts: DEFAULT_MAIL_ACCOUNTS,
+    ftpAccounts: DEFAULT_FTP_ACCOUNTS,
+    newsAccounts: DEFAULT_NEWS_ACCOUNTS,
+    watchdog: WATCHDOG,
+    log: (line) => log.push(line),
+    ...options,
+  });
+  onTestFinished(async () => {
+    await playground.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return Object.assign(playground, { log });
+}
+
+/** The server's first line on `port`, or a failure if it takes longer than `withinMs`. */
+async function greeting(port: number, withinMs: number): Promise<string> {
+  const socket = net.connect(port, "127.0.0.1");
+  socket.setEncoding("latin1");
+  let received = "";
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no greeting on port ${port} within ${withinMs} ms`)), withinMs);
+      socket.on("data", (chunk: string) => {
+        received += chunk;
+        if (received.includes("\r\n")) {
+          clearTimeout(timer);
+          resolve(received.split("\r\n")[0]!);
+        }
+      });
+      socket.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** The first answer of up to three tries of `probe`, each allowed `withinMs`. */
+async function atOnce(probe: (port: number, withinMs: number) => Promise<string>, port: number, withinMs = AT_ONCE_MS): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await probe(port, withinMs);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+async function httpAnswer(port: number, withinMs: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, { signal: AbortSignal.timeout(withinMs) });
+  return response.text();
+}
+
+/** Waits (up to 20 s) until the supervisor has restarted something `count` times. */
+async function restarts(playground: Playground, count: number) {
+  const deadline = Date.now() + 20_000;
+  while (playground.restarts.length < count) {
+    if (Date.now() > deadline) throw new Error(`no restart within 20 s; restarts so far: ${JSON.stringify(playground.restarts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return playground.restarts;
+}
+
+test("while the news server's loop hangs, HTTP, SMTP, POP3, IMAP and FTP answer at once; the watchdog restarts news on its port", async () => {
+  const playground = await startTestPlayground();
+  const { ports } = playground;
+  expect(await greeting(ports.nntp, 5_000)).toMatch(/^200 /);
+  // fetch() loads its HTTP client on first use, which alone can take 100 ms: do that before.
+  expect(await httpAnswer(ports.http, 5_000)).toBe(HELLO_TEXT);
+
+  playground.testHooks.stall("news", 60_000);
+  // The hang is real: the kernel still accepts the connection, but no greeting comes.
+  await expect(greeting(ports.nntp, 500)).rejects.toThrow(/no greeting/);
+
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.smtp, SMTP_AT_ONCE_MS)).toMatch(/^220 smtp\.example\.com/);
+  expect(await atOnce(greeting, ports.mx, SMTP_AT_ONCE_MS)).toMatch(/^220 mx\.example\.org/);
+  expect(await atOnce(greeting, ports.pop3)).toMatch(/^\+OK/);
+  expect(await atOnce(greeting, ports.imap)).toMatch(/^\* OK /);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  expect(playground.restarts).toEqual([]); // all of that while news was still hung
+
+  const [restart] = await restarts(playground, 1);
+  expect(restart).toMatchObject({ group: "news", reason: "stuck", message: "the news server stopped answering for 3 s — restarted it" });
+  expect(playground.log).toContain("playground: the news server stopped answering for 3 s — restarted it");
+  // The same port as before (it was "any free port" at the first start), answering again.
+  expect(await greeting(ports.nntp, 5_000)).toMatch(/^200 /);
+}, 60_000);
+
+test("while the mail servers' loop hangs, HTTP, FTP and NNTP answer at once; after the restart a mail sent before is still there", async () => {
+  const playground = await startTestPlayground();
+  const { ports } = playground;
+  expect(await httpAnswer(ports.http, 5_000)).toBe(HELLO_TEXT); // fetch's first use, see above
+  const marker = `isolation-${process.pid}-${Date.now()}`;
+  const smtp = await RawSmtp.connect(ports.smtp);
+  await smtp.login();
+  await expectCode(smtp.command("MAIL FROM:<me@example.com>"), 250);
+  await expectCode(smtp.command("RCPT TO:<me@example.com>"), 250);
+  await expectCode(smtp.command("DATA"), 354);
+  await expectCode(smtp.command(`${testMessage(marker, "me@example.com", "me@example.com")}\r\n.`), 250);
+  smtp.close();
+
+  playground.testHooks.stall("mail", 60_000);
+  await expect(greeting(ports.pop3, 500)).rejects.toThrow(/no greeting/);
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  expect(await atOnce(greeting, ports.nntp)).toMatch(/^200 /);
+  expect(playground.restarts).toEqual([]); // all of that while mail was still hung
+
+  const [restart] = await restarts(playground, 1);
+  expect(restart).toMatchObject({ group: "mail", reason: "stuck" });
+  expect(playground.log).toContain("playground: the mail servers stopped answering for 3 s — restarted it");
+
+  // Every mail listener is back on its port, and the Maildir kept the message.
+  expect(await greeting(ports.mx, 5_000)).toMatch(/^220 mx\.example\.org/);
+  expect(await greeting(ports.imap, 5_000)).toMatch(/^\* OK /);
+  const pop3 = await RawClient.login(ports.pop3);
+  const count = Number(/^\+OK (\d+)/.exec(expectOk(await pop3.command("STAT")))![1]);
+  const messages: string[] = [];
+  for (let number = 1; number <= count; number++) {
+    expectOk(await pop3.command(`RETR ${number}`));
+    messages.push(await pop3.block());
+  }
+  pop3.socket.destroy();
+  expect(messages.filter((message) => message.includes(`Subject: ${marker}`))).toHaveLength(1);
+}, 60_000);
+
+test("a worker that crashes is restarted on the same port, the second time after a pause; trace lines from the new thread still arrive", async () => {
+  const lines: string[] = [];
+  const playground = await startTestPlayground({ trace: (line) => lines.push(line) });
+  const port = playground.ports.ftp;
+  expect(await greeting(port, 5_000)).toMatch(/^220/);
+
+  playground.testHooks.crash("ftp");
+  const [restart] = await restarts(playground, 1);
+  expect(restart).toMatchObject({ group: "ftp", reason: "exited", message: "the FTP server stopped (exit code 70) — restarted it" });
+  expect(playground.log).toContain("playground: the FTP server stopped (exit code 70) — restarted it");
+
+  lines.length = 0;
+  expect(await greeting(port, 5_000)).toMatch(/^220/);
+  const deadline = Date.now() + 5_000;
+  while (!lines.some((line) => /^ftp#\d+ S: 220/.test(line)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(lines.find((line) => /^ftp#\d+ S: 220/.test(line))).toBeDefined();
+
+  // A second crash soon after the first is a crash loop in the making: it waits (1 s) first.
+  const crashedAt = Date.now();
+  playground.testHooks.crash("ftp");
+  const [, again] = await restarts(playground, 2);
+  expect(Date.parse(again!.at) - crashedAt).toBeGreaterThanOrEqual(1_000);
+  expect(await greeting(port, 5_000)).toMatch(/^220/);
+}, 60_000);
+
+test("a busy port in a worker's group fails the start with its code and port, and nothing stays listening", async () => {
+  const blocker = net.createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => blocker.once("listening", resolve));
+  const busy = (blocker.address() as net.AddressInfo).port;
+  onTestFinished(() => void blocker.close());
+  const dataDir = await mkdtemp(join(tmpdir(), "playground-isolation-"));
+  onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+  // The HTTP port is fixed too (a free one, found first), so the test can see it is free again after.
+  const probe = net.createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => probe.once("listening", resolve));
+  const httpPort = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+
+  const start = startPlayground({
+    host: "127.0.0.1",
+    dataDir,
+    ports: { ...ANY_FREE_PORTS, http: httpPort, nntp: busy },
+    mailAccounts: DEFAULT_MAIL_ACCOUNTS,
+    ftpAccounts: DEFAULT_FTP_ACCOUNTS,
+    newsAccounts: DEFAULT_NEWS_ACCOUNTS,
+  });
+  await expect(start).rejects.toMatchObject({ code: "EADDRINUSE", port: busy });
+  const again = net.createServer().listen(httpPort, "127.0.0.1");
+  await new Promise((resolve, reject) => again.once("listening", resolve).once("error", reject));
+  again.close();
+}, 60_000);
