@@ -131,7 +131,7 @@ print('done', flush=True)
       await page.addScriptTag({ path: path.resolve("node_modules", "axe-core", "axe.min.js") });
       for (const [theme, large] of [["light", false], ["dark", false], ["dark", true]] as const) {
         await page.evaluate(`document.documentElement.dataset.theme = "${theme}";
-          document.documentElement.classList.toggle("large-type", ${large});
+          document.documentElement.classList.toggle("large-text", ${large});
           document.querySelectorAll("details").forEach((d) => (d.open = true));`);
         const violations = (await page.evaluate(`axe.run(document).then((result) =>
           result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })))`)) as { id: string; impact: string; targets: string[] }[];

@@ -404,18 +404,19 @@ function setUpFilters() {
   });
 }
 
-// Large type (for a projector) and colours, remembered in this browser.
+// Larger text (for a projector) and colours, remembered in this browser; the same setting as the
+// Mailboxes, FTP and News tabs (browse.js: "console-large-text").
 function setUpLook() {
   const root = document.documentElement;
   const large = $("large-type");
   const applyLarge = (on) => {
-    root.classList.toggle("large-type", on);
+    root.classList.toggle("large-text", on);
     large.setAttribute("aria-pressed", String(on));
   };
-  applyLarge(localStorage.getItem("console-large-type") === "yes");
+  applyLarge(localStorage.getItem("console-large-text") === "1");
   large.addEventListener("click", () => {
-    const on = !root.classList.contains("large-type");
-    localStorage.setItem("console-large-type", on ? "yes" : "no");
+    const on = !root.classList.contains("large-text");
+    localStorage.setItem("console-large-text", on ? "1" : "0");
     applyLarge(on);
   });
   const themes = ["auto", "light", "dark"];
