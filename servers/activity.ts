@@ -23,6 +23,8 @@ export interface SessionOpened {
   started: string;
   /** The session that caused this one: an MX relay hop's SMTP session, an FTP data connection's control session. */
   relatedTo?: string;
+  /** What --trace prints in front of this session's lines: "[smtp 2525 #3]", "pop3 #12", "ftp#4" (default: the id). */
+  label?: string;
 }
 
 export interface SessionLine {
@@ -34,6 +36,12 @@ export interface SessionLine {
   bytes: number;
   /** ISO time. */
   at: string;
+  /**
+   * A long run of lines from one side (a DATA body, a RETR) is folded: its first lines come
+   * plain, the next ones as "inside" (the console shows them when the fold is opened, --trace
+   * never), then one "summary" line: "… 300 more lines (18000 bytes) not shown".
+   */
+  fold?: "inside" | "summary";
 }
 
 export interface SessionChange {
@@ -42,6 +50,8 @@ export interface SessionChange {
   account?: string;
   /** true after STARTTLS / STLS / AUTH TLS. */
   tls?: boolean;
+  /** Found out later: the MX learns which submission session a relay connection belongs to. */
+  relatedTo?: string;
 }
 
 export interface SessionClosed {

@@ -18,6 +18,8 @@
 // Content-Type instead of guessing one from the bytes (a guess can turn a text file into a script).
 // One client address may hold HTTP_CONNECTION_CAPS.perAddress connections at once, everybody
 // together .total; a request on a connection over the cap gets "503 Service Unavailable".
+// Each request for these pages (not the site's pages, not the console's) is reported to the
+// console as a session of its own: the request head as C: lines, the response as S: lines.
 
 import http from "node:http";
 import { once } from "node:events";
@@ -25,6 +27,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { ConnectionLimits, type ConnectionCaps } from "./connection-limits.ts";
 import { fileURLToPath } from "node:url";
 import { siteHandler } from "../site/serve.ts";
+import type { Activity } from "./activity.ts";
+import { SessionReporter } from "./session-report.ts";
 
 /** Where `npm run site` writes the lesson site; `npm start` serves it from here. */
 export const SITE_DIR = fileURLToPath(new URL("../site/dist/", import.meta.url));
@@ -64,17 +68,25 @@ async function handle(
   response: http.ServerResponse,
   serveSite?: SiteHandler,
   serveConsole?: ConsoleHandler,
+  activity?: Activity,
 ): Promise<void> {
   response.setHeader("X-Content-Type-Options", "nosniff");
   const path = new URL(request.url ?? "/", "http://playground").pathname;
+  let watched = false;
+  const watch = () => {
+    if (activity && !watched) reportRequest(activity, request, response);
+    watched = true;
+  };
   const refused = refusals.get(request.socket);
   if (refused) {
+    watch();
     // RFC 9110 §15.6.4: 503 = overloaded for now; Retry-After says when to come back.
     response.setHeader("Retry-After", "5");
     response.setHeader("Connection", "close");
     return send(response, 503, "text/plain; charset=utf-8", `503 Service Unavailable: ${refused}\n`);
   }
   if (serveConsole && (await serveConsole(request, response))) return;
+  if ((PAGES.has(path) && path !== "/") || path === "/echo" || (PAGES.has(path) && !PAGE_METHODS.includes(request.method ?? ""))) watch();
   if (PAGES.has(path) && !PAGE_METHODS.includes(request.method ?? "")) return methodNotAllowed(response, request.method);
   if (path === "/demo.html") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   if (path === "/hello.txt") return send(response, 200, "text/plain; charset=utf-8", HELLO_TEXT);
@@ -90,6 +102,7 @@ async function handle(
   // Everything else may be a page of the lesson site (read from disk on each request, so a
   // rebuilt site shows up without restarting the playground).
   if (serveSite?.(request, response)) return;
+  watch();
   if (path === "/") return send(response, 200, "text/html; charset=utf-8", HOME_PAGE);
   send(response, 404, "text/plain; charset=utf-8", `404 Not Found: ${path}\n`);
 }
@@ -98,6 +111,48 @@ async function handle(
 function methodNotAllowed(response: http.ServerResponse, method: string | undefined): void {
   response.setHeader("Allow", PAGE_METHODS.join(", "));
   send(response, 405, "text/plain; charset=utf-8", `405 Method Not Allowed: ${method} — this page takes ${PAGE_METHODS.join(" and ")}\n`);
+}
+
+/**
+ * One request and its response as a console session: the request line and headers as they came
+ * (Node has parsed them; rawHeaders keeps their spelling and order), then the response head as
+ * Node wrote it and the body, folded after its first lines.
+ */
+function reportRequest(activity: Activity, request: http.IncomingMessage, response: http.ServerResponse): void {
+  const socket = request.socket;
+  const report = new SessionReporter(activity, {
+    protocol: "http",
+    port: socket.localPort ?? 0,
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+    tls: false,
+    label: `http ${socket.localPort}`,
+  });
+  let head = `${request.method} ${request.url} HTTP/${request.httpVersion}\r\n`;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) head += `${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}\r\n`;
+  report.data("C", Buffer.from(head + "\r\n"));
+  let headReported = false;
+  const reportOut = (chunk: unknown) => {
+    if (!headReported && response.headersSent) {
+      headReported = true;
+      // The status line and headers exactly as Node put them on the wire.
+      report.data("S", Buffer.from(String((response as unknown as { _header?: string })._header ?? "")));
+    }
+    if (typeof chunk === "string" || Buffer.isBuffer(chunk)) report.data("S", Buffer.from(chunk));
+  };
+  const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+  const end = response.end.bind(response) as (...args: unknown[]) => http.ServerResponse;
+  response.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const result = write(chunk, ...rest);
+    reportOut(chunk);
+    return result;
+  }) as typeof response.write;
+  response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    const result = end(chunk, ...rest);
+    reportOut(typeof chunk === "function" ? undefined : chunk);
+    return result;
+  }) as typeof response.end;
+  // A response that never finished: the client went away (reset) before it was all sent.
+  response.once("close", () => report.closed(response.writableFinished ? "FIN" : "reset"));
 }
 
 /** Connections over the cap, with the reason: their requests are answered 503. */
@@ -125,10 +180,11 @@ export async function startHttpDemo(
   siteDir?: string, // npm start passes SITE_DIR; tests and lessons leave it out, so "/" is always the demo page
   connectionCaps: Partial<ConnectionCaps> = {},
   serveConsole?: ConsoleHandler, // npm start passes the console (servers/console/); tests of the demo pages leave it out
+  activity?: Activity, // where requests are reported (the console)
 ): Promise<{ server: http.Server; port: number }> {
   const serveSite = siteDir === undefined ? undefined : siteHandler(siteDir);
   const server = http.createServer((request, response) => {
-    handle(request, response, serveSite, serveConsole).catch((err: Error) => {
+    handle(request, response, serveSite, serveConsole, activity).catch((err: Error) => {
       if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", `500 Internal Server Error: ${err.message}\n`);
       else response.destroy();
     });

@@ -10,6 +10,7 @@
 // Ports and accounts can also be set in <data-dir>/config.json (see README.md); flags win.
 // Ctrl-C stops every server cleanly.
 
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -70,6 +71,10 @@ interface Config {
   mailAccounts?: MailAccount[];
   ftpAccounts?: FtpAccount[];
   newsAccounts?: NewsAccount[];
+  /** The console's teacher login beyond loopback; made up at each start when absent. */
+  consolePassword?: string;
+  /** How much the console keeps: sessions, and bytes of their lines. */
+  console?: { maxSessions?: number; maxLineBytes?: number };
 }
 
 function fail(message: string): never {
@@ -96,6 +101,13 @@ function readConfig(file: string): Config {
   }
   if (!isList(config.newsAccounts, ["user", "password"])) {
     fail(`${file}: "newsAccounts" must be a list like [{ "user": "me", "password": "secret" }]`);
+  }
+  if (config.consolePassword !== undefined && (typeof config.consolePassword !== "string" || config.consolePassword.length < 8)) {
+    fail(`${file}: "consolePassword" must be a string of at least 8 characters`);
+  }
+  const positive = (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) > 0);
+  if (config.console !== undefined && !(positive(config.console.maxSessions) && positive(config.console.maxLineBytes))) {
+    fail(`${file}: "console" must look like { "maxSessions": 2000, "maxLineBytes": 4000000 } (whole numbers above 0)`);
   }
   return config;
 }
@@ -154,10 +166,24 @@ function explain(err: unknown): string {
   return (err as Error).message;
 }
 
+// The console is open on loopback; beyond it, a login: the teacher password, or any account's own.
+const consoleOpen = isLoopback(host);
+const consolePassword = config.consolePassword ?? randomBytes(9).toString("base64url");
+/** A playground account's name if `password` is its password (mail address, FTP or news user). */
+function verifyAccount(user: string, password: string): string | null {
+  const mail = mailAccounts.find((account) => account.address.toLowerCase() === user.toLowerCase() && account.password === password);
+  if (mail) return mail.address;
+  const other = [...ftpAccounts, ...newsAccounts].find((account) => account.user === user && account.password === password);
+  return other ? other.user : null;
+}
+
 // The supervisor (supervisor.ts) runs HTTP here and mail, FTP and news on their own threads.
 let playground: Playground;
 try {
-  const console_ = createConsole({ dataDir });
+  const console_ = createConsole(
+    { dataDir },
+    { open: consoleOpen, teacherPassword: consolePassword, verify: verifyAccount, maxSessions: config.console?.maxSessions, maxLineBytes: config.console?.maxLineBytes },
+  );
   playground = await startPlayground({
     host,
     dataDir,
@@ -199,6 +225,10 @@ for (const { address, password } of mailAccounts) console.log(`    mail  ${addre
 console.log(`    ftp   anonymous / any e-mail address (read-only)`);
 for (const { user, password } of ftpAccounts) console.log(`    ftp   ${user} / ${password}`);
 for (const { user, password } of newsAccounts) console.log(`    news  ${user} / ${password}  (AUTHINFO, optional on loopback)`);
+if (!consoleOpen) {
+  console.log(`\n  console login: teacher / ${config.consolePassword ? "(consolePassword from config.json)" : consolePassword}`);
+  console.log("    (or any account above with its password: it sees only its own sessions)");
+}
 console.log(`\n  data dir: ${dataDir}`);
 if (!existsSync(join(SITE_DIR, "index.html"))) console.log("  lesson site: not built yet — run `npm run site`, then open the HTTP address above");
 console.log(`  TLS certificate to trust (CA file): ${playground.caFile}`);

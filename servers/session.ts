@@ -11,7 +11,8 @@
 // - What every one of these protocols needs is here, once: a line length limit, STARTTLS
 //   (RFC 2595 for POP3, RFC 4642 for NNTP, RFC 3501 §6.2.1 for IMAP) that throws away what
 //   was pipelined in plaintext, an idle timeout, failed logins that get slower and then
-//   disconnect, a transcript for --trace with passwords masked, connection caps, listen/close.
+//   disconnect, a transcript with passwords masked (reported to the console and --trace through
+//   session-report.ts), connection caps, listen/close.
 //
 // A protocol subclasses LineSession and overrides the hooks below ("Override"/"May be
 // overridden"), then starts listening with serve(). Its own file keeps only what is that
@@ -38,13 +39,19 @@ import tls from "node:tls";
 import { checkedLine, DotStuffer, LineReader, LineTooLongError } from "./line-protocol.ts";
 import { drained, listen, type Listening } from "./sockets.ts";
 import { ConnectionLimits } from "./connection-limits.ts";
-import { Transcript, type Side } from "./transcript.ts";
+import type { Activity, SessionEnd, StoredItem } from "./activity.ts";
+import { endOfError, reportsTo, SessionReporter } from "./session-report.ts";
+import type { Side } from "./transcript.ts";
 
 export interface SessionSettings {
+  /** The protocol's name in the console: "pop3", "pop3s", "imap", "imaps", "nntp" (default: traceAs without " #"). */
+  protocol?: string;
   /** Trace lines start with this and the session's number: "pop3 #" → "pop3 #12 C: STAT\r\n". */
   traceAs: string;
   /** Live C:/S: lines (npm start -- --trace); none when absent. */
   trace?: (line: string) => void;
+  /** Where sessions are reported (the console); see servers/session-report.ts. */
+  activity?: Activity;
   /** Rewrites a transcript line before it is shown: hide passwords (see maskSecrets below). */
   mask?: (line: string, side: Side) => string;
   /** Longest command line in octets, CRLF included (RFC 2449 §4: 255 for POP3; RFC 3977 §3.1: 512). */
@@ -75,7 +82,9 @@ export abstract class LineSession {
   private failedLogins = 0;
   private streaming = 0; // > 0 while a multi-part response is being written
   private pushed: string[] = []; // push()ed lines waiting for that response to end
-  private readonly transcript: Transcript | null;
+  /** Reports this session (the console, --trace); null when nobody watches. */
+  protected readonly report: SessionReporter | null;
+  private endedBy: SessionEnd | null = null;
 
   constructor(
     socket: net.Socket,
@@ -84,9 +93,16 @@ export abstract class LineSession {
     this.socket = socket;
     this.secure = socket instanceof tls.TLSSocket;
     this.reader = new LineReader(socket, { maxLineLength: settings.maxLineLength });
-    const trace = settings.trace;
-    this.transcript = trace
-      ? new Transcript({ maxLinesInARow: 12, mask: settings.mask, onLine: (line) => trace(`${settings.traceAs}${this.id} ${line}`) })
+    const activity = reportsOf(settings);
+    this.report = activity
+      ? new SessionReporter(activity, {
+          protocol: settings.protocol ?? settings.traceAs.replace(/\s*#$/, ""),
+          port: socket.localPort ?? 0,
+          client: `${socket.remoteAddress}:${socket.remotePort}`,
+          tls: this.secure,
+          label: `${settings.traceAs}${this.id}`,
+          mask: settings.mask,
+        })
       : null;
     this.watch(socket);
   }
@@ -118,7 +134,7 @@ export abstract class LineSession {
   /** Greets, then reads and answers lines one by one until close() or the connection ends. */
   async run(): Promise<void> {
     try {
-      this.transcript?.note("C", `connected from ${this.socket.remoteAddress}:${this.socket.remotePort}`);
+      this.report?.note("C", `connected from ${this.socket.remoteAddress}:${this.socket.remotePort}`);
       this.reply(this.greeting());
       while (!this.closing) {
         let line: string | null;
@@ -134,11 +150,14 @@ export abstract class LineSession {
       }
     } catch (err) {
       // A reset, a failed TLS handshake, a write to a vanished client: the session just ends.
-      this.transcript?.note("S", `session error: ${(err as Error).message}`);
+      this.endedBy ??= endOfError(err);
+      this.report?.note("S", `session error: ${(err as Error).message}`);
     } finally {
       this.ended();
       this.socket.destroySoon();
-      this.transcript?.note("S", "session ended");
+      this.report?.note("S", "session ended");
+      // Nobody called close(): the client closed its side (TCP FIN) without saying QUIT.
+      this.report?.closed(this.endedBy ?? "FIN");
     }
   }
 
@@ -170,7 +189,7 @@ export abstract class LineSession {
   reply(line: string): void {
     if (this.socket.destroyed) return;
     const text = checkedLine(line);
-    this.transcript?.data("S", Buffer.from(text));
+    this.report?.data("S", Buffer.from(text));
     this.socket.write(text);
   }
 
@@ -187,7 +206,7 @@ export abstract class LineSession {
   async write(data: Buffer | string): Promise<void> {
     if (this.socket.destroyed) throw new Error("the client went away during the transfer");
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    this.transcript?.data("S", bytes);
+    this.report?.data("S", bytes);
     if (!this.socket.write(bytes)) await drained(this.socket);
   }
 
@@ -237,6 +256,16 @@ export abstract class LineSession {
   // -------------------------------------------------------------------------------------
   // Logging in.
 
+  /** The client has logged in as `account` (the console shows it, and its owner may watch). */
+  loggedIn(account: string): void {
+    this.report?.changed({ account });
+  }
+
+  /** Something this session made (an article posted): the console shows it. */
+  stored(item: Omit<StoredItem, "sessionId" | "at">): void {
+    reportsOf(this.settings)?.stored({ ...item, sessionId: this.report?.id, at: new Date().toISOString() });
+  }
+
   /** Passwords may be sent: on loopback, or once the connection is encrypted. */
   plainLoginAllowed(): boolean {
     return this.secure || !this.settings.requireTlsForLogin;
@@ -252,7 +281,7 @@ export abstract class LineSession {
     if (this.settings.failedLoginDelayMs > 0) await sleep(this.failedLogins * this.settings.failedLoginDelayMs);
     if (this.failedLogins >= this.settings.maxFailedLogins) {
       this.reply(lastReply);
-      return this.close();
+      return this.close("refused");
     }
     this.reply(reply);
   }
@@ -268,7 +297,8 @@ export abstract class LineSession {
     this.reader.detach();
     this.unwatch(this.socket);
     this.reply(goAhead);
-    this.transcript?.note("S", "TLS handshake");
+    this.report?.note("S", "TLS handshake");
+    this.report?.changed({ tls: true });
     const secureSocket = new tls.TLSSocket(this.socket, { isServer: true, secureContext: this.settings.secureContext });
     secureSocket.on("error", () => {}); // a failed handshake ends the session through the reader
     this.socket = secureSocket;
@@ -279,7 +309,8 @@ export abstract class LineSession {
   }
 
   /** Ends the session: no more lines are read; the connection closes after the last reply. */
-  close(): void {
+  close(how: SessionEnd = "QUIT"): void {
+    this.endedBy ??= how;
     this.closing = true;
     this.reader.detach(); // wakes the command loop, which ends the session
     this.socket.end();
@@ -288,17 +319,17 @@ export abstract class LineSession {
   // -------------------------------------------------------------------------------------
   // The idle timer and the transcript of what the client sends.
 
-  private readonly onClientData = (chunk: Buffer) => this.transcript?.data("C", chunk);
+  private readonly onClientData = (chunk: Buffer) => this.report?.data("C", chunk);
   private readonly onIdle = () => {
     if (this.closing) return this.socket.destroy(); // already said goodbye and still there
     this.reply(this.idleReply(Math.round(this.settings.idleTimeoutMs / 1000)));
-    this.close();
+    this.close("timeout");
   };
 
   private watch(socket: net.Socket): void {
     socket.setTimeout(this.settings.idleTimeoutMs);
     socket.on("timeout", this.onIdle);
-    if (this.transcript) socket.on("data", this.onClientData);
+    if (this.report) socket.on("data", this.onClientData);
   }
 
   private unwatch(socket: net.Socket): void {
@@ -309,6 +340,13 @@ export abstract class LineSession {
 }
 
 const PIECE = 64 * 1024;
+
+// One reporting target per server (its settings object): the console's activity, and a --trace printer.
+const reportTargets = new WeakMap<SessionSettings, Activity | undefined>();
+function reportsOf(settings: SessionSettings): Activity | undefined {
+  if (!reportTargets.has(settings)) reportTargets.set(settings, reportsTo(settings.activity, settings.trace));
+  return reportTargets.get(settings);
+}
 
 // ---------------------------------------------------------------------------------------
 // Secrets.

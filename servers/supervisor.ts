@@ -138,7 +138,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 
   // Everything starts at once. The first failure (a busy port) stops everything, including the
   // workers still starting, and is reported.
-  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console);
+  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console, options.activity); // HTTP requests are sessions too
   const closeHttp = async () => {
     const { server } = await httpStart;
     await new Promise<void>((done) => {

@@ -10,6 +10,8 @@
 // The checker prints transcripts when an exercise fails; servers print them live
 // with `npm start -- --trace`.
 
+import { isUtf8 } from "node:buffer";
+
 export type Side = "C" | "S";
 
 export interface TranscriptOptions {
@@ -19,8 +21,21 @@ export interface TranscriptOptions {
   maxLinesInARow?: number;
   /** Rewrites a line before it is stored, e.g. to hide a password. */
   mask?: (line: string, side: Side) => string;
-  /** Called with every finished line, e.g. to print it live. */
-  onLine?: (line: string) => void;
+  /**
+   * Called with every finished line, e.g. to print it live. `info.fold` is "inside" for a line
+   * past maxLinesInARow that `keepFolded` lets through (not in `lines`, not for a terminal: the
+   * console shows it when its fold is opened), "summary" for the "… N more lines" line.
+   */
+  onLine?: (line: string, info: LineInfo) => void;
+  /** Of the lines past maxLinesInARow, hand this many per run to onLine as fold "inside" (default 0). */
+  keepFolded?: number;
+}
+
+export interface LineInfo {
+  side: Side;
+  /** The bytes on the wire this line stands for (a summary: all the hidden lines' bytes). */
+  bytes: number;
+  fold?: "inside" | "summary";
 }
 
 export class Transcript {
@@ -49,7 +64,8 @@ export class Transcript {
       this.flush(false);
       start = i + 1;
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
 
   /** One whole UDP datagram; `fate` tells what the network did with it. */
@@ -74,9 +90,17 @@ export class Transcript {
       if (endOfTurn) this.endRun();
       return;
     }
-    const line = Buffer.concat(this.pending);
-    this.pending = [];
-    this.push(this.pendingSide, escapeBytes(line), line.length);
+    if (this.pendingSide === this.lastSide && this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= (this.options.keepFolded ?? 0)) {
+      // Deep inside a long block (a 10 MB DATA body): nobody will see this line, so it is only
+      // counted, not copied or made printable.
+      this.hiddenLines++;
+      for (const piece of this.pending) this.hiddenBytes += piece.length;
+      this.pending = [];
+    } else {
+      const line = Buffer.concat(this.pending);
+      this.pending = [];
+      this.push(this.pendingSide, escapeBytes(line), line.length);
+    }
     if (endOfTurn) this.endRun();
   }
 
@@ -86,19 +110,26 @@ export class Transcript {
     if (this.linesInARow >= this.maxLinesInARow) {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
+      if (this.hiddenLines <= (this.options.keepFolded ?? 0)) this.options.onLine?.(this.shown(side, text, suffix), { side, bytes, fold: "inside" });
       return;
     }
     this.linesInARow++;
+    this.emit(this.shown(side, text, suffix), { side, bytes });
+  }
+
+  private shown(side: Side, text: string, suffix: string): string {
     // Mask before cutting, so a cut can never leave half a password visible.
     const masked = this.options.mask ? this.options.mask(text, side) : text;
     const cut = masked.length > this.maxLineLength
       ? `${masked.slice(0, this.maxLineLength)}… (+${masked.length - this.maxLineLength} more characters)`
       : masked;
-    this.emit(`${side}: ${cut}${suffix}`);
+    return `${side}: ${cut}${suffix}`;
   }
+
   private endRun(): void {
     if (this.hiddenLines > 0 && this.lastSide) {
-      this.emit(`${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`);
+      const line = `${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
+      this.emit(line, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary" });
     }
     this.linesInARow = 0;
     this.hiddenLines = 0;
@@ -106,14 +137,21 @@ export class Transcript {
     this.lastSide = null;
   }
 
-  private emit(line: string): void {
+  private emit(line: string, info: LineInfo): void {
     this.lines.push(line);
-    this.options.onLine?.(line);
+    this.options.onLine?.(line, info);
   }
 }
 
 /** Shows bytes as text, with \r \n \t and other non-printable bytes made visible. */
 export function escapeBytes(bytes: Buffer): string {
+  // The usual line is printable ASCII and its line end: only "\r\n" needs making visible.
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 10) end--;
+  if (end > 0 && end < bytes.length && bytes[end - 1] === 13) end--;
+  let plain = true;
+  for (let i = 0; i < end && plain; i++) plain = bytes[i]! >= 0x20 && bytes[i]! <= 0x7e;
+  if (plain) return bytes.toString("latin1", 0, end) + (bytes.length - end === 2 ? "\\r\\n" : bytes.length - end === 1 ? "\\n" : "");
   const utf8 = isUtf8(bytes);
   return bytes.toString(utf8 ? "utf8" : "latin1").replace(/[\x00-\x1f\x7f]|[\x80-\xff]/g, (ch) => {
     if (ch === "\r") return "\\r";
@@ -124,11 +162,4 @@ export function escapeBytes(bytes: Buffer): string {
   });
 }
 
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
+

@@ -2,14 +2,19 @@
 //   /console/            the page (static/index.html: live sessions)
 //   /console/<file>      the page's other files (static/*.html, *.js, *.css)
 //   /console/api/…       the JSON API the page itself uses (README "The console")
-// (The live part — session store, SSE, login — fills in `activity` and the API below.)
+//
+// Its parts: sessions.ts keeps what the servers report (a bounded ring), api.ts answers the
+// sessions API and streams live events, auth.ts decides who is looking (viewer.ts),
+// browse.ts shows what the servers stored (mailboxes, FTP, news).
 
 import { readFile } from "node:fs/promises";
 import type http from "node:http";
 import { fileURLToPath } from "node:url";
 import type { Activity } from "../activity.ts";
+import { handleSessionsApi } from "./api.ts";
+import { ConsoleAuth, type AuthOptions } from "./auth.ts";
 import { handleBrowse, type BrowseContext } from "./browse.ts";
-import type { Viewer } from "./viewer.ts";
+import { SessionStore, type StoreLimits } from "./sessions.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
 const TYPES: Record<string, string> = {
@@ -21,23 +26,36 @@ const TYPES: Record<string, string> = {
 // The console's pages load nothing from anywhere else: no third-party requests, works offline.
 const PAGE_CSP = "default-src 'self'; frame-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
 
+export interface ConsoleOptions extends Partial<AuthOptions>, StoreLimits {}
+
 export interface Console {
   /** Give this to every server: it records their sessions. */
   activity: Activity;
+  /** What the console keeps (for tests and the banner). */
+  store: SessionStore;
   /** Answers /console/…; false if the request is not the console's. */
   handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<boolean>;
 }
 
-export function createConsole(context: BrowseContext): Console {
-  const ignore = () => {};
+/**
+ * The console. `options.open` (default true: loopback) lets everyone in as the teacher; else
+ * a login is needed (auth.ts) with `teacherPassword` or an account `verify` accepts.
+ */
+export function createConsole(context: BrowseContext, options: ConsoleOptions = {}): Console {
+  const store = new SessionStore(options);
+  const auth = new ConsoleAuth({ open: options.open ?? true, teacherPassword: options.teacherPassword, verify: options.verify });
   return {
-    activity: { sessionOpened: ignore, sessionLine: ignore, sessionChanged: ignore, sessionClosed: ignore, stored: ignore },
+    activity: store,
+    store,
     async handle(request, response) {
       const path = new URL(request.url ?? "/", "http://playground").pathname;
       if (path === "/console") return redirect(response, "/console/");
       if (!path.startsWith("/console/")) return false;
-      const viewer: Viewer = { teacher: true };
       if (path.startsWith("/console/api/")) {
+        if (await auth.handle(request, response, path)) return true;
+        const viewer = auth.viewerOf(request);
+        if (!viewer) return sendJson(response, 401, { error: "log in first: POST /console/api/login (the page: /console/login.html)" });
+        if (handleSessionsApi(request, response, path, viewer, store)) return true;
         if (await handleBrowse(request, response, path, viewer, context)) return true;
         return sendJson(response, 404, { error: `no such API path: ${path}` });
       }

@@ -45,7 +45,8 @@
 //     client's own address — no "FTP bounce", CVE-2020-15152 — through servers/ftp/ip-shim.)
 //  8. Anonymous users get 550 for every command that changes files, before ftp-srv sees it.
 //  9. ftp-srv logs bunyan JSON: silenced; `trace` shows the control connection as C:/S: lines
-//     instead, real users' passwords masked. ftp-srv calls process.exit() on Ctrl-C: those
+//     instead, real users' passwords masked; `activity` (the console) gets the same lines, and
+//     each data connection as a session of its own, linked to its control connection. ftp-srv calls process.exit() on Ctrl-C: those
 //     handlers are taken off, so the playground decides how to shut down. Its `timeout` option
 //     also starts a timer it never clears each time a client leaves (keeping the process alive
 //     after close()), so the idle timeout is set on each control socket instead.
@@ -93,7 +94,8 @@ import { finished, pipeline } from "node:stream/promises";
 import type { FileHandle } from "node:fs/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
-import { Transcript } from "../transcript.ts";
+import type { Activity, SessionEnd } from "../activity.ts";
+import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
 import { ConnectionLimits, type Refusal } from "../connection-limits.ts";
 import { FtpReplyError, SandboxFileSystem } from "./sandbox-fs.ts";
 
@@ -125,7 +127,18 @@ export interface AdapterSettings {
   /** Refuse USER for real accounts until AUTH TLS (off loopback passwords must not cross the network in the clear). */
   requireTlsForLogin: boolean;
   trace?: (line: string) => void;
+  /** Where control and data connections and stored files are reported (the console, servers/activity.ts). */
+  activity?: Activity;
 }
+
+/** A control connection's report, for its login, its data connections and the files it stores. */
+interface ControlReport {
+  report: SessionReporter;
+  /** The console alone: data connections are not in --trace (it shows the control connection). */
+  activity?: Activity;
+  number: number;
+}
+const controlReports = new WeakMap<ControlConnection, ControlReport>();
 
 export interface AdaptedFtpServer {
   port: number;
@@ -222,12 +235,14 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
   ftp.on("login", ({ connection, username, password }, resolve, reject) => {
     try {
       resolve({ fs: settings.login(connection, username, password) });
+      controlReports.get(connection as unknown as ControlConnection)?.report.changed({ account: username });
     } catch (err) {
       reject(err as Error);
     }
   });
 
   const passivePorts = new PassivePorts(host, settings.passivePorts);
+  const reports = reportsTo(settings.activity, settings.trace);
   const controlConnections = new ConnectionLimits({ perAddress: settings.maxConnectionsPerAddress, total: settings.maxConnections });
   let connectionNumber = 0;
   // ftp-srv's 'connect' event (missing from its types) comes before the 220 greeting is sent.
@@ -235,10 +250,12 @@ export async function startAdaptedFtpSrv(settings: AdapterSettings): Promise<Ada
     const control = connection as unknown as ControlConnection;
     const number = ++connectionNumber;
     const refusal = controlConnections.take(control.commandSocket);
-    if (refusal) return refuse(control, `421 ${refusalText(refusal)}`, (line) => settings.trace?.(`ftp#${number} ${line}`));
+    const report = reports && newControlReport(reports, control.commandSocket, number, settings);
+    if (refusal) return refuse(control, `421 ${refusalText(refusal)}`, report?.report);
     // ftp-srv closes a control connection whose socket times out (its 'timeout' listener).
     control.commandSocket.setTimeout(IDLE_TIMEOUT_MS);
-    readControlLines(control, number, settings, passivePorts);
+    if (report) controlReports.set(control, report);
+    readControlLines(control, settings, passivePorts, report?.report);
   });
 
   try {
@@ -265,15 +282,37 @@ function refusalText(refusal: Refusal): string {
 }
 
 /** RFC 959 §4.2: 421 instead of the 220 greeting, then the server closes its side. */
-function refuse(connection: ControlConnection, reply: string, trace: (line: string) => void): void {
+function refuse(connection: ControlConnection, reply: string, report: SessionReporter | undefined): void {
   const socket = connection.commandSocket;
   connection.reply = () => Promise.resolve(); // no 220, no reply to anything the client sends
   socket.removeAllListeners("data");
   socket.on("data", () => {}); // read and drop: closing with unread input would reset the 421 away
   socket.setTimeout(10_000, () => socket.destroy());
   socket.end(`${reply}\r\n`);
-  trace(`C: [connected from ${socket.remoteAddress}:${socket.remotePort}]`);
-  trace(`S: ${reply}\\r\\n`);
+  report?.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+  report?.data("S", Buffer.from(`${reply}\r\n`));
+  report?.closed("refused");
+}
+
+/** The report of one control connection ("ftp#N" in --trace). */
+function newControlReport(reports: Activity, socket: Socket, number: number, settings: AdapterSettings): ControlReport {
+  let lastUser = "";
+  const report = new SessionReporter(reports, {
+    protocol: "ftp",
+    port: socket.localPort ?? 0,
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+    tls: false,
+    label: `ftp#${number}`,
+    maxLinesInARow: 40, // as --trace always showed FTP: a whole FEAT or HELP reply
+    // Mask the password of real accounts; an anonymous "password" is just an e-mail address.
+    mask: (line, side) => {
+      if (side !== "C") return line;
+      const user = /^USER\s+(.*?)(\\r)?(\\n)?$/i.exec(line);
+      if (user) lastUser = user[1].trim().toLowerCase();
+      return /^PASS /i.test(line) && !settings.anonymousUsers.has(lastUser) ? "PASS ********\\r\\n" : line;
+    },
+  });
+  return { report, activity: settings.activity, number };
 }
 
 // ----- 1. the control connection -----
@@ -283,30 +322,28 @@ function refuse(connection: ControlConnection, reply: string, trace: (line: stri
  * at CRLF (RFC 959 §4.1: "Telnet end-of-line"), however TCP splits it, and hands the commands
  * on one at a time. Also feeds the transcript for `trace`.
  */
-function readControlLines(connection: ControlConnection, number: number, settings: AdapterSettings, ports: PassivePorts): void {
+function readControlLines(connection: ControlConnection, settings: AdapterSettings, ports: PassivePorts, report: SessionReporter | undefined): void {
   const socket = connection.commandSocket;
-  let lastUser = "";
-  const transcript = settings.trace
-    ? new Transcript({
-        onLine: (line) => settings.trace!(`ftp#${number} ${line}`),
-        // Mask the password of real accounts; an anonymous "password" is just an e-mail address.
-        mask: (line, side) => (side === "C" && /^PASS /i.test(line) && !settings.anonymousUsers.has(lastUser) ? "PASS ********\\r\\n" : line),
-      })
-    : undefined;
+  let how: SessionEnd | null = null; // how the session ended, for the console
 
-  // The transcript sees what the server writes, in the clear (after AUTH TLS: before encryption).
+  // The report sees what the server writes, in the clear (after AUTH TLS: before encryption).
   const traceWrites = (target: Socket) => {
-    if (!transcript) return;
+    if (!report) return;
     const write = target.write.bind(target) as (...args: unknown[]) => boolean;
     target.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
-      transcript.data("S", Buffer.from(chunk));
+      report.data("S", Buffer.from(chunk));
       return write(chunk, ...rest);
     }) as Socket["write"];
   };
-  if (transcript) {
-    transcript.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
+  if (report) {
+    report.note("C", `connected from ${socket.remoteAddress}:${socket.remotePort}`);
     traceWrites(socket);
-    socket.once("close", () => transcript.note("C", "connection closed"));
+    socket.on("timeout", () => (how ??= "timeout"));
+    socket.on("error", (err) => (how ??= endOfError(err)));
+    socket.once("close", () => {
+      report.note("C", "connection closed");
+      report.closed(how ?? "FIN");
+    });
   }
 
   // 5: an empty listing is no bytes; a Node error code in place of a reply code means 425.
@@ -324,11 +361,8 @@ function readControlLines(connection: ControlConnection, number: number, setting
   const onData = (chunk: Buffer) => {
     if (upgrading) return;
     const lines = reader.push(chunk); // null: an overlong line, to be refused
-    for (const line of lines) {
-      const user = /^USER\s+(.*)$/i.exec(line ?? "");
-      if (user) lastUser = user[1].trim().toLowerCase();
-    }
-    transcript?.data("C", chunk);
+    if (lines.some((line) => /^QUIT\b/i.test(line ?? ""))) how ??= "QUIT";
+    report?.data("C", chunk);
     for (const line of lines) {
       const { directive, arg } = line === null ? { directive: "", arg: null } : connection.commands.parse(line);
       const transfer = connection.transfer;
@@ -364,8 +398,9 @@ function readControlLines(connection: ControlConnection, number: number, setting
     secure.on("error", () => secure.destroy()); // a failed handshake: the connection ends
     // The idle timeout moves to the TLS socket: the plain one sees no traffic of its own any more.
     plain.setTimeout(0);
-    secure.setTimeout(IDLE_TIMEOUT_MS, () => secure.destroy());
+    secure.setTimeout(IDLE_TIMEOUT_MS, () => ((how ??= "timeout"), secure.destroy()));
     traceWrites(secure);
+    report?.changed({ tls: true });
     connection.commandSocket = secure; // ftp-srv's replies now go out encrypted
     reader = new ControlLineReader();
     secure.on("data", onData);
@@ -616,6 +651,7 @@ class PassiveDataConnection implements DataConnection {
     const dataTls = this.connection.dataTls;
     const dataSocket = dataTls ? new TLSSocket(socket, { isServer: true, secureContext: dataTls }) : socket;
     if (dataTls) dataSocket.on("error", () => dataSocket.destroy());
+    reportDataConnection(this.connection, dataSocket, dataTls !== undefined);
     this.socket = dataSocket;
     this.closeListener(); // its one connection has come: the port is free for the next PASV
     this.waiting?.resolve(dataSocket);
@@ -652,6 +688,51 @@ class PassiveDataConnection implements DataConnection {
   }
 }
 
+/**
+ * A data connection is a session of its own in the console, linked to its control connection:
+ * what the client sent (C:, an upload) and what the server sent (S:, a listing, a download),
+ * the first lines of it shown and the rest folded, with its size.
+ */
+function reportDataConnection(connection: ControlConnection, socket: Socket, tls: boolean): void {
+  const control = controlReports.get(connection);
+  if (!control?.activity || reportedDataSockets.has(socket)) return;
+  reportedDataSockets.add(socket);
+  const report = new SessionReporter(control.activity, {
+    protocol: "ftp-data",
+    port: socket.localPort ?? 0,
+    client: `${socket.remoteAddress}:${socket.remotePort}`,
+    tls,
+    label: `ftp#${control.number} data`,
+    relatedTo: control.report.id,
+    // A file's first 64 KB are shown as lines; the rest (a 100 MB RETR) is only counted.
+    transcribedBytes: 64 * 1024,
+  });
+  let how: SessionEnd = "FIN";
+  // What the client sends is seen as it enters the socket's buffer (push), not with a 'data'
+  // listener: that would start the bytes flowing before the transfer reads them, and an
+  // upload's first bytes would be lost.
+  const push = socket.push.bind(socket);
+  socket.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (Buffer.isBuffer(chunk)) report.data("C", chunk);
+    return push(chunk, encoding);
+  };
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+    report.data("S", typeof chunk === "string" ? Buffer.from(chunk) : chunk); // (not copied: the reporter copies what it keeps)
+    return write(chunk, ...rest);
+  }) as Socket["write"];
+  // A listing goes out in one socket.end(text), which does not pass through write().
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
+  socket.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === "string" || Buffer.isBuffer(chunk)) report.data("S", Buffer.from(chunk));
+    return end(chunk, ...rest);
+  }) as Socket["end"];
+  socket.on("error", (err) => (how = endOfError(err)));
+  socket.once("close", () => report.closed(how));
+}
+
+const reportedDataSockets = new WeakSet<Socket>();
+
 /** The session's data connection when none is prepared (ftp-srv's connector shape). */
 const NO_DATA_CONNECTION: DataConnection = {
   waitForConnection: () => Promise.reject(new FtpReplyError("No data connection: send PASV or EPSV first", 425)),
@@ -683,6 +764,8 @@ async function withDataConnection(connection: ControlConnection, description: st
       // ftp-srv's active-mode connector: its timeout, or "No connector setup".
       throw new FtpReplyError(err.name === "TimeoutError" ? "No connection established" : "No data connection: send PASV or EPSV first", 425);
     });
+    // A passive connection was reported when it came; an active one (PORT, EPRT) is reported now.
+    reportDataConnection(connection, dataSocket, dataSocket instanceof TLSSocket);
     await transfer(dataSocket);
   } catch (err) {
     // RFC 959 §4.1.3 ABOR: the aborted command answers 426, then ABOR itself 226.
@@ -798,6 +881,8 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
       const steps = connection.transferType === "ascii" ? [dataSocket, fromNetworkLines(), stream] : [dataSocket, stream];
       await pipeline(steps); // sandbox-fs renames the file into place before this resolves
       if (dataSocket instanceof TLSSocket) await endTls(dataSocket);
+      const reported = controlReports.get(connection);
+      reported?.activity?.stored({ kind: "file-stored", sessionId: reported.report.id, owner: connection.username ?? "", ref: clientPath, bytes: dataSocket.bytesRead, at: new Date().toISOString() });
       await connection.reply(226, clientPath);
     } catch (err) {
       if (unique) await fs.releaseUniqueName(name).catch(() => {});

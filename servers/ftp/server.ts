@@ -115,6 +115,7 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin ?? (options.tls !== undefined && !isLoopback(host)),
     trace: options.trace,
+    activity: options.activity,
     // Logging in (RFC 959 §4.1.1 USER/PASS, RFC 1635 for anonymous).
     login(connection, username, password) {
       if (ANONYMOUS_USERS.has(username.toLowerCase())) {

@@ -37,6 +37,7 @@ import { watch, type FSWatcher } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import tls from "node:tls";
+import type { Activity } from "../activity.ts";
 import { isLoopback } from "../loopback.ts";
 import { LineSession, maskSecrets, sameSecret, serve } from "../session.ts";
 import type { Listening } from "../sockets.ts";
@@ -59,6 +60,8 @@ export interface ImapOptions {
   accounts: MailAccount[];
   /** Live C:/S: lines (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** Where sessions are reported (the console, servers/activity.ts). */
+  activity?: Activity;
   /** RFC 3501 §5.4: the autologout timer is at least 30 minutes (the default). */
   idleTimeoutMs?: number;
   /** The n-th failed login of a connection waits n × this before its NO (default 1000). */
@@ -666,8 +669,10 @@ class ImapSession extends LineSession {
     secureContext: tls.SecureContext,
   ) {
     super(socket, {
+      protocol: server.options.implicitTls ? "imaps" : "imap",
       traceAs: `${server.options.implicitTls ? "imaps" : "imap"} #`,
       trace: server.options.trace,
+      activity: server.options.activity,
       mask: (line, side) => maskLogin(line, side, this.state),
       maxLineLength: MAX_LINE,
       idleTimeoutMs: server.options.idleTimeoutMs ?? THIRTY_MINUTES,
@@ -773,6 +778,7 @@ class ImapSession extends LineSession {
     }
     this.store = await MailStore.open(this.server.options.mailRoot, account.address);
     this.state = "authenticated";
+    this.loggedIn(account.address);
     return `OK [CAPABILITY ${capabilities(this)}] logged in as ${account.address}`;
   }
 

@@ -91,6 +91,7 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
     maxMessageBytes: options.maxMessageBytes ?? 10 * 1024 * 1024,
     fsync: options.fsync,
     trace: options.trace,
+    activity: options.activity,
   };
   const started: { close(): Promise<void> }[] = [];
   const start = async <T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> => {

@@ -33,6 +33,7 @@ import { hostname } from "node:os";
 import tls from "node:tls";
 import { DotStuffer } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
+import type { Activity } from "../activity.ts";
 import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
@@ -51,6 +52,8 @@ export interface Pop3Options {
   accounts: MailAccount[];
   /** Live C:/S: lines (npm start -- --trace). */
   trace?: (line: string) => void;
+  /** Where sessions are reported (the console, servers/activity.ts). */
+  activity?: Activity;
   /** RFC 1939 §3: an idle client is logged out; "at least 10 minutes" (the default). */
   idleTimeoutMs?: number;
   /** The n-th failed login of a connection waits n × this before its -ERR (default 1000). */
@@ -423,6 +426,7 @@ class Pop3Session extends LineSession {
     if (!this.unlock) return this.reply("-ERR [IN-USE] maildrop already locked");
     try {
       this.maildrop = await Maildrop.open(this.server.options.mailRoot, account.address);
+      this.loggedIn(account.address);
     } catch (err) {
       this.releaseLock();
       return this.reply(`-ERR [SYS/TEMP] cannot open the maildrop: ${printable((err as Error).message)}`);
@@ -494,8 +498,10 @@ export async function startPop3Server(options: Pop3Options): Promise<Listening> 
   const server: Server = {
     options,
     session: {
+      protocol: label,
       traceAs: `${label} #`,
       trace: options.trace,
+      activity: options.activity,
       // Passwords and APOP digests never appear in a transcript.
       mask: maskSecrets(/^PASS /i, /^APOP \S+ /i),
       maxLineLength: MAX_COMMAND_LINE,

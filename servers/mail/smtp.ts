@@ -26,9 +26,12 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type
 import nodemailer, { type Transporter } from "nodemailer";
 import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
-import { Transcript, type Side } from "../transcript.ts";
+import type { Activity, SessionEnd } from "../activity.ts";
+import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
+import type { Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
+import { basename } from "node:path";
 import { isLoopback } from "../loopback.ts";
 
 export interface SmtpOptions {
@@ -60,6 +63,8 @@ export interface SmtpOptions {
   fsync?: boolean;
   /** Live C:/S: lines (npm start -- --trace), prefixed with the listener and session number. */
   trace?: (line: string) => void;
+  /** Where sessions and delivered mail are reported (the console, servers/activity.ts). */
+  activity?: Activity;
   /** The n-th failed AUTH of a connection is answered after n × this many ms (default 1000). */
   failedLoginDelayMs?: number;
   /** Connections at once, per client address and in total (default SMTP_CONNECTION_CAPS). */
@@ -81,6 +86,8 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const submission = options.role === "submission";
   const requireTlsForAuth = options.requireTlsForAuth ?? !isLoopback(options.host);
   const relay = submission ? new Relay(options) : null;
+  const reports = reportsTo(options.activity, options.trace);
+  const protocol = options.implicitTls ? "smtps" : submission ? "smtp" : "mx";
   const failedLogins = new Map<string, number>(); // session id → failed AUTH attempts
   const limits = new ConnectionLimits({ ...SMTP_CONNECTION_CAPS, ...options.connectionCaps });
   const memory = { limit: options.maxBytesInMemory ?? 256 * 1024 * 1024, held: 0 };
@@ -121,7 +128,10 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     },
     onAuth: (auth, session, callback) => {
       const [error, response] = checkLogin(options, auth, session);
-      if (!error) return callback(null, response);
+      if (!error) {
+        recorders.get(sessionKey(session))?.report.changed({ account: response!.user as string });
+        return callback(null, response);
+      }
       // Each failed login of a connection waits longer (1 s, 2 s, 3 s …) before its 535, so
       // guessing passwords is slow; smtp-server hangs up after 10 failed commands anyway.
       const failures = (failedLogins.get(session.id) ?? 0) + 1;
@@ -136,7 +146,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
         if (received === "too big") tooBig(options.maxMessageBytes);
         if (received === "no room") noRoom();
         try {
-          return await route(options, relay, session, received);
+          return await route(options, relay, session, received, recorders.get(sessionKey(session))?.report);
         } finally {
           memory.held -= received.length; // delivered (or refused): the bytes are let go
         }
@@ -152,6 +162,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
   const sockets = new Set<net.Socket>();
   let sessions = 0;
   let port = options.port;
+  let stopping = false;
   const accept = (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -159,13 +170,25 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     // RFC 5321 §3.8: a server that cannot take the client now greets it with 421 and closes.
     const refused = limits.admit(socket);
     if (refused) return void socket.end(`421 4.7.0 ${options.serverName} ${refused}\r\n`);
-    if (options.trace) {
-      const name = options.implicitTls ? "smtps" : submission ? "smtp" : "mx";
-      const recorder = new SessionRecorder(`${name} ${port} #${++sessions}`, options.trace);
+    if (reports) {
+      const report: SessionReporter = new SessionReporter(reports, {
+        protocol,
+        port,
+        client: `${socket.remoteAddress}:${socket.remotePort}`,
+        tls: options.implicitTls ?? false,
+        label: `[${protocol} ${port} #${++sessions}]`,
+        mask: (line: string, side: Side): string => recorder.mask(line, side),
+      });
+      const recorder: SessionRecorder = new SessionRecorder(report, () => stopping);
       const key = connectionKey(socket);
       recorders.set(key, recorder);
       socket.once("close", () => recorders.delete(key));
       recorder.attach(socket);
+      // An MX does not know who connects; the playground's own relay tells it (relayOrigins below).
+      if (!submission) socket.once("data", () => {
+        const cause = relayOrigins.get(key);
+        if (cause) report.changed({ relatedTo: cause });
+      });
     }
     smtp.connect(socket);
   };
@@ -193,6 +216,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
     port,
     async close() {
       const closed = once(listener, "close");
+      stopping = true;
       listener.close(); // no new connections
       smtp.close(); // from now on every command is answered "421 Server shutting down"
       // RFC 5321 §3.8: a server that must go away says 421 and closes; the client retries later.
@@ -312,7 +336,7 @@ function tooBig(limit: number): never {
  * The whole message has arrived: stamp it, relay what goes elsewhere, store what stays here.
  * Only then do we answer 250 — after that reply the sender forgets the message (RFC 5321 §6.1).
  */
-async function route(options: SmtpOptions, relay: Relay | null, session: SMTPServerSession, message: Buffer): Promise<string> {
+async function route(options: SmtpOptions, relay: Relay | null, session: SMTPServerSession, message: Buffer, report?: SessionReporter): Promise<string> {
   const id = randomBytes(5).toString("hex").toUpperCase();
   // RCPT TO the same address twice still means one copy (RFC 5321 §3.3 leaves it to us; users expect one).
   const recipients = [...new Set(session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()))];
@@ -325,12 +349,15 @@ async function route(options: SmtpOptions, relay: Relay | null, session: SMTPSer
   const remote = recipients.filter((address) => domainOf(address) !== options.localDomain);
   if (remote.length > 0) {
     if (!relay) throw replyError(554, "5.7.1", "Relay access denied");
-    await relay.send(sender, remote, stamped);
+    await relay.send(sender, remote, stamped, report?.id);
   }
   // RFC 5321 §4.4: the server that delivers into the mailbox adds Return-Path, the envelope sender.
   const local = recipients.filter((address) => domainOf(address) === options.localDomain);
   const delivered = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n`), stamped]);
-  for (const address of local) await deliver(options.mailRoot, address, delivered, { fsync: options.fsync });
+  for (const address of local) {
+    const file = await deliver(options.mailRoot, address, delivered, { fsync: options.fsync });
+    options.activity?.stored({ kind: "mail-delivered", sessionId: report?.id, owner: address, ref: basename(file), bytes: delivered.length, at: new Date().toISOString() });
+  }
   return `Ok: queued as ${id}`;
 }
 
@@ -407,7 +434,11 @@ class Relay {
 
   constructor(private readonly options: SmtpOptions) {}
 
-  async send(sender: string, recipients: string[], message: Buffer): Promise<void> {
+  /** The submission session whose message is being relayed (for the console's link; see relayOrigins). */
+  private cause: string | undefined;
+
+  async send(sender: string, recipients: string[], message: Buffer, cause?: string): Promise<void> {
+    this.cause = cause;
     const byDomain = new Map<string, string[]>();
     for (const address of recipients) byDomain.set(domainOf(address), [...(byDomain.get(domainOf(address)) ?? []), address]);
     for (const [domain, to] of byDomain) {
@@ -440,7 +471,23 @@ class Relay {
         maxMessages: Infinity,
         tls: this.options.relayCa ? { ca: [this.options.relayCa], servername: "localhost" } : undefined,
         logger: false,
-      });
+        // We open the TCP connection ourselves, to know its address|port: the MX's console
+        // session links back to the submission session by it. (A pooled connection opened for
+        // one message carries the next ones too; it stays linked to the first.)
+        getSocket: (_options: unknown, callback: (err: Error | null, socket?: { connection: net.Socket }) => void) => {
+          const cause = this.cause;
+          const socket = net.connect(route.port, route.host);
+          let answered = false;
+          socket.once("error", (err) => !answered && ((answered = true), callback(err)));
+          socket.once("connect", () => {
+            answered = true;
+            const key = `${plainAddress(socket.localAddress ?? "")}|${socket.localPort}`;
+            if (cause) relayOrigins.set(key, cause);
+            socket.once("close", () => relayOrigins.delete(key));
+            callback(null, { connection: socket });
+          });
+        },
+      } as Parameters<typeof nodemailer.createTransport>[0]);
       this.transports.set(domain, transport);
     }
     return transport;
@@ -452,56 +499,79 @@ class Relay {
   }
 }
 
-// --- Transcripts ----------------------------------------------------------------------------
+// --- Transcripts ---------------------------------------------------------------------------
 
 /** A key for one TCP connection that the plain socket and its TLS socket share. */
 function connectionKey(socket: net.Socket): string {
-  return `${socket.remoteAddress}|${socket.remotePort}`;
+  return `${plainAddress(socket.remoteAddress ?? "")}|${socket.remotePort}`;
+}
+
+/** The same key, from smtp-server's session (which writes "::ffff:127.0.0.1" as "127.0.0.1"). */
+function sessionKey(session: SMTPServerSession): string {
+  return `${plainAddress(session.remoteAddress)}|${session.remotePort}`;
+}
+
+function plainAddress(address: string): string {
+  return address.replace(/^::ffff:/, "");
 }
 
 /**
- * Records one session with servers/transcript.ts. It listens to the socket's 'data' (client bytes)
- * and wraps its write() (server bytes). After STARTTLS the bytes on the TCP socket are encrypted,
- * so the recorder moves to the TLS socket, which carries the same conversation decrypted.
+ * The relay's connections to an MX, by their own address|port, and the submission session
+ * that made each: the MX sees the same address|port as its client and reports its session as
+ * related to that one (the console links the hop to the session that caused it).
+ */
+const relayOrigins = new Map<string, string>();
+
+/**
+ * Records one session through a SessionReporter (servers/session-report.ts). It listens to the
+ * socket's 'data' (client bytes) and wraps its write() (server bytes). After STARTTLS the bytes on
+ * the TCP socket are encrypted, so the recorder moves to the TLS socket, which carries the same
+ * conversation decrypted. It also works out how the session ended.
  */
 class SessionRecorder {
-  private readonly transcript: Transcript;
   private secretFollows = false;
   private readonly attached = new WeakSet<net.Socket>();
+  private how: SessionEnd | null = null;
 
-  constructor(label: string, trace: (line: string) => void) {
-    this.transcript = new Transcript({
-      maxLinesInARow: 12,
-      mask: (line, side) => this.mask(line, side),
-      onLine: (line) => trace(`[${label}] ${line}`),
-    });
-  }
+  constructor(
+    readonly report: SessionReporter,
+    private readonly stopping: () => boolean,
+  ) {}
 
   attach(socket: net.Socket): void {
     if (this.attached.has(socket)) return;
     this.attached.add(socket);
     let active = true;
-    socket.on("data", (chunk: Buffer) => active && this.transcript.data("C", chunk));
+    socket.on("data", (chunk: Buffer) => active && this.report.data("C", chunk));
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
     socket.write = ((chunk: unknown, ...rest: unknown[]) => {
       if (active && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
-        this.transcript.data("S", Buffer.from(chunk as string));
+        this.report.data("S", Buffer.from(chunk as string));
         // "220 Ready to start TLS": from the next byte on, this socket carries TLS records.
         if (typeof chunk === "string" && chunk.startsWith("220 Ready to start TLS")) active = false;
       }
       return write(chunk, ...rest);
     }) as typeof socket.write;
-    socket.once("close", () => active && this.transcript.note("S", "connection closed"));
+    // smtp-server answers a silent client "421 Timeout" and closes (its socketTimeout).
+    socket.on("timeout", () => (this.how ??= "timeout"));
+    socket.on("error", (err) => (this.how ??= endOfError(err)));
+    socket.on("end", () => (this.how ??= "FIN"));
+    socket.once("close", () => {
+      if (!active) return;
+      this.report.note("S", "connection closed");
+      this.report.closed(this.how ?? (this.stopping() ? "server stopped" : "FIN"));
+    });
   }
 
   encrypted(socket: tls.TLSSocket): void {
-    this.transcript.note("C", `TLS handshake done (${socket.getProtocol()}): the bytes below are encrypted on the wire`);
+    this.report.note("C", `TLS handshake done (${socket.getProtocol()}): the bytes below are encrypted on the wire`);
+    this.report.changed({ tls: true });
     this.attach(socket);
   }
 
   // AUTH secrets never reach a transcript: "AUTH PLAIN <base64>" and every line answering a 334
   // challenge are base64 of the user name and password — readable by anyone who decodes them.
-  private mask(line: string, side: Side): string {
+  mask(line: string, side: Side): string {
     if (side === "S") {
       this.secretFollows = line.startsWith("334");
       return line;
@@ -510,6 +580,10 @@ class SessionRecorder {
       this.secretFollows = false;
       return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
     }
+    // (Most lines are neither: a DATA body's lines are tested by their first letter only.)
+    const first = line.charCodeAt(0) | 0x20; // lower case
+    if (first !== 0x61 /* a */ && first !== 0x71 /* q */) return line;
+    if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
     return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
   }
 }

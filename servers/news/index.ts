@@ -68,6 +68,7 @@ export async function startNewsServer(options: NewsServerOptions): Promise<NewsS
     store,
     accounts: options.accounts ?? DEFAULT_NEWS_ACCOUNTS,
     trace: options.trace,
+    activity: options.activity,
     idleTimeoutMs: options.idleTimeoutMs,
     requireLoginToPost: options.requireLoginToPost,
     tls: options.tls,

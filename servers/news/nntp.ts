@@ -30,6 +30,7 @@ import tls from "node:tls";
 import { BlockTooBigError, LineTooLongError, UnfinishedBlockError } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import { RateLimit } from "../rate-limit.ts";
+import type { Activity } from "../activity.ts";
 import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { ArticleRefused, isMessageId, lowWaterMark, NewsStore, OVERVIEW_HEADERS, printable, splitArticle, type NewsGroup, type StoredArticle } from "./newsstore.ts";
@@ -47,6 +48,8 @@ export interface NntpOptions {
   store: NewsStore;
   accounts: NewsAccount[];
   trace?: (line: string) => void;
+  /** Where sessions are reported (the console, servers/activity.ts). */
+  activity?: Activity;
   /** RFC 3977 §3.1: an idle client may be disconnected, but not before 3 minutes. */
   idleTimeoutMs?: number;
   /** POST only after AUTHINFO (default: only when listening on a non-loopback address). */
@@ -394,10 +397,17 @@ async function handlePost(session: NntpSession, args: string[]): Promise<void> {
   try {
     const messageId = await session.server.store.post(received.article);
     session.reply(`240 article received ${messageId}`);
+    session.stored({ kind: "article-posted", owner: newsgroupsOf(received.article), ref: messageId, bytes: received.article.length });
   } catch (err) {
     if (!(err instanceof ArticleRefused)) throw err;
     session.reply(`441 posting failed: ${err.message}`);
   }
+}
+
+/** The groups an article was posted to (its Newsgroups: header, RFC 5536 §3.1.4), for the console. */
+function newsgroupsOf(article: Buffer): string {
+  const header = article.subarray(0, Math.max(0, article.indexOf("\r\n\r\n")) || article.length).toString("latin1");
+  return /^Newsgroups:[ \t]*(.*)$/im.exec(header)?.[1]?.trim() ?? "";
 }
 
 // RFC 4643 §2.3: AUTHINFO USER name → 381 (now the password), AUTHINFO PASS → 281 or 481.
@@ -422,6 +432,7 @@ async function handleAuthinfo(session: NntpSession, args: string[], rest: string
   session.pendingUser = null;
   if (!account || !sameSecret(value, account.password)) return session.loginFailed("481 authentication failed: wrong user name or password", "481 authentication failed too often, closing the connection");
   session.user = account.user;
+  session.loggedIn(account.user);
   session.reply("281 authentication accepted");
 }
 
@@ -634,8 +645,10 @@ export async function startNntpServer(options: NntpOptions): Promise<Listening> 
     store: options.store,
     postingNeedsLogin: options.requireLoginToPost ?? !onLoopback,
     session: {
+      protocol: "nntp",
       traceAs: "nntp#",
       trace: options.trace,
+      activity: options.activity,
       // Passwords never appear in a transcript.
       mask: maskSecrets(/^AUTHINFO(?: |\\t)+PASS(?: |\\t)+/i),
       maxLineLength: MAX_COMMAND_LINE,

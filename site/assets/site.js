@@ -6,6 +6,18 @@
   var html = document.documentElement;
   var root = html.getAttribute("data-root") || "";
 
+  // The console (npm start serves it beside the site, at /console/: every conversation live).
+  // Only a page that came over HTTP can have it next door; from file:// there is none to link.
+  var header = document.querySelector(".topbar");
+  if (header && /^https?:$/.test(location.protocol)) {
+    var consoleLink = document.createElement("a");
+    consoleLink.className = "console-link";
+    consoleLink.href = "/console/";
+    consoleLink.textContent = "Console";
+    consoleLink.title = "The playground's console: every conversation live (npm start)";
+    header.insertBefore(consoleLink, header.querySelector(".theme-button"));
+  }
+
   // Dark mode: follows the system (prefers-color-scheme) until you press the switch; then your
   // choice is remembered (localStorage) and applied before the page paints (inline script in <head>).
   var themeButton = document.querySelector(".theme-button");

@@ -13,10 +13,12 @@ test("npx tsx test/bench/smtp.ts --tiny runs every scenario and prints the table
     "1 sender, local delivery",
     "20 senders, local delivery",
     "20 senders, local delivery, no fsync *",
+    "the same, the console recording **",
+    "the same, the console recording and streaming **",
     "20 senders, relayed to example.org (2 hops)",
     "heap per idle logged-in session (5 open)",
     "server RSS after the bench",
   ]);
-  for (const row of table.slice(1, 5)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\|$/);
+  for (const row of table.slice(1, 7)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\|$/);
   expect(stdout).toMatch(/^Verdict: /m);
 }, 90_000);

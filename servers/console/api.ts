@@ -1,0 +1,175 @@
+// The console's JSON API for sessions (README "The console"); the page uses nothing else.
+//
+//   GET /console/api/sessions              newest first; ?protocol=smtp,mx &account=me@example.com &q=text &limit=200
+//   GET /console/api/sessions/<id>         one session with its lines
+//   GET /console/api/sessions/<id>.txt     the same as text, to download
+//   GET /console/api/stored                what sessions made: mail delivered, articles posted, files stored
+//   GET /console/api/events                Server-Sent Events, live: session-opened, line, session-changed,
+//                                          session-closed, stored (and "dropped" when this viewer fell behind)
+//
+// Every answer holds only what the viewer may see (viewer.ts: the teacher everything, a
+// student their own sessions).
+//
+// Live events and slow browsers: the servers never wait for a browser. Each event is written to
+// each viewer's response at once; a browser that reads slowly (or a laptop that went to sleep)
+// fills its connection's send buffer, and then its events are dropped, not queued: once the
+// buffer has drained, that viewer gets one "dropped" event saying how many it missed (the page
+// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines inside
+// a fold are not streamed (the page fetches them when a fold is opened): a DATA body costs its
+// first 12 lines and one summary, whatever its size.
+
+import type http from "node:http";
+import { maySee, type Viewer } from "./viewer.ts";
+import type { KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
+
+/** What one viewer's event stream may hold unsent before its events are dropped. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/** Answers the sessions part of /console/api/; false if `path` is not one of its paths. */
+export function handleSessionsApi(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  path: string,
+  viewer: Viewer,
+  store: SessionStore,
+): boolean {
+  const url = new URL(request.url ?? "/", "http://console");
+  const mine = path === "/console/api/events" || path === "/console/api/stored" || path === "/console/api/sessions" || path.startsWith("/console/api/sessions/");
+  if (!mine) return false;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    response.setHeader("Allow", "GET, HEAD");
+    return sendJson(response, 405, { error: `${path} takes GET` });
+  }
+  if (path === "/console/api/events") return streamEvents(request, response, viewer, store);
+  if (path === "/console/api/sessions") return sendJson(response, 200, { sessions: listSessions(url.searchParams, viewer, store) });
+  if (path === "/console/api/stored") {
+    const items = store.storedList().filter((item) => maySee(viewer, store.ownerOf(item.sessionId)) || maySee(viewer, item.owner));
+    return sendJson(response, 200, { items });
+  }
+  const one = /^\/console\/api\/sessions\/([\w.-]+?)(\.txt|\.json)?$/.exec(path);
+  if (!one) return false;
+  const session = store.get(one[1]!);
+  if (!session || !maySee(viewer, store.ownerOf(session.id))) return sendJson(response, 404, { error: `no session ${one[1]} (or not yours)` });
+  if (one[2] === ".txt") {
+    const text = Buffer.from(asText(session));
+    response.writeHead(200, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": text.length,
+      "Content-Disposition": `attachment; filename="${session.id}.txt"`,
+      "Cache-Control": "no-store",
+    });
+    response.end(text);
+    return true;
+  }
+  if (one[2] === ".json") response.setHeader("Content-Disposition", `attachment; filename="${session.id}.json"`);
+  return sendJson(response, 200, { session });
+}
+
+function listSessions(query: URLSearchParams, viewer: Viewer, store: SessionStore): SessionSummary[] {
+  const protocols = query.get("protocol")?.split(",").filter(Boolean);
+  const account = query.get("account")?.toLowerCase();
+  const text = query.get("q")?.toLowerCase();
+  const limit = Math.min(Number(query.get("limit")) || store.maxSessions, store.maxSessions);
+  const found: SessionSummary[] = [];
+  for (const session of store.list()) {
+    const owner = store.ownerOf(session.id);
+    if (!maySee(viewer, owner)) continue;
+    if (protocols && !protocols.includes(session.protocol)) continue;
+    if (account && !owner?.toLowerCase().includes(account)) continue;
+    if (text && !`${session.protocol} ${session.client} ${owner ?? ""}`.toLowerCase().includes(text) && !store.linesContain(session.id, text)) continue;
+    found.push(session);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
+/** A session as a text file: a header, then one line per C:/S: line with its time. */
+export function asText(session: SessionSummary & { lines: KeptLine[] }): string {
+  const head = [
+    `# ${session.protocol} session ${session.id}`,
+    `# client ${session.client} → port ${session.port}${session.tls ? " (TLS)" : ""}${session.account ? `, logged in as ${session.account}` : ""}`,
+    `# started ${session.started}${session.ended ? `, ended ${session.ended} (${session.how})` : ", still open"}; ${session.bytesIn} bytes from the client, ${session.bytesOut} from the server`,
+  ];
+  if (session.relatedTo) head.push(`# caused by session ${session.relatedTo}`);
+  if (session.linesDropped > 0) head.push(`# ${session.linesDropped} lines not kept (the console's memory limit)`);
+  const lines = session.lines.map((line) => `${line.at.slice(11, 23)} ${line.fold === "inside" ? "  " : ""}${line.side}: ${line.text}`);
+  return [...head, "", ...lines, ""].join("\n");
+}
+
+// ----- Server-Sent Events -----
+
+/** The text/event-stream of one viewer: every event it may see, as it happens. */
+function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore): true {
+  response.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Accel-Buffering": "no",
+  });
+  // "retry": how long the browser's EventSource waits before it reconnects after a break.
+  response.write("retry: 2000\n\n");
+  // Events of one turn of the event loop go out in one write (one system call, not one each).
+  let batch = "";
+  let scheduled = false;
+  let dropped = 0;
+  let waitingForDrain = false;
+  const flush = () => {
+    scheduled = false;
+    if (response.destroyed || response.writableEnded) return;
+    if (dropped > 0 && !waitingForDrain) {
+      batch += `event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`;
+      dropped = 0;
+    }
+    if (batch !== "") response.write(batch);
+    batch = "";
+  };
+  const schedule = () => {
+    if (!scheduled) setImmediate(flush);
+    scheduled = true;
+  };
+  const send = (type: string, data: unknown) => {
+    if (response.destroyed || response.writableEnded) return;
+    // Full: drop, and say so ("dropped") once the browser has caught up.
+    if (waitingForDrain || response.writableLength + batch.length > MAX_BUFFERED_BYTES) {
+      dropped++;
+      if (!waitingForDrain && response.writableNeedDrain) {
+        waitingForDrain = true;
+        response.once("drain", () => {
+          waitingForDrain = false;
+          schedule();
+        });
+      }
+      return;
+    }
+    batch += `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    schedule();
+  };
+  const unsubscribe = store.subscribe((event: StoreEvent) => {
+    if (event.type === "stored") {
+      if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", event.item);
+    } else if (event.type === "line") {
+      // A line inside a fold (the middle of a DATA body) is not streamed: the page shows the fold
+      // closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
+      if (event.line.fold !== "inside" && maySee(viewer, store.ownerOf(event.id))) send("line", { id: event.id, ...event.line });
+    } else if (maySee(viewer, store.ownerOf(event.session.id))) {
+      send(event.type, event.session);
+    }
+  });
+  // A comment line now and then keeps proxies and sleeping laptops from holding a dead stream open.
+  const heartbeat = setInterval(() => waitingForDrain || response.write(": still here\n\n"), HEARTBEAT_MS);
+  heartbeat.unref();
+  const stop = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+  };
+  request.once("close", stop);
+  response.once("close", stop);
+  return true;
+}
+
+export function sendJson(response: http.ServerResponse, status: number, value: unknown): true {
+  const body = Buffer.from(JSON.stringify(value));
+  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
+  response.end(body);
+  return true;
+}

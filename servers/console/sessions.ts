@@ -1,0 +1,197 @@
+// The console's memory of sessions, in the supervisor (the main thread): every server's reports
+// (servers/activity.ts) arrive here and are kept, newest first, for the page and the JSON API.
+//
+// Bounded, so that an afternoon of a class never grows memory without limit: a ring of the last
+// `maxSessions` sessions (older ones are forgotten whole), and at most `maxLineBytes` of C:/S:
+// text for all of them together (past it, the oldest sessions lose their lines first and keep
+// their summary). One session alone may hold a quarter of that; past it its lines are counted.
+// Listeners (the page's live streams, api.ts) hear every change as it happens.
+
+import type { Activity, SessionEnd, SessionLine, SessionOpened, StoredItem } from "../activity.ts";
+
+export interface StoreLimits {
+  /** Sessions kept (default 2,000). */
+  maxSessions?: number;
+  /** Bytes of line text kept, all sessions together (default 4 MB). */
+  maxLineBytes?: number;
+  /** Stored items (mail delivered, articles, files) kept (default 500). */
+  maxStored?: number;
+}
+
+/** One line as the console keeps it: SessionLine without the session's id, with its number in the session (1, 2, …). */
+export type KeptLine = Omit<SessionLine, "id"> & { n: number };
+
+/** A session as the API shows it in a list. */
+export interface SessionSummary extends Omit<SessionOpened, "label"> {
+  account?: string;
+  ended?: string;
+  how?: SessionEnd;
+  bytesIn: number;
+  bytesOut: number;
+  /** Lines the session had; `lines` may hold fewer (the limits above). */
+  lineCount: number;
+  /** Lines no longer (or never) kept because of the limits. */
+  linesDropped: number;
+}
+
+interface Kept extends SessionSummary {
+  lines: KeptLine[];
+  lineBytes: number;
+}
+
+export type StoreEvent =
+  | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
+  | { type: "line"; id: string; line: KeptLine }
+  | { type: "stored"; item: StoredItem };
+
+export class SessionStore implements Activity {
+  readonly maxSessions: number;
+  readonly maxLineBytes: number;
+  private readonly maxStored: number;
+  // A Map remembers insertion order: the first entry is the oldest session.
+  private readonly sessions = new Map<string, Kept>();
+  // The sessions that hold lines, oldest first: where makeRoom() takes lines from.
+  private readonly holdingLines = new Map<string, Kept>();
+  private readonly storedItems: StoredItem[] = [];
+  private lineBytes = 0;
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  constructor(limits: StoreLimits = {}) {
+    this.maxSessions = limits.maxSessions ?? 2_000;
+    this.maxLineBytes = limits.maxLineBytes ?? 4 * 1024 * 1024;
+    this.maxStored = limits.maxStored ?? 500;
+  }
+
+  // ----- what the servers report (the Activity interface) -----
+
+  sessionOpened(opened: SessionOpened): void {
+    const { label: _label, ...fields } = opened;
+    const kept: Kept = { ...fields, bytesIn: 0, bytesOut: 0, lineCount: 0, linesDropped: 0, lines: [], lineBytes: 0 };
+    this.sessions.set(opened.id, kept);
+    while (this.sessions.size > this.maxSessions) this.forget(this.sessions.keys().next().value!);
+    this.emit({ type: "session-opened", session: summary(kept) });
+  }
+
+  sessionLine(report: SessionLine): void {
+    const kept = this.sessions.get(report.id);
+    if (!kept) return;
+    // (Built field by field: this runs for every line of every session.)
+    const line: KeptLine = { side: report.side, text: report.text, bytes: report.bytes, at: report.at, n: ++kept.lineCount };
+    if (report.fold) line.fold = report.fold;
+    // Bytes so far, for a session still open (its close brings the exact totals).
+    if (line.side === "C") kept.bytesIn += line.bytes;
+    else kept.bytesOut += line.bytes;
+    const size = line.text.length * 2 + 64; // about what a line costs in memory
+    if (kept.lineBytes + size > this.maxLineBytes / 4) kept.linesDropped++;
+    else {
+      kept.lines.push(line);
+      kept.lineBytes += size;
+      this.lineBytes += size;
+      if (kept.lines.length === 1) this.holdingLines.set(kept.id, kept);
+      this.makeRoom(kept);
+    }
+    this.emit({ type: "line", id: report.id, line });
+  }
+
+  sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    if (account !== undefined) kept.account = account;
+    if (tls !== undefined) kept.tls = tls;
+    if (relatedTo !== undefined) kept.relatedTo = relatedTo;
+    this.emit({ type: "session-changed", session: summary(kept) });
+  }
+
+  sessionClosed({ id, how, bytesIn, bytesOut, ended }: { id: string; how: SessionEnd; bytesIn: number; bytesOut: number; ended: string }): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    Object.assign(kept, { how, bytesIn, bytesOut, ended });
+    this.emit({ type: "session-closed", session: summary(kept) });
+  }
+
+  stored(item: StoredItem): void {
+    this.storedItems.push(item);
+    if (this.storedItems.length > this.maxStored) this.storedItems.shift();
+    this.emit({ type: "stored", item });
+  }
+
+  // ----- what the API asks -----
+
+  /** Newest first. */
+  list(): SessionSummary[] {
+    return [...this.sessions.values()].reverse().map(summary);
+  }
+
+  get(id: string): (SessionSummary & { lines: KeptLine[] }) | undefined {
+    const kept = this.sessions.get(id);
+    return kept && { ...summary(kept), lines: [...kept.lines] };
+  }
+
+  /** Has any kept line of this session this text in it? (The API's q= filter.) */
+  linesContain(id: string, text: string): boolean {
+    return this.sessions.get(id)?.lines.some((line) => line.text.toLowerCase().includes(text)) ?? false;
+  }
+
+  /** Whose a session is: its login, or that of the session it belongs to (an FTP data connection, a relay hop). */
+  ownerOf(id: string | undefined): string | undefined {
+    for (let hops = 0, kept = id ? this.sessions.get(id) : undefined; kept && hops < 4; hops++) {
+      if (kept.account !== undefined) return kept.account;
+      kept = kept.relatedTo ? this.sessions.get(kept.relatedTo) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Newest first. */
+  storedList(): StoredItem[] {
+    return [...this.storedItems].reverse();
+  }
+
+  /** Size of what is kept now, for tests and the API. */
+  usage(): { sessions: number; lineBytes: number } {
+    return { sessions: this.sessions.size, lineBytes: this.lineBytes };
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ----- keeping it bounded -----
+
+  /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
+  private makeRoom(current: Kept): void {
+    if (this.lineBytes <= this.maxLineBytes) return;
+    for (const kept of this.holdingLines.values()) {
+      if (this.lineBytes <= this.maxLineBytes) return;
+      if (kept === current) continue;
+      this.lineBytes -= kept.lineBytes;
+      kept.linesDropped += kept.lines.length;
+      kept.lines = [];
+      kept.lineBytes = 0;
+      this.holdingLines.delete(kept.id);
+    }
+  }
+
+  private forget(id: string): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    this.lineBytes -= kept.lineBytes;
+    this.sessions.delete(id);
+    this.holdingLines.delete(id);
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure (a browser gone mid-write) is that listener's problem, never the server's.
+      }
+    }
+  }
+}
+
+function summary(kept: Kept): SessionSummary {
+  const { lines: _lines, lineBytes: _bytes, ...fields } = kept;
+  return fields;
+}
