@@ -61,6 +61,7 @@ export class SessionReporter {
     this.transcript = new Transcript({
       maxLinesInARow: options.maxLinesInARow ?? 12,
       keepFolded: KEPT_IN_A_FOLD,
+      keepLines: false, // the console's store keeps what it can afford; this only hands lines on
       mask: options.mask,
       onLine: (line, info) => {
         const report: SessionLine = { id: this.id, side: info.side, text: line.slice(3), bytes: info.bytes, at: now() };

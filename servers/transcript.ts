@@ -29,6 +29,9 @@ export interface TranscriptOptions {
   onLine?: (line: string, info: LineInfo) => void;
   /** Of the lines past maxLinesInARow, hand this many per run to onLine as fold "inside" (default 0). */
   keepFolded?: number;
+  /** Keep every line in `lines` for toString() (default true); a live reporter that only hands
+   *  lines on says false, so a long session does not hold all of its lines twice. */
+  keepLines?: boolean;
 }
 
 export interface LineInfo {
@@ -97,7 +100,7 @@ export class Transcript {
       for (const piece of this.pending) this.hiddenBytes += piece.length;
       this.pending = [];
     } else {
-      const line = Buffer.concat(this.pending);
+      const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       this.pending = [];
       this.push(this.pendingSide, escapeBytes(line), line.length);
     }
@@ -138,7 +141,7 @@ export class Transcript {
   }
 
   private emit(line: string, info: LineInfo): void {
-    this.lines.push(line);
+    if (this.options.keepLines !== false) this.lines.push(line);
     this.options.onLine?.(line, info);
   }
 }
