@@ -49,6 +49,7 @@ export class SessionReporter {
   private readonly transcript: Transcript;
   private readonly transcribedBytes: number;
   private done = false;
+  private at = now();
 
   constructor(
     private readonly activity: Activity,
@@ -63,8 +64,8 @@ export class SessionReporter {
       keepFolded: KEPT_IN_A_FOLD,
       keepLines: false, // the console's store keeps what it can afford; this only hands lines on
       mask: options.mask,
-      onLine: (line, info) => {
-        const report: SessionLine = { id: this.id, side: info.side, text: line.slice(3), bytes: info.bytes, at: now() };
+      onLine: (_line, info) => {
+        const report: SessionLine = { id: this.id, side: info.side, text: info.text, bytes: info.bytes, at: this.at };
         if (info.fold) report.fold = info.fold;
         this.activity.sessionLine(report);
       },
@@ -74,6 +75,7 @@ export class SessionReporter {
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
     if (this.done) return;
+    this.at = now(); // one time for all the lines of a chunk (they arrived together)
     const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
@@ -83,6 +85,7 @@ export class SessionReporter {
 
   /** Something that is not bytes: "TLS handshake", "connection closed". */
   note(side: Side, text: string): void {
+    this.at = now();
     if (!this.done) this.transcript.note(side, text);
   }
 

@@ -39,6 +39,8 @@ export interface LineInfo {
   /** The bytes on the wire this line stands for (a summary: all the hidden lines' bytes). */
   bytes: number;
   fold?: "inside" | "summary";
+  /** The line without its "C: " / "S: " in front. */
+  text: string;
 }
 
 export class Transcript {
@@ -113,26 +115,31 @@ export class Transcript {
     if (this.linesInARow >= this.maxLinesInARow) {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
-      if (this.hiddenLines <= (this.options.keepFolded ?? 0)) this.options.onLine?.(this.shown(side, text, suffix), { side, bytes, fold: "inside" });
+      if (this.hiddenLines <= (this.options.keepFolded ?? 0) && this.options.onLine) {
+        const shown = this.shown(side, text, suffix);
+        this.options.onLine(`${side}: ${shown}`, { side, bytes, fold: "inside", text: shown });
+      }
       return;
     }
     this.linesInARow++;
-    this.emit(this.shown(side, text, suffix), { side, bytes });
+    const shown = this.shown(side, text, suffix);
+    this.emit(`${side}: ${shown}`, { side, bytes, text: shown });
   }
 
+  /** The line as shown, without its "C: " (masked, cut). */
   private shown(side: Side, text: string, suffix: string): string {
     // Mask before cutting, so a cut can never leave half a password visible.
     const masked = this.options.mask ? this.options.mask(text, side) : text;
     const cut = masked.length > this.maxLineLength
       ? `${masked.slice(0, this.maxLineLength)}… (+${masked.length - this.maxLineLength} more characters)`
       : masked;
-    return `${side}: ${cut}${suffix}`;
+    return suffix ? cut + suffix : cut;
   }
 
   private endRun(): void {
     if (this.hiddenLines > 0 && this.lastSide) {
-      const line = `${this.lastSide}: … ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
-      this.emit(line, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary" });
+      const text = `… ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
+      this.emit(`${this.lastSide}: ${text}`, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });
     }
     this.linesInARow = 0;
     this.hiddenLines = 0;

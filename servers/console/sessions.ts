@@ -90,7 +90,7 @@ export class SessionStore implements Activity {
       if (kept.lines.length === 1) this.holdingLines.set(kept.id, kept);
       this.makeRoom(kept);
     }
-    this.emit({ type: "line", id: report.id, line });
+    if (this.listeners.size > 0) this.emit({ type: "line", id: report.id, line }); // no page open: no event made
   }
 
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
