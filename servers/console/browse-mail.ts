@@ -293,12 +293,21 @@ export interface JourneyStop {
   via?: { protocol?: string; id?: string; date?: string };
 }
 
+// "from x", "by y" …: each clause's word, then its value (fixed patterns, linear: no client input becomes a RegExp).
+const RECEIVED_CLAUSES = {
+  from: /(?:^|\s)from\s+([^\s;()]+)/i,
+  by: /(?:^|\s)by\s+([^\s;()]+)/i,
+  with: /(?:^|\s)with\s+([^\s;()]+)/i,
+  id: /(?:^|\s)id\s+([^\s;()]+)/i,
+  for: /(?:^|\s)for\s+([^\s;()]+)/i,
+};
+
 /** One Received: header taken apart (RFC 5321 §4.4 "Time-stamp-line"); fields it lacks are absent. */
 export function parseReceived(value: string): { from?: string; fromAddress?: string; by?: string; with?: string; id?: string; for?: string; date?: string } {
   const text = value.replace(/\s+/g, " ").trim();
   const semicolon = text.lastIndexOf(";");
   const clauses = semicolon === -1 ? text : text.slice(0, semicolon);
-  const clause = (word: string) => new RegExp(`(?:^|\\s)${word}\\s+([^\\s;()]+)`, "i").exec(clauses)?.[1];
+  const clause = (word: keyof typeof RECEIVED_CLAUSES) => RECEIVED_CLAUSES[word].exec(clauses)?.[1];
   const fromAddress = /^from\s+\S+\s+\(([^)]*?)\)/i.exec(clauses)?.[1]?.match(/\[[^\]]+\]/)?.[0];
   const date = semicolon === -1 ? undefined : new Date(text.slice(semicolon + 1).trim());
   return {
