@@ -50,7 +50,8 @@ export function defineClass(size: ClassSize): void {
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  test(`${size.students} students per protocol, ${size.minutes} minutes: every operation answered`, async () => {
+  const length = size.minutes < 1 ? `${Math.round(size.minutes * 60)} s` : `${size.minutes} minutes`;
+  test(`${size.students} students per protocol, ${length}: every operation answered`, async () => {
     report = await runClass(playground, plan);
     expect(report.problems).toEqual([]);
     for (const figures of report.figures) expect(figures.operations, `${figures.protocol} operations`).toBeGreaterThan(size.students);

@@ -7,7 +7,7 @@ defineClass({
   minutes: Number(process.env.CLASS_MINUTES ?? 3.5),
   roundMs: 2_000,
   thinkMs: [500, 3_000],
-  slowestOpMs: Number(process.env.CLASS_SLOWEST_MS ?? 2_000),
+  slowestOpMs: Number(process.env.CLASS_SLOWEST_MS ?? 5_000),
   rssRiseLimitMb: Number(process.env.CLASS_RSS_RISE_MB ?? 40),
   openFilesSlack: 5,
 });

@@ -30,6 +30,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { loadavg } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import * as ftp from "basic-ftp";
@@ -143,6 +145,8 @@ interface Sample {
   openFiles: number;
   passiveListeners: number;
   operations: number;
+  /** The machine's 1-minute load average (2 cores: above 2, everyone waits for the CPU). */
+  load: number;
 }
 
 class Classroom {
@@ -854,6 +858,8 @@ export interface ClassReport {
   uploads: { acknowledged: number; files: number };
   posts: number;
   inventory: Inventory;
+  /** The machine's load average during the class (max of the rounds), and the students' process's worst event-loop delay (ms). */
+  load: { max: number; clientLagMaxMs: number };
   /** A fresh legitimate session per protocol after the class, ms. */
   afterwards: Partial<Record<Protocol, number>>;
 }
@@ -883,6 +889,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
         openFiles: playground.openFiles(),
         passiveListeners: playground.passiveListeners(),
         operations: [...room.times.values()].reduce((sum, list) => sum + list.length, 0),
+        load: loadavg()[0]!,
       });
     } catch {
       room.problem("the playground is gone (no /proc entry)");
@@ -891,6 +898,9 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   sample();
   const start = samples[0]!;
   const sampler = setInterval(sample, plan.roundMs);
+  // The students' own process can be starved too: its event-loop delay is part of every time measured.
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
   const ends = setTimeout(() => (room.over = true), plan.minutes * 60_000);
 
   // Everyone arrives at once; the teacher says "now send your mail" at the end of lesson 08 and
@@ -903,6 +913,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   await Promise.all(bursts);
   clearTimeout(ends);
   clearInterval(sampler);
+  lag.disable();
   const durationMin = (performance.now() - room.started) / 60_000;
   if (!playground.alive) room.problem(`the playground exited:\n${playground.log().slice(-2_000)}`);
 
@@ -960,6 +971,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
     uploads: { acknowledged: room.ledger.uploadsAcknowledged, files: room.ledger.uploads.size },
     posts: room.ledger.posts.size,
     inventory,
+    load: { max: Math.max(...samples.map((s) => s.load)), clientLagMaxMs: lag.max / 1e6 },
     afterwards,
   };
 }
@@ -976,6 +988,7 @@ export function describe(report: ClassReport): string {
     `  lost ${r.inventory.lost.length}, duplicated ${r.inventory.duplicated.length}, arrived unacknowledged ${r.inventory.unacknowledged.length}`,
     `  RSS ${r.rss.start.toFixed(0)} MB at start, peak ${r.rss.peak.toFixed(0)}, end ${r.rss.end.toFixed(0)}; in the exercise hour (${r.exerciseMinutes.toFixed(1)} min) a fitted slope of ${r.rssSlopeMbPerMin.toFixed(2)} MB/min (${(r.rssSlopeMbPerMin * r.exerciseMinutes).toFixed(1)} MB in all)`,
     `  open files ${r.openFiles.start} at start, peak ${r.openFiles.peak}, ${r.openFiles.end} after the class (${r.openFiles.relay} of them the relay's idle pool to the MX); passive listeners peak ${r.passiveListeners.peak}, ${r.passiveListeners.end} after`,
+    `  machine: load average up to ${r.load.max.toFixed(1)} (2 cores); the students' process was late by up to ${r.load.clientLagMaxMs.toFixed(0)} ms`,
     `  a fresh session afterwards: ${Object.entries(r.afterwards).map(([p, t]) => `${p} ${ms(t!)}`).join(", ")}`,
     `  problems: ${r.problems.length}${r.problems.length ? "\n    " + r.problems.slice(0, 30).join("\n    ") : ""}`,
   ].join("\n");
