@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { classConfig, describe, runClass, type ClassPlan, type ClassReport } from "./class.ts";
+import { classConfig, runClass, summary, type ClassPlan, type ClassReport } from "./class.ts";
 import { freePortRange, Playground, PROTOCOLS, SEED, seededRandom } from "./soak-kit.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -46,7 +46,7 @@ export function defineClass(size: ClassSize): void {
 
   afterAll(async () => {
     await playground?.stop();
-    if (report) console.log(describe(report));
+    if (report) console.log(summary(report));
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 

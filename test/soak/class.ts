@@ -642,7 +642,7 @@ async function lesson13(room: Classroom, s: Student): Promise<void> {
     await command("LIST ACTIVE", [215], true);
     const group = s.random.pick(["comp.lang.python", "comp.protocols.tcp-ip", "cn.comp.lang.python", "playground.test"]);
     const { reply } = await command(`GROUP ${group}`, [211]);
-    const [, first, last] = reply.line.split(" ").map(Number);
+    const [, , first, last] = reply.line.split(" ").map(Number); // 211 count first last group
     if (last! >= first!) await command(`ARTICLE ${first! + s.random.int(last! - first! + 1)}`, [220, 423], true); // 423: gone (expired or cancelled)
     if (s.random.next() < 0.6) {
       const token = room.token(s);
@@ -977,7 +977,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
 }
 
 /** The report as the lines `npm run soak` prints (and the README's figures come from). */
-export function describe(report: ClassReport): string {
+export function summary(report: ClassReport): string {
   const r = report;
   const ms = (n: number) => `${n.toFixed(0)} ms`;
   return [
