@@ -24,7 +24,7 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import nodemailer, { type Transporter } from "nodemailer";
-import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
+import { keepCloseListeners } from "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import { Transcript, type Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
@@ -167,6 +167,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
       socket.once("close", () => recorders.delete(key));
       recorder.attach(socket);
     }
+    keepCloseListeners(socket); // STARTTLS would remove them (quirk 3): the count must hear the close
     smtp.connect(socket);
   };
   const listener = options.implicitTls
