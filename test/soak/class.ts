@@ -861,7 +861,7 @@ export interface ClassReport {
   /** The machine's load average during the class (max of the rounds), and the students' process's worst event-loop delay (ms). */
   load: { max: number; clientLagMaxMs: number };
   /** A fresh legitimate session per protocol after the class, ms. */
-  afterwards: Partial<Record<Protocol, number>>;
+  afterwards: Partial<Record<Protocol | "submission", number>>;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -933,13 +933,25 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
     room.problem(`the inventory failed: ${error.message}`);
     return { lost: ["(inventory incomplete)"], duplicated: [], unacknowledged: [], mailboxesChecked: 0, copiesFoundAtEnd: 0, uploadsChecked: 0, postsRead: 0 };
   });
-  const afterwards: Partial<Record<Protocol, number>> = {};
+  const afterwards: Partial<Record<Protocol | "submission", number>> = {};
   for (const protocol of PROTOCOLS) {
     afterwards[protocol] = await timedSession(protocol, playground.ports).catch((error: Error) => {
       room.problem(`a fresh ${protocol} session after the class: ${error.message}`);
       return -1;
     });
   }
+  // timedSession's SMTP is the MX; the submission server gets its own: connect, STARTTLS, AUTH, QUIT.
+  const verifyStarted = performance.now();
+  const me = room.students[0]!;
+  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: playground.ports.smtp, requireTLS: true, tls: { ca }, auth: { user: me.com, pass: me.password } });
+  afterwards.submission = await withTimeout(transport.verify(), OP_TIMEOUT_MS, "submission").then(
+    () => performance.now() - verifyStarted,
+    (error: Error) => {
+      room.problem(`a fresh submission session (STARTTLS, AUTH) after the class: ${error.message}`);
+      return -1;
+    },
+  );
+  transport.close();
 
   const exercisesFrom = minuteWhen(plan, PLAN.length - 1);
   const steady = samples.filter((s) => s.minute >= exercisesFrom).map((s): [number, number] => [s.minute, s.rssMb]);
