@@ -41,7 +41,9 @@ export function defineClass(size: ClassSize): void {
       spawnSync(process.execPath, ["--import", "tsx", "site/build.ts"], { cwd: ROOT, stdio: "ignore" });
     }
     writeFileSync(join(dataDir, "config.json"), JSON.stringify(classConfig(plan), null, 2));
-    playground = await Playground.start(dataDir, await freePortRange(100, seededRandom(SEED)));
+    // The passive range from the process id, not SEED: soak-short picks its range with SEED, and in
+    // npm run test:kit it runs beside this file — the same range twice would leave one without ports.
+    playground = await Playground.start(dataDir, await freePortRange(100, seededRandom(process.pid)));
   }, 120_000);
 
   afterAll(async () => {
