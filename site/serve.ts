@@ -10,6 +10,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { pipeline } from "node:stream";
 import { fileURLToPath } from "node:url";
 
 const TYPES: Record<string, string> = {
@@ -60,7 +61,10 @@ export function siteHandler(distDir: string, prefix = "/"): (req: IncomingMessag
       "Cache-Control": "no-cache", // a rebuilt site shows up on the next reload
     });
     if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+    // pipeline, not .pipe(): when the client closes before the file's end was read (a browser that
+    // has its Content-Length bytes hangs up at once), pipeline destroys the read stream and so
+    // closes the file; .pipe() would leave it open for good — one file descriptor lost per such page.
+    else pipeline(createReadStream(file), res, () => {});
     return true;
   };
 }

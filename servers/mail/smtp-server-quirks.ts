@@ -22,7 +22,18 @@
 //    §5, where AUTH is offered), and RET/ENVID/NOTIFY/ORCPT only if DSN (RFC 3461) were offered.
 //    After HELO (not EHLO) nothing was offered at all. The repair checks the parameter names
 //    before the library's own MAIL and RCPT handlers, which still check the values.
+//
+// 3. Every connection that used STARTTLS kept its place in the connection count for good (issue 13,
+//    found by the class simulation, test/soak/class.ts). Before it wraps the plain socket in TLS,
+//    smtp-server calls removeAllListeners() on it, and that took our own "close" listeners along:
+//    the one that gives the connection's place back (servers/connection-limits.ts), and those that
+//    forget it in smtp.ts's socket list and transcripts. The socket still closes (Node closes the
+//    plain socket under the TLS socket), but nobody heard it: after 1,000 STARTTLS sessions — five
+//    minutes of a class of 30 — the submission server greeted everyone with "421 too many
+//    connections". keepCloseListeners() puts the "close" listeners that were there before
+//    smtp-server got the socket back after each removeAllListeners().
 
+import type net from "node:net";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import { SMTPStream } from "smtp-server/lib/smtp-stream.js";
 
@@ -70,5 +81,18 @@ for (const [command, name] of [["MAIL", "mail from"], ["RCPT", "rcpt to"]] as co
     const offers = offered.length > 0 ? `this server offers ${offered.join(" ")}` : `${what} takes no parameters here`;
     this.send(555, `5.5.4 ${what} parameter not supported: ${unknown.join(" ")} (${offers})`, false);
     callback();
+  };
+}
+
+// --- 3. STARTTLS must not take our "close" listeners away ------------------------------------
+
+/** Call before handing `socket` to smtp-server: its "close" listeners so far survive STARTTLS. */
+export function keepCloseListeners(socket: net.Socket): void {
+  const ours = socket.listeners("close") as ((...args: unknown[]) => void)[];
+  const removeAll = socket.removeAllListeners.bind(socket);
+  socket.removeAllListeners = (event?: string | symbol) => {
+    removeAll(event);
+    if (event === undefined || event === "close") for (const listener of ours) socket.once("close", listener);
+    return socket;
   };
 }

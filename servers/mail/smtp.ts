@@ -24,7 +24,7 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import nodemailer, { type Transporter } from "nodemailer";
-import "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
+import { keepCloseListeners } from "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import type { Activity, SessionEnd } from "../activity.ts";
 import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
@@ -190,6 +190,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
         if (cause) report.changed({ relatedTo: cause });
       });
     }
+    keepCloseListeners(socket); // STARTTLS would remove them (quirk 3): the count must hear the close
     smtp.connect(socket);
   };
   const listener = options.implicitTls

@@ -185,6 +185,43 @@ test("connections are capped per client address and in total: the one over the c
   }
 });
 
+test("a connection that used STARTTLS gives its place back when it closes, whether the handshake worked or not", async () => {
+  // Issue 13, found by the class simulation: smtp-server's STARTTLS removed every listener of the
+  // plain socket, the connection count's "close" too, so each STARTTLS session kept its place for
+  // good; after 1,000 of them (five minutes of a class) every client was greeted with 421.
+  const capped = await startTestMail({ seed: false, smtpConnectionCaps: { perAddress: 2, total: 2 } });
+  try {
+    const ca = await readFile(capped.caFile);
+    const port = capped.ports.submission;
+    for (let round = 0; round < 4; round++) {
+      // One that upgrades and sends a message, one that asks for TLS and then hangs up mid-handshake.
+      const client = await RawSmtp.connect(port);
+      await expectCode(client.reply(), 220);
+      await expectCode(client.command("EHLO learner"), 250);
+      await expectCode(client.command("STARTTLS"), 220);
+      const secure = tls.connect({ socket: client.socket, ca, servername: "localhost" });
+      await once(secure, "secureConnect");
+      secure.end("QUIT\r\n");
+      secure.resume(); // read the 221, so that the close arrives
+      await once(secure, "close");
+      const quitter = await RawSmtp.connect(port);
+      await expectCode(quitter.reply(), 220);
+      await expectCode(quitter.command("STARTTLS"), 220);
+      quitter.write("\x16\x03\x01"); // the first bytes of a ClientHello, then gone
+      quitter.close();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the server sees both close
+    }
+    // Eight connections came and went through a cap of two: the next two still get in.
+    const [a, b] = [await RawSmtp.connect(port), await RawSmtp.connect(port)];
+    await expectCode(a.reply(), 220);
+    await expectCode(b.reply(), 220);
+    a.close();
+    b.close();
+  } finally {
+    await capped.stop();
+  }
+});
+
 test("tmp/ leftovers of crashed deliveries are removed at start; a live writer's file and a fresh one stay", async () => {
   const first = await startTestMail({ seed: false });
   await first.close(); // the servers stop, the data dir stays

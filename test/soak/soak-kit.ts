@@ -39,6 +39,7 @@ export interface Ports {
   http: number;
   smtp: number;
   mx: number;
+  smtps: number;
   pop3: number;
   imap: number;
   ftp: number;
@@ -72,7 +73,7 @@ export class Playground {
     child.stdout!.on("data", (chunk) => (this.output += chunk));
     child.stderr!.on("data", (chunk) => (this.output += chunk));
     const port = (scheme: string, nth = 0) => Number([...banner.matchAll(new RegExp(`${scheme}://127\\.0\\.0\\.1:(\\d+)`, "g"))][nth]?.[1]);
-    this.ports = { http: port("http"), smtp: port("smtp"), mx: port("smtp", 1), pop3: port("pop3"), imap: port("imap"), ftp: port("ftp"), nntp: port("nntp") };
+    this.ports = { http: port("http"), smtp: port("smtp"), mx: port("smtp", 1), smtps: port("smtps"), pop3: port("pop3"), imap: port("imap"), ftp: port("ftp"), nntp: port("nntp") };
   }
 
   /** `node --import tsx servers/playground.ts` (what `npm start` runs, in one process: its pid is the server's). */
@@ -114,12 +115,16 @@ export class Playground {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
   }
 
+  /** How many files the playground holds open (/proc/<pid>/fd: sockets, Maildir files, FTP uploads, …; its worker threads' too). */
+  openFiles(): number {
+    return readdirSync(`/proc/${this.child.pid}/fd`).length;
+  }
+
   /**
-   * The playground's listening sockets on the passive range. Other processes' port-0 listeners can
-   * land in that range too (it lies among the ephemeral ports), so only sockets whose inode is one
-   * of the playground's open files (/proc/<pid>/fd → socket:[inode]) count.
+   * The playground's own TCP sockets: its rows of /proc/net/tcp(6) whose inode is one of its open
+   * files (/proc/<pid>/fd → socket:[inode]). `state` is the kernel's: "0A" LISTEN, "01" ESTABLISHED.
    */
-  passiveListeners(): number {
+  tcpSockets(): { state: string; localPort: number; remotePort: number }[] {
     const own = new Set<string>();
     for (const fd of readdirSync(`/proc/${this.child.pid}/fd`)) {
       try {
@@ -130,17 +135,25 @@ export class Playground {
         // closed between the listing and the read
       }
     }
-    let count = 0;
+    const sockets: { state: string; localPort: number; remotePort: number }[] = [];
     for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
       if (!existsSync(table)) continue;
       for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
         const fields = row.trim().split(/\s+/);
-        if (fields.length < 10 || fields[3] !== "0A" || !own.has(fields[9]!)) continue; // 0A = LISTEN
-        const port = parseInt(fields[1]!.split(":")[1]!, 16);
-        if (port >= this.passive[0] && port <= this.passive[1]) count++;
+        if (fields.length < 10 || !own.has(fields[9]!)) continue;
+        const port = (address: string) => parseInt(address.split(":")[1]!, 16);
+        sockets.push({ state: fields[3]!, localPort: port(fields[1]!), remotePort: port(fields[2]!) });
       }
     }
-    return count;
+    return sockets;
+  }
+
+  /**
+   * The playground's listening sockets on the passive range. Other processes' port-0 listeners can
+   * land in that range too (it lies among the ephemeral ports), so only its own sockets count.
+   */
+  passiveListeners(): number {
+    return this.tcpSockets().filter(({ state, localPort }) => state === "0A" && localPort >= this.passive[0] && localPort <= this.passive[1]).length;
   }
 
   /** SIGKILL: no clean-up, no flush — what a power cut or the OOM killer does. */
@@ -293,7 +306,7 @@ export async function conversation<T>(port: number, steps: (talk: Talk) => Promi
   }
 }
 
-async function expectCode(talk: Talk, code: number, timeoutMs?: number): Promise<string> {
+export async function expectCode(talk: Talk, code: number, timeoutMs?: number): Promise<string> {
   const reply = await talk.reply(timeoutMs);
   if (reply.code !== code) throw new Error(`expected ${code}, got ${JSON.stringify(reply.line)}`);
   return reply.line;
@@ -303,6 +316,14 @@ async function expectCode(talk: Talk, code: number, timeoutMs?: number): Promise
 export function passivePort(line: string): number {
   const [, p1, p2] = /\(\d+,\d+,\d+,\d+,(\d+),(\d+)\)/.exec(line)!;
   return Number(p1) * 256 + Number(p2);
+}
+
+/**
+ * The data connection for a "227 Entering Passive Mode" reply, from the control connection's own
+ * address: the server accepts a data connection only from the host of its control connection.
+ */
+export function dataConnection(talk: Talk, reply227: string): net.Socket {
+  return net.connect({ port: passivePort(reply227), host: "127.0.0.1", localAddress: talk.socket.localAddress });
 }
 
 async function readAll(socket: net.Socket, timeoutMs = 15_000): Promise<Buffer> {
@@ -359,7 +380,7 @@ export const legitimate: Record<Protocol, (ports: Ports) => Promise<void>> = {
       talk.send("PASS soak@soak.test");
       await expectCode(talk, 230);
       talk.send("PASV");
-      const data = net.connect(passivePort(await expectCode(talk, 227)), "127.0.0.1");
+      const data = dataConnection(talk, await expectCode(talk, 227));
       data.on("error", () => {});
       const listing = readAll(data);
       talk.send("LIST"); // anonymous FTP's root is the pub folder
@@ -404,7 +425,7 @@ export async function ftpStore(talk: Talk, name: string, content: Buffer): Promi
   talk.send("TYPE I");
   await expectCode(talk, 200);
   talk.send("PASV");
-  const data = net.connect(passivePort(await expectCode(talk, 227)), "127.0.0.1");
+  const data = dataConnection(talk, await expectCode(talk, 227));
   data.on("error", () => {});
   await once(data, "connect");
   talk.send(`STOR ${name}`);
@@ -418,7 +439,7 @@ export async function ftpRetrieve(talk: Talk, name: string): Promise<{ bytes: Bu
   talk.send("TYPE I");
   await expectCode(talk, 200);
   talk.send("PASV");
-  const data = net.connect(passivePort(await expectCode(talk, 227)), "127.0.0.1");
+  const data = dataConnection(talk, await expectCode(talk, 227));
   data.on("error", () => {});
   const bytes = readAll(data).catch(() => Buffer.alloc(0));
   talk.send(`RETR ${name}`);
