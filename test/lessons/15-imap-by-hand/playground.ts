@@ -10,6 +10,7 @@ import { startMailSystem } from "../../../servers/mail/index.ts";
 import { DEFAULT_MAIL_ACCOUNTS } from "../../../servers/mail/accounts.ts";
 import { copyTestCertificate } from "../../../servers/tls.ts";
 import type { Playground } from "../09-receiving-mail/playground.ts";
+import { RawLineClient } from "../../kit/raw-line-client.ts";
 
 export { deliverViaMx, storedMessages } from "../09-receiving-mail/playground.ts";
 
@@ -40,35 +41,16 @@ export async function startImapPlayground(network: Pick<Network, "defer">): Prom
  * Only for commands whose answers hold no literals.
  */
 export async function rawImap(port: number, user = "friend@example.org", password = "secret"): Promise<{ run(command: string): Promise<string[]>; close(): void }> {
-  const socket = net.connect(port, "127.0.0.1");
-  let received = "";
-  let closed = false;
-  let wake = () => {};
-  socket.on("data", (chunk: Buffer) => {
-    received += chunk.toString("latin1");
-    wake();
-  });
-  socket.on("error", () => {});
-  socket.on("close", () => {
-    closed = true;
-    wake();
-  });
-  const nextLine = async (): Promise<string> => {
-    for (;;) {
-      const end = received.indexOf("\r\n");
-      if (end !== -1) {
-        const line = received.slice(0, end);
-        received = received.slice(end + 2);
-        return line;
-      }
-      if (closed) throw new Error("(the spec's own IMAP session) the server closed the connection");
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  };
+  // The kit's raw line client (test/kit/raw-line-client.ts) reads the lines; IMAP's tags are added here.
+  const client = new RawLineClient(net.connect(port, "127.0.0.1"));
+  const nextLine = (): Promise<string> =>
+    client.line().catch((err: Error) => {
+      throw new Error(`(the spec's own IMAP session) ${err.message}`);
+    });
   let tags = 0;
   const run = async (command: string): Promise<string[]> => {
     const tag = `S${++tags}`;
-    socket.write(`${tag} ${command}\r\n`);
+    client.send(`${tag} ${command}`);
     const lines: string[] = [];
     for (;;) {
       const line = await nextLine();
@@ -82,7 +64,7 @@ export async function rawImap(port: number, user = "friend@example.org", passwor
   await nextLine(); // the greeting
   await run(`LOGIN "${user}" "${password.replace(/["\\]/g, "\\$&")}"`);
   await run("SELECT INBOX");
-  return { run, close: () => socket.destroy() };
+  return { run, close: () => client.socket.destroy() };
 }
 
 /** The flags of the message with this UID, as the spec's own session sees them. */
