@@ -21,6 +21,7 @@
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
 import type { KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
+import { sendJson } from "./json.ts";
 
 /** What one viewer's event stream may hold unsent before its events are dropped. */
 export const MAX_BUFFERED_BYTES = 256 * 1024;
@@ -167,9 +168,3 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   return true;
 }
 
-export function sendJson(response: http.ServerResponse, status: number, value: unknown): true {
-  const body = Buffer.from(JSON.stringify(value));
-  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
-  response.end(body);
-  return true;
-}

@@ -20,6 +20,7 @@ import { randomBytes } from "node:crypto";
 import type http from "node:http";
 import { sameSecret } from "../session.ts";
 import type { Viewer } from "./viewer.ts";
+import { sendJson } from "./json.ts";
 
 export interface AuthOptions {
   /** true on loopback: everyone is the teacher, no login. */
@@ -68,26 +69,26 @@ export class ConsoleAuth {
   async handle(request: http.IncomingMessage, response: http.ServerResponse, path: string): Promise<boolean> {
     if (path === "/console/api/me") return this.me(request, response);
     if (path !== "/console/api/login" && path !== "/console/api/logout") return false;
-    if (request.method !== "POST") return send(response, 405, { error: `${path} takes POST` }, { Allow: "POST" });
+    if (request.method !== "POST") return sendJson(response, 405, { error: `${path} takes POST` }, { Allow: "POST" });
     const refusal = csrfRefusal(request);
-    if (refusal) return send(response, 403, { error: refusal });
+    if (refusal) return sendJson(response, 403, { error: refusal });
     if (path === "/console/api/logout") {
       const token = cookies(request)[SESSION_COOKIE];
       if (token) this.logins.delete(token);
-      return send(response, 200, { viewer: null }, { "Set-Cookie": cookie(SESSION_COOKIE, "", 0) });
+      return sendJson(response, 200, { viewer: null }, { "Set-Cookie": cookie(SESSION_COOKIE, "", 0) });
     }
-    if (this.options.open) return send(response, 200, { viewer: { teacher: true } });
+    if (this.options.open) return sendJson(response, 200, { viewer: { teacher: true } });
     const form = await readForm(request).catch(() => null);
-    if (!form) return send(response, 400, { error: "send JSON like {\"user\": \"me@example.com\", \"password\": \"…\"}" });
+    if (!form) return sendJson(response, 400, { error: "send JSON like {\"user\": \"me@example.com\", \"password\": \"…\"}" });
     const viewer = this.check(form.user, form.password);
     if (!viewer) {
       await new Promise((resolve) => setTimeout(resolve, WRONG_PASSWORD_DELAY_MS));
-      return send(response, 401, { error: "wrong user name or password (the teacher password, or a playground account)" });
+      return sendJson(response, 401, { error: "wrong user name or password (the teacher password, or a playground account)" });
     }
     const token = randomBytes(24).toString("base64url");
     this.logins.set(token, { viewer, expires: Date.now() + SESSION_HOURS * 3_600_000 });
     while (this.logins.size > MAX_LOGINS) this.logins.delete(this.logins.keys().next().value!);
-    return send(response, 200, { viewer }, { "Set-Cookie": cookie(SESSION_COOKIE, token, SESSION_HOURS * 3600) });
+    return sendJson(response, 200, { viewer }, { "Set-Cookie": cookie(SESSION_COOKIE, token, SESSION_HOURS * 3600) });
   }
 
   private check(user: string, password: string): Viewer | null {
@@ -105,7 +106,7 @@ export class ConsoleAuth {
       csrf = randomBytes(24).toString("base64url");
       headers["Set-Cookie"] = cookie(CSRF_COOKIE, csrf, SESSION_HOURS * 3600);
     }
-    return send(response, 200, { viewer: this.viewerOf(request), loginRequired: this.loginRequired, csrf }, headers);
+    return sendJson(response, 200, { viewer: this.viewerOf(request), loginRequired: this.loginRequired, csrf }, headers);
   }
 }
 
@@ -153,9 +154,3 @@ async function readForm(request: http.IncomingMessage): Promise<{ user: string; 
   return { user, password: fields.password };
 }
 
-function send(response: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): true {
-  const body = Buffer.from(JSON.stringify(value));
-  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store", ...headers });
-  response.end(body);
-  return true;
-}

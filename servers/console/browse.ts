@@ -15,6 +15,10 @@
 
 import type http from "node:http";
 import type { Viewer } from "./viewer.ts";
+import { sendJson as answerJson } from "./json.ts";
+
+/** The console's one JSON answer (./json.ts), for the browse areas, whose handlers return nothing. */
+export const sendJson = (...args: Parameters<typeof answerJson>): void => void answerJson(...args);
 
 export interface BrowseContext {
   /** The playground's data dir: Maildirs, FTP files, news spool live under it. */
@@ -99,11 +103,6 @@ function decodeSegment(segment: string): string {
 // ---------------------------------------------------------------------------------------
 // Answers.
 
-export function sendJson(response: http.ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
-  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-  response.end(body);
-}
 
 export function sendBytes(request: BrowseRequest, type: string, body: Buffer, headers: Record<string, string> = {}): void {
   request.response.writeHead(200, { "Content-Type": type, "Content-Length": body.length, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", ...headers });

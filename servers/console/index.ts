@@ -15,6 +15,7 @@ import { handleSessionsApi } from "./api.ts";
 import { ConsoleAuth, type AuthOptions } from "./auth.ts";
 import { handleBrowse, type BrowseContext } from "./browse.ts";
 import { SessionStore, type StoreLimits } from "./sessions.ts";
+import { sendJson } from "./json.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
 const TYPES: Record<string, string> = {
@@ -89,12 +90,6 @@ async function serveStatic(request: http.IncomingMessage, response: http.ServerR
   return true;
 }
 
-export function sendJson(response: http.ServerResponse, status: number, value: unknown): true {
-  const body = Buffer.from(JSON.stringify(value));
-  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": body.length, "Cache-Control": "no-store" });
-  response.end(body);
-  return true;
-}
 
 function redirect(response: http.ServerResponse, location: string): true {
   response.writeHead(301, { Location: location, "Content-Length": 0 });
