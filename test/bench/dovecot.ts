@@ -22,7 +22,9 @@ export interface Dovecot {
   port: number;
   /** The master process: each session is a child of it (an imap or pop3 process per session). */
   pid: number;
-  stop(): void;
+  /** Stops the master and resolves once it has exited: its children (and their files in the state
+   *  folder) are gone by then, so the bench can remove the folder without racing them. */
+  stop(): Promise<void>;
 }
 
 /** Where the bench can say why the Dovecot column is empty. */
@@ -101,7 +103,13 @@ service anvil {
   );
   await Promise.race([waitForPort(port), exited]);
   exited.catch(() => {}); // a later exit (stop()) is expected
-  return { port, pid: child.pid!, stop: () => void child.kill() };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill();
+    await gone;
+  };
+  return { port, pid: child.pid!, stop };
 }
 
 /** chmod o+x on `folder` and each folder above it that lacks it (so another user can pass through). */

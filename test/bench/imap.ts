@@ -355,8 +355,8 @@ async function main(): Promise<void> {
     );
   } finally {
     server.stop();
-    dovecot?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await dovecot?.stop();
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 }); // a Dovecot child may still be closing its state files
   }
 }
 

@@ -221,8 +221,8 @@ async function main(): Promise<void> {
     console.log(`\nVerdict: ${verdict}.`);
   } finally {
     server.stop();
-    dovecot?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await dovecot?.stop();
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 }); // a Dovecot child may still be closing its state files
   }
 }
 
