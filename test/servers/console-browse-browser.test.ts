@@ -196,13 +196,26 @@ describe.skipIf(!hasChromium)("the console's browse pages in Chromium", { retry:
     // "Larger text" for a projector: the type grows, and stays so on the next page.
     const size = () => page.evaluate(`parseFloat(getComputedStyle(document.documentElement).fontSize)`) as Promise<number>;
     const normal = await size();
-    await page.locator("#larger-text").click();
+    await page.locator("#large-type").click();
     expect(await size()).toBeGreaterThan(normal * 1.4);
-    expect(await page.locator("#larger-text").getAttribute("aria-pressed")).toBe("true");
+    expect(await page.locator("#large-type").getAttribute("aria-pressed")).toBe("true");
     await page.goto(`${playground.base}/console/ftp.html`);
     expect(await size()).toBeGreaterThan(normal * 1.4);
-    await page.locator("#larger-text").click();
+    await page.locator("#large-type").click();
     expect(await size()).toBe(normal);
+    // "Colours" is on every tab too, and shared: dark here is dark on the Sessions page.
+    const background = () => page.evaluate(`getComputedStyle(document.body).backgroundColor`) as Promise<string>;
+    const lightness = async () => (await background()).match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+    await page.locator("#theme").click(); // auto → light
+    expect(await page.locator("#theme").textContent()).toBe("Colours: light");
+    expect(await lightness()).toBeGreaterThan(600);
+    await page.locator("#theme").click(); // light → dark
+    expect(await page.locator("#theme").textContent()).toBe("Colours: dark");
+    expect(await lightness()).toBeLessThan(150);
+    await page.goto(`${playground.base}/console/`);
+    expect(await page.locator("#theme").textContent()).toBe("Colours: dark");
+    expect(await lightness()).toBeLessThan(150);
+    await page.locator("#theme").click(); // dark → auto
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -3,6 +3,7 @@
 // (#/friend@example.org/INBOX/<id>), so Back, bookmarks and links to a message work.
 // Plain browser modules, no framework: everything the page shows is put in with textContent,
 // never innerHTML — a subject line is a stranger's text and must never become markup.
+import { setUpLook } from "./look.js";
 
 /** GET a JSON answer of /console/api/…; an error answer ({error}) becomes an Error with its text. */
 export async function api(path) {
@@ -141,20 +142,5 @@ export function visibleLineEndings(text, maxLines = 4000) {
   return fragment;
 }
 
-// "Larger text": for a projector at the back of a classroom. Remembered in this browser.
-const LARGE = "console-large-text";
-function largeText() {
-  const button = document.getElementById("larger-text");
-  if (!button) return;
-  const apply = (on) => {
-    document.documentElement.classList.toggle("large-text", on);
-    button.setAttribute("aria-pressed", String(on));
-  };
-  apply(localStorage.getItem(LARGE) === "1");
-  button.addEventListener("click", () => {
-    const on = button.getAttribute("aria-pressed") !== "true";
-    localStorage.setItem(LARGE, on ? "1" : "0");
-    apply(on);
-  });
-}
-largeText();
+// Larger text and colours, as on every console page.
+setUpLook();

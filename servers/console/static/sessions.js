@@ -1,6 +1,7 @@
 // The console's live sessions page. Plain browser JavaScript: it asks the console's JSON API
 // (/console/api/sessions …) for what there is, then listens to Server-Sent Events
 // (/console/api/events) for what happens next, and draws both with <template>s.
+import { setUpLook } from "./look.js";
 
 const api = "/console/api";
 const $ = (id) => document.getElementById(id);
@@ -401,37 +402,6 @@ function setUpFilters() {
   $("logout").addEventListener("click", async () => {
     await fetch(`${api}/logout`, { method: "POST", headers: { "X-CSRF-Token": state.csrf } });
     location.replace("login.html");
-  });
-}
-
-// Larger text (for a projector) and colours, remembered in this browser; the same setting as the
-// Mailboxes, FTP and News tabs (browse.js: "console-large-text").
-function setUpLook() {
-  const root = document.documentElement;
-  const large = $("large-type");
-  const applyLarge = (on) => {
-    root.classList.toggle("large-text", on);
-    large.setAttribute("aria-pressed", String(on));
-  };
-  applyLarge(localStorage.getItem("console-large-text") === "1");
-  large.addEventListener("click", () => {
-    const on = !root.classList.contains("large-text");
-    localStorage.setItem("console-large-text", on ? "1" : "0");
-    applyLarge(on);
-  });
-  const themes = ["auto", "light", "dark"];
-  const button = $("theme");
-  const applyTheme = (theme) => {
-    if (theme === "auto") delete root.dataset.theme;
-    else root.dataset.theme = theme;
-    button.textContent = `Colours: ${theme}`;
-    button.title = theme === "auto" ? "Colours follow the system's light or dark setting" : `Colours: always ${theme}`;
-  };
-  applyTheme(localStorage.getItem("console-theme") ?? "auto");
-  button.addEventListener("click", () => {
-    const next = themes[(themes.indexOf(root.dataset.theme ?? "auto") + 1) % themes.length];
-    localStorage.setItem("console-theme", next);
-    applyTheme(next);
   });
 }
 
