@@ -277,6 +277,42 @@ first.quit(); second.quit()
     }
   });
 
+  test("sent at the same time from two sessions: each MX session names exactly the sessions whose messages it carried", async () => {
+    const running = await startTestConsole();
+    try {
+      const ports = (await python(running, `
+import os, smtplib, threading
+def send(name, ports):
+    s = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); s.login('me@example.com', 'secret')
+    ports[name] = s.sock.getsockname()[1]
+    for n in range(4):
+        s.sendmail('me@example.com', ['friend@example.org'], 'Subject: from-%s-%d\\r\\n\\r\\nrelayed\\r\\n' % (name, n))
+    s.quit()
+ports = {}
+threads = [threading.Thread(target=send, args=(name, ports)) for name in ('first', 'second')]
+for t in threads: t.start()
+for t in threads: t.join()
+print(ports['first'], ports['second'])
+`)).trim().split(" ");
+      const sessions = async () => (await getJson<{ sessions: SessionSummary[] }>(running.base, "/console/api/sessions")).body.sessions;
+      const bySender = await eventually(async () => {
+        const all = await sessions();
+        const found = ports.map((port) => all.find((session) => session.protocol === "smtp" && session.client === `127.0.0.1:${port}` && session.ended));
+        return found.every(Boolean) ? { first: found[0]!.id, second: found[1]!.id } : undefined;
+      }, 8_000, "both submission sessions");
+      let carried = 0;
+      for (const hop of (await sessions()).filter((session) => session.protocol === "mx")) {
+        const lines = (await full(running.base, hop.id)).lines.map((line) => line.text);
+        const senders = (["first", "second"] as const).filter((name) => lines.some((text) => text.startsWith(`Subject: from-${name}-`)));
+        carried += lines.filter((text) => text.startsWith("Subject: from-")).length;
+        expect(new Set(hop.causes)).toEqual(new Set(senders.map((name) => bySender[name])));
+      }
+      expect(carried).toBe(8);
+    } finally {
+      await running.stop();
+    }
+  });
+
   test("a relay connection that carried mail of two accounts is nobody's: only the teacher sees it", () => {
     const store = new SessionStore();
     const at = new Date().toISOString();
