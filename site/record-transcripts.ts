@@ -40,6 +40,10 @@
 //     //  bothClose: "server first"   — only if both sides close without waiting for each other
 //   },
 //
+// A client that upgrades with STARTTLS (imapflow, nodemailer) would leave nothing readable after
+// the upgrade: give its server `startTls: { cert, key, servername }` and it is recorded through
+// site/starttls-proxy.ts, which does both TLS handshakes itself and records what is between.
+//
 // then run `npm run transcripts -- smtp-send` and add `<!-- transcript: smtp-send -->` to the
 // lesson's README where the conversation should appear.
 //
@@ -57,6 +61,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PROFILES, startTcpProxy, startUdpProxy } from "../servers/hostile-proxy.ts";
 import { Transcript as LineTranscript, escapeBytes, type Side } from "../servers/transcript.ts";
+import { startStartTlsProxy, TLS_NOTE } from "./starttls-proxy.ts";
 import { SCENARIOS } from "./transcripts/scenarios.ts";
 import { syncAllReadmes } from "./readme-sync.ts";
 import { TRANSCRIPTS_DIR, type Connection, type Transcript, type TranscriptEvent } from "./transcript-render.ts";
@@ -92,6 +97,11 @@ export type ServerToStart = {
   port: number;
   /** The client's environment variable for this server's port (default PORT). */
   portEnv?: string;
+  /**
+   * The client upgrades with STARTTLS: record through site/starttls-proxy.ts, which holds this
+   * certificate's key and so can show the conversation after the upgrade, decrypted.
+   */
+  startTls?: { cert: string; key: string; servername: string };
 } & (
   | { /** An example server, run as `npx tsx examples/….ts` with PORT=0. */ example: string }
   | { /** How the lesson starts it, e.g. "npm start". */ label: string; start(): Promise<RunningServer> }
@@ -172,9 +182,11 @@ export async function record(scenario: Scenario): Promise<Transcript> {
       const running = "example" in server ? await startExampleServer(server.example) : await server.start();
       stops.push(() => running.close());
       const proxyOptions = { targetPort: running.port, seed: 1, newTranscript: () => recorder.open(server.transport, label, scenario.mask) };
-      const proxy = server.transport === "tcp"
-        ? await startTcpProxy({ ...proxyOptions, faults: PROFILES.friendly.tcp })
-        : await startUdpProxy({ ...proxyOptions, faults: PROFILES.friendly.udp });
+      const proxy = server.startTls
+        ? await startStartTlsProxy({ ...proxyOptions, ...server.startTls })
+        : server.transport === "tcp"
+          ? await startTcpProxy({ ...proxyOptions, faults: PROFILES.friendly.tcp })
+          : await startUdpProxy({ ...proxyOptions, faults: PROFILES.friendly.udp });
       stops.unshift(() => proxy.close()); // proxies stop first, servers last
       env[server.portEnv ?? "PORT"] = String(proxy.port);
       normalizers.push({
@@ -246,7 +258,7 @@ class RecordingTranscript extends LineTranscript {
   /** Both sides sent FIN, or something ended the connection the hard way. */
   closed(): boolean {
     const fins = this.recorded.filter((event) => event.kind === "fin").length;
-    return this.transport === "udp" || fins === 2 || this.recorded.some((event) => event.kind === "note");
+    return this.transport === "udp" || fins === 2 || this.recorded.some((event) => event.kind === "note" && event.text !== TLS_NOTE);
   }
 
   private add(event: Recorded): void {

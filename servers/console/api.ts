@@ -92,7 +92,9 @@ export function asText(session: SessionSummary & { lines: KeptLine[] }): string 
     `# client ${session.client} → port ${session.port}${session.tls ? " (TLS)" : ""}${session.account ? `, logged in as ${session.account}` : ""}`,
     `# started ${session.started}${session.ended ? `, ended ${session.ended} (${session.how})` : ", still open"}; ${session.bytesIn} bytes from the client, ${session.bytesOut} from the server`,
   ];
-  if (session.relatedTo) head.push(`# caused by session ${session.relatedTo}`);
+  const causes = session.causes ?? (session.relatedTo ? [session.relatedTo] : []);
+  if (causes.length > 0) head.push(`# caused by session${causes.length > 1 ? "s" : ""} ${causes.join(", ")}`);
+  if (session.effects?.length) head.push(`# led to session${session.effects.length > 1 ? "s" : ""} ${session.effects.join(", ")}`);
   if (session.linesDropped > 0) head.push(`# ${session.linesDropped} lines not kept (the console's memory limit)`);
   const lines = session.lines.map((line) => `${line.at.slice(11, 23)} ${line.fold === "inside" ? "  " : ""}${line.side}: ${line.text}`);
   return [...head, "", ...lines, ""].join("\n");

@@ -32,12 +32,24 @@ export interface SessionSummary extends Omit<SessionOpened, "label"> {
   lineCount: number;
   /** Lines no longer (or never) kept because of the limits. */
   linesDropped: number;
+  /**
+   * Every session that caused part of this one, first = relatedTo: a relay connection to the MX
+   * carries the messages of several submission sessions, one after another.
+   */
+  causes?: string[];
+  /** The sessions this one caused: the MX sessions its messages were relayed through, its FTP data connections. */
+  effects?: string[];
 }
 
 interface Kept extends SessionSummary {
   lines: KeptLine[];
   lineBytes: number;
+  /** Its causes belong to different accounts (a relay connection shared by two users): only the teacher sees it. */
+  sharedByAccounts?: boolean;
 }
+
+/** Links kept per session each way (a day-long FTP session has thousands of data connections). */
+const MAX_LINKS = 100;
 
 export type StoreEvent =
   | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
@@ -70,6 +82,7 @@ export class SessionStore implements Activity {
     this.sessions.set(opened.id, kept);
     while (this.sessions.size > this.maxSessions) this.forget(this.sessions.keys().next().value!);
     this.emit({ type: "session-opened", session: summary(kept) });
+    if (opened.relatedTo !== undefined) this.link(kept, opened.relatedTo);
   }
 
   sessionLine(report: SessionLine): void {
@@ -98,7 +111,7 @@ export class SessionStore implements Activity {
     if (!kept) return;
     if (account !== undefined) kept.account = account;
     if (tls !== undefined) kept.tls = tls;
-    if (relatedTo !== undefined) kept.relatedTo = relatedTo;
+    if (relatedTo !== undefined) this.link(kept, relatedTo);
     this.emit({ type: "session-changed", session: summary(kept) });
   }
 
@@ -132,10 +145,14 @@ export class SessionStore implements Activity {
     return this.sessions.get(id)?.lines.some((line) => line.text.toLowerCase().includes(text)) ?? false;
   }
 
-  /** Whose a session is: its login, or that of the session it belongs to (an FTP data connection, a relay hop). */
+  /**
+   * Whose a session is: its login, or that of the session it belongs to (an FTP data connection,
+   * a relay hop); nobody's (the teacher's only) when it carried the mail of several accounts.
+   */
   ownerOf(id: string | undefined): string | undefined {
     for (let hops = 0, kept = id ? this.sessions.get(id) : undefined; kept && hops < 4; hops++) {
       if (kept.account !== undefined) return kept.account;
+      if (kept.sharedByAccounts) return undefined;
       kept = kept.relatedTo ? this.sessions.get(kept.relatedTo) : undefined;
     }
     return undefined;
@@ -154,6 +171,22 @@ export class SessionStore implements Activity {
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  // ----- links between sessions -----
+
+  /** `effect` was (partly) caused by session `causeId`: each side keeps the other's id once. */
+  private link(effect: Kept, causeId: string): void {
+    const causes = (effect.causes ??= []);
+    if (causes.includes(causeId)) return; // the same session's next message over the same relay connection
+    if (causes.length > 0 && this.ownerOf(causeId) !== this.ownerOf(effect.id)) effect.sharedByAccounts = true;
+    effect.relatedTo ??= causeId;
+    if (causes.length < MAX_LINKS) causes.push(causeId);
+    const cause = this.sessions.get(causeId);
+    if (!cause) return; // already forgotten (the ring above)
+    const effects = (cause.effects ??= []);
+    if (effects.length < MAX_LINKS && !effects.includes(effect.id)) effects.push(effect.id);
+    this.emit({ type: "session-changed", session: summary(cause) });
   }
 
   // ----- keeping it bounded -----
@@ -192,6 +225,6 @@ export class SessionStore implements Activity {
 }
 
 function summary(kept: Kept): SessionSummary {
-  const { lines: _lines, lineBytes: _bytes, ...fields } = kept;
+  const { lines: _lines, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
   return fields;
 }

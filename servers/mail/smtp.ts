@@ -145,6 +145,11 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
       receiveMessage(stream, memory).then(async (received) => {
         if (received === "too big") tooBig(options.maxMessageBytes);
         if (received === "no room") noRoom();
+        // An MX does not know who sent a message; for a message our own relay is passing on, the
+        // queue id in its Received: line names the submission session it came from (see Relay).
+        // Asked per message: one pooled relay connection carries the messages of many sessions.
+        const cause = submission ? undefined : relayedFrom(received);
+        if (cause) recorders.get(sessionKey(session))?.report.changed({ relatedTo: cause });
         try {
           return await route(options, relay, session, received, recorders.get(sessionKey(session))?.report);
         } finally {
@@ -184,11 +189,6 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
       recorders.set(key, recorder);
       socket.once("close", () => recorders.delete(key));
       recorder.attach(socket);
-      // An MX does not know who connects; the playground's own relay tells it (relayOrigins below).
-      if (!submission) socket.once("data", () => {
-        const cause = relayOrigins.get(key);
-        if (cause) report.changed({ relatedTo: cause });
-      });
     }
     keepCloseListeners(socket); // STARTTLS would remove them (quirk 3): the count must hear the close
     smtp.connect(socket);
@@ -350,7 +350,7 @@ async function route(options: SmtpOptions, relay: Relay | null, session: SMTPSer
   const remote = recipients.filter((address) => domainOf(address) !== options.localDomain);
   if (remote.length > 0) {
     if (!relay) throw replyError(554, "5.7.1", "Relay access denied");
-    await relay.send(sender, remote, stamped, report?.id);
+    await relay.send(sender, remote, stamped, id, report?.id);
   }
   // RFC 5321 §4.4: the server that delivers into the mailbox adds Return-Path, the envelope sender.
   const local = recipients.filter((address) => domainOf(address) === options.localDomain);
@@ -435,11 +435,21 @@ class Relay {
 
   constructor(private readonly options: SmtpOptions) {}
 
-  /** The submission session whose message is being relayed (for the console's link; see relayOrigins). */
-  private cause: string | undefined;
+  /**
+   * `queueId` is the id our Received: line gave the message, `cause` the console's id of the
+   * submission session it came from: while the message travels, `relaying` links the two, so
+   * the MX's session can name its cause (the console shows the hop linked to the session).
+   */
+  async send(sender: string, recipients: string[], message: Buffer, queueId: string, cause?: string): Promise<void> {
+    if (cause) relaying.set(queueId, cause);
+    try {
+      await this.sendByDomain(sender, recipients, message);
+    } finally {
+      relaying.delete(queueId);
+    }
+  }
 
-  async send(sender: string, recipients: string[], message: Buffer, cause?: string): Promise<void> {
-    this.cause = cause;
+  private async sendByDomain(sender: string, recipients: string[], message: Buffer): Promise<void> {
     const byDomain = new Map<string, string[]>();
     for (const address of recipients) byDomain.set(domainOf(address), [...(byDomain.get(domainOf(address)) ?? []), address]);
     for (const [domain, to] of byDomain) {
@@ -466,29 +476,14 @@ class Relay {
         secure: false, // plain SMTP to port 2526; upgraded with STARTTLS when offered
         name: this.options.serverName,
         // A pool of open connections, reused for message after message: no new TCP and TLS
-        // handshake per message (nodemailer's default would reconnect after 100 messages).
+        // handshake per message (nodemailer's default would reconnect after 100 messages). So one
+        // connection carries the messages of many submission sessions, one after another.
         pool: true,
         maxConnections: 10,
         maxMessages: Infinity,
         tls: this.options.relayCa ? { ca: [this.options.relayCa], servername: "localhost" } : undefined,
         logger: false,
-        // We open the TCP connection ourselves, to know its address|port: the MX's console
-        // session links back to the submission session by it. (A pooled connection opened for
-        // one message carries the next ones too; it stays linked to the first.)
-        getSocket: (_options: unknown, callback: (err: Error | null, socket?: { connection: net.Socket }) => void) => {
-          const cause = this.cause;
-          const socket = net.connect(route.port, route.host);
-          let answered = false;
-          socket.once("error", (err) => !answered && ((answered = true), callback(err)));
-          socket.once("connect", () => {
-            answered = true;
-            const key = `${plainAddress(socket.localAddress ?? "")}|${socket.localPort}`;
-            if (cause) relayOrigins.set(key, cause);
-            socket.once("close", () => relayOrigins.delete(key));
-            callback(null, { connection: socket });
-          });
-        },
-      } as Parameters<typeof nodemailer.createTransport>[0]);
+      });
       this.transports.set(domain, transport);
     }
     return transport;
@@ -517,11 +512,27 @@ function plainAddress(address: string): string {
 }
 
 /**
- * The relay's connections to an MX, by their own address|port, and the submission session
- * that made each: the MX sees the same address|port as its client and reports its session as
- * related to that one (the console links the hop to the session that caused it).
+ * The messages the relay is passing on right now: the queue id in the Received: line the
+ * submission server wrote → the console's id of the submission session that sent the message.
+ * (Both servers run on the same thread, the mail system's: this map is shared.) It is looked up
+ * per message, not per connection: the relay's pooled connection to the MX, opened for one
+ * session's message, carries the next ones of every other session too.
  */
-const relayOrigins = new Map<string, string>();
+const relaying = new Map<string, string>();
+
+/**
+ * The submission session a message arriving at the MX came from, if our relay is passing it on.
+ * The way a postmaster follows one message through the logs of two servers: the top Received:
+ * line is the previous hop's, and its "id" is that hop's queue id (see receivedHeader).
+ */
+function relayedFrom(message: Buffer): string | undefined {
+  if (relaying.size === 0) return undefined; // nothing in flight: a client talking to the MX directly
+  const top = message.subarray(0, 1024).toString("latin1");
+  // One header, with its folded lines (they start with white space, RFC 5322 §2.2.3).
+  const received = /^Received:.*(?:\r?\n[ \t].*)*/i.exec(top)?.[0];
+  const queueId = received && / id ([0-9A-F]{10})\b/.exec(received)?.[1];
+  return queueId ? relaying.get(queueId) : undefined;
+}
 
 /**
  * Records one session through a SessionReporter (servers/session-report.ts). It listens to the

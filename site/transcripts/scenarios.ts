@@ -9,8 +9,9 @@ import { startHttpDemo } from "../../servers/http-demo.ts";
 import { startMailSystem, type MailPorts } from "../../servers/mail/index.ts";
 import { startFtpServer } from "../../servers/ftp/server.ts";
 import { startNewsServer } from "../../servers/news/index.ts";
+import { copyTestCertificate, TEST_CERTIFICATE_DIR } from "../../servers/tls.ts";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -49,14 +50,17 @@ function freshDataDir(): { dataDir: string; remove(): void } {
  * The whole mail system starts, so that a message to example.org really travels on to its MX;
  * only the connection to `which` goes through the recording proxy.
  */
-function mailServer(which: keyof MailPorts, label: string, port: number, portEnv: string): ServerToStart {
+function mailServer(which: keyof MailPorts, label: string, port: number, portEnv: string, options: { startTls?: boolean } = {}): ServerToStart {
   return {
     label,
     transport: "tcp",
     port,
     portEnv,
+    // A client that takes STARTTLS is recorded through a proxy that holds the certificate's key.
+    startTls: options.startTls ? testCertificate : undefined,
     async start() {
       const data = freshDataDir();
+      if (options.startTls) await copyTestCertificate(join(data.dataDir, "tls")); // instead of a new one
       const mail = await startMailSystem({ dataDir: data.dataDir, ports: { submission: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0 } });
       return {
         port: mail.ports[which],
@@ -68,6 +72,17 @@ function mailServer(which: keyof MailPorts, label: string, port: number, portEnv
     },
   };
 }
+
+/**
+ * The committed test certificate (servers/tls-test-cert/, its key is public): the mail system
+ * presents it, the client trusts it (CA_FILE), the STARTTLS recording proxy holds its key.
+ */
+const TEST_CA_FILE = join(TEST_CERTIFICATE_DIR, "TEST-ONLY-cert.pem");
+const testCertificate = {
+  cert: readFileSync(TEST_CA_FILE, "utf8"),
+  key: readFileSync(join(TEST_CERTIFICATE_DIR, "TEST-ONLY-key.pem"), "utf8"),
+  servername: "localhost",
+};
 
 /** The playground's FTP server (what `npm start` runs on 2121), in this process. */
 const ftpServer: ServerToStart = {
@@ -134,7 +149,7 @@ const queueId = {
 /** IMAP's UIDVALIDITY is made from the time a folder was created: new in every fresh data dir. */
 const imapUidValidity = {
   what: "UIDVALIDITY (made from the time the folder was created)",
-  pattern: /(?<=UIDVALIDITY |APPENDUID )\d+/g,
+  pattern: /(?<=UIDVALIDITY |APPENDUID |COPYUID )\d+/g,
   replacement: "1700000000",
 };
 
@@ -142,6 +157,15 @@ const imapUidValidity = {
 const imapLoginMask: Mask = {
   what: "the password",
   line: (line, side) => (side === "C" ? line.replace(/^(\S+ LOGIN \S+ ).*(?=\\r\\n$)/, "$1******") : line),
+};
+
+/**
+ * imapflow logs in with AUTHENTICATE PLAIN (the server offers AUTH=PLAIN): after the server's
+ * "+ ", the client sends base64 of "\0user\0password" (RFC 4616) — anyone can decode it.
+ */
+const imapAuthenticatePlainMask: Mask = {
+  what: "the password (AUTHENTICATE PLAIN's base64 of \\0user\\0password)",
+  line: (line, side) => (side === "C" && line === `${Buffer.from(`\0me@example.com\0${PASSWORD}`).toString("base64")}\\r\\n` ? "******\\r\\n" : line),
 };
 
 export const SCENARIOS: Scenario[] = [
@@ -307,6 +331,18 @@ export const SCENARIOS: Scenario[] = [
     client: { example: "examples/imap-by-hand.ts", args: ["append"], env: { IMAP_PASSWORD: PASSWORD } },
     normalize: [imapUidValidity],
     mask: imapLoginMask,
+    bothClose: "server first",
+  },
+
+  // ---- lesson 16: a mail client ----
+  {
+    name: "mail-client-imap",
+    lesson: "16-mail-client",
+    title: "examples/mail-client.ts over IMAP: STARTTLS, login, list, read 2, delete 1 (a move to Trash), logout",
+    servers: [mailServer("imap", "npm start (IMAP)", 1143, "IMAP_PORT", { startTls: true })],
+    client: { example: "examples/mail-client.ts", stdin: "list\nread 2\ndelete 1\nquit\n", env: { CA_FILE: TEST_CA_FILE, MAIL_PASSWORD: PASSWORD } },
+    normalize: [imapUidValidity],
+    mask: imapAuthenticatePlainMask,
     bothClose: "server first",
   },
 

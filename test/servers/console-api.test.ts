@@ -236,6 +236,104 @@ n.quit()
   });
 });
 
+describe.skipIf(!hasPython)("the relay hop: one pooled connection to the MX, several submission sessions", () => {
+  test("each relayed message links the MX session to the session it came from, and that session to the MX session", async () => {
+    const running = await startTestConsole();
+    try {
+      // Two submission sessions open at once, sending in turn: the relay's pooled connection to
+      // the MX, idle after each message, carries all four (the MX sees one session).
+      const ports = (await python(running, `
+import os, smtplib
+first = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); first.login('me@example.com', 'secret')
+second = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); second.login('me@example.com', 'secret')
+for session, subject in [(first, 'one-a'), (second, 'two-a'), (first, 'one-b'), (second, 'two-b')]:
+    session.sendmail('me@example.com', ['friend@example.org'], 'Subject: %s\\r\\n\\r\\nrelayed\\r\\n' % subject)
+print(first.sock.getsockname()[1], second.sock.getsockname()[1])
+first.quit(); second.quit()
+`)).trim().split(" ");
+      const bySubmission = async (port: string) =>
+        eventually(async () => {
+          const { body } = await getJson<{ sessions: SessionSummary[] }>(running.base, "/console/api/sessions?protocol=smtp");
+          return body.sessions.find((session) => session.client === `127.0.0.1:${port}` && session.ended);
+        }, 8_000, `the submission session from port ${port}`);
+      const first = await bySubmission(ports[0]!);
+      const second = await bySubmission(ports[1]!);
+      const { body } = await getJson<{ sessions: SessionSummary[] }>(running.base, "/console/api/sessions?protocol=mx");
+      expect(body.sessions.length).toBe(1); // the precondition: one relay connection carried them all
+      const hop = await full(running.base, body.sessions[0]!.id);
+      expect(hop.lines.filter((line) => line.text.startsWith("MAIL FROM:")).length).toBe(4);
+
+      expect(hop.relatedTo).toBe(first.id);
+      expect(hop.causes).toEqual([first.id, second.id]);
+      expect((await full(running.base, first.id)).effects).toEqual([hop.id]);
+      expect((await full(running.base, second.id)).effects).toEqual([hop.id]);
+      const text = await (await fetch(`${running.base}/console/api/sessions/${hop.id}.txt`)).text();
+      expect(text).toContain(`# caused by sessions ${first.id}, ${second.id}\n`);
+      expect(await (await fetch(`${running.base}/console/api/sessions/${second.id}.txt`)).text()).toContain(`# led to session ${hop.id}\n`);
+      // Both sessions were me@example.com's: the hop is theirs (the student login sees it).
+      expect(running.console.store.ownerOf(hop.id)).toBe("me@example.com");
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test("sent at the same time from two sessions: each MX session names exactly the sessions whose messages it carried", async () => {
+    const running = await startTestConsole();
+    try {
+      const ports = (await python(running, `
+import os, smtplib, threading
+def send(name, ports):
+    s = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); s.login('me@example.com', 'secret')
+    ports[name] = s.sock.getsockname()[1]
+    for n in range(4):
+        s.sendmail('me@example.com', ['friend@example.org'], 'Subject: from-%s-%d\\r\\n\\r\\nrelayed\\r\\n' % (name, n))
+    s.quit()
+ports = {}
+threads = [threading.Thread(target=send, args=(name, ports)) for name in ('first', 'second')]
+for t in threads: t.start()
+for t in threads: t.join()
+print(ports['first'], ports['second'])
+`)).trim().split(" ");
+      const sessions = async () => (await getJson<{ sessions: SessionSummary[] }>(running.base, "/console/api/sessions")).body.sessions;
+      const bySender = await eventually(async () => {
+        const all = await sessions();
+        const found = ports.map((port) => all.find((session) => session.protocol === "smtp" && session.client === `127.0.0.1:${port}` && session.ended));
+        return found.every(Boolean) ? { first: found[0]!.id, second: found[1]!.id } : undefined;
+      }, 8_000, "both submission sessions");
+      let carried = 0;
+      for (const hop of (await sessions()).filter((session) => session.protocol === "mx")) {
+        const lines = (await full(running.base, hop.id)).lines.map((line) => line.text);
+        const senders = (["first", "second"] as const).filter((name) => lines.some((text) => text.startsWith(`Subject: from-${name}-`)));
+        carried += lines.filter((text) => text.startsWith("Subject: from-")).length;
+        expect(new Set(hop.causes)).toEqual(new Set(senders.map((name) => bySender[name])));
+      }
+      expect(carried).toBe(8);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test("a relay connection that carried mail of two accounts is nobody's: only the teacher sees it", () => {
+    const store = new SessionStore();
+    const at = new Date().toISOString();
+    const open = (id: string, protocol: string) => store.sessionOpened({ id, protocol, port: 1, client: "127.0.0.1:1", tls: false, started: at });
+    open("me", "smtp");
+    store.sessionChanged({ id: "me", account: "me@example.com" });
+    open("you", "smtp");
+    store.sessionChanged({ id: "you", account: "you@example.com" });
+    open("hop", "mx");
+    store.sessionChanged({ id: "hop", relatedTo: "me" });
+    store.sessionChanged({ id: "hop", relatedTo: "me" }); // me's second message: no second link
+    expect(store.ownerOf("hop")).toBe("me@example.com");
+    expect(store.get("hop")!.causes).toEqual(["me"]);
+    store.sessionChanged({ id: "hop", relatedTo: "you" });
+    expect(store.get("hop")).toMatchObject({ relatedTo: "me", causes: ["me", "you"] });
+    expect(store.get("you")!.effects).toEqual(["hop"]);
+    expect(store.ownerOf("hop")).toBeUndefined();
+    expect(store.get("hop")).not.toHaveProperty("sharedByAccounts");
+  });
+});
+
 describe("bounded", () => {
   test("the ring keeps the newest maxSessions sessions and at most maxLineBytes of lines", () => {
     const store = new SessionStore({ maxSessions: 3, maxLineBytes: 20_000 });

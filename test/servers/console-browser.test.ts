@@ -118,6 +118,38 @@ print('done', flush=True)
     expect(outside).toEqual([]);
   });
 
+  test("the relay hop links both ways: the MX session to both submission sessions whose mail it carried, each of them to it", { timeout: SLOW }, async () => {
+    const page = await open();
+    // Two sessions, one message each to example.org: the relay's pooled connection carries both.
+    const ports = await new Promise<string[]>((resolve, reject) => {
+      const child = spawn("python3", ["-c", `
+import os, smtplib
+ports = []
+for subject in ['first', 'second']:
+    s = smtplib.SMTP('127.0.0.1', int(os.environ['SMTP_PORT'])); s.login('me@example.com', 'secret')
+    s.sendmail('me@example.com', ['friend@example.org'], 'Subject: %s\\r\\n\\r\\nrelayed\\r\\n' % subject)
+    ports.append(str(s.sock.getsockname()[1])); s.quit()
+print(' '.join(ports))
+`], { env: { ...process.env, SMTP_PORT: String(running.mail.ports.submission) } });
+      let output = "";
+      child.stdout.on("data", (chunk) => (output += chunk));
+      child.on("exit", (code) => (code === 0 ? resolve(output.trim().split(" ")) : reject(new Error(`python exited ${code}`))));
+    });
+    try {
+      const hop = page.locator("#session-list button.session", { hasText: "MX" });
+      await expect.poll(() => hop.count()).toBe(1);
+      await hop.click();
+      const links = page.locator("#detail-links");
+      await expect.poll(() => links.textContent()).toBe(`Caused by these sessions: SMTP 127.0.0.1:${ports[0]}, SMTP 127.0.0.1:${ports[1]}. `);
+      await links.locator("button", { hasText: `SMTP 127.0.0.1:${ports[1]}` }).click();
+      await expect.poll(() => page.locator("#detail-title").textContent()).toContain(`127.0.0.1:${ports[1]}`);
+      await expect.poll(() => links.textContent()).toMatch(/^Led to MX 127\.0\.0\.1:\d+\. $/);
+    } finally {
+      await page.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   test("axe finds no serious or critical accessibility problems, light and dark, large type", { timeout: SLOW }, async () => {
     // axe is injected into the page: this context alone lets a script in past the console's CSP.
     const axeContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });

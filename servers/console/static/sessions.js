@@ -221,14 +221,20 @@ function showFacts(session) {
   // Links between sessions: the relay hop and its cause, an FTP data connection and its control connection.
   const links = $("detail-links");
   links.replaceChildren();
-  const cause = session.relatedTo;
-  const effects = [...state.sessions.values()].filter((other) => other.relatedTo === session.id);
-  if (cause) links.append("Caused by ", sessionLink(cause), ". ");
-  if (effects.length > 0) {
-    links.append(effects.length === 1 ? "Led to " : "Led to these sessions: ");
-    effects.forEach((effect, index) => links.append(index > 0 ? ", " : "", sessionLink(effect.id)));
-    links.append(".");
-  }
+  // One relay connection to the MX carries the messages of several submission sessions: it has
+  // several causes, and each of them lists it among the sessions it led to.
+  const causes = session.causes ?? (session.relatedTo ? [session.relatedTo] : []);
+  const effects = new Set(session.effects ?? []);
+  for (const other of state.sessions.values()) if (other.relatedTo === session.id || other.causes?.includes(session.id)) effects.add(other.id);
+  appendLinks(links, causes, "Caused by ", "Caused by these sessions: ");
+  appendLinks(links, [...effects], "Led to ", "Led to these sessions: ");
+}
+
+function appendLinks(links, ids, one, several) {
+  if (ids.length === 0) return;
+  links.append(ids.length === 1 ? one : several);
+  ids.forEach((id, index) => links.append(index > 0 ? ", " : "", sessionLink(id)));
+  links.append(". ");
 }
 
 function sessionLink(id) {
