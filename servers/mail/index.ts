@@ -61,6 +61,8 @@ export interface MailSystemOptions {
   smtpConnectionCaps?: Partial<ConnectionCaps>;
   /** Bytes of messages each SMTP listener may hold in memory at once (default 256 MB); past it, 452. */
   smtpMaxBytesInMemory?: number;
+  /** How long the relay keeps an idle connection to the MX before it says QUIT (default 10 s). */
+  relayIdleMs?: number;
   /** Default true: the IMAP servers offer RFC 6851 MOVE; false plays an older server (lesson 16). */
   imapMove?: boolean;
 }
@@ -112,6 +114,7 @@ export async function startMailSystem(options: MailSystemOptions): Promise<MailS
       localDomain: SENDER_DOMAIN,
       mxRoutes: { [RECIPIENT_DOMAIN]: { host: reachable(host), port: mx.port, serverName: `mx.${RECIPIENT_DOMAIN}` } },
       relayCa: tls.cert,
+      relayIdleMs: options.relayIdleMs,
     };
     const submission = await start(startSmtpServer({ ...submissionOptions, port: wanted.submission }));
     const smtps = await start(startSmtpServer({ ...submissionOptions, port: wanted.smtps, implicitTls: true }));

@@ -57,6 +57,8 @@ export interface SmtpOptions {
   mxRoutes?: Record<string, { host: string; port: number; serverName: string }>;
   /** The certificate to trust when relaying with STARTTLS (PEM). */
   relayCa?: string;
+  /** How long the relay keeps an idle connection to the MX before it says QUIT (default 10 s). */
+  relayIdleMs?: number;
   /** Refuse AUTH until STARTTLS (default: yes, unless the server listens on loopback only). */
   requireTlsForAuth?: boolean;
   /** Flush each message to disk before answering 250 (default true; see maildir.ts). */
@@ -481,6 +483,10 @@ class Relay {
         pool: true,
         maxConnections: 10,
         maxMessages: Infinity,
+        // An idle connection says QUIT after 10 s (RFC 5321 §4.1.1.10), as a polite client does,
+        // instead of waiting for the MX to give up on it with "421 Timeout" a minute later (the
+        // console would show every relay hop as ended by a timeout).
+        idleTimeout: this.options.relayIdleMs ?? 10_000,
         tls: this.options.relayCa ? { ca: [this.options.relayCa], servername: "localhost" } : undefined,
         logger: false,
       });

@@ -421,3 +421,23 @@ async function messagesWithSubject(address: string, marker: string): Promise<str
   }
   return found;
 }
+
+test("the relay's idle connection to the MX says QUIT itself (relayIdleMs), not waits for the MX's 421 Timeout", async () => {
+  const quick = await startTestMail({ relayIdleMs: 300 });
+  try {
+    const client = await RawSmtp.connect(quick.ports.submission);
+    await client.login("me@example.com", "secret");
+    await expectCode(client.command("MAIL FROM:<me@example.com>"), 250);
+    await expectCode(client.command("RCPT TO:<friend@example.org>"), 250);
+    await expectCode(client.command("DATA"), 354);
+    await expectCode(client.command(`${testMessage("idle-hop")}.`), 250);
+    await expectCode(client.command("QUIT"), 221);
+    // The MX's side of the hop, in the trace: the relay's QUIT, then the MX's 221.
+    const mxQuit = () => quick.trace.some((line) => /^\[mx \d+ #\d+\] C: QUIT\\r\\n$/.test(line));
+    for (let waited = 0; !mxQuit() && waited < 3_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(quick.trace.filter((line) => line.startsWith("[mx ")).join("\n")).toMatch(/C: QUIT\\r\\n\n\[mx \d+ #\d+\] S: 221 /);
+    expect(quick.trace.join("\n")).not.toMatch(/421 .*Timeout/i);
+  } finally {
+    await quick.stop();
+  }
+});
