@@ -28,7 +28,7 @@ import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
 import { reportActivity } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
-import { startHttpDemo, type ConsoleHandler } from "./http-demo.ts";
+import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
 import type { NewsAccount } from "./news/index.ts";
 import { ensureCertificate } from "./tls.ts";
@@ -57,8 +57,8 @@ export interface PlaygroundOptions {
   mailAccounts: MailAccount[];
   ftpAccounts: FtpAccount[];
   newsAccounts: NewsAccount[];
-  /** The built lesson site, served by the HTTP server at / (none: only the demo pages). */
-  siteDir?: string;
+  /** The lesson site's handler, for the HTTP server's / (site/serve.ts; none: only the demo pages). */
+  site?: SiteHandler;
   /** The console's handler for /console/ (servers/console/). */
   console?: ConsoleHandler;
   /** Every C:/S: line of every server (npm start -- --trace). */
@@ -138,7 +138,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 
   // Everything starts at once. The first failure (a busy port) stops everything, including the
   // workers still starting, and is reported.
-  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console, options.activity); // HTTP requests are sessions too
+  const httpStart = startHttpDemo(ports.http, host, options.site, {}, options.console, options.activity); // HTTP requests are sessions too
   const closeHttp = async () => {
     const { server } = await httpStart;
     await new Promise<void>((done) => {
