@@ -1,8 +1,9 @@
 // The playground's HTTP demo server: the web server lesson 02's hand-written client
 // talks to, so that lesson works offline. It is an ordinary node:http server; what is
 // special is only the content:
-//   /            under npm start: the lesson site (site/dist/, built by `npm run site`);
-//                otherwise (tests, or the site not built yet) the demo page
+//   /            under npm start: the lesson site (site/dist/, built by `npm run site`, served by
+//                the handler playground.ts passes in); otherwise (tests, or the site not built
+//                yet) the demo page
 //   /demo.html   a small HTML page
 //   /hello.txt   one line of text (the smallest possible response)
 //   /big.txt     ~200 KB of numbered lines, written in many small pieces, so a client
@@ -25,13 +26,8 @@ import http from "node:http";
 import { once } from "node:events";
 import type { AddressInfo, Socket } from "node:net";
 import { ConnectionLimits, type ConnectionCaps } from "./connection-limits.ts";
-import { fileURLToPath } from "node:url";
-import { siteHandler } from "../site/serve.ts";
 import type { Activity } from "./activity.ts";
 import { SessionReporter } from "./session-report.ts";
-
-/** Where `npm run site` writes the lesson site; `npm start` serves it from here. */
-export const SITE_DIR = fileURLToPath(new URL("../site/dist/", import.meta.url));
 
 export const HELLO_TEXT = "Hello from the Socket Playground!\n";
 
@@ -52,7 +48,11 @@ const HOME_PAGE = `<!doctype html>
 </html>
 `;
 
-type SiteHandler = ReturnType<typeof siteHandler>;
+/**
+ * The lesson site (site/serve.ts's siteHandler, passed in by playground.ts: servers/ never imports
+ * site/): answers a request for one of its pages and returns true, or returns false for anything else.
+ */
+export type SiteHandler = (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
 /** The console (servers/console/): answers /console/… and returns true, or false for anything else. */
 export type ConsoleHandler = (request: http.IncomingMessage, response: http.ServerResponse) => Promise<boolean>;
 
@@ -177,12 +177,11 @@ async function sendInPieces(response: http.ServerResponse, body: Buffer): Promis
 export async function startHttpDemo(
   port = 0,
   host = "127.0.0.1",
-  siteDir?: string, // npm start passes SITE_DIR; tests and lessons leave it out, so "/" is always the demo page
+  serveSite?: SiteHandler, // npm start passes the lesson site's; tests and lessons leave it out, so "/" is always the demo page
   connectionCaps: Partial<ConnectionCaps> = {},
   serveConsole?: ConsoleHandler, // npm start passes the console (servers/console/); tests of the demo pages leave it out
   activity?: Activity, // where requests are reported (the console)
 ): Promise<{ server: http.Server; port: number }> {
-  const serveSite = siteDir === undefined ? undefined : siteHandler(siteDir);
   const server = http.createServer((request, response) => {
     handle(request, response, serveSite, serveConsole, activity).catch((err: Error) => {
       if (!response.headersSent) send(response, 500, "text/plain; charset=utf-8", `500 Internal Server Error: ${err.message}\n`);

@@ -13,8 +13,11 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SITE_DIR } from "./http-demo.ts";
+// The one import from site/ in servers/: whoever starts both passes the site's handler to the
+// HTTP server (http-demo.ts), which knows nothing of the site.
+import { siteHandler } from "../site/serve.ts";
 import { isLoopback } from "./loopback.ts";
 import { createConsole } from "./console/index.ts";
 // Only light modules here: each server's code loads on its own thread (see defaults.ts).
@@ -23,6 +26,9 @@ import { DEFAULT_MAIL_ACCOUNTS, type MailAccount } from "./mail/accounts.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import type { NewsAccount } from "./news/index.ts";
 import { startPlayground, type Playground, type PlaygroundPorts } from "./supervisor.ts";
+
+/** Where `npm run site` writes the lesson site; `npm start` serves it from here. */
+const SITE_DIR = fileURLToPath(new URL("../site/dist/", import.meta.url));
 
 // Every port the playground opens: its flag, its default, and who uses it.
 const PORTS: Record<keyof PlaygroundPorts, { flag: string; default: number }> = {
@@ -192,7 +198,7 @@ try {
     mailAccounts,
     ftpAccounts,
     newsAccounts,
-    siteDir: SITE_DIR,
+    site: siteHandler(SITE_DIR),
     console: console_.handle,
     trace,
     activity: console_.activity,

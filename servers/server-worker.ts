@@ -6,7 +6,7 @@
 // The life of a worker:
 //   start the group's servers ──▶ "ready" + the ports they got
 //   answer every "ping" with a "pong"          (the watchdog: no pong for 5 s = stuck)
-//   send trace lines and activity reports as messages (a function cannot cross threads)
+//   send trace lines, activity reports and log lines as messages (a function cannot cross threads)
 //   "stop" ──▶ close the servers, end the thread
 
 import { parentPort, workerData } from "node:worker_threads";
@@ -14,7 +14,7 @@ import { activityMessenger } from "./activity-bridge.ts";
 import type { BoundPorts, FromWorker, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
 
 const supervisor = parentPort!;
-const { options, trace, activity } = workerData as WorkerStart;
+const { options, trace, activity, neverReady } = workerData as WorkerStart;
 const send = (message: FromWorker) => supervisor.postMessage(message);
 
 const sinks = {
@@ -46,14 +46,18 @@ async function startGroup(options: GroupOptions): Promise<{ ports: BoundPorts; c
 
 // As before the split: one client running into a bug (say, a socket error nobody listened for)
 // must not take a server down for the whole class. The state is on disk (Maildirs written
-// atomically, FTP files, the news spool), so logging and serving on is safe.
+// atomically, FTP files, the news spool), so logging and serving on is safe. The line goes to the
+// supervisor, which writes it where it writes restarts (the playground's output).
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   process.on(event, (error: unknown) => {
-    console.error(`playground: internal error in the ${options.group} servers, still running (please report it): ${error instanceof Error ? error.stack : error}`);
+    const line = `playground: internal error in the ${options.group} servers, still running (please report it): ${error instanceof Error ? error.stack : error}`;
+    send({ type: "log", line });
   });
 }
 
 let running: { close(): Promise<void> } | undefined;
+/** Test hook "hangOnStop": a "stop" that never gets done, as a close() stuck on a socket would. */
+let ignoreStop = false;
 
 supervisor.on("message", (message: ToWorker) => {
   switch (message.type) {
@@ -61,6 +65,7 @@ supervisor.on("message", (message: ToWorker) => {
       send({ type: "pong" });
       break;
     case "stop":
+      if (ignoreStop) break;
       // process.exit() in a worker ends this thread only, never the playground.
       void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
       break;
@@ -73,13 +78,27 @@ supervisor.on("message", (message: ToWorker) => {
     case "crash":
       // Test hook: the thread ends as if it had died (out of memory, a native crash).
       process.exit(70);
+    case "throwUncaught":
+      // Test hook: a bug in a callback (a timer, a socket event): nobody is there to catch it.
+      setTimeout(() => {
+        throw new Error("test hook: an exception nobody caught");
+      });
+      break;
+    case "rejectUnhandled":
+      // Test hook: a promise that fails with nobody awaiting it.
+      void Promise.reject(new Error("test hook: a promise nobody awaited"));
+      break;
+    case "hangOnStop":
+      ignoreStop = true;
+      break;
   }
 });
 
 try {
   const started = await startGroup(options);
   running = started;
-  send({ type: "ready", ports: started.ports });
+  // Test hook: the servers listen, but the supervisor never hears so (a start that hangs).
+  if (!neverReady) send({ type: "ready", ports: started.ports });
 } catch (err) {
   // A busy port (EADDRINUSE) and the like: the supervisor turns code and port into advice.
   const { message, code, port } = err as NodeJS.ErrnoException & { port?: number };

@@ -17,7 +17,9 @@
 // for I/O meanwhile (see check()), is stuck. The supervisor terminates it (terminate() stops even
 // a loop that never yields), starts a new one on the same ports and says
 // so on the playground's output. A worker that ends by itself (a crash) is restarted too, after a
-// pause that doubles while it keeps crashing, so a crash loop does not spin. Nothing is lost that
+// pause that doubles while it keeps crashing, so a crash loop does not spin. A new worker that does
+// not say "ready" within 10 s (its start hung) is terminated and tried again the same way, and
+// one that has not closed its servers 5 s after "stop" is terminated. Nothing is lost that
 // was stored: mail, files and articles are on disk, written atomically, and every server cleans up
 // half-written leftovers when it starts. Sessions under way on the stuck server are cut off.
 
@@ -28,7 +30,7 @@ import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
 import { reportActivity } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
-import { startHttpDemo, type ConsoleHandler } from "./http-demo.ts";
+import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
 import type { NewsAccount } from "./news/index.ts";
 import { ensureCertificate } from "./tls.ts";
@@ -57,16 +59,20 @@ export interface PlaygroundOptions {
   mailAccounts: MailAccount[];
   ftpAccounts: FtpAccount[];
   newsAccounts: NewsAccount[];
-  /** The built lesson site, served by the HTTP server at / (none: only the demo pages). */
-  siteDir?: string;
+  /** The lesson site's handler, for the HTTP server's / (site/serve.ts; none: only the demo pages). */
+  site?: SiteHandler;
   /** The console's handler for /console/ (servers/console/). */
   console?: ConsoleHandler;
   /** Every C:/S: line of every server (npm start -- --trace). */
   trace?: (line: string) => void;
   /** Gets the activity reports of every server, whichever thread it runs on (the console's). */
   activity?: Activity;
-  /** Ping every `pingEveryMs` (default 1 s); restart a worker silent for `stuckAfterMs` (default 5 s). */
-  watchdog?: { pingEveryMs?: number; stuckAfterMs?: number };
+  /**
+   * Ping every `pingEveryMs` (default 1 s); restart a worker silent for `stuckAfterMs` (default 5 s);
+   * terminate a worker not ready `readyWithinMs` after it started (default 10 s), or not ended
+   * `stopWithinMs` after "stop" (default 5 s).
+   */
+  watchdog?: { pingEveryMs?: number; stuckAfterMs?: number; readyWithinMs?: number; stopWithinMs?: number };
   /** Where restarts are told (default: stderr). */
   log?: (line: string) => void;
   /** Called after each restart (also kept in Playground.restarts). */
@@ -93,14 +99,29 @@ export interface Playground {
   restarts: Restart[];
   /** Stops every server and worker; the ports are free when it resolves. */
   close(): Promise<void>;
-  /** For tests only: make a group's loop busy for `ms`, or end its thread as a crash would. */
-  testHooks: { stall(group: GroupName, ms: number): void; crash(group: GroupName): void };
+  /** For tests only: faults made on purpose inside a group's thread (see server-worker.ts). */
+  testHooks: {
+    /** Keep the group's loop busy for `ms`, as a handler stuck in a loop would. */
+    stall(group: GroupName, ms: number): void;
+    /** End the group's thread, as a crash would. */
+    crash(group: GroupName): void;
+    /** Throw in a callback of the group's thread, where nothing catches it. */
+    throwUncaught(group: GroupName): void;
+    /** Reject a promise in the group's thread that nobody awaits. */
+    rejectUnhandled(group: GroupName): void;
+    /** The group's next start (a restart) starts its servers but never says "ready". */
+    hangNextStart(group: GroupName): void;
+    /** The group's thread ignores "stop" from now on. */
+    hangOnStop(group: GroupName): void;
+  };
 }
 
 const LABELS: Record<GroupName, string> = { mail: "the mail servers", ftp: "the FTP server", news: "the news server" };
 /** A worker that ran this long before crashing restarts at once; sooner, it waits 1, 2, 4 … 30 s. */
 const STEADY_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
+/** A worker that has not said "ready" this long after it started is terminated: its start hung. */
+const READY_TIMEOUT_MS = 10_000;
 /** A worker that has not closed its servers this long after "stop" is terminated. */
 const STOP_TIMEOUT_MS = 5_000;
 /** Every worker starts here (it registers the TypeScript loader first, see that file). */
@@ -120,6 +141,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     activity: options.activity,
     log: options.log ?? ((line) => console.error(line)),
     stuckAfterMs,
+    readyWithinMs: options.watchdog?.readyWithinMs ?? READY_TIMEOUT_MS,
+    stopWithinMs: options.watchdog?.stopWithinMs ?? STOP_TIMEOUT_MS,
     restarted(restart) {
       restarts.push(restart);
       options.onRestart?.(restart);
@@ -138,7 +161,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 
   // Everything starts at once. The first failure (a busy port) stops everything, including the
   // workers still starting, and is reported.
-  const httpStart = startHttpDemo(ports.http, host, options.siteDir, {}, options.console, options.activity); // HTTP requests are sessions too
+  const httpStart = startHttpDemo(ports.http, host, options.site, {}, options.console, options.activity); // HTTP requests are sessions too
   const closeHttp = async () => {
     const { server } = await httpStart;
     await new Promise<void>((done) => {
@@ -181,6 +204,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     testHooks: {
       stall: (group, ms) => workers[group].send({ type: "stall", ms }),
       crash: (group) => workers[group].send({ type: "crash" }),
+      throwUncaught: (group) => workers[group].send({ type: "throwUncaught" }),
+      rejectUnhandled: (group) => workers[group].send({ type: "rejectUnhandled" }),
+      hangNextStart: (group) => workers[group].hangNextStart(),
+      hangOnStop: (group) => workers[group].send({ type: "hangOnStop" }),
     },
   };
 }
@@ -191,6 +218,8 @@ interface Hub {
   activity?: Activity;
   log(line: string): void;
   stuckAfterMs: number;
+  readyWithinMs: number;
+  stopWithinMs: number;
   restarted(restart: Restart): void;
 }
 
@@ -215,6 +244,8 @@ class SupervisedWorker {
   private startedAt = 0;
   private quickCrashes = 0;
   private stopping = false;
+  /** Test hook: the next start never says "ready". */
+  private neverReadyNextStart = false;
   private readonly group: GroupName;
   private readonly label: string;
 
@@ -229,6 +260,8 @@ class SupervisedWorker {
   /** Starts a worker and resolves with its ports once it listens, or rejects with its error. */
   start(): Promise<BoundPorts> {
     const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
+    if (this.neverReadyNextStart) workerData.neverReady = true;
+    this.neverReadyNextStart = false;
     // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
     // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
     const worker = new Worker(BOOT, { workerData, execArgv: [] });
@@ -236,9 +269,18 @@ class SupervisedWorker {
     this.ready = false;
     this.startedAt = Date.now();
     return new Promise((resolve, reject) => {
+      // A start that never finishes (a server waiting for something that never comes) would
+      // otherwise hold the restart up for good, its ports perhaps already taken. After
+      // readyWithinMs the start fails like any other, and the thread is terminated, which closes
+      // whatever it had opened; restart() tries again after a pause.
+      const readyTimer = setTimeout(() => {
+        reject(new Error(`${this.label} did not finish starting within ${this.hub.readyWithinMs / 1000} s — terminated it`));
+        void worker.terminate();
+      }, this.hub.readyWithinMs);
       worker.on("message", (message: FromWorker) => {
         switch (message.type) {
           case "ready":
+            clearTimeout(readyTimer);
             // From now on a restart asks for the ports this start got (port 0 was "any").
             this.options = withPorts(this.options, message.ports);
             this.ready = true;
@@ -247,6 +289,7 @@ class SupervisedWorker {
             resolve(message.ports);
             break;
           case "failed":
+            clearTimeout(readyTimer);
             // Keep the error's code and port: playground.ts turns EADDRINUSE on a port into advice.
             reject(Object.assign(new Error(message.error.message), message.error));
             void worker.terminate();
@@ -256,6 +299,9 @@ class SupervisedWorker {
             break;
           case "trace":
             this.hub.trace?.(message.line);
+            break;
+          case "log":
+            this.hub.log(message.line);
             break;
           case "activity": {
             const error = this.hub.activity && reportActivity(this.hub.activity, message);
@@ -270,6 +316,7 @@ class SupervisedWorker {
         if (this.ready) this.hub.log(`playground: ${this.label} failed: ${error.stack}`);
       });
       worker.on("exit", (code) => {
+        clearTimeout(readyTimer);
         reject(new Error(`${this.label} stopped while starting (exit code ${code})`)); // no-op once settled
         if (this.worker !== worker) return; // replaced or stopped on purpose
         const wasReady = this.ready;
@@ -300,7 +347,12 @@ class SupervisedWorker {
     this.worker?.postMessage(message);
   }
 
-  /** Closes the servers and ends the thread (terminated if it does not end within 5 s). */
+  /** Test hook: the next start's worker starts its servers but never says "ready". */
+  hangNextStart(): void {
+    this.neverReadyNextStart = true;
+  }
+
+  /** Closes the servers and ends the thread (terminated if it does not end within stopWithinMs, 5 s). */
   async stop(): Promise<void> {
     this.stopping = true;
     const worker = this.worker;
@@ -308,7 +360,12 @@ class SupervisedWorker {
     if (!worker) return;
     const exited = once(worker, "exit");
     worker.postMessage({ type: "stop" } satisfies ToWorker);
-    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+    // A close() that waits for ever (a socket that never finishes closing, a stuck loop) must
+    // not keep the playground from stopping: terminate() ends the thread and frees its ports.
+    const timer = setTimeout(() => {
+      this.hub.log(`playground: ${this.label} did not close within ${this.hub.stopWithinMs / 1000} s of "stop" — terminated it`);
+      void worker.terminate();
+    }, this.hub.stopWithinMs);
     await exited;
     clearTimeout(timer);
   }
@@ -333,8 +390,9 @@ class SupervisedWorker {
     try {
       await this.start();
     } catch (err) {
-      // Its port taken meanwhile, say: try again, waiting longer each time.
+      // Its port taken meanwhile, or a start that hung: try again, waiting longer each time.
       this.worker = undefined;
+      if (this.stopping) return; // the playground is closing: the start was cut short on purpose
       const delay = Math.max(1_000, this.backoff());
       this.hub.log(`playground: ${this.label} ${what}; starting again failed (${(err as Error).message}) — trying again in ${delay / 1000} s`);
       return this.restart(reason, what, delay);

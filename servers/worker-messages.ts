@@ -30,6 +30,8 @@ export interface WorkerStart {
   trace: boolean;
   /** Send every activity report back (someone watches: the console). */
   activity: boolean;
+  /** Test hook (the supervisor's testHooks.hangNextStart): start the servers, never say "ready". */
+  neverReady?: boolean;
 }
 
 /** The ports a group really listens on, by name: mail's submission, mx, …; "ftp"; "nntp". */
@@ -42,7 +44,10 @@ export type ToWorker =
   // Test hooks (test/servers/playground-isolation.test.ts): only code in the supervisor's
   // process can send these; nothing a network client says reaches them.
   | { type: "stall"; ms: number }
-  | { type: "crash" };
+  | { type: "crash" }
+  | { type: "throwUncaught" }
+  | { type: "rejectUnhandled" }
+  | { type: "hangOnStop" };
 
 /** Worker → supervisor. */
 export type FromWorker =
@@ -50,4 +55,6 @@ export type FromWorker =
   | { type: "failed"; error: { message: string; code?: string; port?: number } }
   | { type: "pong" }
   | { type: "trace"; line: string }
+  // A line for the playground's output (the supervisor's log): an error the worker caught and lived on.
+  | { type: "log"; line: string }
   | ActivityMessage;

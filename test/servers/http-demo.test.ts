@@ -6,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
 import { HELLO_TEXT, startHttpDemo } from "../../servers/http-demo.ts";
+import { siteHandler } from "../../site/serve.ts";
 
 async function demo(siteDir?: string) {
-  const { server, port } = await startHttpDemo(0, "127.0.0.1", siteDir);
+  // As playground.ts does: the site's handler is made from its folder and passed in.
+  const { server, port } = await startHttpDemo(0, "127.0.0.1", siteDir === undefined ? undefined : siteHandler(siteDir));
   onTestFinished(() => {
     server.closeAllConnections();
     server.close();
@@ -97,7 +99,7 @@ test("connections are capped per client address and in total: the one over the c
 });
 
 async function startTestDemo(siteDir?: string, caps: Parameters<typeof startHttpDemo>[3] = {}) {
-  const started = await startHttpDemo(0, "127.0.0.1", siteDir, caps);
+  const started = await startHttpDemo(0, "127.0.0.1", siteDir === undefined ? undefined : siteHandler(siteDir), caps);
   onTestFinished(() => {
     started.server.closeAllConnections();
     started.server.close();

@@ -216,3 +216,130 @@ test("a busy port in a worker's group fails the start with its code and port, an
   await new Promise((resolve, reject) => again.once("listening", resolve).once("error", reject));
   again.close();
 }, 60_000);
+
+/** Waits (up to 10 s) until the playground's output has a line matching `pattern`, and returns it. */
+async function logged(playground: Playground & { log: string[] }, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const line = playground.log.find((line) => pattern.test(line));
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`no line like ${pattern} within 10 s; the output so far: ${JSON.stringify(playground.log)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Enough watchdog ticks (200 ms each) for a dead or silent thread to have been noticed. */
+const SEVERAL_TICKS_MS = 1_000;
+
+test("an exception nobody caught in the news servers' thread is logged; news serves on, and no group is restarted", async () => {
+  const playground = await startTestPlayground();
+  const { ports } = playground;
+  expect(await greeting(ports.nntp, 5_000)).toMatch(/^200 /);
+  expect(await httpAnswer(ports.http, 5_000)).toBe(HELLO_TEXT); // fetch's first use, see above
+
+  playground.testHooks.throwUncaught("news");
+  const line = await logged(playground, /internal error/);
+  expect(line).toMatch(/^playground: internal error in the news servers, still running \(please report it\): Error: test hook: an exception nobody caught\n {4}at /);
+
+  // The same thread serves on: its port answers, and a command gets its reply.
+  expect(await atOnce(greeting, ports.nntp)).toMatch(/^200 /);
+  expect(await atOnce(firstReplyTo("LIST ACTIVE"), ports.nntp)).toMatch(/^215 /);
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.smtp, SMTP_AT_ONCE_MS)).toMatch(/^220 smtp\.example\.com/);
+  expect(await atOnce(greeting, ports.pop3)).toMatch(/^\+OK/);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  await new Promise((resolve) => setTimeout(resolve, SEVERAL_TICKS_MS));
+  expect(playground.restarts).toEqual([]);
+  expect(playground.log).toEqual([line]); // nothing else happened to any group
+}, 60_000);
+
+test("a promise nobody awaited that fails in the mail servers' thread is logged; every mail listener serves on, and no group is restarted", async () => {
+  const playground = await startTestPlayground();
+  const { ports } = playground;
+  expect(await greeting(ports.pop3, 5_000)).toMatch(/^\+OK/);
+  expect(await httpAnswer(ports.http, 5_000)).toBe(HELLO_TEXT); // fetch's first use, see above
+
+  playground.testHooks.rejectUnhandled("mail");
+  const line = await logged(playground, /internal error/);
+  expect(line).toMatch(/^playground: internal error in the mail servers, still running \(please report it\): Error: test hook: a promise nobody awaited\n {4}at /);
+
+  expect(await atOnce(greeting, ports.smtp, SMTP_AT_ONCE_MS)).toMatch(/^220 smtp\.example\.com/);
+  expect(await atOnce(greeting, ports.mx, SMTP_AT_ONCE_MS)).toMatch(/^220 mx\.example\.org/);
+  expect(await atOnce(greeting, ports.imap)).toMatch(/^\* OK /);
+  const pop3 = await RawClient.login(ports.pop3); // a whole login, so the mail thread really works
+  expectOk(await pop3.command("STAT"));
+  pop3.socket.destroy();
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.ftp)).toMatch(/^220/);
+  expect(await atOnce(greeting, ports.nntp)).toMatch(/^200 /);
+  await new Promise((resolve) => setTimeout(resolve, SEVERAL_TICKS_MS));
+  expect(playground.restarts).toEqual([]);
+  expect(playground.log).toEqual([line]);
+}, 60_000);
+
+test("a restart whose new thread never says ready is terminated after readyWithinMs and tried again, on the same port", async () => {
+  // 5 s instead of 10 s, so the test waits less; the first start of every group must fit in it too.
+  const playground = await startTestPlayground({ watchdog: { ...WATCHDOG, readyWithinMs: 5_000 } });
+  const { ports } = playground;
+  expect(await greeting(ports.ftp, 5_000)).toMatch(/^220/);
+  expect(await httpAnswer(ports.http, 5_000)).toBe(HELLO_TEXT); // fetch's first use, see above
+
+  // The next FTP thread starts its server on the same port, then never tells the supervisor.
+  playground.testHooks.hangNextStart("ftp");
+  playground.testHooks.crash("ftp");
+  const hung = await logged(playground, /starting again failed/);
+  expect(hung).toBe("playground: the FTP server stopped (exit code 70); starting again failed (the FTP server did not finish starting within 5 s — terminated it) — trying again in 1 s");
+  expect(playground.restarts).toEqual([]); // not restarted yet
+
+  // The hung thread's listener was closed with it: the next start gets the same port.
+  const [restart] = await restarts(playground, 1);
+  expect(restart).toMatchObject({ group: "ftp", reason: "exited", message: "the FTP server stopped (exit code 70) — restarted it" });
+  expect(playground.log).toEqual([hung, "playground: the FTP server stopped (exit code 70) — restarted it"]);
+  expect(await greeting(ports.ftp, 5_000)).toMatch(/^220/);
+  expect(await atOnce(httpAnswer, ports.http)).toBe(HELLO_TEXT);
+  expect(await atOnce(greeting, ports.pop3)).toMatch(/^\+OK/);
+  expect(await atOnce(greeting, ports.nntp)).toMatch(/^200 /);
+}, 60_000);
+
+test("a thread that never closes after stop is terminated after stopWithinMs: close() resolves, says so, and the port is free", async () => {
+  const playground = await startTestPlayground({ watchdog: { ...WATCHDOG, stopWithinMs: 1_000 } });
+  const { ports } = playground;
+  expect(await greeting(ports.nntp, 5_000)).toMatch(/^200 /);
+
+  playground.testHooks.hangOnStop("news");
+  await playground.close();
+  expect(playground.log).toEqual(['playground: the news server did not close within 1 s of "stop" — terminated it']);
+  const again = net.createServer().listen(ports.nntp, "127.0.0.1");
+  await new Promise((resolve, reject) => again.once("listening", resolve).once("error", reject));
+  again.close();
+}, 60_000);
+
+/** A probe for atOnce: the server's first reply to `command`, sent after its greeting. */
+function firstReplyTo(command: string) {
+  return async (port: number, withinMs: number): Promise<string> => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let received = "";
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no reply to ${command} on port ${port} within ${withinMs} ms`)), withinMs);
+        socket.on("data", (chunk: string) => {
+          const greeted = received.includes("\r\n");
+          received += chunk;
+          if (!greeted && received.includes("\r\n")) socket.write(`${command}\r\n`);
+          const lines = received.split("\r\n");
+          if (lines.length > 2) {
+            clearTimeout(timer);
+            resolve(lines[1]!);
+          }
+        });
+        socket.on("error", (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      });
+    } finally {
+      socket.destroy();
+    }
+  };
+}

@@ -17,10 +17,13 @@
 //   - after a 4xx or 5xx reply, no further command but QUIT (the exercise: reject with the reply);
 //   - QUIT after the message, and its 221 read before the client closes (§4.1.1.10);
 //   - the connection is closed when sendMail is done, also when it failed.
+// The relay's plumbing (listening, wire lines, a broken rule's message) is the kit's, shared with
+// lessons 09 and 15: test/kit/wire-relay.ts.
 
 import net from "node:net";
 import { escapeBytes } from "../../../servers/transcript.ts";
 import { isNotStarted } from "../../kit/checker.ts";
+import { listenRelay, RelaySession, WireMistake, WireRelay } from "../../kit/wire-relay.ts";
 
 /** How long a connection may stay open after sendMail settled, and a message may pause. */
 const GRACE_MS = 2000;
@@ -36,9 +39,6 @@ export interface SmtpSession {
   closed: boolean;
 }
 
-/** A rule of the conversation that the client broke (not an error of the client's own). */
-export class WireMistake extends Error {}
-
 type State =
   | "greeting" // waiting for the server's 220
   | "command" // the client's turn
@@ -47,14 +47,10 @@ type State =
   | "message reply" // waiting for the reply to the message
   | "closed";
 
-class Session implements SmtpSession {
+class Session extends RelaySession implements SmtpSession {
   commands: string[] = [];
   messages: Buffer[] = [];
   replies: string[] = [];
-  closed = false;
-  /** Numbered like a transcript: "C: EHLO localhost\r\n", "S: 250 Accepted\r\n". */
-  readonly wire: string[] = [];
-  readonly ended: Promise<void>;
   private state: State = "greeting";
   private lastCommand = ""; // its first word: "EHLO", "DATA", "QUIT"…
   private fromClient = Buffer.alloc(0); // bytes not judged yet
@@ -65,13 +61,8 @@ class Session implements SmtpSession {
   private serverClosedFirst = false;
   private clientGone = false;
 
-  constructor(
-    private readonly client: net.Socket,
-    private readonly upstream: net.Socket,
-    private readonly mistake: (err: WireMistake) => void,
-  ) {
-    let ended = () => {};
-    this.ended = new Promise((resolve) => (ended = resolve));
+  constructor(client: net.Socket, upstream: net.Socket, mistake: (err: WireMistake) => void) {
+    super(client, upstream, mistake);
     client.on("data", (chunk: Buffer) => {
       upstream.write(chunk);
       this.judge(() => this.clientSent(chunk));
@@ -85,42 +76,17 @@ class Session implements SmtpSession {
       client.end();
     });
     upstream.on("error", () => client.destroy());
-    // The client's FIN ('end'), a reset ('error') or both sockets gone ('close'): judged once.
-    const gone = () => {
-      if (this.clientGone) return;
+    this.whenClientGone(() => {
       this.clientGone = true;
       clearTimeout(this.pauseTimer);
       if (!this.serverClosedFirst) this.judge(() => this.clientClosed());
-    };
-    client.on("end", gone);
-    client.on("error", () => {
-      gone();
-      upstream.destroy();
     });
-    client.on("close", () => {
-      gone();
-      upstream.destroy();
-      this.closed = true;
-      this.state = "closed";
-      ended();
-    });
+    client.on("close", () => (this.state = "closed"));
   }
 
-  /** Runs one judgement; a broken rule is reported and ends the connection. */
-  private judge(step: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      if (!(err instanceof WireMistake)) throw err;
-      this.mistake(err);
-      this.destroy();
-    }
-  }
-
-  destroy(): void {
+  override destroy(): void {
     clearTimeout(this.pauseTimer);
-    this.client.destroy();
-    this.upstream.destroy();
+    super.destroy();
   }
 
   // ---- what the client sent ----
@@ -251,26 +217,6 @@ class Session implements SmtpSession {
     if (this.state === "reply" && this.lastCommand === "DATA" && line.startsWith("354")) this.state = "message";
     else if (this.state !== "closed") this.state = "command";
   }
-
-  // ---- showing it ----
-
-  private show(side: "C" | "S", raw: Buffer): number {
-    this.wire.push(`${side}: ${escapeBytes(raw)}`);
-    return this.wire.length;
-  }
-
-  /** A broken rule, with the conversation up to wire line `line`. */
-  private broken(text: string, line = this.wire.length): WireMistake {
-    return new WireMistake(`${text}${this.excerpt(line)}`);
-  }
-
-  /** The last few numbered wire lines up to `line`, for a message. */
-  excerpt(line: number): string {
-    if (line === 0) return "";
-    const from = Math.max(1, line - 6);
-    const shown = this.wire.slice(from - 1, line).map((text, i) => `  ${String(from + i).padStart(3)} ${text}`);
-    return `\nThe conversation at that point, as your client saw it (lines ${from}–${line}):\n${shown.join("\n")}`;
-  }
 }
 
 const CR = 0x0d;
@@ -299,32 +245,21 @@ function splitLines(bytes: Buffer): Buffer[] {
   return lines;
 }
 
-export class SmtpWire {
-  private readonly all: Session[] = [];
-  private failed: WireMistake | null = null;
-  private onMistake: ((err: WireMistake) => void) | null = null;
-
+export class SmtpWire extends WireRelay<Session> {
   private constructor(
-    private readonly server: net.Server,
+    server: net.Server,
     readonly host: string,
-    readonly port: number,
-  ) {}
+  ) {
+    super(server, (server.address() as net.AddressInfo).port);
+  }
 
   /** Starts the relay on `host` (a free port), in front of the SMTP server at 127.0.0.1:`targetPort`. */
   static async start(targetPort: number, host = "127.0.0.1"): Promise<SmtpWire> {
     let wire: SmtpWire | undefined;
-    const server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, "127.0.0.1");
-      client.setNoDelay(true); // pass every piece on at once, as it came
-      upstream.setNoDelay(true);
-      const session = new Session(client, upstream, (err) => wire!.mistake(err));
-      wire!.all.push(session);
+    const server = await listenRelay(targetPort, host, (client, upstream) => {
+      wire!.all.push(new Session(client, upstream, (err) => wire!.mistake(err)));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, host, resolve);
-    });
-    wire = new SmtpWire(server, host, (server.address() as net.AddressInfo).port);
+    wire = new SmtpWire(server, host);
     return wire;
   }
 
@@ -340,13 +275,6 @@ export class SmtpWire {
       probe.once("error", () => resolve(false));
       probe.listen(0, host, () => probe.close(() => resolve(true)));
     });
-  }
-
-  /** The first broken rule fails the check (later ones follow from it). */
-  private mistake(err: WireMistake): void {
-    if (this.failed) return;
-    this.failed = err;
-    this.onMistake?.(err);
   }
 
   /** sendMail must resolve: its value, unless the client broke a rule of the conversation. */
@@ -401,12 +329,5 @@ export class SmtpWire {
       throw new WireMistake(`${how} — the connection was still open ${GRACE_MS / 1000} s later${open.excerpt(open.wire.length)}`);
     }
     return outcome;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const session of this.all) session.destroy();
-    });
   }
 }

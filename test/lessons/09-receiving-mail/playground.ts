@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import type { Network } from "../../kit/checker.ts";
+import { RawLineClient } from "../../kit/raw-line-client.ts";
 import { startMailSystem, type MailSystem } from "../../../servers/mail/index.ts";
 import { copyTestCertificate } from "../../../servers/tls.ts";
 
@@ -124,40 +125,21 @@ export async function cuttableRelay(network: Network, targetPort: number): Promi
 
 /** A raw POP3 exchange, independent of any client under test: sends `commands`, returns each status line. */
 export async function rawPop3(port: number, commands: string[]): Promise<string[]> {
-  const socket = net.connect(port, "127.0.0.1");
-  let received = "";
-  let closed = false;
-  let wake = () => {};
-  socket.on("data", (chunk: Buffer) => {
-    received += chunk.toString("latin1");
-    wake();
-  });
-  socket.on("error", () => {});
-  socket.on("close", () => {
-    closed = true;
-    wake();
-  });
-  const nextLine = async (): Promise<string> => {
-    for (;;) {
-      const end = received.indexOf("\r\n");
-      if (end !== -1) {
-        const line = received.slice(0, end);
-        received = received.slice(end + 2);
-        return line;
-      }
-      if (closed) throw new Error("the POP3 server closed the connection");
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  };
+  // The kit's raw line client (test/kit/raw-line-client.ts) reads the lines, as lesson 15's rawImap does.
+  const client = new RawLineClient(net.connect(port, "127.0.0.1"));
+  const nextLine = (): Promise<string> =>
+    client.line().catch(() => {
+      throw new Error("the POP3 server closed the connection");
+    });
   const replies: string[] = [];
   try {
     replies.push(await nextLine()); // the greeting
     for (const command of commands) {
-      socket.write(`${command}\r\n`);
+      client.send(command);
       replies.push(await nextLine());
     }
   } finally {
-    socket.destroy();
+    client.socket.destroy();
   }
   return replies;
 }

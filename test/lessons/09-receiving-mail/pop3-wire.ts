@@ -11,12 +11,11 @@
 //   - command lines end in \r\n (§3);
 //   - after QUIT, the +OK is read before the client closes (§6: that +OK says the deletions worked).
 // It can also cut the connection in the middle of an answer, the way a dropped Wi-Fi does.
+// The relay's plumbing (listening, wire lines, a broken rule's message, step()) is the kit's,
+// shared with lessons 07 and 15: test/kit/wire-relay.ts.
 
 import net from "node:net";
-import { escapeBytes } from "../../../servers/transcript.ts";
-
-/** A rule of the conversation that the client broke. */
-export class WireMistake extends Error {}
+import { listenRelay, RelaySession, WireMistake, WireRelay } from "../../kit/wire-relay.ts";
 
 /** One POP3 conversation as the relay saw it. */
 export interface Pop3Session {
@@ -36,12 +35,9 @@ function hasBlock(command: string): boolean {
   return (verb === "LIST" || verb === "UIDL") && argument === undefined;
 }
 
-class Session implements Pop3Session {
+class Session extends RelaySession implements Pop3Session {
   commands: string[] = [];
   quitAnswered = false;
-  closed = false;
-  readonly wire: string[] = [];
-  readonly ended: Promise<void>;
   private state: State = "greeting";
   private waitingFor: string[] = []; // commands sent whose answer has not reached the client yet
   private pipelining = false; // CAPA said PIPELINING
@@ -52,14 +48,13 @@ class Session implements Pop3Session {
   private wasCut = false;
 
   constructor(
-    private readonly client: net.Socket,
-    private readonly upstream: net.Socket,
-    private readonly mistake: (err: WireMistake) => void,
+    client: net.Socket,
+    upstream: net.Socket,
+    mistake: (err: WireMistake) => void,
     private readonly cut?: { during: string; afterBytes: number; done: () => void },
     private readonly hold?: LoginHold,
   ) {
-    let ended = () => {};
-    this.ended = new Promise((resolve) => (ended = resolve));
+    super(client, upstream, mistake);
     let forwarding = Promise.resolve();
     client.on("data", (chunk: Buffer) => {
       // In order, chunk after chunk; a held login waits for `hold.before()` (see Pop3WireOptions).
@@ -76,42 +71,13 @@ class Session implements Pop3Session {
     upstream.on("data", (chunk: Buffer) => this.serverSent(chunk));
     upstream.on("end", () => client.end());
     upstream.on("error", () => client.destroy());
-    let judgedClose = false;
-    const gone = () => {
-      if (judgedClose) return;
-      judgedClose = true;
+    this.whenClientGone(() => {
       if (this.waitingFor.at(-1)?.toUpperCase() === "QUIT") {
         this.judge(() => {
           throw this.broken("your client closed the connection before the server's +OK to QUIT: wait for that +OK — it says the messages marked with DELE are deleted (RFC 1939 §6)");
         });
       }
-    };
-    client.on("end", gone);
-    client.on("error", () => {
-      gone();
-      upstream.destroy();
     });
-    client.on("close", () => {
-      gone();
-      upstream.destroy();
-      this.closed = true;
-      ended();
-    });
-  }
-
-  private judge(step: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      if (!(err instanceof WireMistake)) throw err;
-      this.mistake(err);
-      this.destroy();
-    }
-  }
-
-  destroy(): void {
-    this.client.destroy();
-    this.upstream.destroy();
   }
 
   // ---- what the client sent ----
@@ -202,24 +168,6 @@ class Session implements Pop3Session {
     this.waitingFor.shift();
     this.state = this.waitingFor.length > 0 ? "status" : "command";
   }
-
-  // ---- showing it ----
-
-  private show(side: "C" | "S", raw: Buffer): number {
-    this.wire.push(`${side}: ${escapeBytes(raw)}`);
-    return this.wire.length;
-  }
-
-  private broken(text: string, line = this.wire.length): WireMistake {
-    return new WireMistake(`${text}${this.excerpt(line)}`);
-  }
-
-  excerpt(line: number): string {
-    if (line === 0) return "";
-    const from = Math.max(1, line - 6);
-    const shown = this.wire.slice(from - 1, line).map((text, i) => `  ${String(from + i).padStart(3)} ${text}`);
-    return `\nThe conversation at that point, as your client saw it (lines ${from}–${line}):\n${shown.join("\n")}`;
-  }
 }
 
 const CRLF = Buffer.from("\r\n");
@@ -241,63 +189,30 @@ export interface Pop3WireOptions {
   holdFirstLogin?: LoginHold;
 }
 
-export class Pop3Wire {
-  private readonly all: Session[] = [];
-  private failed: WireMistake | null = null;
-  private onMistake: ((err: WireMistake) => void) | null = null;
+export class Pop3Wire extends WireRelay<Session> {
   /** Resolves once a connection was cut (see Pop3WireOptions.cut). */
   readonly wasCut: Promise<void>;
   private markCut = () => {};
 
-  private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
-  ) {
+  private constructor(server: net.Server) {
+    super(server, (server.address() as net.AddressInfo).port);
     this.wasCut = new Promise((resolve) => (this.markCut = resolve));
   }
 
   /** Starts the relay on 127.0.0.1 (a free port), in front of the POP3 server at 127.0.0.1:`targetPort`. */
   static async start(targetPort: number, options: Pop3WireOptions = {}): Promise<Pop3Wire> {
     let wire: Pop3Wire | undefined;
-    const server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, "127.0.0.1");
-      client.setNoDelay(true);
-      upstream.setNoDelay(true);
+    const server = await listenRelay(targetPort, "127.0.0.1", (client, upstream) => {
       const cut = options.cut ? { ...options.cut, done: () => wire!.markCut() } : undefined;
       const hold = wire!.all.length === 0 ? options.holdFirstLogin : undefined;
       wire!.all.push(new Session(client, upstream, (err) => wire!.mistake(err), cut, hold));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    wire = new Pop3Wire(server, (server.address() as net.AddressInfo).port);
+    wire = new Pop3Wire(server);
     return wire;
   }
 
   get sessions(): readonly Pop3Session[] {
     return this.all;
-  }
-
-  private mistake(err: WireMistake): void {
-    if (this.failed) return;
-    this.failed = err;
-    this.onMistake?.(err);
-  }
-
-  /**
-   * Runs one step of the learner's client (`client.login(…)`, `client.retr(1)`…): its result,
-   * unless the client broke a rule of the conversation first — then that fails the check.
-   */
-  async step<T>(doing: Promise<T>): Promise<T> {
-    if (this.failed) throw this.failed;
-    const broken = new Promise<never>((_, reject) => (this.onMistake = reject));
-    doing.catch(() => {}); // if a mistake wins the race, the client's own failure comes later
-    try {
-      return await Promise.race([doing, broken]);
-    } finally {
-      this.onMistake = null;
-    }
   }
 
   /** Call right after quit() resolved: QUIT was sent, and its +OK had reached the client by then. */
@@ -318,12 +233,5 @@ export class Pop3Wire {
     if (!answeredInTime) {
       throw new WireMistake(`quit() resolved before the server's +OK to QUIT had arrived: wait for it — that +OK says the deletions were done${session.excerpt(session.wire.length)}`);
     }
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const session of this.all) session.destroy();
-    });
   }
 }

@@ -12,6 +12,7 @@ import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import { escapeBytes } from "../../../servers/transcript.ts";
 import { cuttableRelay, deliverViaMx, rawPop3, startPlayground, storedMessages, type Playground } from "./playground.ts";
 import { Pop3Wire, type Pop3WireOptions } from "./pop3-wire.ts";
+import { outcomeWithin } from "../../kit/wire-relay.ts";
 import type { Network } from "../../kit/checker.ts";
 import * as exercise from "../../../lessons/09-receiving-mail/exercise.ts";
 import * as solution from "../../../lessons/09-receiving-mail/solution.ts";
@@ -232,14 +233,7 @@ checkLesson<Lesson09>("09-receiving-mail", {
         retrieving.catch(() => {});
         await wire.wasCut;
         const LIMIT_MS = 3000;
-        let timer: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          retrieving.then(
-            () => "resolved" as const,
-            (err: unknown) => err,
-          ),
-          new Promise<"waiting">((resolve) => (timer = setTimeout(() => resolve("waiting"), LIMIT_MS))),
-        ]).finally(() => clearTimeout(timer));
+        const outcome = await outcomeWithin(retrieving, LIMIT_MS);
         if (isNotStarted(outcome)) throw outcome;
         if (outcome === "waiting") {
           throw new Error(

@@ -14,12 +14,12 @@
 // passes the server's untagged answers ("* 4 EXISTS") on to the client and swallows the NOOP's
 // tagged OK — so the client meets real untagged data before its continuation, as RFC 3501
 // §7 allows at any time.
+// The relay's plumbing (listening, wire lines, a broken rule's message, step()) is the kit's,
+// shared with lessons 07 and 09: test/kit/wire-relay.ts.
 
 import net from "node:net";
 import { escapeBytes } from "../../../servers/transcript.ts";
-
-/** A rule of the conversation that the client broke. */
-export class WireMistake extends Error {}
+import { listenRelay, RelaySession, WireMistake, WireRelay } from "../../kit/wire-relay.ts";
 
 export interface ImapWireOptions {
   /** Runs before the relay lets the server answer the first APPEND's {n} (see the top of this file). */
@@ -61,8 +61,7 @@ class StreamReader {
 
 const NEWS_BEFORE_CONTINUATION_MS = 300;
 
-class Session {
-  readonly wire: string[] = [];
+class Session extends RelaySession {
   private greeted = false;
   private awaitingContinuation = false; // the client announced a synchronizing literal
   private logoutTag: string | null = null;
@@ -75,51 +74,25 @@ class Session {
   private readonly fromServer: StreamReader;
 
   constructor(
-    private readonly client: net.Socket,
-    private readonly upstream: net.Socket,
-    private readonly mistake: (err: WireMistake) => void,
+    client: net.Socket,
+    upstream: net.Socket,
+    mistake: (err: WireMistake) => void,
     private readonly options: ImapWireOptions,
   ) {
+    super(client, upstream, mistake, "the relay");
     this.fromClient = new StreamReader((raw, line) => this.judge(() => this.clientLine(raw, line)));
     this.fromServer = new StreamReader((raw, line) => this.serverLine(raw, line));
     client.on("data", (chunk: Buffer) => this.judge(() => this.clientData(chunk)));
     upstream.on("data", (chunk: Buffer) => this.serverData(chunk));
     upstream.on("end", () => client.end());
     upstream.on("error", () => client.destroy());
-    let judged = false;
-    const gone = () => {
-      if (judged) return;
-      judged = true;
+    this.whenClientGone(() => {
       if (this.logoutTag && !this.logoutAnswered) {
         this.judge(() => {
           throw this.broken("your client closed the connection before the server's tagged OK to LOGOUT: read the answer to every command to its tagged line (RFC 3501 §6.1.3)");
         });
       }
-    };
-    client.on("end", gone);
-    client.on("error", () => {
-      gone();
-      upstream.destroy();
     });
-    client.on("close", () => {
-      gone();
-      upstream.destroy();
-    });
-  }
-
-  private judge(step: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      if (!(err instanceof WireMistake)) throw err;
-      this.mistake(err);
-      this.destroy();
-    }
-  }
-
-  destroy(): void {
-    this.client.destroy();
-    this.upstream.destroy();
   }
 
   // ---- the client's side ----
@@ -236,24 +209,6 @@ class Session {
     if (tag && tag !== "*" && tag !== "+") this.awaitingContinuation = false; // a NO instead of "+"
   }
 
-  // ---- showing it ----
-
-  private show(side: "C" | "S", raw: Buffer): number {
-    this.wire.push(`${side}: ${escapeBytes(raw)}`);
-    return this.wire.length;
-  }
-
-  private broken(text: string, line = this.wire.length): WireMistake {
-    return new WireMistake(`${text}${this.excerpt(line)}`);
-  }
-
-  excerpt(line: number): string {
-    if (line === 0) return "";
-    const from = Math.max(1, line - 6);
-    const shown = this.wire.slice(from - 1, line).map((text, i) => `  ${String(from + i).padStart(3)} ${text}`);
-    return `\nThe conversation at that point, as the relay saw it (lines ${from}–${line}):\n${shown.join("\n")}`;
-  }
-
   get sawLogout(): boolean {
     return this.logoutTag !== null;
   }
@@ -263,49 +218,19 @@ class Session {
   }
 }
 
-export class ImapWire {
-  private readonly all: Session[] = [];
-  private failed: WireMistake | null = null;
-  private onMistake: ((err: WireMistake) => void) | null = null;
-
-  private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
-  ) {}
+export class ImapWire extends WireRelay<Session> {
+  private constructor(server: net.Server) {
+    super(server, (server.address() as net.AddressInfo).port);
+  }
 
   /** Starts the relay on 127.0.0.1 (a free port), in front of the IMAP server at 127.0.0.1:`targetPort`. */
   static async start(targetPort: number, options: ImapWireOptions = {}): Promise<ImapWire> {
     let wire: ImapWire | undefined;
-    const server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, "127.0.0.1");
-      client.setNoDelay(true);
-      upstream.setNoDelay(true);
+    const server = await listenRelay(targetPort, "127.0.0.1", (client, upstream) => {
       wire!.all.push(new Session(client, upstream, (err) => wire!.mistake(err), options));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    wire = new ImapWire(server, (server.address() as net.AddressInfo).port);
+    wire = new ImapWire(server);
     return wire;
-  }
-
-  private mistake(err: WireMistake): void {
-    if (this.failed) return;
-    this.failed = err;
-    this.onMistake?.(err);
-  }
-
-  /** Runs one step of the learner's client: its result, unless it broke a rule of the conversation first. */
-  async step<T>(doing: Promise<T>): Promise<T> {
-    if (this.failed) throw this.failed;
-    const broken = new Promise<never>((_, reject) => (this.onMistake = reject));
-    doing.catch(() => {});
-    try {
-      return await Promise.race([doing, broken]);
-    } finally {
-      this.onMistake = null;
-    }
   }
 
   /** Call right after logout() resolved: LOGOUT was sent, and its tagged OK had reached the client. */
@@ -318,12 +243,5 @@ export class ImapWire {
     if (!session.logoutWasAnswered) {
       throw new WireMistake(`logout() resolved before the server's tagged OK to LOGOUT had arrived${session.excerpt(session.wire.length)}`);
     }
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const session of this.all) session.destroy();
-    });
   }
 }

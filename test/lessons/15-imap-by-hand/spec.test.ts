@@ -11,7 +11,8 @@ import { checkLesson, expectRejects, isNotStarted, type Network } from "../../ki
 import { codeWithoutComments, importsIn } from "../../kit/source.ts";
 import type { Playground } from "../09-receiving-mail/playground.ts";
 import { deliverViaMx, flagsOf, QUOTED_ACCOUNT, rawImap, startImapPlayground, storedMessages } from "./playground.ts";
-import { ImapWire, WireMistake, type ImapWireOptions } from "./imap-wire.ts";
+import { ImapWire, type ImapWireOptions } from "./imap-wire.ts";
+import { outcomeWithin, WireMistake } from "../../kit/wire-relay.ts";
 import * as exercise from "../../../lessons/15-imap-by-hand/exercise.ts";
 import * as solution from "../../../lessons/15-imap-by-hand/solution.ts";
 
@@ -321,14 +322,7 @@ checkLesson<Lesson15>("15-imap-by-hand", {
         fetching.catch(() => {});
         await wasCut;
         const LIMIT_MS = 3000;
-        let timer: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          fetching.then(
-            () => "resolved" as const,
-            (err: unknown) => err,
-          ),
-          new Promise<"waiting">((resolve) => (timer = setTimeout(() => resolve("waiting"), LIMIT_MS))),
-        ]).finally(() => clearTimeout(timer));
+        const outcome = await outcomeWithin(fetching, LIMIT_MS);
         if (isNotStarted(outcome)) throw outcome;
         if (outcome === "waiting") {
           throw new Error(
