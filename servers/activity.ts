@@ -96,7 +96,7 @@ export interface TransferProgress {
   bytes: number;
   /** When known: a download's size (TYPE I, from the REST offset on), an upload's size if the client sent ALLO. */
   total?: number;
-  /** Over the last report's interval while it runs; over the whole transfer once it has ended. */
+  /** Over the last 2 seconds or so while it runs; over the whole transfer once it has ended. */
   bytesPerSecond: number;
   /** ISO times: when it started, and of this report. */
   started: string;

@@ -795,8 +795,13 @@ async function withDataConnection(connection: ControlConnection, description: st
 
 /** At most this often a running transfer's progress is reported (to the console). */
 const PROGRESS_EVERY_MS = 250;
-/** A transfer that is stuck (its client stopped reading) is still reported this often: its clock runs, its rate is 0. */
+/** A transfer that is stuck (its client stopped reading) is still reported this often: its clock runs, its rate falls to 0. */
 const PROGRESS_STUCK_EVERY_MS = 1000;
+/**
+ * The rate is over this last stretch of the transfer: a download's bytes count in 1 MiB steps
+ * (each piece once the system has all of it), too coarse for one 250 ms interval alone.
+ */
+const RATE_OVER_MS = 2000;
 
 /**
  * Reports a transfer's progress to the console while it runs (TransferProgress, servers/activity.ts):
@@ -822,21 +827,24 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
     if (total !== undefined) progress.total = total;
     activity.transfer!(progress);
   };
+  const perSecond = (bytes: number, ms: number) => Math.round((bytes * 1000) / Math.max(1, ms));
   send("running", 0, startedMs, 0);
-  let last = { bytes: 0, ms: startedMs };
+  const reported = [{ bytes: 0, ms: startedMs }]; // the reports of the last RATE_OVER_MS, oldest first
   const timer = setInterval(() => {
     const ms = Date.now();
     const bytes = moved();
+    const last = reported[reported.length - 1];
     if (bytes === last.bytes && ms - last.ms < PROGRESS_STUCK_EVERY_MS) return;
-    send("running", bytes, ms, Math.round(((bytes - last.bytes) * 1000) / Math.max(1, ms - last.ms)));
-    last = { bytes, ms };
+    while (reported.length > 1 && ms - reported[1].ms >= RATE_OVER_MS) reported.shift();
+    send("running", bytes, ms, perSecond(bytes - reported[0].bytes, ms - reported[0].ms));
+    reported.push({ bytes, ms });
   }, PROGRESS_EVERY_MS);
   timer.unref(); // a transfer keeps the server alive, not its reports
   connection.transfer.reportEnd = (state) => {
     clearInterval(timer);
     const ms = Date.now();
     const bytes = moved();
-    send(state, bytes, ms, Math.round((bytes * 1000) / Math.max(1, ms - startedMs))); // the average, over the whole transfer
+    send(state, bytes, ms, perSecond(bytes, ms - startedMs)); // the average, over the whole transfer
   };
 }
 
