@@ -1,7 +1,8 @@
 // FTP transfers in progress, as the console shows them (GET /console/api/transfers, the
 // "transfer" event of /console/api/events): a real RETR held in the middle by a client that stops
 // reading its data connection (a 48 MiB file fills every buffer on the way long before its end),
-// then let go; a STOR with ALLO (its total known) and one without; an ABOR; and who may see which.
+// then let go; a STOR with ALLO (its total known) and one without; an ABOR; a download over TLS
+// (PROT P); who may see which; and the store's bounds.
 
 import http from "node:http";
 import { once } from "node:events";
@@ -11,8 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import type { TransferProgress } from "../../servers/activity.ts";
 import { handleSessionsApi } from "../../servers/console/api.ts";
-import type { SessionSummary } from "../../servers/console/sessions.ts";
+import { SessionStore, type SessionSummary } from "../../servers/console/sessions.ts";
 import type { Viewer } from "../../servers/console/viewer.ts";
+import { hasPython, runProgram } from "../kit/processes.ts";
 import { RawFtp } from "./ftp-kit.ts";
 import { eventually, getJson, startTestConsole, type TestConsole } from "./console-live-kit.ts";
 
@@ -58,9 +60,9 @@ async function readSome(data: Socket, bytes: number): Promise<void> {
 }
 
 /** The console's event stream, only "transfer" events: every one received, parsed. */
-async function transferEvents(): Promise<{ events: { type: string; data: TransferProgress }[]; stop(): void }> {
+async function transferEvents(base = running.base): Promise<{ events: { type: string; data: TransferProgress }[]; stop(): void }> {
   const controller = new AbortController();
-  const response = await fetch(`${running.base}/console/api/events?types=transfer`, { signal: controller.signal });
+  const response = await fetch(`${base}/console/api/events?types=transfer`, { signal: controller.signal });
   const events: { type: string; data: TransferProgress }[] = [];
   let text = "";
   void (async () => {
@@ -174,21 +176,81 @@ describe("FTP transfers in progress", () => {
     await ftp.close();
   }, 30_000);
 
-  test("a student sees only their own transfers; anonymous ones only the teacher", async () => {
+  test.skipIf(!hasPython)("PROT P (a TLS data connection, Python's ftplib): counted the same", async () => {
+    const finished = runProgram("python3", ["-c", `
+import ftplib, os, ssl, time
+f = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=os.environ['CA_FILE']))
+f.connect('127.0.0.1', int(os.environ['FTP_PORT'])); f.login('me', 'secret'); f.prot_p()
+got = [0]
+def slowly(chunk):
+    got[0] += len(chunk)
+    time.sleep(0.0003)  # about 1 s in all: TLS hands over 16 KB records
+f.retrbinary('RETR big.bin', slowly, blocksize=65536)
+print(got[0]); f.quit()
+`], { env: { FTP_PORT: String(running.ftpPort), CA_FILE: join(running.dataDir, "tls", "cert.pem") }, timeoutMs: 60_000 });
+    const midway = await transferOf("/big.bin", (t) => t.state === "running" && t.bytes > 0, "the TLS RETR under way");
+    expect(midway.bytes).toBeLessThan(BIG);
+    const result = await finished;
+    expect(result.stderr).toBe("");
+    expect(Number(result.stdout)).toBe(BIG);
+    const done = await transferOf("/big.bin", (t) => t.id === midway.id && t.state === "done", "the RETR over TLS");
+    expect(done.bytes).toBe(BIG);
+    const { body } = await getJson<{ session: SessionSummary }>(running.base, `/console/api/sessions/${done.id}`);
+    expect(body.session.tls).toBe(true);
+  }, 90_000);
+
+  test("a student sees only their own transfers, live too; anonymous ones only the teacher", async () => {
+    const me = await baseFor({ teacher: false, account: "me" });
+    const friend = await baseFor({ teacher: false, account: "friend@example.org" });
+    const [meLive, friendLive] = [await transferEvents(me), await transferEvents(friend)];
+    const upload = await RawFtp.login(running.ftpPort, "me", "secret");
+    const data = await upload.passive();
+    await upload.expect("STOR live.txt", 150);
+    data.end("live\n");
+    expect((await upload.reply()).code).toBe(226);
+    await upload.close();
+    await eventually(() => (meLive.events.some((e) => e.data.path === "/live.txt" && e.data.state === "done") ? true : undefined), 5_000, "me's live event");
+    meLive.stop();
+    friendLive.stop();
+    expect(friendLive.events).toEqual([]);
+
     const anonymous = await RawFtp.login(running.ftpPort);
     expect((await anonymous.retr("README.txt")).length).toBeGreaterThan(0);
     await anonymous.close();
     const theirs = await transferOf("/README.txt", (t) => t.state === "done", "the anonymous RETR");
     expect(theirs.account).toBe("anonymous");
 
-    const me = await baseFor({ teacher: false, account: "me" });
-    const friend = await baseFor({ teacher: false, account: "friend@example.org" });
     const mine = await transfers(me);
     expect(mine.length).toBeGreaterThanOrEqual(3);
     expect(mine.every((transfer) => transfer.account === "me")).toBe(true);
     expect(await transfers(friend)).toEqual([]);
     expect((await transfers()).some((transfer) => transfer.account === "anonymous")).toBe(true);
   }, 30_000);
+});
+
+describe("the store's transfers (servers/console/sessions.ts)", () => {
+  const report = (id: string, state: TransferProgress["state"], at: string): TransferProgress => ({
+    id, sessionId: "ftp-1", account: "me", command: "RETR", direction: "download", path: `/${id}`, bytes: 10, bytesPerSecond: 5, started: "2026-01-01T00:00:00.000Z", at, elapsedMs: 2000, state,
+  });
+
+  test("running ones first, then those that ended, bounded; a data connection gone unreported is failed, until its last report comes", () => {
+    const store = new SessionStore({ maxFinishedTransfers: 3 });
+    for (let n = 1; n <= 5; n++) {
+      store.transfer(report(`t${n}`, "running", "2026-01-01T00:00:01.000Z"));
+      store.transfer(report(`t${n}`, "done", "2026-01-01T00:00:02.000Z"));
+    }
+    store.transfer(report("late", "running", "2026-01-01T00:00:01.000Z"));
+    expect(store.transfers().map((t) => `${t.id} ${t.state}`)).toEqual(["late running", "t5 done", "t4 done", "t3 done"]);
+    store.transfer(report("t5", "running", "2026-01-01T00:00:01.500Z")); // a report that was overtaken: ignored
+    expect(store.transfers()[1]).toMatchObject({ id: "t5", state: "done" });
+
+    store.sessionOpened({ id: "late", protocol: "ftp-data", port: 1, client: "127.0.0.1:2", tls: false, started: "2026-01-01T00:00:00.000Z" });
+    store.sessionClosed({ id: "late", how: "reset", bytesIn: 0, bytesOut: 10, ended: "2026-01-01T00:00:03.000Z" });
+    expect(store.transfers()[0]).toMatchObject({ id: "late", state: "failed", elapsedMs: 3000 });
+    store.transfer(report("late", "aborted", "2026-01-01T00:00:03.001Z"));
+    expect(store.transfers().filter((t) => t.id === "late")).toMatchObject([{ state: "aborted" }]);
+    expect(store.transfers()).toHaveLength(3);
+  });
 });
 
 /** An HTTP server answering the sessions API from the same store, as `viewer` (who auth.ts would have let in). */
