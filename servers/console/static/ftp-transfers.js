@@ -119,7 +119,9 @@ function tell(text) {
 }
 
 function sayNews() {
-  document.getElementById("transfer-news").textContent = news.join(". ");
+  // A client mirroring a folder starts and ends dozens in a few seconds: then only how many, and the last.
+  const text = news.length <= 4 ? news.join(". ") : `${news.length} transfers started or ended; the last: ${news.at(-1)}`;
+  document.getElementById("transfer-news").textContent = text;
   news = [];
   lastNews = Date.now();
   newsTimer = null;
