@@ -76,10 +76,41 @@ export interface StoredItem {
   at: string;
 }
 
+/**
+ * A file transfer on an FTP data connection (RETR, STOR, APPE, STOU), while it runs: reported once
+ * when it starts, at most 4 times a second while it moves (and once a second while it is stuck),
+ * and once when it ends. A 100 MB download costs a few hundred of these reports, not one per piece.
+ */
+export interface TransferProgress {
+  /** The data connection's session (protocol "ftp-data"): one transfer each. */
+  id: string;
+  /** The control connection's session, whose login the transfer belongs to. */
+  sessionId: string;
+  account: string;
+  command: "RETR" | "STOR" | "APPE" | "STOU";
+  /** As the client sees it: "download" is RETR, "upload" the others. */
+  direction: "download" | "upload";
+  /** The file as the client names it ("/pub/big.bin"), never its place on the server's disk. */
+  path: string;
+  /** Bytes moved so far (a download: handed to the network; an upload: received). */
+  bytes: number;
+  /** When known: a download's size (TYPE I, from the REST offset on), an upload's size if the client sent ALLO. */
+  total?: number;
+  /** Over the last 2 seconds or so while it runs; over the whole transfer once it has ended. */
+  bytesPerSecond: number;
+  /** ISO times: when it started, and of this report. */
+  started: string;
+  at: string;
+  elapsedMs: number;
+  state: "running" | "done" | "aborted" | "failed";
+}
+
 export interface Activity {
   sessionOpened(session: SessionOpened): void;
   sessionLine(line: SessionLine): void;
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;
+  /** Optional: only the console shows transfers (--trace shows the control connection's 150 and 226). */
+  transfer?(progress: TransferProgress): void;
 }

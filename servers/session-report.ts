@@ -158,5 +158,6 @@ export function fanOut(...activities: Activity[]): Activity {
     sessionChanged: (change) => activities.forEach((activity) => activity.sessionChanged(change)),
     sessionClosed: (closed) => activities.forEach((activity) => activity.sessionClosed(closed)),
     stored: (item) => activities.forEach((activity) => activity.stored(item)),
+    transfer: (progress) => activities.forEach((activity) => activity.transfer?.(progress)),
   };
 }

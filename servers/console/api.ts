@@ -4,8 +4,10 @@
 //   GET /console/api/sessions/<id>         one session with its lines
 //   GET /console/api/sessions/<id>.txt     the same as text, to download
 //   GET /console/api/stored                what sessions made: mail delivered, articles posted, files stored
+//   GET /console/api/transfers             FTP transfers under way (their progress), then the last that ended
 //   GET /console/api/events                Server-Sent Events, live: session-opened, line, session-changed,
-//                                          session-closed, stored (and "dropped" when this viewer fell behind)
+//                                          session-closed, stored, transfer (and "dropped" when this viewer
+//                                          fell behind); ?types=transfer,stored sends only those types
 //
 // Every answer holds only what the viewer may see (viewer.ts: the teacher everything, a
 // student their own sessions).
@@ -36,13 +38,14 @@ export function handleSessionsApi(
   store: SessionStore,
 ): boolean {
   const url = new URL(request.url ?? "/", "http://console");
-  const mine = path === "/console/api/events" || path === "/console/api/stored" || path === "/console/api/sessions" || path.startsWith("/console/api/sessions/");
+  const mine = ["/console/api/events", "/console/api/stored", "/console/api/transfers", "/console/api/sessions"].includes(path) || path.startsWith("/console/api/sessions/");
   if (!mine) return false;
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("Allow", "GET, HEAD");
     return sendJson(response, 405, { error: `${path} takes GET` });
   }
-  if (path === "/console/api/events") return streamEvents(request, response, viewer, store);
+  if (path === "/console/api/events") return streamEvents(request, response, viewer, store, url.searchParams.get("types")?.split(",").filter(Boolean));
+  if (path === "/console/api/transfers") return sendJson(response, 200, { transfers: store.transfers().filter((transfer) => maySee(viewer, transfer.account)) });
   if (path === "/console/api/sessions") return sendJson(response, 200, { sessions: listSessions(url.searchParams, viewer, store) });
   if (path === "/console/api/stored") {
     const items = store.storedList().filter((item) => maySee(viewer, store.ownerOf(item.sessionId)) || maySee(viewer, item.owner));
@@ -102,8 +105,11 @@ export function asText(session: SessionSummary & { lines: KeptLine[] }): string 
 
 // ----- Server-Sent Events -----
 
-/** The text/event-stream of one viewer: every event it may see, as it happens. */
-function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore): true {
+/**
+ * The text/event-stream of one viewer: every event it may see, as it happens; only the event
+ * `types` asked for, if asked (the FTP page wants transfers, not every line of every session).
+ */
+function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore, types: string[] | undefined): true {
   response.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-store",
@@ -148,7 +154,10 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     schedule();
   };
   const unsubscribe = store.subscribe((event: StoreEvent) => {
-    if (event.type === "stored") {
+    if (types && !types.includes(event.type)) return;
+    if (event.type === "transfer") {
+      if (maySee(viewer, event.transfer.account)) send("transfer", event.transfer);
+    } else if (event.type === "stored") {
       if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", event.item);
     } else if (event.type === "line") {
       // A line inside a fold (the middle of a DATA body) is not streamed: the page shows the fold

@@ -6,8 +6,12 @@
 // text for all of them together (past it, the oldest sessions lose their lines first and keep
 // their summary). One session alone may hold a quarter of that; past it its lines are counted.
 // Listeners (the page's live streams, api.ts) hear every change as it happens.
+//
+// FTP transfers under way are kept too, with their last progress report: every running one (a
+// few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
+// that ended, marked done, aborted or failed.
 
-import type { Activity, SessionEnd, SessionLine, SessionOpened, StoredItem } from "../activity.ts";
+import type { Activity, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -16,6 +20,8 @@ export interface StoreLimits {
   maxLineBytes?: number;
   /** Stored items (mail delivered, articles, files) kept (default 500). */
   maxStored?: number;
+  /** Transfers that have ended, still shown (default 20). */
+  maxFinishedTransfers?: number;
 }
 
 /** One line as the console keeps it: SessionLine without the session's id, with its number in the session (1, 2, …). */
@@ -54,7 +60,8 @@ const MAX_LINKS = 100;
 export type StoreEvent =
   | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
   | { type: "line"; id: string; line: KeptLine }
-  | { type: "stored"; item: StoredItem };
+  | { type: "stored"; item: StoredItem }
+  | { type: "transfer"; transfer: TransferProgress };
 
 export class SessionStore implements Activity {
   readonly maxSessions: number;
@@ -65,6 +72,10 @@ export class SessionStore implements Activity {
   // The sessions that hold lines, oldest first: where makeRoom() takes lines from.
   private readonly holdingLines = new Map<string, Kept>();
   private readonly storedItems: StoredItem[] = [];
+  private readonly maxFinishedTransfers: number;
+  // By data session id; a Map remembers insertion order: the first is the oldest.
+  private readonly runningTransfers = new Map<string, TransferProgress>();
+  private readonly finishedTransfers = new Map<string, TransferProgress>();
   private lineBytes = 0;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
@@ -72,6 +83,7 @@ export class SessionStore implements Activity {
     this.maxSessions = limits.maxSessions ?? 2_000;
     this.maxLineBytes = limits.maxLineBytes ?? 4 * 1024 * 1024;
     this.maxStored = limits.maxStored ?? 500;
+    this.maxFinishedTransfers = limits.maxFinishedTransfers ?? 20;
   }
 
   // ----- what the servers report (the Activity interface) -----
@@ -120,6 +132,10 @@ export class SessionStore implements Activity {
     if (!kept) return;
     Object.assign(kept, { how, bytesIn, bytesOut, ended });
     this.emit({ type: "session-closed", session: summary(kept) });
+    // A data connection gone with its transfer not reported as ended (its server stopped): failed.
+    // (If its last report is only late, it comes and says how it really ended.)
+    const running = this.runningTransfers.get(id);
+    if (running) this.transfer({ ...running, state: "failed", at: ended, elapsedMs: Date.parse(ended) - Date.parse(running.started) });
   }
 
   stored(item: StoredItem): void {
@@ -128,7 +144,25 @@ export class SessionStore implements Activity {
     this.emit({ type: "stored", item });
   }
 
+  transfer(progress: TransferProgress): void {
+    if (progress.state === "running") {
+      if (this.finishedTransfers.has(progress.id)) return; // a report that overtook nothing: it has ended
+      this.runningTransfers.set(progress.id, progress);
+    } else {
+      this.runningTransfers.delete(progress.id);
+      this.finishedTransfers.delete(progress.id); // the newest place: a late last report replaces a guess
+      this.finishedTransfers.set(progress.id, progress);
+      while (this.finishedTransfers.size > this.maxFinishedTransfers) this.finishedTransfers.delete(this.finishedTransfers.keys().next().value!);
+    }
+    this.emit({ type: "transfer", transfer: progress });
+  }
+
   // ----- what the API asks -----
+
+  /** The transfers under way, then those that ended; newest first in each. */
+  transfers(): TransferProgress[] {
+    return [...[...this.runningTransfers.values()].reverse(), ...[...this.finishedTransfers.values()].reverse()];
+  }
 
   /** Newest first. */
   list(): SessionSummary[] {

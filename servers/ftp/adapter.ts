@@ -46,7 +46,9 @@
 //  8. Anonymous users get 550 for every command that changes files, before ftp-srv sees it.
 //  9. ftp-srv logs bunyan JSON: silenced; `trace` shows the control connection as C:/S: lines
 //     instead, real users' passwords masked; `activity` (the console) gets the same lines, and
-//     each data connection as a session of its own, linked to its control connection. ftp-srv calls process.exit() on Ctrl-C: those
+//     each data connection as a session of its own, linked to its control connection, and each
+//     RETR/STOR/APPE/STOU's progress while it runs (watchTransfer: a timer reads the data
+//     connection's byte counters at most 4 times a second). ftp-srv calls process.exit() on Ctrl-C: those
 //     handlers are taken off, so the playground decides how to shut down. Its `timeout` option
 //     also starts a timer it never clears each time a client leaves (keeping the process alive
 //     after close()), so the idle timeout is set on each control socket instead.
@@ -57,6 +59,8 @@
 // 11. FEAT (RFC 2389 §3.2) lists what works: REST STREAM is there (RFC 3659 §5.5: MUST, or tnftp
 //     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on. FEAT and OPTS UTF8 ON work
 //     before login (RFC 2389 §4; lftp sends OPTS before USER, and ftp-srv answered 530).
+//     ALLO (RFC 959 §4.1.3) answers 202 (nothing to reserve) but keeps the size it names: the
+//     console shows the next upload's progress against it. ftp-srv answered 202 and forgot it.
 // 12. SITE answers 502. ftp-srv ran any command named after SITE with its own handler, past ours
 //     (SITE STOR, SITE DELE), and SITE CHMOD answered 500.
 //     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
@@ -94,7 +98,7 @@ import { finished, pipeline } from "node:stream/promises";
 import type { FileHandle } from "node:fs/promises";
 import { createServer, type AddressInfo, isIPv4, isIPv6, type Server, type Socket } from "node:net";
 import { FtpSrv, type FtpConnection } from "ftp-srv";
-import type { Activity, SessionEnd } from "../activity.ts";
+import type { Activity, SessionEnd, TransferProgress } from "../activity.ts";
 import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
 import { ConnectionLimits, type Refusal } from "../connection-limits.ts";
 import { FtpReplyError, SandboxFileSystem } from "./sandbox-fs.ts";
@@ -180,6 +184,8 @@ interface ControlConnection {
   transferType: "ascii" | "binary";
   /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
   transfer?: ActiveTransfer;
+  /** Ours: the size ALLO named, for the next upload's progress (the console). */
+  allocatedBytes?: number;
   /** Ours: after EPSV ALL only EPSV may set up a data connection (RFC 2428 §4). */
   epsvAll?: boolean;
   /** Ours: PBSZ has been sent (RFC 4217 §8: it comes before PROT). */
@@ -196,6 +202,8 @@ interface ActiveTransfer {
   bytes(): number;
   /** Stops it: its command answers 426. */
   abort(): void;
+  /** Set by watchTransfer when the console watches it: the last report, with how it ended. */
+  reportEnd?(state: "done" | "aborted" | "failed"): void;
 }
 
 /** What ftp-srv's handlers (and ours) ask of a data connection: its "connector". */
@@ -533,6 +541,7 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   PASV: (command) => passive(command, "PASV"),
   EPSV: (command) => passive(command, "EPSV"),
   TYPE: representationType,
+  ALLO: allocate,
   RETR: retrieve,
   STOR: (command) => store(command, { append: false }),
   STOU: (command) => store(command, { append: false, unique: true }),
@@ -695,8 +704,7 @@ class PassiveDataConnection implements DataConnection {
  */
 function reportDataConnection(connection: ControlConnection, socket: Socket, tls: boolean): void {
   const control = controlReports.get(connection);
-  if (!control?.activity || reportedDataSockets.has(socket)) return;
-  reportedDataSockets.add(socket);
+  if (!control?.activity || dataSessionIds.has(socket)) return;
   const report = new SessionReporter(control.activity, {
     protocol: "ftp-data",
     port: socket.localPort ?? 0,
@@ -707,6 +715,7 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
     // A file's first 64 KB are shown as lines; the rest (a 100 MB RETR) is only counted.
     transcribedBytes: 64 * 1024,
   });
+  dataSessionIds.set(socket, report.id);
   let how: SessionEnd = "FIN";
   // What the client sends is seen as it enters the socket's buffer (push), not with a 'data'
   // listener: that would start the bytes flowing before the transfer reads them, and an
@@ -731,7 +740,8 @@ function reportDataConnection(connection: ControlConnection, socket: Socket, tls
   socket.once("close", () => report.closed(how));
 }
 
-const reportedDataSockets = new WeakSet<Socket>();
+/** Each reported data connection's session id (its transfer's progress is reported under it). */
+const dataSessionIds = new WeakMap<Socket, string>();
 
 /** The session's data connection when none is prepared (ftp-srv's connector shape). */
 const NO_DATA_CONNECTION: DataConnection = {
@@ -750,6 +760,7 @@ async function withDataConnection(connection: ControlConnection, description: st
   const connector = connection.connector;
   let dataSocket: Socket | null = null;
   let aborted = false;
+  let ended: "done" | "failed" = "failed";
   connection.transfer = {
     description,
     bytes: () => (dataSocket ? dataSocket.bytesRead + dataSocket.bytesWritten : 0),
@@ -767,6 +778,7 @@ async function withDataConnection(connection: ControlConnection, description: st
     // A passive connection was reported when it came; an active one (PORT, EPRT) is reported now.
     reportDataConnection(connection, dataSocket, dataSocket instanceof TLSSocket);
     await transfer(dataSocket);
+    ended = "done";
   } catch (err) {
     // RFC 959 §4.1.3 ABOR: the aborted command answers 426, then ABOR itself 226.
     if (aborted) return connection.reply(426, `${description}: transfer aborted by ABOR`);
@@ -774,9 +786,78 @@ async function withDataConnection(connection: ControlConnection, description: st
     if (err instanceof FtpReplyError) return connection.reply(err.code, err.message);
     return connection.reply(426, "Connection closed; transfer aborted");
   } finally {
+    connection.transfer?.reportEnd?.(aborted ? "aborted" : ended);
     connector.end();
     connection.transfer = undefined;
+    connection.allocatedBytes = undefined; // ALLO is for the one transfer command after it
   }
+}
+
+/** At most this often a running transfer's progress is reported (to the console). */
+const PROGRESS_EVERY_MS = 250;
+/** A transfer that is stuck (its client stopped reading) is still reported this often: its clock runs, its rate falls to 0. */
+const PROGRESS_STUCK_EVERY_MS = 1000;
+/**
+ * The rate is over this last stretch of the transfer: a download's bytes count in 1 MiB steps
+ * (each piece once the system has all of it), too coarse for one 250 ms interval alone.
+ */
+const RATE_OVER_MS = 2000;
+
+/**
+ * Reports a transfer's progress to the console while it runs (TransferProgress, servers/activity.ts):
+ * once at the start, then from a timer that reads the data connection's byte counters, then once
+ * at the end (withDataConnection calls reportEnd). Nothing is counted per piece of the file, so a
+ * 100 MB RETR costs the same few reports a second as a small one. Without a console: nothing.
+ */
+function watchTransfer(connection: ControlConnection, socket: Socket, what: { command: TransferProgress["command"]; path: string; total?: number }): void {
+  const control = controlReports.get(connection);
+  const id = dataSessionIds.get(socket);
+  const activity = control?.activity;
+  if (!control || !activity?.transfer || !id || !connection.transfer) return;
+  const { command, path } = what;
+  const direction = command === "RETR" ? "download" : "upload";
+  const total = direction === "download" ? what.total : connection.allocatedBytes;
+  // A download's bytes count once the system has taken them (Node's own queue, up to 2 MiB
+  // here, not yet); an upload's once they have been read from the system.
+  const moved = direction === "download" ? () => Math.max(0, socket.bytesWritten - socket.writableLength) : () => socket.bytesRead;
+  const startedMs = Date.now();
+  const started = new Date(startedMs).toISOString();
+  const send = (state: TransferProgress["state"], bytes: number, ms: number, bytesPerSecond: number) => {
+    const progress: TransferProgress = { id, sessionId: control.report.id, account: connection.username ?? "", command, direction, path, bytes, bytesPerSecond, started, at: new Date(ms).toISOString(), elapsedMs: ms - startedMs, state };
+    if (total !== undefined) progress.total = total;
+    activity.transfer!(progress);
+  };
+  const perSecond = (bytes: number, ms: number) => Math.round((bytes * 1000) / Math.max(1, ms));
+  send("running", 0, startedMs, 0);
+  const reported = [{ bytes: 0, ms: startedMs }]; // the reports of the last RATE_OVER_MS, oldest first
+  const timer = setInterval(() => {
+    const ms = Date.now();
+    const bytes = moved();
+    const last = reported[reported.length - 1];
+    if (bytes === last.bytes && ms - last.ms < PROGRESS_STUCK_EVERY_MS) return;
+    while (reported.length > 1 && ms - reported[1].ms >= RATE_OVER_MS) reported.shift();
+    send("running", bytes, ms, perSecond(bytes - reported[0].bytes, ms - reported[0].ms));
+    reported.push({ bytes, ms });
+  }, PROGRESS_EVERY_MS);
+  timer.unref(); // a transfer keeps the server alive, not its reports
+  connection.transfer.reportEnd = (state) => {
+    clearInterval(timer);
+    const ms = Date.now();
+    const bytes = moved();
+    send(state, bytes, ms, perSecond(bytes, ms - startedMs)); // the average, over the whole transfer
+  };
+}
+
+/**
+ * RFC 959 §4.1.3 ALLO ("ALLO <size> [R <record size>]"): reserve room for the upload that follows.
+ * Nothing needs reserving here — 202, "superfluous at this site" (§4.2) — but the size is kept,
+ * and the console shows the next upload's progress against it (without ALLO: bytes and rate only).
+ */
+async function allocate({ connection, arg }: Command): Promise<unknown> {
+  const size = /^(\d{1,15})(?: R \d{1,15})?$/i.exec((arg ?? "").trim());
+  if (!size) return connection.reply(501, "Syntax error: ALLO <size in bytes> [R <record size>]");
+  connection.allocatedBytes = Number(size[1]);
+  return connection.reply(202, `No storage allocation necessary; ${size[1]} bytes expected`);
 }
 
 /** RFC 959 §4.1.3 ABOR with no transfer under way: the data connection (if any) is closed. */
@@ -790,7 +871,9 @@ async function retrieve({ connection, arg }: Command): Promise<unknown> {
   const start = connection.restByteCount ?? 0;
   connection.restByteCount = 0;
   return withDataConnection(connection, `RETR ${arg ?? ""}`, async (socket) => {
-    const { file, clientPath } = await sandbox(connection).openForReading(arg ?? "");
+    const { file, clientPath, size } = await sandbox(connection).openForReading(arg ?? "");
+    // In TYPE A the bytes sent differ from the size on disk (13): the total is then unknown.
+    watchTransfer(connection, socket, { command: "RETR", path: clientPath, total: connection.transferType === "ascii" ? undefined : Math.max(0, size - start) });
     try {
       // The 150 goes out while the file's first piece is read; that piece follows it.
       const announced = connection.reply(150);
@@ -875,6 +958,7 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
           return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
         },
       });
+      watchTransfer(connection, dataSocket, { command: unique ? "STOU" : append ? "APPE" : "STOR", path: clientPath });
       // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
       await connection.reply(150, unique ? `FILE: ${name}` : undefined);
       // TYPE A (13): the network's CRLF line ends are stored as LF.

@@ -123,7 +123,7 @@ export class SandboxFileSystem extends FileSystem {
    * before the 150: a file deleted a moment later (DELE on another connection) is still read to
    * its end, and one that is already gone is a 550 naming the client's path. The caller closes it.
    */
-  async openForReading(fileName: string): Promise<{ file: FileHandle; clientPath: string }> {
+  async openForReading(fileName: string): Promise<{ file: FileHandle; clientPath: string; size: number }> {
     const { clientPath, diskPath } = await this.resolve(this.required(fileName));
     const file = await this.safely(clientPath, () => open(diskPath, "r"));
     const stats = await file.stat();
@@ -131,7 +131,7 @@ export class SandboxFileSystem extends FileSystem {
       await file.close();
       throw new FtpReplyError(`${clientPath}: Is a directory`);
     }
-    return { file, clientPath };
+    return { file, clientPath, size: stats.size };
   }
 
   /**

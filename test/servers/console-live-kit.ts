@@ -15,6 +15,8 @@ import type { SessionSummary } from "../../servers/console/sessions.ts";
 
 export interface TestConsole {
   console: Console;
+  /** The servers' data dir (ftp/pub, ftp/home/<user>, mail/ …). */
+  dataDir: string;
   /** http://127.0.0.1:PORT — the HTTP demo server with the console mounted at /console/. */
   base: string;
   httpPort: number;
@@ -43,6 +45,7 @@ export async function startTestConsole(options: ConsoleOptions = {}): Promise<Te
   const news = await startNewsServer({ port: 0, dataDir, activity, tls: { key, cert } });
   return {
     console: console_,
+    dataDir,
     base: `http://127.0.0.1:${http.port}`,
     httpPort: http.port,
     mail,
