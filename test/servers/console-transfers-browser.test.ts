@@ -89,9 +89,9 @@ describe.skipIf(!hasChromium)("FTP transfers on the console's FTP page, in Chrom
         result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " " + n.failureSummary) })))`)) as { id: string; impact: string; targets: string[] }[];
       for (const v of violations) if (v.impact === "serious" || v.impact === "critical") problems.push(`${scheme}: ${v.id} (${v.impact}) at ${v.targets.join(" | ")}`);
     }
-    await page.locator("#larger-text").click();
+    await page.locator("#large-type").click();
     await page.screenshot({ path: path.join(ARTIFACTS, "console-ftp-transfer-dark-large.png"), fullPage: true });
-    await page.locator("#larger-text").click();
+    await page.locator("#large-type").click();
     expect(problems).toEqual([]);
 
     // Let it go: the bar fills, the item says done, the count drops.
