@@ -193,6 +193,10 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
       recorder.attach(socket);
     }
     keepCloseListeners(socket); // STARTTLS would remove them (quirk 3): the count must hear the close
+    // A fixed number of parts listen for this connection's close — ours above, smtp-server's, and
+    // Node's TLS layer once more at STARTTLS — one more than Node's default of 10 before it warns
+    // of a leak. They do not grow with use (a leak would), so the limit is raised, not the warning hidden.
+    socket.setMaxListeners(20);
     smtp.connect(socket);
   };
   const listener = options.implicitTls

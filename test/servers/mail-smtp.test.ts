@@ -8,6 +8,7 @@ import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
 import { hasPython, runProgram, hasCommand } from "../kit/processes.ts";
 import { startSmtpServer } from "../../servers/mail/smtp.ts";
+import { SessionStore } from "../../servers/console/sessions.ts";
 import { DEFAULT_MAIL_ACCOUNTS } from "../../servers/mail/accounts.ts";
 import { RawSmtp, expectCode, findMessages, maildirFiles, startTestMail, testMessage } from "./mail-kit.ts";
 
@@ -439,5 +440,26 @@ test("the relay's idle connection to the MX says QUIT itself (relayIdleMs), not 
     expect(quick.trace.join("\n")).not.toMatch(/421 .*Timeout/i);
   } finally {
     await quick.stop();
+  }
+});
+
+test("STARTTLS with the console recording: no 'MaxListenersExceededWarning' on the playground's output", async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", onWarning);
+  const recorded = await startTestMail({ activity: new SessionStore() });
+  try {
+    const { code, stderr } = await runProgram("python3", ["-c", `import smtplib, ssl
+s = smtplib.SMTP('127.0.0.1', ${recorded.ports.submission})
+s.starttls(context=ssl.create_default_context(cafile=${JSON.stringify(recorded.caFile)}))
+s.login('me@example.com', 'secret')
+s.sendmail('me@example.com', ['friend@example.org'], 'Subject: tls\\r\\n\\r\\nhi\\r\\n')
+s.quit()`], { timeoutMs: 20_000 });
+    expect(code, stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // warnings are emitted on the next tick
+    expect(warnings.filter((text) => text.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+  } finally {
+    process.off("warning", onWarning);
+    await recorded.stop();
   }
 });
