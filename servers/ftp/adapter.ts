@@ -34,8 +34,9 @@
 //     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
 //     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
 //     per read, and collecting them cost more than the copying; STOR's upload stream writes the
-//     pieces collected during one disk write in the next (sandbox-fs.ts). Both near the minimal
-//     Node server of the FTP bench (test/bench/ftp.ts).
+//     pieces collected during one disk write in the next (sandbox-fs.ts). RETR is as fast as the
+//     minimal Node server of the FTP bench (test/bench/ftp.ts); STOR is slower by the 30 ms wait
+//     and by V8's garbage collection of the socket's read buffers (README, Benchmarks).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -154,9 +155,14 @@ const DATA_CONNECTION_WAIT_MS = 5000;
 /**
  * How long after an upload's last byte its control connection must still be open for it to
  * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
- * control connection a moment later: 0.1-3.4 ms later on loopback on a loaded 2-core machine,
- * but more under heavy load (with 10 ms the kill -9 test failed once at load average 27). Every
- * STOR waits this long before its 226: the price of never taking a dead client's upload.
+ * control connection a moment later: 0.02-3.4 ms later on loopback on a loaded 2-core machine
+ * (test/bench/ftp-killed-client.ts), but more under heavy load (with 10 ms the kill -9 test
+ * failed once at load average 27). Nothing shorter can tell: the kernel closes a dead process's
+ * sockets like close(), so its data connection ends with FIN, not RST — the very end a complete
+ * upload has (an RST comes only if received bytes were left unread, and the client had none) —
+ * and a client that is alive sends nothing more until our 226. Every STOR waits this long
+ * before its 226: the price of never taking a dead client's upload (about 30% of a 100 MB STOR
+ * on loopback, where the whole upload takes 70-100 ms).
  */
 const UPLOAD_SETTLE_MS = 30;
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
