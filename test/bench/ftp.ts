@@ -2,7 +2,7 @@
 // npx tsx test/bench/ftp.ts --quick    — 32 MB, 1 round
 // npx tsx test/bench/ftp.ts --tiny     — 1 MB and 20 logins: only checks that everything runs (ftp-smoke.test.ts)
 // npx tsx test/bench/ftp.ts --rounds 5 — more (or fewer) rounds
-// npx tsx test/bench/ftp.ts --node-flags "--initial-old-space-size=64" — V8/Node flags for both Node servers
+// npx tsx test/bench/ftp.ts --node-flags=--initial-old-space-size=64 — V8/Node flags for both Node servers (space-separated)
 //
 // The playground FTP server (servers/ftp/server.ts, i.e. ftp-srv with our sandbox) side by
 // side with a reference FTP server, pyftpdlib, in one run — if Debian's python3-pyftpdlib
