@@ -30,7 +30,9 @@
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
 //     into place before the 226); an upload whose control connection has gone, or whose data
 //     connection was reset (even where the system reports that as an ordinary end), is discarded;
-//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS).
+//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS),
+//     except an upload of exactly the size its client announced with ALLO (RFC 959 §4.1.3), which
+//     is whole. ftp-srv answered ALLO "202" and forgot the number.
 //     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
 //     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
 //     per read, and collecting them cost more than the copying; STOR's upload stream writes the
@@ -186,6 +188,8 @@ interface ControlConnection {
   transferType: "ascii" | "binary";
   /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
   transfer?: ActiveTransfer;
+  /** Ours: the size ALLO announced (RFC 959 §4.1.3), for the next STOR, STOU or APPE only (4). */
+  allocatedBytes?: number;
   /** Ours: after EPSV ALL only EPSV may set up a data connection (RFC 2428 §4). */
   epsvAll?: boolean;
   /** Ours: PBSZ has been sent (RFC 4217 §8: it comes before PROT). */
@@ -543,6 +547,7 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   STOR: (command) => store(command, { append: false }),
   STOU: (command) => store(command, { append: false, unique: true }),
   APPE: (command) => store(command, { append: true }),
+  ALLO: allocate,
   ABOR: abort,
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
@@ -861,6 +866,8 @@ function send(socket: Socket, chunk: Buffer): Promise<void> {
 async function store({ connection, arg }: Command, { append, unique }: { append: boolean; unique?: boolean }): Promise<unknown> {
   const start = connection.restByteCount;
   connection.restByteCount = 0;
+  const announced = connection.allocatedBytes; // ALLO's size, for this upload only
+  connection.allocatedBytes = undefined;
   const control = connection.commandSocket;
   return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
     const fs = sandbox(connection);
@@ -876,7 +883,10 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
         // of the file, and its control connection a moment later. So wait that moment
         // (UPLOAD_SETTLE_MS), counted from the data connection's end (while the last bytes are
         // written and the file closed), then look: still there, and the data connection not reset?
-        keep: async () => {
+        // Unless the client announced the size (ALLO) and exactly that many bytes came: then the
+        // file is whole, whether or not its client stays to read the 226, and needs no wait.
+        keep: async (bytes) => {
+          if (bytes === announced) return notReset(dataSocket);
           await settled;
           return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
         },
@@ -895,6 +905,23 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
       throw err;
     }
   });
+}
+
+/**
+ * RFC 959 §4.1.3 ALLO: the size of the file the next STOR (or STOU, APPE) sends, in bytes
+ * ("ALLO 5000", or with a record size: "ALLO 5000 R 512", which is ignored). The disk needs no
+ * reserving here, but the number says when an upload is complete: one that brings exactly that
+ * many bytes gets its 226 without the wait for a vanished client (UPLOAD_SETTLE_MS). (lftp sends
+ * ALLO when `ftp:use-allo` is on; PHP's ftp_alloc() sends it.)
+ */
+async function allocate({ connection, arg }: Command): Promise<unknown> {
+  const [size, record, recordSize, ...rest] = (arg ?? "").split(" ");
+  const isCount = (text: string | undefined) => text !== undefined && /^\d{1,15}$/.test(text);
+  if (!isCount(size) || rest.length > 0 || (record !== undefined && (record !== "R" || !isCount(recordSize)))) {
+    return connection.reply(501, "Syntax error: ALLO <bytes> [R <record size>]");
+  }
+  connection.allocatedBytes = Number(size);
+  return connection.reply(200, `ALLO ${size}: an upload of exactly ${size} bytes is taken as complete`);
 }
 
 /**

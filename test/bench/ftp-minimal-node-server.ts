@@ -1,5 +1,5 @@
 // The FTP bench's second reference: the least FTP a Node server can speak for the bench client
-// (USER, PASS, TYPE, EPSV, RETR, STOR, QUIT — no checks, no sandbox, one folder), moving bytes
+// (USER, PASS, TYPE, ALLO, EPSV, RETR, STOR, QUIT — no checks, no sandbox, one folder), moving bytes
 // with plain Node streams: a file read in 1 MiB pieces piped into the data socket (RETR), the
 // data socket piped into a file (STOR). Its speed is roughly the most a Node FTP server can
 // reach on this machine; the playground (ftp-srv) is measured against it. It does the same disk
@@ -34,6 +34,7 @@ const server = createServer((control) => {
       if (verb === "USER") control.write("331 password\r\n");
       else if (verb === "PASS") control.write("230 in\r\n");
       else if (verb === "TYPE") control.write("200 ok\r\n");
+      else if (verb === "ALLO") control.write("202 not needed\r\n");
       else if (verb === "QUIT") control.end("221 bye\r\n");
       else if (verb === "EPSV") {
         const listener = createServer();
