@@ -30,12 +30,15 @@
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
 //     into place before the 226); an upload whose control connection has gone, or whose data
 //     connection was reset (even where the system reports that as an ordinary end), is discarded;
-//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS).
+//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS),
+//     except an upload of exactly the size its client announced with ALLO (RFC 959 §4.1.3), which
+//     is whole. ftp-srv answered ALLO "202" and forgot the number.
 //     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
 //     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
 //     per read, and collecting them cost more than the copying; STOR's upload stream writes the
-//     pieces collected during one disk write in the next (sandbox-fs.ts). Both near the minimal
-//     Node server of the FTP bench (test/bench/ftp.ts).
+//     pieces collected during one disk write in the next (sandbox-fs.ts). RETR is as fast as the
+//     minimal Node server of the FTP bench (test/bench/ftp.ts); STOR is slower by the 30 ms wait
+//     and by V8's garbage collection of the socket's read buffers (README, Benchmarks).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -59,8 +62,8 @@
 // 11. FEAT (RFC 2389 §3.2) lists what works: REST STREAM is there (RFC 3659 §5.5: MUST, or tnftp
 //     refuses `reget`), and AUTH TLS, PBSZ, PROT only when FTPS is on. FEAT and OPTS UTF8 ON work
 //     before login (RFC 2389 §4; lftp sends OPTS before USER, and ftp-srv answered 530).
-//     ALLO (RFC 959 §4.1.3) answers 202 (nothing to reserve) but keeps the size it names: the
-//     console shows the next upload's progress against it. ftp-srv answered 202 and forgot it.
+//     ALLO (RFC 959 §4.1.3) answers 200 and keeps the size it names for the next upload: that
+//     upload is whole at that size (4), and the console shows its progress against it.
 // 12. SITE answers 502. ftp-srv ran any command named after SITE with its own handler, past ours
 //     (SITE STOR, SITE DELE), and SITE CHMOD answered 500.
 //     STOU (RFC 959 §4.1.3) works without a name (ftp-srv: 550) and its 150 names the file it
@@ -158,9 +161,14 @@ const DATA_CONNECTION_WAIT_MS = 5000;
 /**
  * How long after an upload's last byte its control connection must still be open for it to
  * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
- * control connection a moment later: 0.1-3.4 ms later on loopback on a loaded 2-core machine,
- * but more under heavy load (with 10 ms the kill -9 test failed once at load average 27). Every
- * STOR waits this long before its 226: the price of never taking a dead client's upload.
+ * control connection a moment later: 0.02-3.4 ms later on loopback on a loaded 2-core machine
+ * (test/bench/ftp-killed-client.ts), but more under heavy load (with 10 ms the kill -9 test
+ * failed once at load average 27). Nothing shorter can tell: the kernel closes a dead process's
+ * sockets like close(), so its data connection ends with FIN, not RST — the very end a complete
+ * upload has (an RST comes only if received bytes were left unread, and the client had none) —
+ * and a client that is alive sends nothing more until our 226. Every STOR waits this long
+ * before its 226 — the price of never taking a dead client's upload, a fifth to a third of a
+ * 100 MB STOR on loopback — except one that brings exactly the size its client announced (ALLO).
  */
 const UPLOAD_SETTLE_MS = 30;
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
@@ -184,7 +192,7 @@ interface ControlConnection {
   transferType: "ascii" | "binary";
   /** Ours: the transfer under way, if any, for ABOR and STAT (10). */
   transfer?: ActiveTransfer;
-  /** Ours: the size ALLO named, for the next upload's progress (the console). */
+  /** Ours: the size ALLO announced (RFC 959 §4.1.3), for the next STOR, STOU or APPE only (4, 11). */
   allocatedBytes?: number;
   /** Ours: after EPSV ALL only EPSV may set up a data connection (RFC 2428 §4). */
   epsvAll?: boolean;
@@ -541,11 +549,11 @@ const OUR_HANDLERS: Record<string, (command: Command) => Promise<unknown>> = {
   PASV: (command) => passive(command, "PASV"),
   EPSV: (command) => passive(command, "EPSV"),
   TYPE: representationType,
-  ALLO: allocate,
   RETR: retrieve,
   STOR: (command) => store(command, { append: false }),
   STOU: (command) => store(command, { append: false, unique: true }),
   APPE: (command) => store(command, { append: true }),
+  ALLO: allocate,
   ABOR: abort,
   LIST: (command) => list(command, { namesOnly: false }),
   NLST: (command) => list(command, { namesOnly: true }),
@@ -816,7 +824,7 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
   if (!control || !activity?.transfer || !id || !connection.transfer) return;
   const { command, path } = what;
   const direction = command === "RETR" ? "download" : "upload";
-  const total = direction === "download" ? what.total : connection.allocatedBytes;
+  const total = what.total; // RETR: the file's size; an upload: the size ALLO announced, if any
   // A download's bytes count once the system has taken them (Node's own queue, up to 2 MiB
   // here, not yet); an upload's once they have been read from the system.
   const moved = direction === "download" ? () => Math.max(0, socket.bytesWritten - socket.writableLength) : () => socket.bytesRead;
@@ -846,18 +854,6 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
     const bytes = moved();
     send(state, bytes, ms, perSecond(bytes, ms - startedMs)); // the average, over the whole transfer
   };
-}
-
-/**
- * RFC 959 §4.1.3 ALLO ("ALLO <size> [R <record size>]"): reserve room for the upload that follows.
- * Nothing needs reserving here — 202, "superfluous at this site" (§4.2) — but the size is kept,
- * and the console shows the next upload's progress against it (without ALLO: bytes and rate only).
- */
-async function allocate({ connection, arg }: Command): Promise<unknown> {
-  const size = /^(\d{1,15})(?: R \d{1,15})?$/i.exec((arg ?? "").trim());
-  if (!size) return connection.reply(501, "Syntax error: ALLO <size in bytes> [R <record size>]");
-  connection.allocatedBytes = Number(size[1]);
-  return connection.reply(202, `No storage allocation necessary; ${size[1]} bytes expected`);
 }
 
 /** RFC 959 §4.1.3 ABOR with no transfer under way: the data connection (if any) is closed. */
@@ -938,6 +934,8 @@ function send(socket: Socket, chunk: Buffer): Promise<void> {
 async function store({ connection, arg }: Command, { append, unique }: { append: boolean; unique?: boolean }): Promise<unknown> {
   const start = connection.restByteCount;
   connection.restByteCount = 0;
+  const announced = connection.allocatedBytes; // ALLO's size, for this upload only
+  connection.allocatedBytes = undefined;
   const control = connection.commandSocket;
   return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
     const fs = sandbox(connection);
@@ -953,12 +951,15 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
         // of the file, and its control connection a moment later. So wait that moment
         // (UPLOAD_SETTLE_MS), counted from the data connection's end (while the last bytes are
         // written and the file closed), then look: still there, and the data connection not reset?
-        keep: async () => {
+        // Unless the client announced the size (ALLO) and exactly that many bytes came: then the
+        // file is whole, whether or not its client stays to read the 226, and needs no wait.
+        keep: async (bytes) => {
+          if (bytes === announced) return notReset(dataSocket);
           await settled;
           return !control.destroyed && !control.readableEnded && (await notReset(dataSocket));
         },
       });
-      watchTransfer(connection, dataSocket, { command: unique ? "STOU" : append ? "APPE" : "STOR", path: clientPath });
+      watchTransfer(connection, dataSocket, { command: unique ? "STOU" : append ? "APPE" : "STOR", path: clientPath, total: announced });
       // RFC 1123 §4.1.2.9: STOU's 150 names the file it makes ("150 FILE: name").
       await connection.reply(150, unique ? `FILE: ${name}` : undefined);
       // TYPE A (13): the network's CRLF line ends are stored as LF.
@@ -973,6 +974,23 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
       throw err;
     }
   });
+}
+
+/**
+ * RFC 959 §4.1.3 ALLO: the size of the file the next STOR (or STOU, APPE) sends, in bytes
+ * ("ALLO 5000", or with a record size: "ALLO 5000 R 512", which is ignored). The disk needs no
+ * reserving here, but the number says when an upload is complete: one that brings exactly that
+ * many bytes gets its 226 without the wait for a vanished client (UPLOAD_SETTLE_MS). (lftp sends
+ * ALLO when `ftp:use-allo` is on; PHP's ftp_alloc() sends it.)
+ */
+async function allocate({ connection, arg }: Command): Promise<unknown> {
+  const [size, record, recordSize, ...rest] = (arg ?? "").split(" ");
+  const isCount = (text: string | undefined) => text !== undefined && /^\d{1,15}$/.test(text);
+  if (!isCount(size) || rest.length > 0 || (record !== undefined && (record !== "R" || !isCount(recordSize)))) {
+    return connection.reply(501, "Syntax error: ALLO <bytes> [R <record size>]");
+  }
+  connection.allocatedBytes = Number(size);
+  return connection.reply(200, `ALLO ${size}: an upload of exactly ${size} bytes is taken as complete`);
 }
 
 /**

@@ -136,9 +136,13 @@ export class SandboxFileSystem extends FileSystem {
 
   /**
    * STOR and APPE (RFC 959 §4.1.3): a stream the upload is written into. It ends (and only then
-   * does the file appear under its name) once the upload is complete and `keep()` still says yes.
+   * does the file appear under its name) once the upload is complete and `keep(bytes)` — asked
+   * with the number of bytes this upload wrote — still says yes.
    */
-  async write(fileName: string, { append = false, start, keep = async () => true }: { append?: boolean; start?: number; keep?: () => Promise<boolean> } = {}) {
+  async write(
+    fileName: string,
+    { append = false, start, keep = async () => true }: { append?: boolean; start?: number; keep?: (bytes: number) => Promise<boolean> } = {},
+  ) {
     const { clientPath, diskPath } = await this.resolveForChange(this.required(fileName));
     const existing = await stat(diskPath).catch(() => null);
     if (existing?.isDirectory()) throw new FtpReplyError(`${clientPath}: Is a directory`);
@@ -303,7 +307,7 @@ export class SandboxFileSystem extends FileSystem {
     temp: string,
     diskPath: string,
     clientPath: string,
-    { append, start, keep }: { append: boolean; start?: number; keep: () => Promise<boolean> },
+    { append, start, keep }: { append: boolean; start?: number; keep: (bytes: number) => Promise<boolean> },
   ): Writable {
     const limit = this.maxUploadBytes;
     const safeError = (err: unknown) => this.safeError(err, clientPath, 451);
@@ -343,7 +347,7 @@ export class SandboxFileSystem extends FileSystem {
         const closing = file!.close();
         file = undefined;
         closing.then(async () => {
-          if (upload.destroyed || !(await keep())) {
+          if (upload.destroyed || !(await keep(received))) {
             return done(new FtpReplyError(`${clientPath}: upload dropped, its connection was reset or the client left`, 426));
           }
           // The moment the upload becomes the file: atomic, within one folder.

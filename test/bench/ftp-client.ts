@@ -85,8 +85,12 @@ export class BenchFtp {
     return bytes;
   }
 
-  /** STOR: uploads `totalBytes` of `block` repeated, honouring backpressure. */
-  async stor(path: string, totalBytes: number, block: Buffer): Promise<void> {
+  /**
+   * STOR: uploads `totalBytes` of `block` repeated, honouring backpressure. With `allo`, the size
+   * is announced first (RFC 959 §4.1.3 ALLO; any 2xx reply will do: "202 not needed" too).
+   */
+  async stor(path: string, totalBytes: number, block: Buffer, { allo = false } = {}): Promise<void> {
+    if (allo) await this.expect(`ALLO ${totalBytes}`, 2);
     const data = await this.dataConnection();
     await this.expect(`STOR ${path}`, 1);
     for (let sent = 0; sent < totalBytes; sent += block.length) {

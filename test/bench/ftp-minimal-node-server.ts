@@ -1,12 +1,15 @@
 // The FTP bench's second reference: the least FTP a Node server can speak for the bench client
-// (USER, PASS, TYPE, EPSV, RETR, STOR, QUIT — no checks, no sandbox, one folder), moving bytes
+// (USER, PASS, TYPE, ALLO, EPSV, RETR, STOR, QUIT — no checks, no sandbox, one folder), moving bytes
 // with plain Node streams: a file read in 1 MiB pieces piped into the data socket (RETR), the
 // data socket piped into a file (STOR). Its speed is roughly the most a Node FTP server can
-// reach on this machine; the playground (ftp-srv) is measured against it. Usage:
+// reach on this machine; the playground (ftp-srv) is measured against it. It does the same disk
+// work for an upload as the playground: into a temporary file, renamed onto the real name before
+// the 226 (no fsync in either). What it leaves out is the playground's checks: the sandbox, the
+// size cap, and the 30 ms wait that keeps a killed client's upload out (servers/ftp/adapter.ts). Usage:
 //   node --import tsx test/bench/ftp-minimal-node-server.ts <folder>
 // Prints "Listening on 127.0.0.1:PORT".
 
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rename } from "node:fs";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 
@@ -16,6 +19,7 @@ if (!root) {
   process.exit(2);
 }
 
+let uploads = 0;
 const server = createServer((control) => {
   let dataSocket: Promise<Socket> | null = null;
   let pending = "";
@@ -30,6 +34,7 @@ const server = createServer((control) => {
       if (verb === "USER") control.write("331 password\r\n");
       else if (verb === "PASS") control.write("230 in\r\n");
       else if (verb === "TYPE") control.write("200 ok\r\n");
+      else if (verb === "ALLO") control.write("202 not needed\r\n");
       else if (verb === "QUIT") control.end("221 bye\r\n");
       else if (verb === "EPSV") {
         const listener = createServer();
@@ -42,7 +47,10 @@ const server = createServer((control) => {
           control.write("150 go\r\n");
           const done = () => control.write("226 done\r\n");
           if (verb === "RETR") createReadStream(join(root, arg), { highWaterMark: 1024 * 1024 }).pipe(socket).on("close", done);
-          else socket.pipe(createWriteStream(join(root, arg), { highWaterMark: 1024 * 1024 })).on("close", done); // written
+          else {
+            const temp = join(root, `.upload-${process.pid}-${++uploads}.part`);
+            socket.pipe(createWriteStream(temp, { highWaterMark: 1024 * 1024 })).on("close", () => rename(temp, join(root, arg), done)); // written, then in place
+          }
         });
       } else control.write("502 not here\r\n");
     }

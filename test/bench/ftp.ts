@@ -1,7 +1,8 @@
-// npx tsx test/bench/ftp.ts            — RETR and STOR of a 100 MB file, 300 clients logged in at once, 3 rounds
+// npx tsx test/bench/ftp.ts            — RETR and STOR (plain, and with ALLO first) of a 100 MB file, 300 clients logged in at once, 3 rounds
 // npx tsx test/bench/ftp.ts --quick    — 32 MB, 1 round
 // npx tsx test/bench/ftp.ts --tiny     — 1 MB and 20 logins: only checks that everything runs (ftp-smoke.test.ts)
 // npx tsx test/bench/ftp.ts --rounds 5 — more (or fewer) rounds
+// npx tsx test/bench/ftp.ts --node-flags=--initial-old-space-size=64 — V8/Node flags for both Node servers (space-separated)
 //
 // The playground FTP server (servers/ftp/server.ts, i.e. ftp-srv with our sandbox) side by
 // side with a reference FTP server, pyftpdlib, in one run — if Debian's python3-pyftpdlib
@@ -18,6 +19,8 @@
 //   median of per-round ratios. Loopback numbers on a shared machine are noisy.
 // - pyftpdlib runs as shipped (`python3 -m pyftpdlib`), which logs every login and transfer
 //   at INFO level; the playground server runs without --trace.
+// - Below the table: each server's CPU time (utime + stime from /proc/<pid>/stat) per transfer,
+//   the steadier figure on a shared machine (wall-clock rates swing with the other processes).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -34,7 +37,10 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 const MB = 1_000_000;
 
-const { values: options } = parseArgs({ options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" } } });
+const { values: options } = parseArgs({
+  options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" }, "node-flags": { type: "string" } },
+});
+const nodeFlags = (options["node-flags"] ?? "").split(" ").filter((flag) => flag !== "");
 const size = options.tiny ? "tiny" : options.quick ? "quick" : "full";
 const settings = {
   full: { rounds: 3, fileBytes: 100 * MB, logins: 300, giveUpAfterMs: 300_000 },
@@ -53,12 +59,14 @@ const children = new Set<ChildProcess>();
 interface Server {
   name: string;
   port: number;
+  /** Its process, for its CPU time. */
+  pid: number;
   /** The folder that user "me" sees as "/". */
   root: string;
 }
 
 /** Starts a server process, its output going to a log file; resolves with the port it prints. */
-async function startProcess(name: string, command: string, args: string[], portLine: RegExp): Promise<number> {
+async function startProcess(name: string, command: string, args: string[], portLine: RegExp): Promise<{ port: number; pid: number }> {
   const logFile = join(workDir, `${name}.log`);
   const log = openSync(logFile, "w");
   const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", log, log] });
@@ -69,10 +77,16 @@ async function startProcess(name: string, command: string, args: string[], portL
   for (;;) {
     const output = readFileSync(logFile, "utf8");
     const match = portLine.exec(output);
-    if (match) return Number(match[1]);
+    if (match) return { port: Number(match[1]), pid: child.pid! };
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start:\n${output}`);
     await sleep(20);
   }
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms (Linux: /proc/<pid>/stat). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); // after "pid (name) "
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime, in clock ticks of 1/100 s
 }
 
 async function stopProcesses(): Promise<void> {
@@ -101,6 +115,28 @@ interface Scenario {
 }
 
 const block = randomBytes(64 * 1024);
+
+/** STOR of the bench's size (a warm-up: an eighth), checked on disk and removed after. */
+function storScenario({ allo }: { allo: boolean }): Scenario {
+  return {
+    name: `STOR ${Math.round(settings.fileBytes / MB)} MB${allo ? ", ALLO first" : ""}`,
+    unit: "MB/s",
+    biggerIsBetter: true,
+    async measure(server, warmUp) {
+      const bytes = warmUp ? settings.fileBytes / 8 : settings.fileBytes;
+      const ftp = await BenchFtp.login(server.port, "me", "secret");
+      const start = performance.now();
+      await ftp.stor("upload.bin", bytes, block, { allo });
+      const seconds = (performance.now() - start) / 1000;
+      await ftp.quit();
+      const stored = statSync(join(server.root, "upload.bin")).size;
+      if (stored !== bytes) throw new Error(`${server.name}: STOR stored ${stored} bytes, not ${bytes}`);
+      rmSync(join(server.root, "upload.bin"));
+      return bytes / MB / seconds;
+    },
+  };
+}
+
 const scenarios: Scenario[] = [
   {
     name: `RETR ${Math.round(settings.fileBytes / MB)} MB`,
@@ -117,23 +153,10 @@ const scenarios: Scenario[] = [
       return bytes / MB / seconds;
     },
   },
-  {
-    name: `STOR ${Math.round(settings.fileBytes / MB)} MB`,
-    unit: "MB/s",
-    biggerIsBetter: true,
-    async measure(server, warmUp) {
-      const bytes = warmUp ? settings.fileBytes / 8 : settings.fileBytes;
-      const ftp = await BenchFtp.login(server.port, "me", "secret");
-      const start = performance.now();
-      await ftp.stor("upload.bin", bytes, block);
-      const seconds = (performance.now() - start) / 1000;
-      await ftp.quit();
-      const stored = statSync(join(server.root, "upload.bin")).size;
-      if (stored !== bytes) throw new Error(`${server.name}: STOR stored ${stored} bytes, not ${bytes}`);
-      rmSync(join(server.root, "upload.bin"));
-      return bytes / MB / seconds;
-    },
-  },
+  storScenario({ allo: false }),
+  // The same upload with its size announced first (ALLO): the playground then needs no wait
+  // before its 226 (UPLOAD_SETTLE_MS in servers/ftp/adapter.ts); the other two do not wait anyway.
+  storScenario({ allo: true }),
   {
     name: `${settings.logins} clients logged in at once`,
     unit: "s",
@@ -168,34 +191,40 @@ async function main(): Promise<void> {
   }
 
   const servers: Server[] = [];
-  const playgroundPort = await startProcess(
+  const playground = await startProcess(
     "playground",
     process.execPath,
-    ["--import", "tsx", "test/bench/ftp-playground-server.ts", join(workDir, "playground")],
+    [...nodeFlags, "--import", "tsx", "test/bench/ftp-playground-server.ts", join(workDir, "playground")],
     /Listening on \S+:(\d+)/,
   );
-  servers.push({ name: "playground (ftp-srv)", port: playgroundPort, root: playgroundRoot });
+  servers.push({ name: "playground (ftp-srv)", ...playground, root: playgroundRoot });
   // The second reference: what plain Node streams do on this machine (ftp-minimal-node-server.ts).
-  const nodePort = await startProcess("node", process.execPath, ["--import", "tsx", "test/bench/ftp-minimal-node-server.ts", nodeRoot], /Listening on \S+:(\d+)/);
-  servers.push({ name: "minimal Node", port: nodePort, root: nodeRoot });
+  const node = await startProcess("node", process.execPath, [...nodeFlags, "--import", "tsx", "test/bench/ftp-minimal-node-server.ts", nodeRoot], /Listening on \S+:(\d+)/);
+  servers.push({ name: "minimal Node", ...node, root: nodeRoot });
   const withReference = hasPyftpdlib();
   if (withReference) {
-    const port = await startProcess(
+    const pyftpdlib = await startProcess(
       "pyftpdlib",
       PYTHON,
       ["-m", "pyftpdlib", "-i", "127.0.0.1", "-p", "0", "-d", pyftpdlibRoot, "-u", "me", "-P", "secret", "-w"],
       /starting FTP server on \S+:(\d+)/,
     );
-    servers.push({ name: "pyftpdlib", port, root: pyftpdlibRoot });
+    servers.push({ name: "pyftpdlib", ...pyftpdlib, root: pyftpdlibRoot });
   }
 
   const rows: string[][] = [];
+  const cpuNotes: string[] = [];
   for (const scenario of scenarios) {
     const samples = servers.map(() => [] as number[]);
+    const cpu = servers.map(() => [] as number[]);
     for (const server of servers) await withinOneMinute(server, scenario, scenario.measure(server, true));
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? servers : [...servers].reverse();
-      for (const server of order) samples[servers.indexOf(server)].push(await withinOneMinute(server, scenario, scenario.measure(server, false)));
+      for (const server of order) {
+        const before = cpuMs(server.pid);
+        samples[servers.indexOf(server)].push(await withinOneMinute(server, scenario, scenario.measure(server, false)));
+        cpu[servers.indexOf(server)].push(cpuMs(server.pid) - before);
+      }
       console.error(`  ${scenario.name}, round ${round}/${rounds}: ` + servers.map((s, i) => `${s.name} ${format(samples[i].at(-1)!)} ${scenario.unit}`).join(", "));
     }
     const row = [scenario.name, ...samples.map((values) => `${format(median(values))} ${scenario.unit}${spread(values)}`)];
@@ -205,6 +234,7 @@ async function main(): Promise<void> {
       row.push(`${median(ratios).toFixed(2)}×`);
     }
     rows.push(row);
+    cpuNotes.push(`  ${scenario.name}: ` + servers.map((s, i) => `${s.name} ${Math.round(median(cpu[i]))} ms`).join(", "));
   }
 
   console.log();
@@ -213,6 +243,7 @@ async function main(): Promise<void> {
     console.log(`\nNote: pyftpdlib is not installed for ${PYTHON} (Debian: apt-get install python3-pyftpdlib), so there is no reference column.`);
   }
   console.log("\nFor logins smaller is better; the ratio column is always speed (above 1×: the playground is faster).");
+  console.log(`\nServer CPU time (user + system) per run, median${nodeFlags.length > 0 ? `; Node servers run with ${nodeFlags.join(" ")}` : ""}:\n${cpuNotes.join("\n")}`);
 }
 
 /** A measurement that hangs fails the bench with a clear message instead of stalling it. */

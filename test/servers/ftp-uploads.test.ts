@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, onTestFinished, test } from "vitest";
@@ -148,6 +148,43 @@ test("a client killed mid-upload (kill -9) leaves no partial file, and an older 
     expect(readFileSync(join(server.home, "old.bin")).equals(old)).toBe(true);
   }
 }, 60_000);
+
+test("ALLO: an upload of exactly the announced size is whole even if its client leaves at once; a shorter one is dropped", async () => {
+  const server = await startTestFtp();
+  const ftp = await RawFtp.login(server.port, "me", "secret");
+  expect((await ftp.command("ALLO")).code).toBe(501);
+  expect((await ftp.command("ALLO 12x")).code).toBe(501);
+  expect((await ftp.command("ALLO 100 R")).code).toBe(501);
+  expect((await ftp.command("ALLO 100 R 10")).code).toBe(200); // the record size is allowed, and ignored
+  // A client that stays gets its 226 as always.
+  const small = randomBytes(5000);
+  await ftp.expect(`ALLO ${small.length}`, 200);
+  await store(ftp, "small.bin", small);
+  expect(readFileSync(join(server.home, "small.bin")).equals(small)).toBe(true);
+  for (const { name, announced, sent, kept } of [
+    { name: "whole.bin", announced: 100_000, sent: 100_000, kept: true },
+    { name: "short.bin", announced: 100_000, sent: 60_000, kept: false },
+  ]) {
+    const client = await RawFtp.login(server.port, "me", "secret");
+    await client.expect(`ALLO ${announced}`, 200);
+    const data = await client.passive();
+    await client.expect(`STOR ${name}`, 150);
+    const content = randomBytes(sent);
+    data.end(content);
+    // The client goes without waiting for its 226, as a client killed after its last byte would:
+    // as soon as all its bytes are on disk (looked for at every turn of the event loop, so well
+    // within the server's 30 ms wait). Without ALLO (or with a different size) that upload would
+    // be dropped, as in the kill -9 test above.
+    const written = () =>
+      existsSync(join(server.home, name)) ||
+      filesIn(server.home).some((file) => file.startsWith(".ftp-upload-") && statSync(join(server.home, file), { throwIfNoEntry: false })?.size === sent);
+    for (const deadline = Date.now() + 5000; !written() && Date.now() < deadline; ) await new Promise((resolve) => setImmediate(resolve));
+    client.socket.destroy();
+    await eventually("the upload is over", () => filesIn(server.home).every((file) => !file.startsWith(".")));
+    expect(filesIn(server.home).includes(name), name).toBe(kept);
+    if (kept) expect(readFileSync(join(server.home, name)).equals(content)).toBe(true);
+  }
+});
 
 test("the control connection closed mid-upload: the upload is dropped and its file closed", async () => {
   const server = await startTestFtp();
