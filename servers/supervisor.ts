@@ -61,6 +61,8 @@ export interface PlaygroundOptions {
   siteDir?: string;
   /** The console's handler for /console/ (servers/console/). */
   console?: ConsoleHandler;
+  /** Default true: every delivered message flushed to disk (servers/mail/maildir.ts); the benches turn it off to measure the servers, not the disk. */
+  fsync?: boolean;
   /** Every C:/S: line of every server (npm start -- --trace). */
   trace?: (line: string) => void;
   /** Gets the activity reports of every server, whichever thread it runs on (the console's). */
@@ -127,7 +129,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   };
   const workers = {
     mail: new SupervisedWorker(
-      { group: "mail", host, dataDir, accounts: options.mailAccounts, ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps } },
+      { group: "mail", host, dataDir, accounts: options.mailAccounts, fsync: options.fsync, ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps } },
       hub,
     ),
     // The passive range is fixed here ({0, 0}: any free port), so a restart on the control port
