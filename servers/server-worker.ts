@@ -6,7 +6,8 @@
 // The life of a worker:
 //   start the group's servers ──▶ "ready" + the ports they got
 //   answer every "ping" with a "pong"          (the watchdog: no pong for 5 s = stuck)
-//   send trace lines and activity reports as messages (a function cannot cross threads)
+//   send trace lines and activity reports as messages (a function cannot cross threads;
+//   the reports of one turn of the loop as one message, servers/activity-bridge.ts)
 //   "stop" ──▶ close the servers, end the thread
 
 import { parentPort, workerData } from "node:worker_threads";
@@ -17,9 +18,10 @@ const supervisor = parentPort!;
 const { options, trace, activity } = workerData as WorkerStart;
 const send = (message: FromWorker) => supervisor.postMessage(message);
 
+const messenger = activity ? activityMessenger(send) : undefined;
 const sinks = {
   trace: trace ? (line: string) => send({ type: "trace", line }) : undefined,
-  activity: activity ? activityMessenger(send) : undefined,
+  activity: messenger?.activity,
 };
 
 /** Starts the group's servers with the options the supervisor sent, plus the two sinks.
@@ -61,8 +63,12 @@ supervisor.on("message", (message: ToWorker) => {
       send({ type: "pong" });
       break;
     case "stop":
-      // process.exit() in a worker ends this thread only, never the playground.
-      void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      // process.exit() in a worker ends this thread only, never the playground. The last
+      // activity reports (the sessions the close ended) leave first.
+      void (running?.close() ?? Promise.resolve()).finally(() => {
+        messenger?.flush();
+        process.exit(0);
+      });
       break;
     case "stall": {
       // Test hook: a handler stuck in a loop, as a catastrophic RegExp once was (README, Reliability).

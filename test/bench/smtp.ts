@@ -164,7 +164,7 @@ async function startMailServer(fsync: "on" | "off"): Promise<MailServer> {
 async function startPlaygroundServer(mode: "console" | "none"): Promise<MailServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "smtp-bench-"));
   const script = fileURLToPath(new URL("./playground-server.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, dataDir, "me@example.com,friend@example.org", mode, "off"], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", script, dataDir, "me@example.com,friend@example.org", mode, "off"], { stdio: ["pipe", "pipe", "inherit"] });
   const ports = JSON.parse(await lineReader(child)()) as { smtp: number; http: number };
   return { process: child, dataDir, port: ports.smtp, httpPort: ports.http, memory: () => Promise.reject(new Error("not measured")) };
 }
