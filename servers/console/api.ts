@@ -151,7 +151,7 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     } else if (event.type === "line") {
       // A line inside a fold (the middle of a DATA body) is not streamed: the page shows the fold
       // closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
-      if (event.line.fold !== "inside" && maySee(viewer, store.ownerOf(event.id))) send("line", { id: event.id, ...event.line });
+      if (event.line.fold !== "inside" && (viewer.teacher || maySee(viewer, store.ownerOf(event.id)))) send("line", { id: event.id, ...event.line });
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, event.session);
     }
