@@ -233,7 +233,7 @@ class SupervisedWorker {
     const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
     // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
     // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
-    const worker = new Worker(BOOT, { workerData, execArgv: process.env.WORKER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.WORKER_PROF}`] : [] });
+    const worker = new Worker(BOOT, { workerData, execArgv: [] });
     this.worker = worker;
     this.ready = false;
     this.startedAt = Date.now();
@@ -259,7 +259,7 @@ class SupervisedWorker {
           case "trace":
             this.hub.trace?.(message.line);
             break;
-          case "activity": // the calls of one turn of the worker's loop, in order
+          case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
             for (const call of message.calls) {
               const error = this.hub.activity && reportActivity(this.hub.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
