@@ -64,11 +64,14 @@ supervisor.on("message", (message: ToWorker) => {
       break;
     case "stop":
       // process.exit() in a worker ends this thread only, never the playground. The last
-      // activity reports (the sessions the close ended) leave first.
-      void (running?.close() ?? Promise.resolve()).finally(() => {
-        messenger?.flush();
-        process.exit(0);
-      });
+      // activity reports leave first: the sessions the close cut off say so once their sockets
+      // have closed, a turn or two of the loop after the servers' close() (hence the short wait).
+      void (running?.close() ?? Promise.resolve())
+        .finally(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        .finally(() => {
+          messenger?.flush();
+          process.exit(0);
+        });
       break;
     case "stall": {
       // Test hook: a handler stuck in a loop, as a catastrophic RegExp once was (README, Reliability).
