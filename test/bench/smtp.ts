@@ -32,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuMs } from "./cpu.ts";
 import { openEventStream } from "./event-stream.ts";
+import { startPlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
@@ -163,10 +164,8 @@ async function startMailServer(fsync: "on" | "off"): Promise<MailServer> {
 /** The whole playground as npm start runs it (test/bench/playground-server.ts), fsync off. */
 async function startPlaygroundServer(mode: "console" | "none"): Promise<MailServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "smtp-bench-"));
-  const script = fileURLToPath(new URL("./playground-server.ts", import.meta.url));
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", script, dataDir, "me@example.com,friend@example.org", mode, "off"], { stdio: ["pipe", "pipe", "inherit"] });
-  const ports = JSON.parse(await lineReader(child)()) as { smtp: number; http: number };
-  return { process: child, dataDir, port: ports.smtp, httpPort: ports.http, memory: () => Promise.reject(new Error("not measured")) };
+  const playground = await startPlaygroundProcess(dataDir, ["me@example.com", "friend@example.org"], mode);
+  return { process: playground.process, dataDir, port: playground.ports.smtp, httpPort: playground.ports.http, memory: () => Promise.reject(new Error("not measured")) };
 }
 
 async function stored(server: MailServer, address: string): Promise<number> {
