@@ -43,4 +43,23 @@ describe("transcript", () => {
       "C: ping   (dropped by the network)",
     ]);
   });
+
+  test("a line is shown the same whether it arrives whole in one chunk or byte by byte", () => {
+    // A whole line is decoded straight from its chunk; one split across chunks is put together
+    // first: both must show exactly what escapeBytes shows (what --trace has always printed).
+    const wire = Buffer.concat([
+      Buffer.from("EHLO client\r\n\r\n\nplain LF\nbare CR\r inside\r\n\ttab\x7f del\r\r\n"),
+      Buffer.from("你好 UTF-8\r\n"),
+      Buffer.from([0x41, 0xff, 0x00, 0x0d, 0x0a]), // latin1 and NUL: not UTF-8
+      Buffer.from("~ last printable, and \u00e9 one more\r\n"),
+    ]);
+    const whole = new Transcript({ maxLinesInARow: 100 });
+    whole.data("C", wire);
+    const byteByByte = new Transcript({ maxLinesInARow: 100 });
+    for (const byte of wire) byteByByte.data("C", Buffer.from([byte]));
+    expect(whole.lines).toHaveLength(9);
+    expect(whole.lines).toEqual(byteByByte.lines);
+    expect(whole.lines.slice(0, 4)).toEqual(["C: EHLO client\\r\\n", "C: \\r\\n", "C: \\n", "C: plain LF\\n"]);
+    expect(whole.lines).toContain("C: A\\xff\\x00\\r\\n");
+  });
 });
