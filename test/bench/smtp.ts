@@ -15,9 +15,15 @@
 // Scenarios: 1 sender and 20 concurrent senders, delivered locally (me → me); the same with
 // fsync off (a diagnostic row: what the disk flush costs); and relayed to example.org (the
 // submission server passes every message on to the MX over SMTP: two servers, two deliveries).
+// What the console costs (issue 16: ≤ 10%): the same 20 senders, fsync off, on three playgrounds
+// run as npm start runs them (test/bench/playground-server.ts: the supervisor, mail on a worker
+// thread, the console's store on the main thread) — without the console, recording, and recording
+// with a page reading /console/api/events — round by round in turn, each compared with the
+// no-console run of the same round in msg/s and in the server's CPU time (every thread, /proc).
 // Memory: the servers' heap (after a full GC) per idle logged-in session.
 //
-// The servers run in their own process (test/bench/smtp-server.ts); this process is the client.
+// The servers run in their own processes (test/bench/smtp-server.ts, playground-server.ts); this
+// process is the client.
 // Loopback numbers on a shared 2-core machine are noisy: read them as orders of magnitude.
 
 import { spawn, type ChildProcess } from "node:child_process";
