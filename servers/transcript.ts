@@ -51,6 +51,8 @@ export class Transcript {
   private linesInARow = 0;
   private hiddenLines = 0;
   private hiddenBytes = 0;
+  /** The last line only counted (deep in a fold) of this run, for the mask (see endRun). */
+  private lastHidden: Buffer | null = null;
   private readonly maxLineLength: number;
   private readonly maxLinesInARow: number;
 
@@ -64,6 +66,7 @@ export class Transcript {
     if (this.pendingSide !== side) this.flush(true);
     this.pendingSide = side;
     let start = 0;
+    let hidden = -1; // where the last line only counted starts
     for (let end = chunk.indexOf(10) + 1; end !== 0; end = chunk.indexOf(10, start) + 1) {
       if (this.pending.length > 0) {
         // The line began in an earlier chunk.
@@ -72,11 +75,13 @@ export class Transcript {
       } else if (this.deepInAFold()) {
         this.hiddenLines++;
         this.hiddenBytes += end - start;
+        hidden = start;
       } else {
         this.push(side, escapeLine(chunk, start, end), end - start);
       }
       start = end;
     }
+    if (hidden !== -1) this.lastHidden = Buffer.from(chunk.subarray(hidden, start));
     // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
     if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
@@ -106,6 +111,7 @@ export class Transcript {
     if (this.deepInAFold()) {
       this.hiddenLines++;
       for (const piece of this.pending) this.hiddenBytes += piece.length;
+      this.lastHidden = Buffer.concat(this.pending);
       this.pending = [];
     } else {
       const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
@@ -151,6 +157,13 @@ export class Transcript {
   }
 
   private endRun(): void {
+    // A mask may learn from the lines it sees (SMTP's: after a "334" challenge, the client's next
+    // line is a secret). The lines deep in a fold never reach it, but the last line of a run is
+    // the one such a mask must see — a client that pipelines 300 commands, the last "AUTH PLAIN",
+    // gets 299 replies and then the 334 at the end of one long run — so it is shown to the mask
+    // (and thrown away) before the other side speaks.
+    if (this.lastHidden && this.lastSide) this.options.mask?.(escapeBytes(this.lastHidden), this.lastSide);
+    this.lastHidden = null;
     if (this.hiddenLines > 0 && this.lastSide) {
       const text = `… ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
       this.emit(`${this.lastSide}: ${text}`, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });

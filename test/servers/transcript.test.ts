@@ -62,4 +62,24 @@ describe("transcript", () => {
     expect(whole.lines.slice(0, 4)).toEqual(["C: EHLO client\\r\\n", "C: \\r\\n", "C: \\n", "C: plain LF\\n"]);
     expect(whole.lines).toContain("C: A\\xff\\x00\\r\\n");
   });
+
+  test("a mask that learns from lines still sees the last line of a long run, deep in its fold", () => {
+    // Like SMTP's mask: after a "334" challenge the client's next line is a secret. Here the 334
+    // ends a run of 300 server lines, far past what a fold keeps.
+    let secretFollows = false;
+    const mask = (line: string, side: "C" | "S") => {
+      if (side === "S") secretFollows = line.startsWith("334");
+      else if (secretFollows) return "******** (masked)";
+      return line;
+    };
+    const shown: string[] = [];
+    const transcript = new Transcript({ maxLinesInARow: 12, keepFolded: 200, keepLines: false, mask, onLine: (line) => shown.push(line) });
+    transcript.data("S", Buffer.from("250 OK\r\n".repeat(299) + "334 \r\n"));
+    transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
+    // And once more, the 334 arriving as a line cut across two chunks.
+    transcript.data("S", Buffer.from("250 OK\r\n".repeat(299) + "33"));
+    transcript.data("S", Buffer.from("4 \r\n"));
+    transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
+    expect(shown.filter((line) => line.startsWith("C: "))).toEqual(["C: ******** (masked)", "C: ******** (masked)"]);
+  });
 });
