@@ -6,7 +6,8 @@
 // The life of a worker:
 //   start the group's servers ──▶ "ready" + the ports they got
 //   answer every "ping" with a "pong"          (the watchdog: no pong for 5 s = stuck)
-//   send trace lines, activity reports and log lines as messages (a function cannot cross threads)
+//   send trace lines, activity reports and log lines as messages (a function cannot cross threads;
+//   the reports of one turn of the loop as one message, servers/activity-bridge.ts)
 //   "stop" ──▶ close the servers, end the thread
 
 import { parentPort, workerData } from "node:worker_threads";
@@ -17,9 +18,10 @@ const supervisor = parentPort!;
 const { options, trace, activity, neverReady } = workerData as WorkerStart;
 const send = (message: FromWorker) => supervisor.postMessage(message);
 
+const messenger = activity ? activityMessenger(send) : undefined;
 const sinks = {
   trace: trace ? (line: string) => send({ type: "trace", line }) : undefined,
-  activity: activity ? activityMessenger(send) : undefined,
+  activity: messenger?.activity,
 };
 
 /** Starts the group's servers with the options the supervisor sent, plus the two sinks.
@@ -66,8 +68,15 @@ supervisor.on("message", (message: ToWorker) => {
       break;
     case "stop":
       if (ignoreStop) break;
-      // process.exit() in a worker ends this thread only, never the playground.
-      void (running?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      // process.exit() in a worker ends this thread only, never the playground. The last
+      // activity reports leave first: the sessions the close cut off say so once their sockets
+      // have closed, a turn or two of the loop after the servers' close() (hence the short wait).
+      void (running?.close() ?? Promise.resolve())
+        .finally(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        .finally(() => {
+          messenger?.flush();
+          process.exit(0);
+        });
       break;
     case "stall": {
       // Test hook: a handler stuck in a loop, as a catastrophic RegExp once was (README, Reliability).

@@ -63,6 +63,8 @@ export interface PlaygroundOptions {
   site?: SiteHandler;
   /** The console's handler for /console/ (servers/console/). */
   console?: ConsoleHandler;
+  /** Default true: every delivered message flushed to disk (servers/mail/maildir.ts); the benches turn it off to measure the servers, not the disk. */
+  fsync?: boolean;
   /** Every C:/S: line of every server (npm start -- --trace). */
   trace?: (line: string) => void;
   /** Gets the activity reports of every server, whichever thread it runs on (the console's). */
@@ -150,7 +152,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
   };
   const workers = {
     mail: new SupervisedWorker(
-      { group: "mail", host, dataDir, accounts: options.mailAccounts, ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps } },
+      { group: "mail", host, dataDir, accounts: options.mailAccounts, fsync: options.fsync, ports: { submission: ports.smtp, mx: ports.mx, smtps: ports.smtps, pop3: ports.pop3, pop3s: ports.pop3s, imap: ports.imap, imaps: ports.imaps } },
       hub,
     ),
     // The passive range is fixed here ({0, 0}: any free port), so a restart on the control port
@@ -303,11 +305,12 @@ class SupervisedWorker {
           case "log":
             this.hub.log(message.line);
             break;
-          case "activity": {
-            const error = this.hub.activity && reportActivity(this.hub.activity, message);
-            if (error) this.hub.log(`playground: the console failed on ${message.method}: ${error.message}`);
+          case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
+            for (const call of message.calls) {
+              const error = this.hub.activity && reportActivity(this.hub.activity, call);
+              if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
+            }
             break;
-          }
         }
       });
       worker.on("error", (error) => {

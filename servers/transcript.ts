@@ -51,6 +51,8 @@ export class Transcript {
   private linesInARow = 0;
   private hiddenLines = 0;
   private hiddenBytes = 0;
+  /** The last line only counted (deep in a fold) of this run, for the mask (see endRun). */
+  private lastHidden: Buffer | null = null;
   private readonly maxLineLength: number;
   private readonly maxLinesInARow: number;
 
@@ -64,11 +66,22 @@ export class Transcript {
     if (this.pendingSide !== side) this.flush(true);
     this.pendingSide = side;
     let start = 0;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
-      this.pending.push(chunk.subarray(start, i + 1));
-      this.flush(false);
-      start = i + 1;
+    let hidden = -1; // where the last line only counted starts
+    for (let end = chunk.indexOf(10) + 1; end !== 0; end = chunk.indexOf(10, start) + 1) {
+      if (this.pending.length > 0) {
+        // The line began in an earlier chunk.
+        this.pending.push(chunk.subarray(start, end));
+        this.flush(false);
+      } else if (this.deepInAFold()) {
+        this.hiddenLines++;
+        this.hiddenBytes += end - start;
+        hidden = start;
+      } else {
+        this.push(side, escapeLine(chunk, start, end), end - start);
+      }
+      start = end;
     }
+    if (hidden !== -1) this.lastHidden = Buffer.from(chunk.subarray(hidden, start));
     // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
     if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
@@ -95,11 +108,10 @@ export class Transcript {
       if (endOfTurn) this.endRun();
       return;
     }
-    if (this.pendingSide === this.lastSide && this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= (this.options.keepFolded ?? 0)) {
-      // Deep inside a long block (a 10 MB DATA body): nobody will see this line, so it is only
-      // counted, not copied or made printable.
+    if (this.deepInAFold()) {
       this.hiddenLines++;
       for (const piece of this.pending) this.hiddenBytes += piece.length;
+      this.lastHidden = Buffer.concat(this.pending);
       this.pending = [];
     } else {
       const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
@@ -107,6 +119,14 @@ export class Transcript {
       this.push(this.pendingSide, escapeBytes(line), line.length);
     }
     if (endOfTurn) this.endRun();
+  }
+
+  /**
+   * Deep inside a long block (a 10 MB DATA body), past the lines a fold keeps: nobody will see the
+   * next line of this side, so it is only counted, not copied or made printable.
+   */
+  private deepInAFold(): boolean {
+    return this.pendingSide === this.lastSide && this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= (this.options.keepFolded ?? 0);
   }
 
   private push(side: Side, text: string, bytes = 0, suffix = ""): void {
@@ -137,6 +157,13 @@ export class Transcript {
   }
 
   private endRun(): void {
+    // A mask may learn from the lines it sees (SMTP's: after a "334" challenge, the client's next
+    // line is a secret). The lines deep in a fold never reach it, but the last line of a run is
+    // the one such a mask must see — a client that pipelines 300 commands, the last "AUTH PLAIN",
+    // gets 299 replies and then the 334 at the end of one long run — so it is shown to the mask
+    // (and thrown away) before the other side speaks.
+    if (this.lastHidden && this.lastSide) this.options.mask?.(escapeBytes(this.lastHidden), this.lastSide);
+    this.lastHidden = null;
     if (this.hiddenLines > 0 && this.lastSide) {
       const text = `… ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
       this.emit(`${this.lastSide}: ${text}`, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });
@@ -151,6 +178,17 @@ export class Transcript {
     if (this.options.keepLines !== false) this.lines.push(line);
     this.options.onLine?.(line, info);
   }
+}
+
+/** A byte that is not printable ASCII (the line end excluded). */
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
+
+/** escapeBytes(bytes.subarray(start, end)) for a line that ends in "\n", without making that subarray. */
+function escapeLine(bytes: Buffer, start: number, end: number): string {
+  const crlf = end - start >= 2 && bytes[end - 2] === 13;
+  const plain = bytes.toString("latin1", start, crlf ? end - 2 : end - 1);
+  if (!NOT_PRINTABLE.test(plain)) return plain + (crlf ? "\\r\\n" : "\\n");
+  return escapeBytes(bytes.subarray(start, end));
 }
 
 /** Shows bytes as text, with \r \n \t and other non-printable bytes made visible. */

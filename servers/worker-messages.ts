@@ -19,7 +19,7 @@ export type GroupName = "mail" | "ftp" | "news";
 export type GroupOptions =
   // The seven mail listeners share one Maildir and in-memory state (IMAP IDLE hears of each
   // delivery), so they are one group, on one loop.
-  | { group: "mail"; host: string; dataDir: string; accounts: MailAccount[]; ports: MailPorts }
+  | { group: "mail"; host: string; dataDir: string; accounts: MailAccount[]; fsync?: boolean; ports: MailPorts }
   | { group: "ftp"; host: string; dataDir: string; accounts: FtpAccount[]; port: number; passivePorts?: { min: number; max: number }; tls: { key: string; cert: string } }
   | { group: "news"; host: string; dataDir: string; accounts: NewsAccount[]; port: number; tls: { key: string; cert: string } };
 

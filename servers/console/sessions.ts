@@ -5,7 +5,8 @@
 // `maxSessions` sessions (older ones are forgotten whole), and at most `maxLineBytes` of C:/S:
 // text for all of them together (past it, the oldest sessions lose their lines first and keep
 // their summary). One session alone may hold a quarter of that; past it its lines are counted.
-// Listeners (the page's live streams, api.ts) hear every change as it happens.
+// Listeners (the page's live streams, api.ts) hear every change as it happens (but the lines inside
+// a fold, which the page fetches when a fold is opened).
 //
 // FTP transfers under way are kept too, with their last progress report: every running one (a
 // few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
@@ -48,7 +49,8 @@ export interface SessionSummary extends Omit<SessionOpened, "label"> {
 }
 
 interface Kept extends SessionSummary {
-  lines: KeptLine[];
+  /** The reports themselves, numbered (their `id` is left out when the API hands them out). */
+  lines: (SessionLine & { n: number })[];
   lineBytes: number;
   /** Its causes belong to different accounts (a relay connection shared by two users): only the teacher sees it. */
   sharedByAccounts?: boolean;
@@ -100,9 +102,10 @@ export class SessionStore implements Activity {
   sessionLine(report: SessionLine): void {
     const kept = this.sessions.get(report.id);
     if (!kept) return;
-    // (Built field by field: this runs for every line of every session.)
-    const line: KeptLine = { side: report.side, text: report.text, bytes: report.bytes, at: report.at, n: ++kept.lineCount };
-    if (report.fold) line.fold = report.fold;
+    // The report itself is kept, numbered: no copy (this runs for every line of every session,
+    // and a report is made for the store alone — by the reporter, or by the bridge from a block).
+    const line = report as SessionLine & { n: number };
+    line.n = ++kept.lineCount;
     // Bytes so far, for a session still open (its close brings the exact totals).
     if (line.side === "C") kept.bytesIn += line.bytes;
     else kept.bytesOut += line.bytes;
@@ -115,7 +118,8 @@ export class SessionStore implements Activity {
       if (kept.lines.length === 1) this.holdingLines.set(kept.id, kept);
       this.makeRoom(kept);
     }
-    if (this.listeners.size > 0) this.emit({ type: "line", id: report.id, line }); // no page open: no event made
+    // No page open: no event made. Nor for a line inside a fold: the page fetches those when the fold is opened.
+    if (this.listeners.size > 0 && line.fold !== "inside") this.emit({ type: "line", id: report.id, line });
   }
 
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
@@ -171,7 +175,7 @@ export class SessionStore implements Activity {
 
   get(id: string): (SessionSummary & { lines: KeptLine[] }) | undefined {
     const kept = this.sessions.get(id);
-    return kept && { ...summary(kept), lines: [...kept.lines] };
+    return kept && { ...summary(kept), lines: kept.lines.map(keptLine) };
   }
 
   /** Has any kept line of this session this text in it? (The API's q= filter.) */
@@ -261,4 +265,9 @@ export class SessionStore implements Activity {
 function summary(kept: Kept): SessionSummary {
   const { lines: _lines, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
   return fields;
+}
+
+/** A kept line as the API shows it: without its session's id. */
+function keptLine({ id: _id, ...line }: SessionLine & { n: number }): KeptLine {
+  return line;
 }

@@ -13,6 +13,10 @@
 //   pipelined (RFC 2449 PIPELINING: many commands in flight), in messages/s and MB/s;
 //   every response is counted and checked (octets announced = octets received after unstuffing).
 //
+// - what the console costs: RETR of the whole big mailbox, one at a time, on the playground as
+//   npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread) without
+//   the console, with it recording every session, and with a page streaming /console/api/events
+//   too — rounds taken in turn, compared by the server's CPU time (all threads) and msg/s;
 // - the same on Debian's Dovecot (dovecot-pop3d, run with a private config by dovecot.ts) over a
 //   copy of the big Maildir, as the reference column — when it is installed.
 //
@@ -28,16 +32,18 @@ import { deliver } from "../../servers/mail/maildir.ts";
 import { dovecotMissing, dovecotVersion, startDovecot, type Dovecot } from "./dovecot.ts";
 import { BenchClient } from "./line-client.ts";
 import { serverProcess } from "./probed-server.ts";
+import { openEventStream } from "./event-stream.ts";
+import { startPlaygroundProcess, type PlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
   options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" } },
 });
 const size = options.tiny ? "tiny" : options.quick ? "quick" : "full";
-const { big, small, idleSessions } = {
-  full: { big: 10_000, small: 1_000, idleSessions: 100 },
-  quick: { big: 2_000, small: 200, idleSessions: 50 },
-  tiny: { big: 100, small: 10, idleSessions: 5 },
+const { big, small, idleSessions, consoleRounds } = {
+  full: { big: 10_000, small: 1_000, idleSessions: 100, consoleRounds: 7 },
+  quick: { big: 2_000, small: 200, idleSessions: 50, consoleRounds: 3 },
+  tiny: { big: 100, small: 10, idleSessions: 5, consoleRounds: 1 },
 }[size];
 
 const BIG = "big@example.com";
@@ -123,6 +129,56 @@ async function retrieval(port: number, pipelined: boolean): Promise<Rate> {
   return { perSecond: big / seconds, mbPerSecond: bytes / 1e6 / seconds };
 }
 
+/**
+ * What the console costs: three playgrounds as npm start runs them, each over its own copy of the
+ * big Maildir — without the console, recording, recording with a page open — RETR of every message
+ * one at a time, round by round in turn (the order turned each round). Returns the table's rows.
+ */
+async function consoleCost(dataDir: string): Promise<string[][]> {
+  const modes = [
+    { name: "no console", mode: "none" as const, page: false },
+    { name: "the console recording", mode: "console" as const, page: false },
+    { name: "the console recording and streaming to a page", mode: "console" as const, page: true },
+  ];
+  const playgrounds: PlaygroundProcess[] = [];
+  const pages: Awaited<ReturnType<typeof openEventStream>>[] = [];
+  try {
+    for (const [i, { mode, page }] of modes.entries()) {
+      const own = join(dataDir, `playground-${i}`);
+      await cp(join(dataDir, "mail", BIG), join(own, "mail", BIG), { recursive: true });
+      const playground = await startPlaygroundProcess(own, [BIG], mode);
+      playgrounds.push(playground);
+      if (page) pages.push(await openEventStream(playground.ports.http));
+      await retrieval(playground.ports.pop3, false); // warm-up, not counted (it also moves new/ → cur/)
+    }
+    const rates = modes.map(() => [] as number[]);
+    const cpus = modes.map(() => [] as number[]);
+    for (let round = 1; round <= consoleRounds; round++) {
+      for (let k = 0; k < modes.length; k++) {
+        const i = (k + round - 1) % modes.length;
+        const before = playgrounds[i]!.cpu();
+        const { perSecond } = await retrieval(playgrounds[i]!.ports.pop3, false);
+        const cpu = playgrounds[i]!.cpu() - before;
+        rates[i]!.push(perSecond);
+        cpus[i]!.push(cpu);
+        console.error(`  RETR, ${modes[i]!.name}, round ${round}/${consoleRounds}: ${perSecond.toFixed(0)} msg/s, server CPU ${cpu.toFixed(0)} ms`);
+      }
+    }
+    if (pages.some((page) => page.bytes() === 0)) throw new Error("the console page got no events");
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const percent = (ratio: number) => `${ratio >= 1 ? "+" : "−"}${Math.abs((ratio - 1) * 100).toFixed(0)}%`;
+    return modes.map(({ name }, i) => [
+      `RETR all, one at a time, as npm start runs it: ${name}`,
+      `${median(rates[i]!).toFixed(0)} msg/s`,
+      `${((median(cpus[i]!) / big) * 1000).toFixed(0)} ms`,
+      i === 0 ? "" : `msg/s ${percent(median(rates[i]!.map((rate, round) => rate / rates[0]![round]!)))}, CPU ${percent(median(cpus[i]!.map((cpu, round) => cpu / cpus[0]![round]!)))}`,
+    ]);
+  } finally {
+    for (const page of pages) page.close();
+    await Promise.all(playgrounds.map((playground) => playground.stop()));
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -191,6 +247,7 @@ async function main(): Promise<void> {
       if (dovecot) theirs[pass] = await retrieval(dovecot.port, pipelined);
     }
     const peak = (await memory()).maxRss;
+    const consoleRows = await consoleCost(dataDir);
 
     const ms = (value: number) => value.toFixed(1);
     const kb = (bytes: number) => (bytes / 1024).toFixed(0);
@@ -215,6 +272,8 @@ async function main(): Promise<void> {
 
     console.log(`(filling took ${(setup / 1000).toFixed(1)} s; servers in their own processes, client here, loopback)\n`);
     printTable(["measurement", label(small), label(big), `${dovecotVersion()}, ${label(big)}`, "playground vs Dovecot"], rows);
+    console.log(`\nWhat the console costs (${consoleRounds} round${consoleRounds === 1 ? "" : "s"} taken in turn; fsync off; server CPU is every thread of its process):\n`);
+    printTable([`measurement, ${label(big)}`, "RETR (median round)", "server CPU per 1,000 messages", "vs no console (median of paired rounds)"], consoleRows);
     const verdict = perMessage < 1024
       ? `memory grows with the mailbox only by its index (~${perMessage.toFixed(0)} bytes per message), not by its ${(big * 2).toLocaleString("en")} KB of mail`
       : `the index costs ${perMessage.toFixed(0)} bytes per message — more than expected: are messages being held in memory?`;

@@ -1,26 +1,19 @@
 // The mail system under test for test/bench/smtp.ts, in its own process (so the bench's client
 // and the servers each get a core, and the servers' memory is their own).
 //
-//   node --expose-gc --import tsx test/bench/smtp-server.ts <dataDir> <fsync: on|off> [console|console-streaming]
+//   node --expose-gc --import tsx test/bench/smtp-server.ts <dataDir> <fsync: on|off>
 //
-// With "console", every session is reported to a console's session store (servers/console/), as
-// under npm start; with "console-streaming" one watcher also turns each event into the JSON a
-// browser's event stream would get (a console page open).
+// No console here: the console's rows run the whole playground as npm start does
+// (test/bench/playground-server.ts).
 //
 // Prints "Listening on 127.0.0.1:PORT" (the submission port). Each line "memory" on stdin is
 // answered with one JSON line: the heap after a full garbage collection and the RSS.
 
 import { createInterface } from "node:readline";
-import { SessionStore } from "../../servers/console/sessions.ts";
 import { startMailSystem } from "../../servers/mail/index.ts";
 
-const [dataDir, fsync, withConsole] = process.argv.slice(2);
-let streamed = 0;
-const store = withConsole?.startsWith("console") ? new SessionStore() : undefined;
-// As servers/console/api.ts streams them: every event but the lines inside a fold.
-if (withConsole === "console-streaming") store?.subscribe((event) => (streamed += event.type === "line" && event.line.fold === "inside" ? 0 : JSON.stringify(event).length));
+const [dataDir, fsync] = process.argv.slice(2);
 const mail = await startMailSystem({
-  activity: store,
   dataDir,
   seed: false,
   fsync: fsync !== "off",

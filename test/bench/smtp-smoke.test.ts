@@ -8,17 +8,22 @@ test("npx tsx test/bench/smtp.ts --tiny runs every scenario and prints the table
   const { code, stdout, stderr } = await runProgram(process.execPath, ["--import", "tsx", "test/bench/smtp.ts", "--tiny"], { timeoutMs: 85_000 });
   expect(code, stderr).toBe(0);
   const table = stdout.split("\n").filter((line) => line.startsWith("| "));
-  expect(table[0]).toMatch(/^\| scenario +\| accepted and stored +\| payload +\|$/);
-  expect(table.slice(1).map((row) => row.split("|")[1].trim())).toEqual([
+  expect(table[0]).toMatch(/^\| scenario +\| accepted and stored +\| payload +\| server CPU per 1,000 messages +\| vs no console \(median of paired rounds\) +\|$/);
+  const rows = table.slice(1);
+  expect(rows.map((row) => row.split("|")[1]!.trim())).toEqual([
     "1 sender, local delivery",
     "20 senders, local delivery",
     "20 senders, local delivery, no fsync *",
-    "the same, the console recording **",
-    "the same, the console recording and streaming **",
+    "the same as npm start runs it (worker thread), no console ***",
+    "… the console recording ***",
+    "… the console recording and streaming to a page ***",
     "20 senders, relayed to example.org (2 hops)",
     "heap per idle logged-in session (5 open)",
     "server RSS after the bench",
   ]);
-  for (const row of table.slice(1, 7)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\|$/);
+  for (const row of rows.slice(0, 7)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\| \d+ ms +\|/);
+  // The console rows against the row without it: a change in msg/s and in server CPU.
+  for (const row of rows.slice(4, 6)) expect(row).toMatch(/\| msg\/s [+−]\d+%, CPU [+−]\d+% +\|$/);
+  expect(stdout).toMatch(/\d+\.\d MB of events streamed/);
   expect(stdout).toMatch(/^Verdict: /m);
 }, 90_000);

@@ -1,6 +1,7 @@
 // npx tsx test/bench/smtp.ts            — 3 rounds of a few thousand 2 KB messages per scenario
 // npx tsx test/bench/smtp.ts --quick    — 1 round, fewer messages
 // npx tsx test/bench/smtp.ts --tiny     — a handful of messages: only checks that everything runs (the smoke test)
+// npx tsx test/bench/smtp.ts --console  — only the console's rows (what the console costs)
 //
 // Measures the playground's SMTP submission server (servers/mail/smtp.ts on smtp-server):
 // messages per second accepted AND stored — a message counts when the server said "250" after
@@ -14,9 +15,15 @@
 // Scenarios: 1 sender and 20 concurrent senders, delivered locally (me → me); the same with
 // fsync off (a diagnostic row: what the disk flush costs); and relayed to example.org (the
 // submission server passes every message on to the MX over SMTP: two servers, two deliveries).
+// What the console costs (issue 16: ≤ 10%): the same 20 senders, fsync off, on three playgrounds
+// run as npm start runs them (test/bench/playground-server.ts: the supervisor, mail on a worker
+// thread, the console's store on the main thread) — without the console, recording, and recording
+// with a page reading /console/api/events — round by round in turn, each compared with the
+// no-console run of the same round in msg/s and in the server's CPU time (every thread, /proc).
 // Memory: the servers' heap (after a full GC) per idle logged-in session.
 //
-// The servers run in their own process (test/bench/smtp-server.ts); this process is the client.
+// The servers run in their own processes (test/bench/smtp-server.ts, playground-server.ts); this
+// process is the client.
 // Loopback numbers on a shared 2-core machine are noisy: read them as orders of magnitude.
 
 import { spawn, type ChildProcess } from "node:child_process";
@@ -29,10 +36,13 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cpuMs } from "./cpu.ts";
+import { openEventStream } from "./event-stream.ts";
+import { startPlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
-  options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" } },
+  options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" }, console: { type: "boolean" } },
 });
 const size = options.tiny ? "tiny" : options.quick ? "quick" : "full";
 const settings = {
@@ -41,6 +51,8 @@ const settings = {
   tiny: { rounds: 1, one: 20, many: 40, idle: 5 },
 }[size];
 const rounds = options.rounds === undefined ? settings.rounds : Number(options.rounds);
+// The console rows are compared round by round, so they get more rounds (the noise is as large as what they measure).
+const consoleRounds = options.rounds === undefined ? (size === "full" ? 7 : rounds) : Number(options.rounds);
 const TARGET = 1_500; // msg/s, from the issue: Mailpit advertises 200-300
 
 /** A 2 KB message (CRLF, as on the wire); every fifth body line starts with a dot, stuffed. */
@@ -119,22 +131,30 @@ interface MailServer {
   process: ChildProcess;
   dataDir: string;
   port: number;
+  /** The console's HTTP port (the playground servers only). */
+  httpPort?: number;
   memory(): Promise<{ heapUsed: number; rss: number; gc: boolean }>;
 }
 
-async function startMailServer(fsync: "on" | "off", withConsole?: "console" | "console-streaming"): Promise<MailServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), "smtp-bench-"));
-  const child = spawn(
-    process.execPath,
-    ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./smtp-server.ts", import.meta.url)), dataDir, fsync, ...(withConsole ? [withConsole] : [])],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
+/** Reads the child's stdout line by line. */
+function lineReader(child: ChildProcess): () => Promise<string> {
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
+  return async () => {
     const { value, done } = await lines.next();
     if (done) throw new Error("the mail server process exited");
     return value as string;
   };
+}
+
+/** The mail system alone in its own process (test/bench/smtp-server.ts). */
+async function startMailServer(fsync: "on" | "off"): Promise<MailServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "smtp-bench-"));
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./smtp-server.ts", import.meta.url)), dataDir, fsync],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const next = lineReader(child);
   const port = Number(/:(\d+)$/.exec(await next())![1]);
   return {
     process: child,
@@ -147,15 +167,23 @@ async function startMailServer(fsync: "on" | "off", withConsole?: "console" | "c
   };
 }
 
+/** The whole playground as npm start runs it (test/bench/playground-server.ts), fsync off. */
+async function startPlaygroundServer(mode: "console" | "none"): Promise<MailServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "smtp-bench-"));
+  const playground = await startPlaygroundProcess(dataDir, ["me@example.com", "friend@example.org"], mode);
+  return { process: playground.process, dataDir, port: playground.ports.smtp, httpPort: playground.ports.http, memory: () => Promise.reject(new Error("not measured")) };
+}
+
 async function stored(server: MailServer, address: string): Promise<number> {
   return (await readdir(join(server.dataDir, "mail", address, "new"))).length;
 }
 
-/** Sends `total` messages over `senders` connections; resolves with messages per second. */
-async function run(server: MailServer, senders: number, total: number, to: string): Promise<number> {
+/** Sends `total` messages over `senders` connections; resolves with messages per second and the server's CPU time. */
+async function run(server: MailServer, senders: number, total: number, to: string): Promise<{ rate: number; cpu: number }> {
   const clients = await Promise.all(Array.from({ length: senders }, () => BenchClient.open(server.port)));
   const bodies = Array.from({ length: 16 }, (_, n) => message(n, to));
   let next = 0;
+  const cpuBefore = cpuMs(server.process.pid!);
   const started = performance.now();
   await Promise.all(
     clients.map(async (client) => {
@@ -163,14 +191,17 @@ async function run(server: MailServer, senders: number, total: number, to: strin
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuMs(server.process.pid!) - cpuBefore;
   for (const client of clients) client.close();
-  return total / seconds;
+  return { rate: total / seconds, cpu };
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
+
+const percent = (ratio: number) => `${ratio >= 1 ? "+" : "−"}${Math.abs((ratio - 1) * 100).toFixed(0)}%`;
 
 async function main(): Promise<void> {
   console.log(
@@ -179,84 +210,114 @@ async function main(): Promise<void> {
   );
   const durable = await startMailServer("on");
   const fast = await startMailServer("off");
-  const recorded = await startMailServer("off", "console");
-  const watched = await startMailServer("off", "console-streaming");
+  // The console's cost, as a user of npm start gets it: three playgrounds, the same but for the console.
+  const plain = await startPlaygroundServer("none");
+  const recorded = await startPlaygroundServer("console");
+  const watched = await startPlaygroundServer("console");
+  const page = await openEventStream(watched.httpPort!);
+  const servers = [durable, fast, plain, recorded, watched];
   try {
-    type Scenario = { name: string; server: MailServer; senders: number; total: number; to: string; beside?: Scenario[] };
-    const consoleRows: Scenario[] = [
-      { name: "the same, the console recording **", server: recorded, senders: 20, total: settings.many, to: "me@example.com" },
-      { name: "the same, the console recording and streaming **", server: watched, senders: 20, total: settings.many, to: "me@example.com" },
-    ];
-    const scenarios: Scenario[] = [
-      { name: "1 sender, local delivery", server: durable, senders: 1, total: settings.one, to: "me@example.com" },
-      { name: "20 senders, local delivery", server: durable, senders: 20, total: settings.many, to: "me@example.com" },
-      // Measured round by round in turn with the console rows, so that all three see the same load.
-      { name: "20 senders, local delivery, no fsync *", server: fast, senders: 20, total: settings.many, to: "me@example.com", beside: consoleRows },
-      ...consoleRows,
-      { name: "20 senders, relayed to example.org (2 hops)", server: durable, senders: 20, total: settings.many / 2, to: "friend@example.org" },
-    ];
+    type Scenario = { name: string; server: MailServer; senders: number; total: number; to: string };
+    const scenario = (name: string, server: MailServer, senders: number, total: number, to = "me@example.com"): Scenario => ({ name, server, senders, total, to });
     const rows: string[][] = [];
     const results = new Map<string, number>();
-    const ahead = new Map<Scenario, { before: number; samples: number[] }>(); // taken beside another scenario
-    for (const scenario of scenarios) {
-      const address = scenario.to;
-      const { before, samples } = ahead.get(scenario) ?? { before: await stored(scenario.server, address), samples: [] };
-      const partners = [];
-      for (const other of scenario.beside ?? []) partners.push({ scenario: other, before: await stored(other.server, other.to), samples: [] as number[] });
-      for (let round = samples.length + 1; round <= rounds; round++) {
-        samples.push(await run(scenario.server, scenario.senders, scenario.total, scenario.to));
-        console.error(`  ${scenario.name}, round ${round}/${rounds}: ${samples.at(-1)!.toFixed(0)} msg/s`);
-        for (const partner of partners) {
-          const other = partner.scenario;
-          partner.samples.push(await run(other.server, other.senders, other.total, other.to));
-          console.error(`  ${other.name}, round ${round}/${rounds}: ${partner.samples.at(-1)!.toFixed(0)} msg/s`);
+    const report = (scenario: Scenario, rates: number[], cpus: number[], versus = "") => {
+      const value = median(rates);
+      results.set(scenario.name, value);
+      const spread = rates.length > 1 ? ` ± ${((Math.max(...rates) - Math.min(...rates)) / 2).toFixed(0)}` : "";
+      const cpu = `${((median(cpus) / scenario.total) * 1000).toFixed(0)} ms`; // the clock ticks in 10 ms
+      rows.push([scenario.name, `${value.toFixed(0)}${spread} msg/s`, `${((value * 2048) / 1e6).toFixed(1)} MB/s`, cpu, versus]);
+    };
+    /** Runs each of `group` once per round, in turn (the order turned every round), so that all see the same load. */
+    const measure = async (group: Scenario[], roundCount: number) => {
+      let before: number[];
+      const samples = group.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
+      // A warm-up run each, not counted (the first messages a process sees run before its code is compiled).
+      for (const one of group) await run(one.server, one.senders, Math.ceil(one.total / 4), one.to);
+      before = await Promise.all(group.map((one) => stored(one.server, one.to)));
+      for (let round = 1; round <= roundCount; round++) {
+        for (let k = 0; k < group.length; k++) {
+          const i = (k + round - 1) % group.length;
+          const { rate, cpu } = await run(group[i].server, group[i].senders, group[i].total, group[i].to);
+          samples[i].rates.push(rate);
+          samples[i].cpus.push(cpu);
+          console.error(`  ${group[i].name}, round ${round}/${roundCount}: ${rate.toFixed(0)} msg/s, server CPU ${cpu.toFixed(0)} ms`);
         }
       }
-      for (const partner of partners) ahead.set(partner.scenario, partner);
       // Accepted means stored: every 250 must be a file in new/.
-      const expected = before + scenario.total * rounds;
-      const count = await stored(scenario.server, address);
-      if (count !== expected) throw new Error(`${scenario.name}: ${count - before} messages stored, ${scenario.total * rounds} accepted`);
-      const value = median(samples);
-      results.set(scenario.name, value);
-      const spread = samples.length > 1 ? ` ± ${((Math.max(...samples) - Math.min(...samples)) / 2).toFixed(0)}` : "";
-      rows.push([scenario.name, `${value.toFixed(0)}${spread} msg/s`, `${((value * 2048) / 1e6).toFixed(1)} MB/s`]);
+      for (const [i, one] of group.entries()) {
+        const count = await stored(one.server, one.to);
+        if (count !== before[i] + one.total * roundCount) throw new Error(`${one.name}: ${count - before[i]} messages stored, ${one.total * roundCount} accepted`);
+      }
+      return samples;
+    };
+
+    const alone = async (one: Scenario) => {
+      const [{ rates, cpus }] = await measure([one], rounds);
+      report(one, rates, cpus);
+    };
+    if (!options.console) {
+      await alone(scenario("1 sender, local delivery", durable, 1, settings.one));
+      await alone(scenario("20 senders, local delivery", durable, 20, settings.many));
+      await alone(scenario("20 senders, local delivery, no fsync *", fast, 20, settings.many));
     }
 
-    // Memory: idle logged-in sessions on the durable server.
-    const base = await durable.memory();
-    const idle = await Promise.all(Array.from({ length: settings.idle }, () => BenchClient.open(durable.port)));
-    const loaded = await durable.memory();
-    for (const client of idle) client.close();
-    if (!base.gc) console.warn("(no --expose-gc: heap numbers include garbage)");
-    const perSession = (loaded.heapUsed - base.heapUsed) / settings.idle;
-    rows.push([`heap per idle logged-in session (${settings.idle} open)`, `${(perSession / 1024).toFixed(1)} KB`, ""]);
-    rows.push(["server RSS after the bench", `${(loaded.rss / 1e6).toFixed(0)} MB`, ""]);
+    // The console rows: paired rounds, each compared with the no-console run of the same round.
+    const consoleGroup = [
+      scenario("the same as npm start runs it (worker thread), no console ***", plain, 20, settings.many),
+      scenario("… the console recording ***", recorded, 20, settings.many),
+      scenario("… the console recording and streaming to a page ***", watched, 20, settings.many),
+    ];
+    const paired = await measure(consoleGroup, consoleRounds);
+    for (const [i, one] of consoleGroup.entries()) {
+      const versus = i === 0 ? "" : `msg/s ${percent(median(paired[i].rates.map((rate, round) => rate / paired[0].rates[round])))}, CPU ${percent(median(paired[i].cpus.map((cpu, round) => cpu / paired[0].cpus[round])))}`;
+      report(one, paired[i].rates, paired[i].cpus, versus);
+    }
+    if (page.bytes() === 0 && settings.many > 0) throw new Error("the console page got no events");
+
+    if (!options.console) {
+      await alone(scenario("20 senders, relayed to example.org (2 hops)", durable, 20, settings.many / 2, "friend@example.org"));
+
+      // Memory: idle logged-in sessions on the durable server.
+      const base = await durable.memory();
+      const idle = await Promise.all(Array.from({ length: settings.idle }, () => BenchClient.open(durable.port)));
+      const loaded = await durable.memory();
+      for (const client of idle) client.close();
+      if (!base.gc) console.warn("(no --expose-gc: heap numbers include garbage)");
+      const perSession = (loaded.heapUsed - base.heapUsed) / settings.idle;
+      rows.push([`heap per idle logged-in session (${settings.idle} open)`, `${(perSession / 1024).toFixed(1)} KB`, "", "", ""]);
+      rows.push(["server RSS after the bench", `${(loaded.rss / 1e6).toFixed(0)} MB`, "", "", ""]);
+    }
 
     console.log();
-    printTable(["scenario", "accepted and stored", "payload"], rows);
+    printTable(["scenario", "accepted and stored", "payload", "server CPU per 1,000 messages", "vs no console (median of paired rounds)"], rows);
     console.log(
       "* diagnostic: without fsync a message is in the page cache, not yet on the disk, when the client hears 250;\n" +
         "  a power cut could lose it. Real MTAs fsync; the playground does too by default (MailSystemOptions.fsync).\n" +
-        "** every session reported to the console's store (npm start always does), then also each event made into\n" +
-        "  the JSON an event-stream viewer gets (a console page open); compare with the no-fsync row (issue 16: ≤ 10%).",
+        `*** the playground as npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread), fsync off;\n` +
+        `  without the console, with it recording every session (what npm start always does), and with a page open on\n` +
+        `  /console/api/events as well (${(page.bytes() / 1e6).toFixed(1)} MB of events streamed). ${consoleRounds} rounds taken in turn; issue 16: ≤ 10%.`,
     );
     console.log();
     const many = results.get("20 senders, local delivery")!;
     console.log(
-      size === "tiny"
+      options.console
+        ? "Verdict: see the console rows (only those were run)."
+        : size === "tiny"
         ? "Verdict: none — --tiny only checks that everything runs; run without --tiny for numbers."
         : many >= TARGET
         ? `Verdict: ${many.toFixed(0)} msg/s with 20 senders, fsync on: meets the target of ${TARGET.toLocaleString("en")} msg/s (Mailpit advertises 200-300).`
         : `Verdict: ${many.toFixed(0)} msg/s with 20 senders, fsync on: below the target of ${TARGET.toLocaleString("en")} msg/s — see the no-fsync row for what the disk costs.`,
     );
+    page.close();
   } finally {
-    for (const server of [durable, fast, recorded, watched]) {
+    page.close();
+    for (const server of servers) {
       const exited = once(server.process, "exit");
       server.process.stdin!.end(); // the server closes its listeners and exits
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       if (server.process.exitCode === null) server.process.kill("SIGKILL");
-      await rm(server.dataDir, { recursive: true, force: true });
+      await rm(server.dataDir, { recursive: true, force: true, maxRetries: 3 });
     }
   }
 }

@@ -1,11 +1,18 @@
 // The activity bridge (servers/activity-bridge.ts): what a server on a worker thread reports
 // reaches the console's Activity on the supervisor's thread — every method, through a real
-// MessagePort (so every argument is structured-cloned, as between threads).
+// MessagePort (so every argument is structured-cloned, as between threads); batched, in order,
+// without waiting long, and nothing lost when the worker stops.
 
-import { MessageChannel } from "node:worker_threads";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expect, test } from "vitest";
-import type { Activity } from "../../servers/activity.ts";
+import type { Activity, SessionLine } from "../../servers/activity.ts";
 import { activityMessenger, reportActivity, type ActivityMessage } from "../../servers/activity-bridge.ts";
+import { startPlayground } from "../../servers/supervisor.ts";
 
 /** A real Activity that writes down every call it gets. */
 function recordingActivity(calls: [string, unknown][]): Activity {
@@ -18,18 +25,28 @@ function recordingActivity(calls: [string, unknown][]): Activity {
   };
 }
 
+/** Hands every call arriving on `port` to `activity`; resolves once `count` calls (each line counted) have arrived, with the number of messages they came in. */
+function receive(port: MessagePort, activity: Activity, count: number): Promise<number> {
+  return new Promise((done) => {
+    let calls = 0;
+    let messages = 0;
+    port.on("message", (message: ActivityMessage) => {
+      messages++;
+      for (const call of message.calls) {
+        expect(reportActivity(activity, call)).toBeUndefined();
+        calls += "lines" in call ? call.lines.bytes.length : 1;
+      }
+      if (calls >= count) done(messages);
+    });
+  });
+}
+
 test("every Activity method crosses a MessagePort and calls the same method, with the same data, on the other side", async () => {
   const { port1, port2 } = new MessageChannel();
   const calls: [string, unknown][] = [];
   const console_ = recordingActivity(calls);
-  const arrived = new Promise<void>((done) => {
-    let count = 0;
-    port2.on("message", (message: ActivityMessage) => {
-      expect(reportActivity(console_, message)).toBeUndefined();
-      if (++count === 5) done();
-    });
-  });
-  const worker = activityMessenger((message) => port1.postMessage(message));
+  const arrived = receive(port2, console_, 5);
+  const { activity: worker } = activityMessenger((message) => port1.postMessage(message));
   const at = new Date().toISOString();
   const opened = { id: "nntp-1119-x-1", protocol: "nntp", port: 1119, client: "127.0.0.1:50000", tls: false, started: at };
   const line = { id: opened.id, side: "C" as const, text: "GROUP playground.test\\r\\n", bytes: 23, at };
@@ -41,7 +58,7 @@ test("every Activity method crosses a MessagePort and calls the same method, wit
   worker.sessionChanged(change);
   worker.sessionClosed(closed);
   worker.stored(item);
-  await arrived;
+  expect(await arrived).toBe(1); // one message for all five
   port1.close();
   expect(calls).toEqual([
     ["sessionOpened", opened],
@@ -54,11 +71,97 @@ test("every Activity method crosses a MessagePort and calls the same method, wit
 
 test("the messenger is not mistaken for a promise, and a watcher's error is returned, not thrown", async () => {
   const sent: ActivityMessage[] = [];
-  const worker = activityMessenger((message) => sent.push(message));
+  const { activity: worker } = activityMessenger((message) => sent.push(message));
   expect(await Promise.resolve(worker)).toBe(worker); // `then` is undefined: awaiting it gives it back
   expect(sent).toEqual([]);
 
-  const broken = { ...recordingActivity([]), sessionLine: () => { throw new Error("console bug"); } };
-  expect(reportActivity(broken, { type: "activity", method: "sessionLine", args: [] })?.message).toBe("console bug");
-  expect(reportActivity(broken, { type: "activity", method: "noSuchMethod", args: [] })).toBeUndefined();
+  const calls: [string, unknown][] = [];
+  let failures = 0;
+  const broken = { ...recordingActivity(calls), sessionLine: (line: SessionLine) => { if (failures++ === 0) throw new Error("console bug"); calls.push(["sessionLine", line]); } };
+  expect(reportActivity(broken, { method: "stored", args: [] })).toBeUndefined();
+  expect(reportActivity(broken, { method: "noSuchMethod", args: [] })).toBeUndefined();
+  // The first line of a block fails: the error comes back, and the block's other line still arrives.
+  const at = new Date().toISOString();
+  expect(reportActivity(broken, { method: "sessionLine", lines: { id: "s", at, sides: "CS", texts: "one\ntwo", bytes: [5, 5], folds: "--" } })?.message).toBe("console bug");
+  expect(calls.map(([method, line]) => [method, (line as SessionLine | undefined)?.text])).toEqual([["stored", undefined], ["sessionLine", "two"]]);
+});
+
+test("thousands of calls from several sessions arrive complete and in the order they were made, in a few batches", async () => {
+  const { port1, port2 } = new MessageChannel();
+  const calls: [string, unknown][] = [];
+  const arrived = receive(port2, recordingActivity(calls), 2_503);
+  const { activity: worker } = activityMessenger((message) => port1.postMessage(message));
+  const made: [string, unknown][] = [];
+  const at = new Date().toISOString();
+  const later = new Date(Date.now() + 1).toISOString();
+  const opened = (id: string) => ({ id, protocol: "smtp", port: 2525, client: "127.0.0.1:1", tls: false, started: at });
+  for (const id of ["a", "b"]) {
+    worker.sessionOpened(opened(id));
+    made.push(["sessionOpened", opened(id)]);
+  }
+  for (let n = 0; n < 2_500; n++) {
+    // Two sessions taking turns, a time that changes, folds, a masked line: every field that a block packs.
+    const line: SessionLine = { id: n % 7 < 4 ? "a" : "b", side: n % 3 ? "C" : "S", text: `line ${n}: ${"é".repeat(n % 5)}\\r\\n`, bytes: 10 + n, at: n < 1_200 ? at : later };
+    if (n % 11 === 0) line.fold = "inside";
+    if (n % 13 === 0) line.fold = "summary";
+    worker.sessionLine(line);
+    made.push(["sessionLine", line]);
+  }
+  const closed = { id: "a", how: "QUIT" as const, bytesIn: 1, bytesOut: 2, ended: later };
+  worker.sessionClosed(closed);
+  made.push(["sessionClosed", closed]);
+  const messages = await arrived; // no flush(): the batches leave by themselves
+  port1.close();
+  expect(calls).toEqual(made);
+  expect(messages).toBeGreaterThanOrEqual(3); // at most 1,000 calls a message
+  expect(messages).toBeLessThan(10);
+});
+
+test("a single line leaves by itself, within a second", async () => {
+  const { port1, port2 } = new MessageChannel();
+  const calls: [string, unknown][] = [];
+  const arrived = receive(port2, recordingActivity(calls), 1);
+  const { activity: worker } = activityMessenger((message) => port1.postMessage(message));
+  worker.sessionLine({ id: "a", side: "C", text: "NOOP\\r\\n", bytes: 6, at: new Date().toISOString() });
+  const deadline = new Promise((_, fail) => setTimeout(() => fail(new Error("the line did not arrive within 1 s")), 1_000).unref());
+  await Promise.race([arrived, deadline]);
+  port1.close();
+  expect(calls).toHaveLength(1);
+});
+
+test("when the playground stops, the last reports of its mail worker still reach the console: lines and the session's end", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "activity-bridge-"));
+  const calls: [string, unknown][] = [];
+  const playground = await startPlayground({
+    host: "127.0.0.1",
+    dataDir,
+    ports: { http: 0, smtp: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0, ftp: 0, nntp: 0 },
+    mailAccounts: [{ address: "me@example.com", password: "secret" }],
+    ftpAccounts: [],
+    newsAccounts: [],
+    activity: recordingActivity(calls),
+    log: () => {},
+  });
+  try {
+    // A POP3 client that has said its last command, still connected when the playground stops.
+    const client = net.connect(playground.ports.pop3, "127.0.0.1");
+    client.on("error", () => {});
+    let heard = "";
+    client.on("data", (chunk) => (heard += chunk));
+    await once(client, "connect");
+    client.write("CAPA\r\n");
+    while (!heard.includes("\r\n.\r\n")) await new Promise((resolve) => setTimeout(resolve, 10));
+    client.write("NOOP\r\n"); // its reply is made while the worker stops: reported at the very end
+    await playground.close();
+  } catch (error) {
+    await playground.close();
+    throw error;
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const mine = calls.filter(([, report]) => (report as { id: string }).id.startsWith("pop3-"));
+  const texts = mine.filter(([method]) => method === "sessionLine").map(([, line]) => (line as SessionLine).text);
+  expect(texts).toContain("CAPA\\r\\n");
+  expect(texts).toContain("NOOP\\r\\n");
+  expect(mine.at(-1)?.[0]).toBe("sessionClosed");
 });

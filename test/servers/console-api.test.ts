@@ -154,6 +154,12 @@ p.user('me@example.com'); p.pass_('secret'); p.stat(); p.quit()
     expect(lines).toContain("C: USER me@example.com\\r\\n");
     expect(lines).toContain("C: PASS ****\\r\\n");
     expect(stream).not.toContain("PASS secret");
+    // Each line event is the line the session keeps, field for field, with the session's id.
+    const kept = (await full(running.base, id)).lines;
+    for (const line of kept) expect(Object.keys(line).filter((key) => key !== "fold").sort()).toEqual(["at", "bytes", "n", "side", "text"]); // no session id in each line
+    const streamed = mine.filter((event) => event.type === "line");
+    expect(streamed.length).toBeGreaterThan(5);
+    for (const event of streamed) expect(event.data).toEqual({ id, ...kept.find((line) => line.n === event.data.n) });
     expect(mine.find((event) => event.type === "session-changed")!.data.account).toBe("me@example.com");
     expect(mine.at(-1)).toMatchObject({ type: "session-closed", data: { how: "QUIT" } });
     expect(mine[0]!.type).toBe("session-opened");

@@ -43,4 +43,43 @@ describe("transcript", () => {
       "C: ping   (dropped by the network)",
     ]);
   });
+
+  test("a line is shown the same whether it arrives whole in one chunk or byte by byte", () => {
+    // A whole line is decoded straight from its chunk; one split across chunks is put together
+    // first: both must show exactly what escapeBytes shows (what --trace has always printed).
+    const wire = Buffer.concat([
+      Buffer.from("EHLO client\r\n\r\n\nplain LF\nbare CR\r inside\r\n\ttab\x7f del\r\r\n"),
+      Buffer.from("你好 UTF-8\r\n"),
+      Buffer.from([0x41, 0xff, 0x00, 0x0d, 0x0a]), // latin1 and NUL: not UTF-8
+      Buffer.from("~ last printable, and \u00e9 one more\r\n"),
+    ]);
+    const whole = new Transcript({ maxLinesInARow: 100 });
+    whole.data("C", wire);
+    const byteByByte = new Transcript({ maxLinesInARow: 100 });
+    for (const byte of wire) byteByByte.data("C", Buffer.from([byte]));
+    expect(whole.lines).toHaveLength(9);
+    expect(whole.lines).toEqual(byteByByte.lines);
+    expect(whole.lines.slice(0, 4)).toEqual(["C: EHLO client\\r\\n", "C: \\r\\n", "C: \\n", "C: plain LF\\n"]);
+    expect(whole.lines).toContain("C: A\\xff\\x00\\r\\n");
+  });
+
+  test("a mask that learns from lines still sees the last line of a long run, deep in its fold", () => {
+    // Like SMTP's mask: after a "334" challenge the client's next line is a secret. Here the 334
+    // ends a run of 300 server lines, far past what a fold keeps.
+    let secretFollows = false;
+    const mask = (line: string, side: "C" | "S") => {
+      if (side === "S") secretFollows = line.startsWith("334");
+      else if (secretFollows) return "******** (masked)";
+      return line;
+    };
+    const shown: string[] = [];
+    const transcript = new Transcript({ maxLinesInARow: 12, keepFolded: 200, keepLines: false, mask, onLine: (line) => shown.push(line) });
+    transcript.data("S", Buffer.from("250 OK\r\n".repeat(299) + "334 \r\n"));
+    transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
+    // And once more, the 334 arriving as a line cut across two chunks.
+    transcript.data("S", Buffer.from("250 OK\r\n".repeat(299) + "33"));
+    transcript.data("S", Buffer.from("4 \r\n"));
+    transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
+    expect(shown.filter((line) => line.startsWith("C: "))).toEqual(["C: ******** (masked)", "C: ******** (masked)"]);
+  });
 });
