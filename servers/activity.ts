@@ -111,6 +111,6 @@ export interface Activity {
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;
-  /** Optional: only the console shows transfers (--trace shows the control connection's 150 and 226). */
-  transfer?(progress: TransferProgress): void;
+  /** An FTP transfer under way: only the console shows these (--trace shows the control connection's 150 and 226). */
+  transfer(progress: TransferProgress): void;
 }

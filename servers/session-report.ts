@@ -147,6 +147,7 @@ export function printTrace(print: (line: string) => void): Activity {
     sessionChanged: () => {},
     sessionClosed: (closed) => void labels.delete(closed.id),
     stored: () => {},
+    transfer: () => {}, // the control connection's 150 and 226 say it
   };
 }
 
@@ -158,6 +159,6 @@ export function fanOut(...activities: Activity[]): Activity {
     sessionChanged: (change) => activities.forEach((activity) => activity.sessionChanged(change)),
     sessionClosed: (closed) => activities.forEach((activity) => activity.sessionClosed(closed)),
     stored: (item) => activities.forEach((activity) => activity.stored(item)),
-    transfer: (progress) => activities.forEach((activity) => activity.transfer?.(progress)),
+    transfer: (progress) => activities.forEach((activity) => activity.transfer(progress)),
   };
 }

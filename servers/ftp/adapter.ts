@@ -821,7 +821,7 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
   const control = controlReports.get(connection);
   const id = dataSessionIds.get(socket);
   const activity = control?.activity;
-  if (!control || !activity?.transfer || !id || !connection.transfer) return;
+  if (!control || !activity || !id || !connection.transfer) return;
   const { command, path } = what;
   const direction = command === "RETR" ? "download" : "upload";
   const total = what.total; // RETR: the file's size; an upload: the size ALLO announced, if any

@@ -22,6 +22,7 @@ function recordingActivity(calls: [string, unknown][]): Activity {
     sessionChanged: (change) => calls.push(["sessionChanged", change]),
     sessionClosed: (closed) => calls.push(["sessionClosed", closed]),
     stored: (item) => calls.push(["stored", item]),
+    transfer: (progress) => calls.push(["transfer", progress]),
   };
 }
 
@@ -45,7 +46,7 @@ test("every Activity method crosses a MessagePort and calls the same method, wit
   const { port1, port2 } = new MessageChannel();
   const calls: [string, unknown][] = [];
   const console_ = recordingActivity(calls);
-  const arrived = receive(port2, console_, 5);
+  const arrived = receive(port2, console_, 6);
   const { activity: worker } = activityMessenger((message) => port1.postMessage(message));
   const at = new Date().toISOString();
   const opened = { id: "nntp-1119-x-1", protocol: "nntp", port: 1119, client: "127.0.0.1:50000", tls: false, started: at };
@@ -58,7 +59,9 @@ test("every Activity method crosses a MessagePort and calls the same method, wit
   worker.sessionChanged(change);
   worker.sessionClosed(closed);
   worker.stored(item);
-  expect(await arrived).toBe(1); // one message for all five
+  const progress = { id: "ftp-data-1", sessionId: "ftp-2121-x-2", account: "me", command: "RETR" as const, direction: "download" as const, path: "/big.bin", bytes: 1_048_576, total: 4_194_304, bytesPerSecond: 500_000, started: at, at, elapsedMs: 2000, state: "running" as const };
+  worker.transfer(progress);
+  expect(await arrived).toBe(1); // one message for all six
   port1.close();
   expect(calls).toEqual([
     ["sessionOpened", opened],
@@ -66,6 +69,7 @@ test("every Activity method crosses a MessagePort and calls the same method, wit
     ["sessionChanged", change],
     ["sessionClosed", closed],
     ["stored", item],
+    ["transfer", progress],
   ]);
 });
 
