@@ -341,6 +341,10 @@ function newControlReport(reports: Activity, socket: Socket, number: number, set
 function readControlLines(connection: ControlConnection, settings: AdapterSettings, ports: PassivePorts, report: SessionReporter | undefined): void {
   const socket = connection.commandSocket;
   let how: SessionEnd | null = null; // how the session ended, for the console
+  // Replies go out at once. With Nagle's algorithm on, the 226 that follows a 150 waited for the
+  // client to acknowledge the 150 — and a client that has nothing to send delays that ACK by
+  // ~40 ms: every small RETR, LIST or NLST took 46 ms instead of 0.5 ms (pyftpdlib's figure).
+  socket.setNoDelay(true);
 
   // The report sees what the server writes, in the clear (after AUTH TLS: before encryption).
   const traceWrites = (target: Socket) => {

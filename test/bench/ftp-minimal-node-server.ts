@@ -24,6 +24,7 @@ const server = createServer((control) => {
   let dataSocket: Promise<Socket> | null = null;
   let pending = "";
   control.on("error", () => {});
+  control.setNoDelay(true); // as the playground: a 226 right after a 150 must not wait for an ACK (Nagle)
   control.write("220 minimal\r\n");
   control.on("data", (chunk) => {
     pending += chunk.toString("latin1");
