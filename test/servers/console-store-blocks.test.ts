@@ -62,15 +62,15 @@ describe("lines kept as blocks", () => {
 
   test("the same lines as blocks or one by one: the same sessions, lines, counts and budget", () => {
     // Lines of every length, in blocks of every size, over sessions that outgrow their share and the budget.
-    const byBlock = new SessionStore({ maxSessions: 4, maxLineBytes: 12_000 });
-    const byLine = new SessionStore({ maxSessions: 4, maxLineBytes: 12_000 });
+    const byBlock = new SessionStore({ maxSessions: 5, maxLineBytes: 12_000 });
+    const byLine = new SessionStore({ maxSessions: 5, maxLineBytes: 12_000 });
     let seed = 7;
-    const random = (below: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % below;
+    const random = (below: number) => (seed = (seed * 48_271) % 2_147_483_647) % below; // Park–Miller: the same every run
     for (let s = 1; s <= 6; s++) {
       for (const store of [byBlock, byLine]) open(store, `s${s}`);
       for (let b = 0; b < 12; b++) {
-        const id = `s${1 + random(s)}`; // now and then an older session goes on talking
-        const texts = Array.from({ length: 1 + random(15) }, (_, i) => `${id} ${b}.${i} ${"y".repeat(random(120))}`);
+        const id = b < 8 ? `s${1 + random(s)}` : `s${s}`; // now and then an older session goes on talking
+        const texts = Array.from({ length: 1 + random(15) }, (_, i) => `${id} ${b}.${i} ${"y".repeat(random(3) === 0 ? random(700) : random(40))}`);
         const folds = texts.map(() => "-is"[random(3)]).join("");
         byBlock.sessionLines(block(id, texts, folds));
         for (const line of linesOf(block(id, texts, folds))) byLine.sessionLine(line);
@@ -79,8 +79,10 @@ describe("lines kept as blocks", () => {
     expect(byBlock.usage()).toEqual(byLine.usage());
     expect(byBlock.usage().lineBytes).toBeLessThanOrEqual(12_000);
     expect(byBlock.list()).toEqual(byLine.list());
-    const dropped = byBlock.list().reduce((sum, session) => sum + session.linesDropped, 0);
-    expect(dropped).toBeGreaterThan(0); // the limits were reached, or this compared nothing
+    // Both limits were reached, or this compared nothing: a session with lines and lines dropped
+    // (its share), one without lines that had some (the budget).
+    expect(byBlock.list().some((session) => session.linesDropped > 0 && byBlock.get(session.id)!.lines.length > 0)).toBe(true);
+    expect(byBlock.list().some((session) => session.lineCount > 0 && byBlock.get(session.id)!.lines.length === 0)).toBe(true);
     for (const { id } of byLine.list()) expect(byBlock.get(id)).toEqual(byLine.get(id));
   });
 
