@@ -13,20 +13,10 @@
 //   letter each — instead of one object per line. Copying one long string is a memcpy; copying
 //   40 small objects is 40 times the bookkeeping, on both threads.
 
-import type { Activity, SessionLine } from "./activity.ts";
+import type { Activity, LineBlock, SessionLine } from "./activity.ts";
 
-/** Lines in a row of one session, all at one time: line i is { id, at, side: sides[i], text: the i-th piece of texts, … }. */
-export interface LineBlock {
-  id: string;
-  at: string;
-  /** One letter per line: "C" or "S". */
-  sides: string;
-  /** The lines' texts joined by "\n" (a line's text never holds a real "\n": the transcript writes it as "\\n"). */
-  texts: string;
-  bytes: number[];
-  /** One letter per line: "-" not folded, "i" inside a fold, "s" a fold's summary. */
-  folds: string;
-}
+// LineBlock lives in activity.ts: the console's store keeps lines in the same packed shape.
+export type { LineBlock };
 
 /** One activity call: `activity.stored(item)` → { method: "stored", args: [item] }; or a block of sessionLine calls. */
 export type ActivityCall = { method: string; args: unknown[] } | { method: "sessionLine"; lines: LineBlock };
@@ -101,7 +91,8 @@ export function activityMessenger(send: (message: ActivityMessage) => void): Mes
 }
 
 /**
- * Makes the call an ActivityCall names on `activity` (each line of a block, one by one). A method
+ * Makes the call an ActivityCall names on `activity`: a block of lines as it is, to an Activity
+ * that takes blocks (sessionLines: the console's store), else each line of it, one by one. A method
  * it does not have is ignored, and an error in it is returned, not thrown: a watcher's bug must
  * not stop the supervisor.
  */
@@ -112,6 +103,15 @@ export function reportActivity(activity: Activity, call: ActivityCall): Error | 
   if (!("lines" in call)) {
     try {
       method.apply(activity, call.args);
+    } catch (error) {
+      failure = error as Error;
+    }
+    return failure;
+  }
+  const takesBlocks = (activity as { sessionLines?: unknown }).sessionLines;
+  if (typeof takesBlocks === "function") {
+    try {
+      takesBlocks.call(activity, call.lines);
     } catch (error) {
       failure = error as Error;
     }

@@ -44,6 +44,24 @@ export interface SessionLine {
   fold?: "inside" | "summary";
 }
 
+/**
+ * Lines in a row of one session, all at one time, packed: line i is { id, at, side: sides[i],
+ * text: the i-th piece of texts, bytes: bytes[i], fold: folds[i] }. This is how lines cross from a
+ * worker thread (servers/activity-bridge.ts) and how the console keeps them (console/sessions.ts):
+ * one long string and one small array instead of an object per line.
+ */
+export interface LineBlock {
+  id: string;
+  at: string;
+  /** One letter per line: "C" or "S". */
+  sides: string;
+  /** The lines' texts joined by "\n" (a line's text never holds a real "\n": the transcript writes it as "\\n"). */
+  texts: string;
+  bytes: number[];
+  /** One letter per line: "-" not folded, "i" inside a fold, "s" a fold's summary. */
+  folds: string;
+}
+
 export interface SessionChange {
   id: string;
   /** The account once logged in (mail address, FTP or news user). */
@@ -108,6 +126,11 @@ export interface TransferProgress {
 export interface Activity {
   sessionOpened(session: SessionOpened): void;
   sessionLine(line: SessionLine): void;
+  /**
+   * Optional: the same as a sessionLine call per line of the block, for an Activity that can take
+   * them packed (the console's store). Whoever has a block and an Activity without it unpacks it.
+   */
+  sessionLines?(block: LineBlock): void;
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;

@@ -22,7 +22,7 @@
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
-import type { KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
+import type { KeptBlock, KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
 import { sendJson } from "./json.ts";
 
 /** What one viewer's event stream may hold unsent before its events are dropped. */
@@ -159,10 +159,8 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
       if (maySee(viewer, event.transfer.account)) send("transfer", JSON.stringify(event.transfer));
     } else if (event.type === "stored") {
       if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", JSON.stringify(event.item));
-    } else if (event.type === "line") {
-      // A line inside a fold (the middle of a DATA body) is not streamed: the page shows the fold
-      // closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
-      if (event.line.fold !== "inside" && (viewer.teacher || maySee(viewer, store.ownerOf(event.id)))) send("line", lineJson(event.id, event.line));
+    } else if (event.type === "lines") {
+      if (viewer.teacher || maySee(viewer, store.ownerOf(event.id))) sendLines(send, event.id, event.lines);
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, JSON.stringify(event.session));
     }
@@ -180,11 +178,24 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
 }
 
 /**
- * A line event's data: { id, side, text, bytes, at, n, fold? } as JSON, written out field by
- * field. Lines are nearly all of the events, and JSON.stringify of a whole object (made first with
- * the session's id in it) costs twice this; only the two free texts need escaping.
+ * One "line" event per line of a block, its data { id, side, text, bytes, at, n, fold? } as JSON,
+ * written straight from the block (the store keeps no object per line) field by field: lines are
+ * nearly all of the events, and JSON.stringify of a whole object costs twice this; only the free
+ * texts need escaping. A line inside a fold (the middle of a DATA body) is not streamed: the page
+ * shows the fold closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
  */
-function lineJson(id: string, line: KeptLine): string {
-  const fold = line.fold ? `,"fold":"${line.fold}"` : "";
-  return `{"id":${JSON.stringify(id)},"side":"${line.side}","text":${JSON.stringify(line.text)},"bytes":${line.bytes},"at":"${line.at}","n":${line.n}${fold}}`;
+function sendLines(send: (type: string, json: string) => void, id: string, { block, n }: KeptBlock): void {
+  const idJson = JSON.stringify(id);
+  let start = 0;
+  for (let i = 0; i < block.sides.length; i++) {
+    const newline = block.texts.indexOf("\n", start);
+    const end = newline === -1 ? block.texts.length : newline;
+    const fold = block.folds[i];
+    if (fold !== "i") {
+      const text = JSON.stringify(block.texts.slice(start, end));
+      const foldJson = fold === "s" ? `,"fold":"summary"` : "";
+      send("line", `{"id":${idJson},"side":"${block.sides[i]}","text":${text},"bytes":${block.bytes[i]},"at":"${block.at}","n":${n + i}${foldJson}}`);
+    }
+    start = end + 1;
+  }
 }

@@ -5,14 +5,19 @@
 // `maxSessions` sessions (older ones are forgotten whole), and at most `maxLineBytes` of C:/S:
 // text for all of them together (past it, the oldest sessions lose their lines first and keep
 // their summary). One session alone may hold a quarter of that; past it its lines are counted.
-// Listeners (the page's live streams, api.ts) hear every change as it happens (but the lines inside
-// a fold, which the page fetches when a fold is opened).
+// Listeners (the page's live streams, api.ts) hear every change as it happens.
+//
+// Lines are kept as they arrive: in blocks (a LineBlock, servers/activity.ts — the lines of one
+// session at one moment, their texts joined into one string). A busy SMTP server reports tens of
+// thousands of lines a second and nobody reads nearly all of them, so the store does not make an
+// object per line: a session's lines are a list of blocks, with a running count and size. They
+// become one object each (a KeptLine) only when someone asks for the session (get, linesContain).
 //
 // FTP transfers under way are kept too, with their last progress report: every running one (a
 // few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
 // that ended, marked done, aborted or failed.
 
-import type { Activity, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import type { Activity, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -48,9 +53,17 @@ export interface SessionSummary extends Omit<SessionOpened, "label"> {
   effects?: string[];
 }
 
+/** Lines kept of one block as it came, in a row: the first is line `n` of its session. */
+export interface KeptBlock {
+  block: LineBlock;
+  n: number;
+}
+
 interface Kept extends SessionSummary {
-  /** The reports themselves, numbered (their `id` is left out when the API hands them out). */
-  lines: (SessionLine & { n: number })[];
+  /** The lines kept, oldest first, as the blocks they came in. */
+  blocks: KeptBlock[];
+  /** How many lines `blocks` holds, and about what they cost in memory (lineSize). */
+  linesKept: number;
   lineBytes: number;
   /** Its causes belong to different accounts (a relay connection shared by two users): only the teacher sees it. */
   sharedByAccounts?: boolean;
@@ -61,7 +74,8 @@ const MAX_LINKS = 100;
 
 export type StoreEvent =
   | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
-  | { type: "line"; id: string; line: KeptLine }
+  /** Lines reported (kept or not), as they came: line i of the block is line n + i of the session. */
+  | { type: "lines"; id: string; lines: KeptBlock }
   | { type: "stored"; item: StoredItem }
   | { type: "transfer"; transfer: TransferProgress };
 
@@ -92,34 +106,41 @@ export class SessionStore implements Activity {
 
   sessionOpened(opened: SessionOpened): void {
     const { label: _label, ...fields } = opened;
-    const kept: Kept = { ...fields, bytesIn: 0, bytesOut: 0, lineCount: 0, linesDropped: 0, lines: [], lineBytes: 0 };
+    const kept: Kept = { ...fields, bytesIn: 0, bytesOut: 0, lineCount: 0, linesDropped: 0, blocks: [], linesKept: 0, lineBytes: 0 };
     this.sessions.set(opened.id, kept);
     while (this.sessions.size > this.maxSessions) this.forget(this.sessions.keys().next().value!);
     this.emit({ type: "session-opened", session: summary(kept) });
     if (opened.relatedTo !== undefined) this.link(kept, opened.relatedTo);
   }
 
-  sessionLine(report: SessionLine): void {
-    const kept = this.sessions.get(report.id);
+  /** One line: kept as a block of one (a server in this thread, a test). */
+  sessionLine({ id, side, text, bytes, at, fold }: SessionLine): void {
+    this.sessionLines({ id, at, sides: side, texts: text, bytes: [bytes], folds: fold === "inside" ? "i" : fold === "summary" ? "s" : "-" });
+  }
+
+  /**
+   * Lines in a row of one session (servers/activity-bridge.ts brings them so from a worker). The
+   * block itself is kept: it was made for the store alone. This runs for every few lines of
+   * every session, so nothing here costs an object per line.
+   */
+  sessionLines(block: LineBlock): void {
+    const kept = this.sessions.get(block.id);
     if (!kept) return;
-    // The report itself is kept, numbered: no copy (this runs for every line of every session,
-    // and a report is made for the store alone — by the reporter, or by the bridge from a block).
-    const line = report as SessionLine & { n: number };
-    line.n = ++kept.lineCount;
+    const count = block.sides.length;
+    const first = kept.lineCount + 1;
+    kept.lineCount += count;
     // Bytes so far, for a session still open (its close brings the exact totals).
-    if (line.side === "C") kept.bytesIn += line.bytes;
-    else kept.bytesOut += line.bytes;
-    const size = line.text.length * 2 + 64; // about what a line costs in memory
-    if (kept.lineBytes + size > this.maxLineBytes / 4) kept.linesDropped++;
-    else {
-      kept.lines.push(line);
-      kept.lineBytes += size;
-      this.lineBytes += size;
-      if (kept.lines.length === 1) this.holdingLines.set(kept.id, kept);
-      this.makeRoom(kept);
+    for (let i = 0; i < count; i++) {
+      if (block.sides[i] === "C") kept.bytesIn += block.bytes[i]!;
+      else kept.bytesOut += block.bytes[i]!;
     }
-    // No page open: no event made. Nor for a line inside a fold: the page fetches those when the fold is opened.
-    if (this.listeners.size > 0 && line.fold !== "inside") this.emit({ type: "line", id: report.id, line });
+    // What the lines cost: lineSize() each, the texts' lengths summed (the joining "\n"s are not text).
+    const size = (block.texts.length - (count - 1)) * 2 + count * LINE_OVERHEAD;
+    if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block, n: first }, count, size);
+    else this.keepWhatFits(kept, block, first);
+    this.makeRoom(kept);
+    // No page open: no event made.
+    if (this.listeners.size > 0) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
   }
 
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
@@ -175,12 +196,15 @@ export class SessionStore implements Activity {
 
   get(id: string): (SessionSummary & { lines: KeptLine[] }) | undefined {
     const kept = this.sessions.get(id);
-    return kept && { ...summary(kept), lines: kept.lines.map(keptLine) };
+    return kept && { ...summary(kept), lines: kept.blocks.flatMap(keptLines) };
   }
 
-  /** Has any kept line of this session this text in it? (The API's q= filter.) */
+  /** Has any kept line of this session this (lower-case) text in it? (The API's q= filter.) */
   linesContain(id: string, text: string): boolean {
-    return this.sessions.get(id)?.lines.some((line) => line.text.toLowerCase().includes(text)) ?? false;
+    // A line never holds "\n", so only a text without one can be in a line — and then it is in
+    // one line of a block exactly when it is in the block's joined texts.
+    if (text.includes("\n")) return false;
+    return this.sessions.get(id)?.blocks.some(({ block }) => block.texts.toLowerCase().includes(text)) ?? false;
   }
 
   /**
@@ -229,6 +253,54 @@ export class SessionStore implements Activity {
 
   // ----- keeping it bounded -----
 
+  private keep(kept: Kept, lines: KeptBlock, count: number, size: number): void {
+    kept.blocks.push(lines);
+    kept.linesKept += count;
+    kept.lineBytes += size;
+    this.lineBytes += size;
+    if (kept.blocks.length === 1) this.holdingLines.set(kept.id, kept);
+  }
+
+  /**
+   * A block that would take the session past its share (a quarter of maxLineBytes): line by
+   * line, each line that still fits is kept (a short one after a long one may), the others
+   * only counted. The lines kept in a row become blocks of their own.
+   */
+  private keepWhatFits(kept: Kept, block: LineBlock, first: number): void {
+    const limit = this.maxLineBytes / 4;
+    const count = block.sides.length;
+    let start = 0; // where line i's text begins in block.texts
+    let run: { from: number; textFrom: number; size: number } | undefined; // lines kept in a row
+    const endRun = (to: number, textTo: number) => {
+      if (!run) return;
+      const { from, textFrom, size } = run;
+      const piece: LineBlock = {
+        id: block.id,
+        at: block.at,
+        sides: block.sides.slice(from, to),
+        texts: block.texts.slice(textFrom, textTo),
+        bytes: block.bytes.slice(from, to),
+        folds: block.folds.slice(from, to),
+      };
+      this.keep(kept, { block: piece, n: first + from }, to - from, size);
+      run = undefined;
+    };
+    for (let i = 0; i < count; i++) {
+      const newline = block.texts.indexOf("\n", start);
+      const end = newline === -1 ? block.texts.length : newline;
+      const size = lineSize(end - start);
+      if (kept.lineBytes + (run?.size ?? 0) + size > limit) {
+        endRun(i, start - 1);
+        kept.linesDropped++;
+      } else {
+        run ??= { from: i, textFrom: start, size: 0 };
+        run.size += size;
+      }
+      start = end + 1;
+    }
+    endRun(count, block.texts.length);
+  }
+
   /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
   private makeRoom(current: Kept): void {
     if (this.lineBytes <= this.maxLineBytes) return;
@@ -236,8 +308,9 @@ export class SessionStore implements Activity {
       if (this.lineBytes <= this.maxLineBytes) return;
       if (kept === current) continue;
       this.lineBytes -= kept.lineBytes;
-      kept.linesDropped += kept.lines.length;
-      kept.lines = [];
+      kept.linesDropped += kept.linesKept;
+      kept.blocks = [];
+      kept.linesKept = 0;
       kept.lineBytes = 0;
       this.holdingLines.delete(kept.id);
     }
@@ -262,12 +335,28 @@ export class SessionStore implements Activity {
   }
 }
 
+/** About what one kept line costs in memory: its text (2 bytes a character) and an object's worth. */
+const LINE_OVERHEAD = 64;
+function lineSize(textLength: number): number {
+  return textLength * 2 + LINE_OVERHEAD;
+}
+
 function summary(kept: Kept): SessionSummary {
-  const { lines: _lines, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
+  const { blocks: _blocks, linesKept: _kept, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
   return fields;
 }
 
-/** A kept line as the API shows it: without its session's id. */
-function keptLine({ id: _id, ...line }: SessionLine & { n: number }): KeptLine {
+/** Line i of a block, as the API shows it (numbered, without its session's id). */
+export function keptLine({ block, n }: KeptBlock, i: number, text: string): KeptLine {
+  // The fields in the order the API has always sent them: side, text, bytes, at, fold, n.
+  const line = { side: block.sides[i] as "C" | "S", text, bytes: block.bytes[i]!, at: block.at } as KeptLine;
+  const fold = block.folds[i];
+  if (fold !== "-") line.fold = fold === "i" ? "inside" : "summary";
+  line.n = n + i;
   return line;
+}
+
+/** A kept block's lines, one object each: only when the API asks for a session. */
+function keptLines(lines: KeptBlock): KeptLine[] {
+  return lines.block.texts.split("\n").map((text, i) => keptLine(lines, i, text));
 }

@@ -1,0 +1,145 @@
+// The console's store keeps lines as the blocks they arrive in (servers/console/sessions.ts):
+// what it hands out must be what it would be had every line come alone — numbering, the
+// per-session cap, the budget for all sessions, the q= filter — and a block reaches it whole.
+
+import { describe, expect, test } from "vitest";
+import type { Activity, LineBlock, SessionLine } from "../../servers/activity.ts";
+import { reportActivity } from "../../servers/activity-bridge.ts";
+import { SessionStore, type StoreEvent } from "../../servers/console/sessions.ts";
+
+const at = "2026-12-02T13:00:00.000Z";
+
+function open(store: SessionStore, id: string): void {
+  store.sessionOpened({ id, protocol: "smtp", port: 1, client: "127.0.0.1:1", tls: false, started: at });
+}
+
+/** The lines of a block, one by one, as a worker's reporter made them. */
+function linesOf(block: LineBlock): SessionLine[] {
+  return block.texts.split("\n").map((text, i) => {
+    const line: SessionLine = { id: block.id, side: block.sides[i] as "C" | "S", text, bytes: block.bytes[i]!, at: block.at };
+    if (block.folds[i] !== "-") line.fold = block.folds[i] === "i" ? "inside" : "summary";
+    return line;
+  });
+}
+
+function block(id: string, texts: string[], folds = "-".repeat(texts.length)): LineBlock {
+  return { id, at, sides: texts.map((_, i) => (i % 2 ? "S" : "C")).join(""), texts: texts.join("\n"), bytes: texts.map((text) => text.length + 2), folds };
+}
+
+describe("lines kept as blocks", () => {
+  test("numbered 1, 2, … across blocks and single lines, each with its side, bytes, time and fold", () => {
+    const store = new SessionStore();
+    open(store, "s");
+    store.sessionLines(block("s", ["EHLO me", "250 hi"]));
+    store.sessionLine({ id: "s", side: "C", text: "DATA", bytes: 6, at });
+    store.sessionLines(block("s", ["body 1", "body 2", "… 1 more line"], "-is"));
+    const session = store.get("s")!;
+    expect(session.lineCount).toBe(6);
+    expect(session.lines).toEqual([
+      { side: "C", text: "EHLO me", bytes: 9, at, n: 1 },
+      { side: "S", text: "250 hi", bytes: 8, at, n: 2 },
+      { side: "C", text: "DATA", bytes: 6, at, n: 3 },
+      { side: "C", text: "body 1", bytes: 8, at, n: 4 },
+      { side: "S", text: "body 2", bytes: 8, at, n: 5, fold: "inside" },
+      { side: "C", text: "… 1 more line", bytes: 15, at, n: 6, fold: "summary" },
+    ]);
+    expect(session).toMatchObject({ bytesIn: 9 + 6 + 8 + 15, bytesOut: 8 + 8 });
+  });
+
+  test("a block that would take a session past its quarter of maxLineBytes keeps the lines that fit", () => {
+    // A quarter of 4,000 bytes: 1,000. A line costs 2 bytes a character + 64: a 100-character line 264.
+    const store = new SessionStore({ maxLineBytes: 4_000 });
+    open(store, "s");
+    const long = "x".repeat(100);
+    store.sessionLines(block("s", [long, long, long, long, "ab", long]));
+    const session = store.get("s")!;
+    // 3 × 264 = 792; the 4th would make 1,056: dropped; "ab" (68) still fits: 860; the last does not.
+    expect(session.lines.map((line) => line.n)).toEqual([1, 2, 3, 5]);
+    expect(session.lines[3]).toMatchObject({ text: "ab", side: "C", bytes: 4 });
+    expect(session).toMatchObject({ lineCount: 6, linesDropped: 2 });
+    expect(store.usage().lineBytes).toBe(860);
+  });
+
+  test("the same lines as blocks or one by one: the same sessions, lines, counts and budget", () => {
+    // Lines of every length, in blocks of every size, over sessions that outgrow their share and the budget.
+    const byBlock = new SessionStore({ maxSessions: 5, maxLineBytes: 12_000 });
+    const byLine = new SessionStore({ maxSessions: 5, maxLineBytes: 12_000 });
+    let seed = 7;
+    const random = (below: number) => (seed = (seed * 48_271) % 2_147_483_647) % below; // Park–Miller: the same every run
+    for (let s = 1; s <= 6; s++) {
+      for (const store of [byBlock, byLine]) open(store, `s${s}`);
+      for (let b = 0; b < 12; b++) {
+        const id = b < 8 ? `s${1 + random(s)}` : `s${s}`; // now and then an older session goes on talking
+        const texts = Array.from({ length: 1 + random(15) }, (_, i) => `${id} ${b}.${i} ${"y".repeat(random(3) === 0 ? random(700) : random(40))}`);
+        const folds = texts.map(() => "-is"[random(3)]).join("");
+        byBlock.sessionLines(block(id, texts, folds));
+        for (const line of linesOf(block(id, texts, folds))) byLine.sessionLine(line);
+      }
+    }
+    expect(byBlock.usage()).toEqual(byLine.usage());
+    expect(byBlock.usage().lineBytes).toBeLessThanOrEqual(12_000);
+    expect(byBlock.list()).toEqual(byLine.list());
+    // Both limits were reached, or this compared nothing: a session with lines and lines dropped
+    // (its share), one without lines that had some (the budget).
+    expect(byBlock.list().some((session) => session.linesDropped > 0 && byBlock.get(session.id)!.lines.length > 0)).toBe(true);
+    expect(byBlock.list().some((session) => session.lineCount > 0 && byBlock.get(session.id)!.lines.length === 0)).toBe(true);
+    for (const { id } of byLine.list()) expect(byBlock.get(id)).toEqual(byLine.get(id));
+  });
+
+  test("oldest sessions lose their lines first, block by block as line by line", () => {
+    const store = new SessionStore({ maxLineBytes: 4_000 });
+    const line = "z".repeat(100); // 264 bytes kept
+    for (const id of ["a", "b", "c", "d", "e", "f"]) {
+      open(store, id);
+      store.sessionLines(block(id, [line, line, line])); // 792 each: the sixth takes the total past 4,000
+    }
+    expect(store.get("a")).toMatchObject({ lines: [], linesDropped: 3, lineCount: 3 });
+    expect(store.get("b")!.lines).toHaveLength(3);
+    expect(store.usage().lineBytes).toBe(5 * 792);
+  });
+
+  test("q= finds a text in any kept block, in any case, never across two lines", () => {
+    const store = new SessionStore();
+    open(store, "s");
+    store.sessionLines(block("s", ["USER me", "+OK"]));
+    store.sessionLines(block("s", ["RETR 1", "Subject: Hello There"]));
+    expect(store.linesContain("s", "hello there")).toBe(true);
+    expect(store.linesContain("s", "user me")).toBe(true);
+    expect(store.linesContain("s", "+ok\nretr")).toBe(false);
+    expect(store.linesContain("s", "+okretr")).toBe(false);
+    expect(store.linesContain("s", "goodbye")).toBe(false);
+    expect(store.linesContain("nobody", "user")).toBe(false);
+  });
+
+  test("a listener hears a block once, numbered, with every line reported (kept or not)", () => {
+    const store = new SessionStore({ maxLineBytes: 1_000 }); // a quarter: 250, one 100-character line is 264
+    open(store, "s");
+    const events: StoreEvent[] = [];
+    store.subscribe((event) => events.push(event));
+    store.sessionLine({ id: "s", side: "C", text: "x".repeat(100), bytes: 102, at });
+    store.sessionLines(block("s", ["a", "b"]));
+    const lines = events.filter((event) => event.type === "lines");
+    expect(lines.map((event) => event.type === "lines" && [event.lines.n, event.lines.block.texts])).toEqual([[1, "x".repeat(100)], [2, "a\nb"]]);
+    expect(store.get("s")!.lines.map((line) => line.n)).toEqual([2, 3]);
+  });
+
+  test("reportActivity hands a block whole to an Activity that takes blocks", () => {
+    const store = new SessionStore();
+    open(store, "s");
+    const blocks: LineBlock[] = [];
+    const activity: Activity = {
+      sessionOpened: () => {},
+      sessionLine: () => expect.unreachable("a block is not unpacked for an Activity with sessionLines"),
+      sessionChanged: () => {},
+      sessionClosed: () => {},
+      stored: () => {},
+      transfer: () => {},
+      sessionLines: (lines) => void blocks.push(lines),
+    };
+    const lines = block("s", ["one", "two"]);
+    expect(reportActivity(activity, { method: "sessionLine", lines })).toBeUndefined();
+    expect(blocks).toEqual([lines]);
+    expect(reportActivity(store, { method: "sessionLine", lines })).toBeUndefined();
+    expect(store.get("s")!.lines.map((line) => line.text)).toEqual(["one", "two"]);
+  });
+});
