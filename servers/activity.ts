@@ -12,7 +12,7 @@ export type SessionEnd = "QUIT" | "FIN" | "reset" | "timeout" | "refused" | "err
 export interface SessionOpened {
   /** Made by the server, unique for the life of the playground (e.g. "smtp-2525-<boot>-17"). */
   id: string;
-  /** "smtp" | "smtps" | "mx" | "pop3" | "pop3s" | "imap" | "imaps" | "ftp" | "ftp-data" | "nntp" | "http" | "relay" */
+  /** "smtp" | "smtps" | "mx" | "pop3" | "pop3s" | "imap" | "imaps" | "ftp" | "ftp-data" | "nntp" | "http" (an MX session a relay hop made is "mx", linked by relatedTo) */
   protocol: string;
   /** The server's own port. */
   port: number;
