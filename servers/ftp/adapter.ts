@@ -826,9 +826,8 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
   const id = dataSessionIds.get(socket);
   const activity = control?.activity;
   if (!control || !activity || !id || !connection.transfer) return;
-  const { command, path } = what;
+  const { command, path, total } = what; // total: RETR's file size; an upload's size as ALLO announced it, if any
   const direction = command === "RETR" ? "download" : "upload";
-  const total = what.total; // RETR: the file's size; an upload: the size ALLO announced, if any
   // A download's bytes count once the system has taken them (Node's own queue, up to 2 MiB
   // here, not yet); an upload's once they have been read from the system.
   const moved = direction === "download" ? () => Math.max(0, socket.bytesWritten - socket.writableLength) : () => socket.bytesRead;
@@ -837,7 +836,7 @@ function watchTransfer(connection: ControlConnection, socket: Socket, what: { co
   const send = (state: TransferProgress["state"], bytes: number, ms: number, bytesPerSecond: number) => {
     const progress: TransferProgress = { id, sessionId: control.report.id, account: connection.username ?? "", command, direction, path, bytes, bytesPerSecond, started, at: new Date(ms).toISOString(), elapsedMs: ms - startedMs, state };
     if (total !== undefined) progress.total = total;
-    activity.transfer!(progress);
+    activity.transfer(progress);
   };
   const perSecond = (bytes: number, ms: number) => Math.round((bytes * 1000) / Math.max(1, ms));
   send("running", 0, startedMs, 0);
