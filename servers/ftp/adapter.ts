@@ -171,6 +171,23 @@ const DATA_CONNECTION_WAIT_MS = 5000;
  * 100 MB STOR on loopback — except one that brings exactly the size its client announced (ALLO).
  */
 const UPLOAD_SETTLE_MS = 30;
+
+/**
+ * Waits UPLOAD_SETTLE_MS, and then until the event loop has read what the system already holds.
+ * Node runs due timers before it polls the sockets, so a loop that was busy for longer than the
+ * window would look at the control connection before reading the FIN that has been waiting for
+ * it all along (the kill -9 test failed so on a CI run): setImmediate runs after the next poll.
+ * A timer that fired late means a loaded machine, where the dying client is slow to close its
+ * sockets too: then wait another window, up to four.
+ */
+async function settleAfterEnd(): Promise<void> {
+  for (let round = 0; round < 4; round++) {
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, UPLOAD_SETTLE_MS));
+    await new Promise((resolve) => setImmediate(resolve));
+    if (performance.now() - started < 2 * UPLOAD_SETTLE_MS) return; // on time: nothing more to wait for
+  }
+}
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */
 const WRITE_COMMANDS = new Set(["STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO"]);
 /** Commands that prepare a data connection (RFC 959 §4.1.2, RFC 2428): each replaces the one before. */
@@ -942,7 +959,7 @@ async function store({ connection, arg }: Command, { append, unique }: { append:
   const control = connection.commandSocket;
   return withDataConnection(connection, `${unique ? "STOU" : append ? "APPE" : "STOR"} ${arg ?? ""}`, async (dataSocket) => {
     const fs = sandbox(connection);
-    const settled = new Promise((resolve) => dataSocket.once("end", () => setTimeout(resolve, UPLOAD_SETTLE_MS)));
+    const settled = new Promise<void>((resolve) => dataSocket.once("end", () => resolve(settleAfterEnd())));
     // 12: STOU takes its name at once, so that no other STOU can choose it too.
     const name = unique ? await fs.reserveUniqueName(arg) : (arg ?? "");
     try {
