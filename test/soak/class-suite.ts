@@ -49,6 +49,8 @@ export function defineClass(size: ClassSize): void {
   afterAll(async () => {
     await playground?.stop();
     if (report) console.log(summary(report));
+    // Every sample (RSS each round, each thread's memory after GC), for a closer look at a run.
+    if (report && process.env.CLASS_SAMPLES_FILE) writeFileSync(process.env.CLASS_SAMPLES_FILE, JSON.stringify(report, null, 1));
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 

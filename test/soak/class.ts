@@ -19,9 +19,11 @@
 // What must hold, and is measured:
 //   no stall       every operation (a command and its answer, or one library call such as
 //                  nodemailer's sendMail) is answered within OP_TIMEOUT_MS; the slowest per protocol is reported
-//   no leak        the playground's RSS, open files (/proc/<pid>/fd) and FTP passive listeners are
-//                  sampled each round; RSS may not keep growing once the exercise hour runs (a fitted
-//                  slope), and open files and listeners come back down when the class leaves
+//   no leak        what each of the playground's threads still holds after a full garbage collection
+//                  (its JavaScript heap and the Buffers and other memory outside it that its objects
+//                  own) is read every heapEveryMs; it may not keep growing once the exercise hour runs
+//                  (a fitted line). RSS (read each round) must stay under a bound; open files
+//                  (/proc/<pid>/fd) and FTP passive listeners come back down when the class leaves
 //   nothing lost   every mail acknowledged with 250 is in each recipient's mailbox exactly once
 //                  (taken out by POP3 during the class, or found over POP3/IMAP at the end), every upload
 //                  that got 226 is there with its bytes, every article that got 240 can be read
@@ -39,6 +41,7 @@ import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { bigText, HELLO_TEXT } from "../../servers/http-demo.ts";
 import { sampleFiles } from "../../servers/ftp/seed.ts";
+import type { ThreadMemory } from "../../servers/memory-probe.ts";
 import {
   dataConnection,
   expectCode,
@@ -64,8 +67,12 @@ export const OP_TIMEOUT_MS = 20_000;
 export interface ClassPlan {
   students: number;
   minutes: number;
-  /** How often the playground's memory, open files and passive listeners are read. */
+  /** How often the playground's RSS, open files and passive listeners are read. */
   roundMs: number;
+  /** How often each thread's memory after a full GC is read (each read stops each thread for a collection, ~10-50 ms). */
+  heapEveryMs: number;
+  /** Test hook: make the playground leak (keep every activity message), to see the check catch it. */
+  leak?: boolean;
   /** A student's pause between two tries, before the student's own pace (0.6–1.5×). */
   thinkMs: [number, number];
   seed: number;
@@ -147,6 +154,18 @@ interface Sample {
   operations: number;
   /** The machine's 1-minute load average (2 cores: above 2, everyone waits for the CPU). */
   load: number;
+}
+
+/** The playground's threads (servers/supervisor.ts): HTTP and the console on the main one, then one per group. */
+export const THREADS = ["main", "mail", "ftp", "news"] as const;
+export type Thread = (typeof THREADS)[number];
+
+/** What a thread still references after a full GC: live JavaScript objects, and what they own outside the heap (Buffers). */
+export const held = (memory: ThreadMemory) => memory.heapUsedMb + memory.externalMb;
+
+interface HeapSample {
+  minute: number;
+  threads: Partial<Record<Thread, ThreadMemory>>;
 }
 
 class Classroom {
@@ -848,6 +867,10 @@ export interface ClassReport {
   samples: Sample[];
   /** Least-squares slope of RSS in the exercise hour (after every lesson was taught once), MB a minute. */
   rssSlopeMbPerMin: number;
+  /** Each thread's memory after a full GC, every heapEveryMs; the last one after the class had left. */
+  heapSamples: HeapSample[];
+  /** Per thread: held() at the exercise hour's first sample and after the class, and how far a line fitted to it in the exercise hour rose, MB. */
+  held: Record<Thread, { exercisesStart: number; after: number; peak: number; fittedRise: number }>;
   /** How long the exercise hour was, minutes (the slope times this: how far the fitted line rose). */
   exerciseMinutes: number;
   rss: { start: number; peak: number; end: number };
@@ -898,6 +921,23 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   sample();
   const start = samples[0]!;
   const sampler = setInterval(sample, plan.roundMs);
+  // Each thread's memory after a full GC: one read at a time (a read that waits for a busy thread
+  // is not overtaken by the next).
+  const heapSamples: HeapSample[] = [];
+  const readHeaps = async () => {
+    try {
+      heapSamples.push({ minute: (performance.now() - room.started) / 60_000, threads: await playground.memory() });
+    } catch (error) {
+      room.problem(`the memory probe: ${(error as Error).message}`);
+    }
+  };
+  if (plan.leak) playground.leak();
+  const heapReader = (async () => {
+    while (!room.over) {
+      await readHeaps();
+      await sleep(plan.heapEveryMs);
+    }
+  })();
   // The students' own process can be starved too: its event-loop delay is part of every time measured.
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
@@ -911,6 +951,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   });
   const tries = await Promise.all([...room.students.map((s) => attend(room, s)), project(room).then(() => 0)]);
   await Promise.all(bursts);
+  await heapReader;
   clearTimeout(ends);
   clearInterval(sampler);
   lag.disable();
@@ -928,6 +969,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   const endRelay = relayPool();
   const endListeners = playground.passiveListeners();
   const endRss = playground.rssMb();
+  await readHeaps(); // after the class: what is still held when nobody works
 
   const inventory = await takeInventory(room).catch((error: Error) => {
     room.problem(`the inventory failed: ${error.message}`);
@@ -955,6 +997,16 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
 
   const exercisesFrom = minuteWhen(plan, PLAN.length - 1);
   const steady = samples.filter((s) => s.minute >= exercisesFrom).map((s): [number, number] => [s.minute, s.rssMb]);
+  const steadyHeaps = heapSamples.slice(0, -1).filter((s) => s.minute >= exercisesFrom);
+  const heldFigures = Object.fromEntries(
+    THREADS.map((thread) => {
+      const points = steadyHeaps.flatMap((s): [number, number][] => (s.threads[thread] ? [[s.minute, held(s.threads[thread])]] : []));
+      const all = heapSamples.flatMap((s) => (s.threads[thread] ? [held(s.threads[thread])] : []));
+      const last = heapSamples.at(-1)?.threads[thread];
+      const span = points.length > 1 ? points.at(-1)![0] - points[0]![0] : 0;
+      return [thread, { exercisesStart: points[0]?.[1] ?? NaN, after: last ? held(last) : NaN, peak: Math.max(...all), fittedRise: slope(points) * span }];
+    }),
+  ) as ClassReport["held"];
   const takenOut = [...room.ledger.takenOut.values()].reduce((sum, tokens) => sum + [...tokens.values()].reduce((a, b) => a + b, 0), 0);
   return {
     plan,
@@ -970,6 +1022,8 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
     problems: room.problems,
     samples,
     rssSlopeMbPerMin: slope(steady),
+    heapSamples,
+    held: heldFigures,
     exerciseMinutes: durationMin - exercisesFrom,
     rss: { start: start.rssMb, peak: Math.max(...samples.map((s) => s.rssMb)), end: endRss },
     openFiles: { start: start.openFiles, peak: Math.max(...samples.map((s) => s.openFiles)), end: endFiles, relay: endRelay },
@@ -988,6 +1042,8 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   };
 }
 
+const heapTotals = (sample?: HeapSample) => (sample ? Object.values(sample.threads).reduce((sum, m) => sum + m.heapTotalMb, 0).toFixed(0) : "?");
+
 /** The report as the lines `npm run soak` prints (and the README's figures come from). */
 export function summary(report: ClassReport): string {
   const r = report;
@@ -999,6 +1055,8 @@ export function summary(report: ClassReport): string {
     `  uploads: ${r.uploads.acknowledged} acknowledged (${r.uploads.files} files, some overwritten), ${r.inventory.uploadsChecked} files checked; posts: ${r.posts} acknowledged, ${r.inventory.postsRead} read back`,
     `  lost ${r.inventory.lost.length}, duplicated ${r.inventory.duplicated.length}, arrived unacknowledged ${r.inventory.unacknowledged.length}`,
     `  RSS ${r.rss.start.toFixed(0)} MB at start, peak ${r.rss.peak.toFixed(0)}, end ${r.rss.end.toFixed(0)}; in the exercise hour (${r.exerciseMinutes.toFixed(1)} min) a fitted slope of ${r.rssSlopeMbPerMin.toFixed(2)} MB/min (${(r.rssSlopeMbPerMin * r.exerciseMinutes).toFixed(1)} MB in all)`,
+    `  held after a full GC (heap + external), per thread: ${THREADS.map((t) => `${t} ${r.held[t].exercisesStart.toFixed(1)} → ${r.held[t].after.toFixed(1)} MB (peak ${r.held[t].peak.toFixed(1)}, fitted rise ${r.held[t].fittedRise.toFixed(2)})`).join("; ")}${r.plan.leak ? " — LEAK INJECTED" : ""}`,
+    `  V8 heaps' size after a full GC (all threads): ${heapTotals(r.heapSamples[0])} MB at start, ${heapTotals(r.heapSamples.at(-1))} after; ${r.heapSamples.length} reads`,
     `  open files ${r.openFiles.start} at start, peak ${r.openFiles.peak}, ${r.openFiles.end} after the class (${r.openFiles.relay} of them the relay's idle pool to the MX); passive listeners peak ${r.passiveListeners.peak}, ${r.passiveListeners.end} after`,
     `  machine: load average up to ${r.load.max.toFixed(1)} (2 cores); the students' process was late by up to ${r.load.clientLagMaxMs.toFixed(0)} ms`,
     `  a fresh session afterwards: ${Object.entries(r.afterwards).map(([p, t]) => `${p} ${ms(t!)}`).join(", ")}`,
