@@ -13,7 +13,6 @@ defineClass({
   heapEveryMs: 5_000,
   thinkMs: [300, 1_500],
   slowestOpMs: 10_000,
-  rssRiseLimitMb: 200,
   openFilesSlack: 5,
   buildSite: false,
 });

@@ -19,11 +19,12 @@
 // What must hold, and is measured:
 //   no stall       every operation (a command and its answer, or one library call such as
 //                  nodemailer's sendMail) is answered within OP_TIMEOUT_MS; the slowest per protocol is reported
-//   no leak        what each of the playground's threads still holds after a full garbage collection
-//                  (its JavaScript heap and the Buffers and other memory outside it that its objects
-//                  own) is read every heapEveryMs; it may not keep growing once the exercise hour runs
-//                  (a fitted line). RSS (read each round) must stay under a bound; open files
-//                  (/proc/<pid>/fd) and FTP passive listeners come back down when the class leaves
+//   no leak        every heapEveryMs each of the playground's threads collects its garbage and says
+//                  what its code still references (its heap used) and how big its V8 heap is; what
+//                  RSS holds beyond the heaps (code, Buffers, malloc's arenas) is RSS minus their sizes.
+//                  Once the exercise hour runs, the lines fitted to each heap used and to that rest may
+//                  rise only a little (a leak climbs with the work done); RSS stays under a ceiling.
+//                  Open files (/proc/<pid>/fd) and FTP passive listeners come back down when the class leaves
 //   nothing lost   every mail acknowledged with 250 is in each recipient's mailbox exactly once
 //                  (taken out by POP3 during the class, or found over POP3/IMAP at the end), every upload
 //                  that got 226 is there with its bytes, every article that got 240 can be read
@@ -160,13 +161,15 @@ interface Sample {
 export const THREADS = ["main", "mail", "ftp", "news"] as const;
 export type Thread = (typeof THREADS)[number];
 
-/** What a thread still references after a full GC: live JavaScript objects, and what they own outside the heap (Buffers). */
-export const held = (memory: ThreadMemory) => memory.heapUsedMb + memory.externalMb;
-
 interface HeapSample {
   minute: number;
   threads: Partial<Record<Thread, ThreadMemory>>;
+  /** The process's RSS read right after. */
+  rssMb: number;
 }
+
+/** RSS beyond the V8 heaps: code, Buffers and other memory outside the heaps, malloc's free pages. */
+const outsideHeaps = (sample: HeapSample) => sample.rssMb - Object.values(sample.threads).reduce((sum, memory) => sum + memory.heapTotalMb, 0);
 
 class Classroom {
   readonly times = new Map<Protocol, { ms: number; what: string }[]>(PROTOCOLS.map((p) => [p, []]));
@@ -869,8 +872,13 @@ export interface ClassReport {
   rssSlopeMbPerMin: number;
   /** Each thread's memory after a full GC, every heapEveryMs; the last one after the class had left. */
   heapSamples: HeapSample[];
-  /** Per thread: held() at the exercise hour's first sample and after the class, and how far a line fitted to it in the exercise hour rose, MB. */
-  held: Record<Thread, { exercisesStart: number; after: number; peak: number; fittedRise: number }>;
+  /**
+   * Per thread, MB: its heap used after a full GC and its heap's size, at the exercise hour's first
+   * read and after the class; and how far the line fitted to the heap used in the exercise hour rose.
+   */
+  heaps: Record<Thread, { used: number; usedAfter: number; usedRise: number; size: number; sizeAfter: number }>;
+  /** RSS beyond the V8 heaps (outsideHeaps()), the same way. */
+  outside: { atExercises: number; after: number; rise: number };
   /** How long the exercise hour was, minutes (the slope times this: how far the fitted line rose). */
   exerciseMinutes: number;
   rss: { start: number; peak: number; end: number };
@@ -926,7 +934,8 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   const heapSamples: HeapSample[] = [];
   const readHeaps = async () => {
     try {
-      heapSamples.push({ minute: (performance.now() - room.started) / 60_000, threads: await playground.memory() });
+      const threads = await playground.memory();
+      heapSamples.push({ minute: (performance.now() - room.started) / 60_000, threads, rssMb: playground.rssMb() });
     } catch (error) {
       room.problem(`the memory probe: ${(error as Error).message}`);
     }
@@ -997,16 +1006,24 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
 
   const exercisesFrom = minuteWhen(plan, PLAN.length - 1);
   const steady = samples.filter((s) => s.minute >= exercisesFrom).map((s): [number, number] => [s.minute, s.rssMb]);
-  const steadyHeaps = heapSamples.slice(0, -1).filter((s) => s.minute >= exercisesFrom);
-  const heldFigures = Object.fromEntries(
-    THREADS.map((thread) => {
-      const points = steadyHeaps.flatMap((s): [number, number][] => (s.threads[thread] ? [[s.minute, held(s.threads[thread])]] : []));
-      const all = heapSamples.flatMap((s) => (s.threads[thread] ? [held(s.threads[thread])] : []));
-      const last = heapSamples.at(-1)?.threads[thread];
-      const span = points.length > 1 ? points.at(-1)![0] - points[0]![0] : 0;
-      return [thread, { exercisesStart: points[0]?.[1] ?? NaN, after: last ? held(last) : NaN, peak: Math.max(...all), fittedRise: slope(points) * span }];
-    }),
-  ) as ClassReport["held"];
+  // The heap reads of the exercise hour (the last read, after the class, aside), and how far a
+  // line fitted to some figure of them rises from the first to the last.
+  const steadyHeaps = heapSamples.slice(0, -1).filter((s) => s.minute >= exercisesFrom && THREADS.every((thread) => s.threads[thread]));
+  const rise = (figure: (s: HeapSample) => number) => (steadyHeaps.length < 2 ? NaN : slope(steadyHeaps.map((s) => [s.minute, figure(s)])) * (steadyHeaps.at(-1)!.minute - steadyHeaps[0]!.minute));
+  const [first, after] = [steadyHeaps[0], heapSamples.at(-1)];
+  const heaps = Object.fromEntries(
+    THREADS.map((thread) => [
+      thread,
+      {
+        used: first?.threads[thread]?.heapUsedMb ?? NaN,
+        usedAfter: after?.threads[thread]?.heapUsedMb ?? NaN,
+        usedRise: rise((s) => s.threads[thread]!.heapUsedMb),
+        size: first?.threads[thread]?.heapTotalMb ?? NaN,
+        sizeAfter: after?.threads[thread]?.heapTotalMb ?? NaN,
+      },
+    ]),
+  ) as ClassReport["heaps"];
+  const outside = { atExercises: first ? outsideHeaps(first) : NaN, after: after ? outsideHeaps(after) : NaN, rise: rise(outsideHeaps) };
   const takenOut = [...room.ledger.takenOut.values()].reduce((sum, tokens) => sum + [...tokens.values()].reduce((a, b) => a + b, 0), 0);
   return {
     plan,
@@ -1023,7 +1040,8 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
     samples,
     rssSlopeMbPerMin: slope(steady),
     heapSamples,
-    held: heldFigures,
+    heaps,
+    outside,
     exerciseMinutes: durationMin - exercisesFrom,
     rss: { start: start.rssMb, peak: Math.max(...samples.map((s) => s.rssMb)), end: endRss },
     openFiles: { start: start.openFiles, peak: Math.max(...samples.map((s) => s.openFiles)), end: endFiles, relay: endRelay },
@@ -1042,8 +1060,6 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   };
 }
 
-const heapTotals = (sample?: HeapSample) => (sample ? Object.values(sample.threads).reduce((sum, m) => sum + m.heapTotalMb, 0).toFixed(0) : "?");
-
 /** The report as the lines `npm run soak` prints (and the README's figures come from). */
 export function summary(report: ClassReport): string {
   const r = report;
@@ -1055,8 +1071,8 @@ export function summary(report: ClassReport): string {
     `  uploads: ${r.uploads.acknowledged} acknowledged (${r.uploads.files} files, some overwritten), ${r.inventory.uploadsChecked} files checked; posts: ${r.posts} acknowledged, ${r.inventory.postsRead} read back`,
     `  lost ${r.inventory.lost.length}, duplicated ${r.inventory.duplicated.length}, arrived unacknowledged ${r.inventory.unacknowledged.length}`,
     `  RSS ${r.rss.start.toFixed(0)} MB at start, peak ${r.rss.peak.toFixed(0)}, end ${r.rss.end.toFixed(0)}; in the exercise hour (${r.exerciseMinutes.toFixed(1)} min) a fitted slope of ${r.rssSlopeMbPerMin.toFixed(2)} MB/min (${(r.rssSlopeMbPerMin * r.exerciseMinutes).toFixed(1)} MB in all)`,
-    `  held after a full GC (heap + external), per thread: ${THREADS.map((t) => `${t} ${r.held[t].exercisesStart.toFixed(1)} → ${r.held[t].after.toFixed(1)} MB (peak ${r.held[t].peak.toFixed(1)}, fitted rise ${r.held[t].fittedRise.toFixed(2)})`).join("; ")}${r.plan.leak ? " — LEAK INJECTED" : ""}`,
-    `  V8 heaps' size after a full GC (all threads): ${heapTotals(r.heapSamples[0])} MB at start, ${heapTotals(r.heapSamples.at(-1))} after; ${r.heapSamples.length} reads`,
+    `  heap used after a full GC, from the exercise hour's start to after the class (fitted rise in the exercise hour), and the heap's size: ${THREADS.map((t) => `${t} ${r.heaps[t].used.toFixed(1)} → ${r.heaps[t].usedAfter.toFixed(1)} MB (${r.heaps[t].usedRise.toFixed(2)}), size ${r.heaps[t].size.toFixed(0)} → ${r.heaps[t].sizeAfter.toFixed(0)}`).join("; ")}${r.plan.leak ? " — LEAK INJECTED" : ""}`,
+    `  RSS beyond the heaps: ${r.outside.atExercises.toFixed(0)} → ${r.outside.after.toFixed(0)} MB (fitted rise ${r.outside.rise.toFixed(1)}); ${r.heapSamples.length} heap reads, every ${r.plan.heapEveryMs / 1000} s`,
     `  open files ${r.openFiles.start} at start, peak ${r.openFiles.peak}, ${r.openFiles.end} after the class (${r.openFiles.relay} of them the relay's idle pool to the MX); passive listeners peak ${r.passiveListeners.peak}, ${r.passiveListeners.end} after`,
     `  machine: load average up to ${r.load.max.toFixed(1)} (2 cores); the students' process was late by up to ${r.load.clientLagMaxMs.toFixed(0)} ms`,
     `  a fresh session afterwards: ${Object.entries(r.afterwards).map(([p, t]) => `${p} ${ms(t!)}`).join(", ")}`,
