@@ -19,6 +19,8 @@ export interface ThreadMemory {
   heapUsedMb: number;
   /** What V8 has taken from the system for this heap (the live objects and free room). */
   heapTotalMb: number;
+  /** Of that, the pages really in memory (touched at least once): the heap's part of RSS. */
+  heapPhysicalMb: number;
   /**
    * Of `heapTotalMb`, the young generation, where new objects are made: V8 grows it (up to two
    * semi-spaces of 16 MB each on 64-bit Node 20) while a thread allocates fast, so it is emptied
@@ -44,12 +46,14 @@ export function memoryAfterGc(): ThreadMemory {
   gc();
   const usage = process.memoryUsage(); // heap, external, arrayBuffers: this thread's (rss is the process's)
   const mb = (bytes: number) => bytes / 1024 / 1024;
+  const heap = v8.getHeapStatistics();
   return {
     heapUsedMb: mb(usage.heapUsed),
     heapTotalMb: mb(usage.heapTotal),
+    heapPhysicalMb: mb(heap.total_physical_size),
     newSpaceMb: mb(v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0),
     externalMb: mb(usage.external),
     arrayBuffersMb: mb(usage.arrayBuffers),
-    mallocedMb: mb(v8.getHeapStatistics().malloced_memory),
+    mallocedMb: mb(heap.malloced_memory),
   };
 }

@@ -20,8 +20,8 @@
 //   no stall       every operation (a command and its answer, or one library call such as
 //                  nodemailer's sendMail) is answered within OP_TIMEOUT_MS; the slowest per protocol is reported
 //   no leak        every heapEveryMs each of the playground's threads collects its garbage and says
-//                  what its code still references (its heap used) and how big its V8 heap is; what
-//                  RSS holds beyond the heaps (code, Buffers, malloc's arenas) is RSS minus their sizes.
+//                  what its code still references (its heap used) and how much of its V8 heap is in
+//                  memory; what RSS holds beyond the heaps (code, Buffers, malloc's arenas) is RSS minus those.
 //                  Once the exercise hour runs, the lines fitted to each heap used and to that rest may
 //                  rise only a little (a leak climbs with the work done); RSS stays under a ceiling.
 //                  Open files (/proc/<pid>/fd) and FTP passive listeners come back down when the class leaves
@@ -168,8 +168,8 @@ interface HeapSample {
   rssMb: number;
 }
 
-/** RSS beyond the V8 heaps: code, Buffers and other memory outside the heaps, malloc's free pages. */
-const outsideHeaps = (sample: HeapSample) => sample.rssMb - Object.values(sample.threads).reduce((sum, memory) => sum + memory.heapTotalMb, 0);
+/** RSS beyond the V8 heaps' pages in memory: code, Buffers and other memory outside the heaps, malloc's free pages. */
+const outsideHeaps = (sample: HeapSample) => sample.rssMb - Object.values(sample.threads).reduce((sum, memory) => sum + memory.heapPhysicalMb, 0);
 
 class Classroom {
   readonly times = new Map<Protocol, { ms: number; what: string }[]>(PROTOCOLS.map((p) => [p, []]));
