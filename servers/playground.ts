@@ -252,6 +252,17 @@ for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   });
 }
 
+// Test hooks for the class simulation (test/soak/class.ts), which starts this process with an IPC
+// channel (Node's child_process "ipc"): only the process that started it can ask, nothing a
+// network client says reaches them. Without that channel (npm start) there is no process.send.
+if (process.send) {
+  process.on("message", (message: { type?: string; id?: number }) => {
+    if (message.type === "memory") void playground.testHooks.memory().then((threads) => process.send?.({ type: "memory", id: message.id, threads }));
+    if (message.type === "leak") playground.testHooks.leak();
+  });
+  process.channel?.unref(); // the servers keep the playground running, not the channel
+}
+
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;

@@ -12,11 +12,17 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import { activityMessenger } from "./activity-bridge.ts";
+import { memoryAfterGc } from "./memory-probe.ts";
 import type { BoundPorts, FromWorker, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
 
 const supervisor = parentPort!;
 const { options, trace, activity, neverReady } = workerData as WorkerStart;
-const send = (message: FromWorker) => supervisor.postMessage(message);
+/** Test hook "leak": every message sent from then on is kept here, as a list nobody prunes would. */
+let leaked: FromWorker[] | undefined;
+const send = (message: FromWorker) => {
+  leaked?.push(message);
+  supervisor.postMessage(message);
+};
 
 const messenger = activity ? activityMessenger(send) : undefined;
 const sinks = {
@@ -99,6 +105,13 @@ supervisor.on("message", (message: ToWorker) => {
       break;
     case "hangOnStop":
       ignoreStop = true;
+      break;
+    case "memory":
+      // Test hook: what this thread's code still holds after a full collection (memory-probe.ts).
+      send({ type: "memory", memory: memoryAfterGc() });
+      break;
+    case "leak":
+      leaked ??= [];
       break;
   }
 });

@@ -32,6 +32,7 @@ import { reportActivity } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
+import { memoryAfterGc, type ThreadMemory } from "./memory-probe.ts";
 import type { NewsAccount } from "./news/index.ts";
 import { ensureCertificate } from "./tls.ts";
 import type { BoundPorts, FromWorker, GroupName, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
@@ -115,6 +116,14 @@ export interface Playground {
     hangNextStart(group: GroupName): void;
     /** The group's thread ignores "stop" from now on. */
     hangOnStop(group: GroupName): void;
+    /**
+     * A full garbage collection on every thread, then each one's memory (memory-probe.ts): "main"
+     * is this thread (HTTP, the console, the supervisor); a worker that did not answer within 5 s
+     * (stuck, restarting) is missing.
+     */
+    memory(): Promise<Partial<Record<"main" | GroupName, ThreadMemory>>>;
+    /** A leak on purpose: from now on every thread keeps every activity message it sends or gets. */
+    leak(): void;
   };
 }
 
@@ -126,6 +135,8 @@ const MAX_BACKOFF_MS = 30_000;
 const READY_TIMEOUT_MS = 10_000;
 /** A worker that has not closed its servers this long after "stop" is terminated. */
 const STOP_TIMEOUT_MS = 5_000;
+/** A worker's answer to "memory" that takes longer than this is not waited for. */
+const MEMORY_TIMEOUT_MS = 5_000;
 /** Every worker starts here (it registers the TypeScript loader first, see that file). */
 const BOOT = new URL("./server-worker-boot.mjs", import.meta.url);
 
@@ -210,6 +221,15 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       rejectUnhandled: (group) => workers[group].send({ type: "rejectUnhandled" }),
       hangNextStart: (group) => workers[group].hangNextStart(),
       hangOnStop: (group) => workers[group].send({ type: "hangOnStop" }),
+      async memory() {
+        const main = memoryAfterGc();
+        const [mail, ftp, news] = await Promise.all([workers.mail.memory(), workers.ftp.memory(), workers.news.memory()]);
+        return { main, mail, ftp, news };
+      },
+      leak() {
+        hub.leaked ??= [];
+        for (const worker of Object.values(workers)) worker.send({ type: "leak" });
+      },
     },
   };
 }
@@ -223,6 +243,8 @@ interface Hub {
   readyWithinMs: number;
   stopWithinMs: number;
   restarted(restart: Restart): void;
+  /** Test hook (testHooks.leak): every activity message from a worker is kept here. */
+  leaked?: FromWorker[];
 }
 
 /** Every `pingEveryMs`, each worker is checked (stuck?) and pinged. */
@@ -250,6 +272,8 @@ class SupervisedWorker {
   private neverReadyNextStart = false;
   private readonly group: GroupName;
   private readonly label: string;
+  /** Test hook: who waits for the worker's answer to "memory". */
+  private memoryWaiters: ((memory: ThreadMemory | undefined) => void)[] = [];
 
   constructor(
     private options: GroupOptions,
@@ -305,7 +329,11 @@ class SupervisedWorker {
           case "log":
             this.hub.log(message.line);
             break;
+          case "memory":
+            for (const waiter of this.memoryWaiters.splice(0)) waiter(message.memory);
+            break;
           case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
+            this.hub.leaked?.push(message);
             for (const call of message.calls) {
               const error = this.hub.activity && reportActivity(this.hub.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
@@ -348,6 +376,23 @@ class SupervisedWorker {
 
   send(message: ToWorker): void {
     this.worker?.postMessage(message);
+  }
+
+  /** Test hook: the worker collects its garbage and answers with its memory (undefined: no answer within 5 s). */
+  memory(): Promise<ThreadMemory | undefined> {
+    if (!this.worker || !this.ready) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.memoryWaiters = this.memoryWaiters.filter((waiter) => waiter !== answered);
+        resolve(undefined);
+      }, MEMORY_TIMEOUT_MS);
+      const answered = (memory: ThreadMemory | undefined) => {
+        clearTimeout(timer);
+        resolve(memory);
+      };
+      this.memoryWaiters.push(answered);
+      this.send({ type: "memory" });
+    });
   }
 
   /** Test hook: the next start's worker starts its servers but never says "ready". */

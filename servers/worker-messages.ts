@@ -10,6 +10,7 @@ import type { ActivityMessage } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import type { MailAccount } from "./mail/accounts.ts";
 import type { MailPorts } from "./mail/index.ts";
+import type { ThreadMemory } from "./memory-probe.ts";
 import type { NewsAccount } from "./news/index.ts";
 
 /** The groups that each run on their own event loop. */
@@ -47,7 +48,11 @@ export type ToWorker =
   | { type: "crash" }
   | { type: "throwUncaught" }
   | { type: "rejectUnhandled" }
-  | { type: "hangOnStop" };
+  | { type: "hangOnStop" }
+  // Test hooks of the class simulation (test/soak/class.ts): a full GC, then this thread's memory;
+  // and a leak made on purpose (every activity message kept), to show its check catches one.
+  | { type: "memory" }
+  | { type: "leak" };
 
 /** Worker → supervisor. */
 export type FromWorker =
@@ -57,4 +62,6 @@ export type FromWorker =
   | { type: "trace"; line: string }
   // A line for the playground's output (the supervisor's log): an error the worker caught and lived on.
   | { type: "log"; line: string }
+  // The answer to "memory".
+  | { type: "memory"; memory: ThreadMemory }
   | ActivityMessage;

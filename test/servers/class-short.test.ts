@@ -10,9 +10,9 @@ defineClass({
   students: 10,
   minutes: 1 / 3,
   roundMs: 2_000,
+  heapEveryMs: 5_000,
   thinkMs: [300, 1_500],
   slowestOpMs: 10_000,
-  rssRiseLimitMb: 200,
   openFilesSlack: 5,
   buildSite: false,
 });

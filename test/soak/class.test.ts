@@ -6,8 +6,14 @@ defineClass({
   students: Number(process.env.CLASS_STUDENTS ?? 30),
   minutes: Number(process.env.CLASS_MINUTES ?? 3.5),
   roundMs: 2_000,
+  heapEveryMs: 10_000,
   thinkMs: [500, 3_000],
   slowestOpMs: Number(process.env.CLASS_SLOWEST_MS ?? 5_000),
-  rssRiseLimitMb: Number(process.env.CLASS_RSS_RISE_MB ?? 40),
+  memoryLimits: {
+    heapRiseMb: Number(process.env.CLASS_HEAP_RISE_MB ?? 4),
+    outsideHeapsRiseMb: Number(process.env.CLASS_OUTSIDE_RISE_MB ?? 30),
+    rssMb: Number(process.env.CLASS_RSS_MB ?? 450),
+  },
   openFilesSlack: 5,
+  leak: process.env.CLASS_LEAK === "1",
 });

@@ -19,9 +19,12 @@
 // What must hold, and is measured:
 //   no stall       every operation (a command and its answer, or one library call such as
 //                  nodemailer's sendMail) is answered within OP_TIMEOUT_MS; the slowest per protocol is reported
-//   no leak        the playground's RSS, open files (/proc/<pid>/fd) and FTP passive listeners are
-//                  sampled each round; RSS may not keep growing once the exercise hour runs (a fitted
-//                  slope), and open files and listeners come back down when the class leaves
+//   no leak        every heapEveryMs each of the playground's threads collects its garbage and says
+//                  what its code still references (its heap used) and how much of its V8 heap is in
+//                  memory; what RSS holds beyond the heaps (code, Buffers, malloc's arenas) is RSS minus those.
+//                  Once the exercise hour runs, the lines fitted to each heap used and to that rest may
+//                  rise only a little (a leak climbs with the work done); RSS stays under a ceiling.
+//                  Open files (/proc/<pid>/fd) and FTP passive listeners come back down when the class leaves
 //   nothing lost   every mail acknowledged with 250 is in each recipient's mailbox exactly once
 //                  (taken out by POP3 during the class, or found over POP3/IMAP at the end), every upload
 //                  that got 226 is there with its bytes, every article that got 240 can be read
@@ -39,6 +42,7 @@ import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { bigText, HELLO_TEXT } from "../../servers/http-demo.ts";
 import { sampleFiles } from "../../servers/ftp/seed.ts";
+import type { ThreadMemory } from "../../servers/memory-probe.ts";
 import {
   dataConnection,
   expectCode,
@@ -64,8 +68,12 @@ export const OP_TIMEOUT_MS = 20_000;
 export interface ClassPlan {
   students: number;
   minutes: number;
-  /** How often the playground's memory, open files and passive listeners are read. */
+  /** How often the playground's RSS, open files and passive listeners are read. */
   roundMs: number;
+  /** How often each thread's memory after a full GC is read (each read stops each thread for a collection, ~10-50 ms). */
+  heapEveryMs: number;
+  /** Test hook: make the playground leak (keep every activity message), to see the check catch it. */
+  leak?: boolean;
   /** A student's pause between two tries, before the student's own pace (0.6–1.5×). */
   thinkMs: [number, number];
   seed: number;
@@ -148,6 +156,20 @@ interface Sample {
   /** The machine's 1-minute load average (2 cores: above 2, everyone waits for the CPU). */
   load: number;
 }
+
+/** The playground's threads (servers/supervisor.ts): HTTP and the console on the main one, then one per group. */
+export const THREADS = ["main", "mail", "ftp", "news"] as const;
+export type Thread = (typeof THREADS)[number];
+
+interface HeapSample {
+  minute: number;
+  threads: Partial<Record<Thread, ThreadMemory>>;
+  /** The process's RSS read right after. */
+  rssMb: number;
+}
+
+/** RSS beyond the V8 heaps' pages in memory: code, Buffers and other memory outside the heaps, malloc's free pages. */
+const outsideHeaps = (sample: HeapSample) => sample.rssMb - Object.values(sample.threads).reduce((sum, memory) => sum + memory.heapPhysicalMb, 0);
 
 class Classroom {
   readonly times = new Map<Protocol, { ms: number; what: string }[]>(PROTOCOLS.map((p) => [p, []]));
@@ -848,6 +870,15 @@ export interface ClassReport {
   samples: Sample[];
   /** Least-squares slope of RSS in the exercise hour (after every lesson was taught once), MB a minute. */
   rssSlopeMbPerMin: number;
+  /** Each thread's memory after a full GC, every heapEveryMs; the last one after the class had left. */
+  heapSamples: HeapSample[];
+  /**
+   * Per thread, MB: its heap used after a full GC and its heap's size, at the exercise hour's first
+   * read and after the class; and how far the line fitted to the heap used in the exercise hour rose.
+   */
+  heaps: Record<Thread, { used: number; usedAfter: number; usedRise: number; size: number; sizeAfter: number }>;
+  /** RSS beyond the V8 heaps (outsideHeaps()), the same way. */
+  outside: { atExercises: number; after: number; rise: number };
   /** How long the exercise hour was, minutes (the slope times this: how far the fitted line rose). */
   exerciseMinutes: number;
   rss: { start: number; peak: number; end: number };
@@ -898,6 +929,24 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   sample();
   const start = samples[0]!;
   const sampler = setInterval(sample, plan.roundMs);
+  // Each thread's memory after a full GC: one read at a time (a read that waits for a busy thread
+  // is not overtaken by the next).
+  const heapSamples: HeapSample[] = [];
+  const readHeaps = async () => {
+    try {
+      const threads = await playground.memory();
+      heapSamples.push({ minute: (performance.now() - room.started) / 60_000, threads, rssMb: playground.rssMb() });
+    } catch (error) {
+      room.problem(`the memory probe: ${(error as Error).message}`);
+    }
+  };
+  if (plan.leak) playground.leak();
+  const heapReader = (async () => {
+    while (!room.over) {
+      await readHeaps();
+      await sleep(plan.heapEveryMs);
+    }
+  })();
   // The students' own process can be starved too: its event-loop delay is part of every time measured.
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
@@ -911,6 +960,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   });
   const tries = await Promise.all([...room.students.map((s) => attend(room, s)), project(room).then(() => 0)]);
   await Promise.all(bursts);
+  await heapReader;
   clearTimeout(ends);
   clearInterval(sampler);
   lag.disable();
@@ -928,6 +978,7 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
   const endRelay = relayPool();
   const endListeners = playground.passiveListeners();
   const endRss = playground.rssMb();
+  await readHeaps(); // after the class: what is still held when nobody works
 
   const inventory = await takeInventory(room).catch((error: Error) => {
     room.problem(`the inventory failed: ${error.message}`);
@@ -955,6 +1006,24 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
 
   const exercisesFrom = minuteWhen(plan, PLAN.length - 1);
   const steady = samples.filter((s) => s.minute >= exercisesFrom).map((s): [number, number] => [s.minute, s.rssMb]);
+  // The heap reads of the exercise hour (the last read, after the class, aside), and how far a
+  // line fitted to some figure of them rises from the first to the last.
+  const steadyHeaps = heapSamples.slice(0, -1).filter((s) => s.minute >= exercisesFrom && THREADS.every((thread) => s.threads[thread]));
+  const rise = (figure: (s: HeapSample) => number) => (steadyHeaps.length < 2 ? NaN : slope(steadyHeaps.map((s) => [s.minute, figure(s)])) * (steadyHeaps.at(-1)!.minute - steadyHeaps[0]!.minute));
+  const [first, after] = [steadyHeaps[0], heapSamples.at(-1)];
+  const heaps = Object.fromEntries(
+    THREADS.map((thread) => [
+      thread,
+      {
+        used: first?.threads[thread]?.heapUsedMb ?? NaN,
+        usedAfter: after?.threads[thread]?.heapUsedMb ?? NaN,
+        usedRise: rise((s) => s.threads[thread]!.heapUsedMb),
+        size: first?.threads[thread]?.heapTotalMb ?? NaN,
+        sizeAfter: after?.threads[thread]?.heapTotalMb ?? NaN,
+      },
+    ]),
+  ) as ClassReport["heaps"];
+  const outside = { atExercises: first ? outsideHeaps(first) : NaN, after: after ? outsideHeaps(after) : NaN, rise: rise(outsideHeaps) };
   const takenOut = [...room.ledger.takenOut.values()].reduce((sum, tokens) => sum + [...tokens.values()].reduce((a, b) => a + b, 0), 0);
   return {
     plan,
@@ -970,6 +1039,9 @@ export async function runClass(playground: Playground, plan: ClassPlan): Promise
     problems: room.problems,
     samples,
     rssSlopeMbPerMin: slope(steady),
+    heapSamples,
+    heaps,
+    outside,
     exerciseMinutes: durationMin - exercisesFrom,
     rss: { start: start.rssMb, peak: Math.max(...samples.map((s) => s.rssMb)), end: endRss },
     openFiles: { start: start.openFiles, peak: Math.max(...samples.map((s) => s.openFiles)), end: endFiles, relay: endRelay },
@@ -999,6 +1071,8 @@ export function summary(report: ClassReport): string {
     `  uploads: ${r.uploads.acknowledged} acknowledged (${r.uploads.files} files, some overwritten), ${r.inventory.uploadsChecked} files checked; posts: ${r.posts} acknowledged, ${r.inventory.postsRead} read back`,
     `  lost ${r.inventory.lost.length}, duplicated ${r.inventory.duplicated.length}, arrived unacknowledged ${r.inventory.unacknowledged.length}`,
     `  RSS ${r.rss.start.toFixed(0)} MB at start, peak ${r.rss.peak.toFixed(0)}, end ${r.rss.end.toFixed(0)}; in the exercise hour (${r.exerciseMinutes.toFixed(1)} min) a fitted slope of ${r.rssSlopeMbPerMin.toFixed(2)} MB/min (${(r.rssSlopeMbPerMin * r.exerciseMinutes).toFixed(1)} MB in all)`,
+    `  heap used after a full GC, from the exercise hour's start to after the class (fitted rise in the exercise hour), and the heap's size: ${THREADS.map((t) => `${t} ${r.heaps[t].used.toFixed(1)} → ${r.heaps[t].usedAfter.toFixed(1)} MB (${r.heaps[t].usedRise.toFixed(2)}), size ${r.heaps[t].size.toFixed(0)} → ${r.heaps[t].sizeAfter.toFixed(0)}`).join("; ")}${r.plan.leak ? " — LEAK INJECTED" : ""}`,
+    `  RSS beyond the heaps: ${r.outside.atExercises.toFixed(0)} → ${r.outside.after.toFixed(0)} MB (fitted rise ${r.outside.rise.toFixed(1)}); ${r.heapSamples.length} heap reads, every ${r.plan.heapEveryMs / 1000} s`,
     `  open files ${r.openFiles.start} at start, peak ${r.openFiles.peak}, ${r.openFiles.end} after the class (${r.openFiles.relay} of them the relay's idle pool to the MX); passive listeners peak ${r.passiveListeners.peak}, ${r.passiveListeners.end} after`,
     `  machine: load average up to ${r.load.max.toFixed(1)} (2 cores); the students' process was late by up to ${r.load.clientLagMaxMs.toFixed(0)} ms`,
     `  a fresh session afterwards: ${Object.entries(r.afterwards).map(([p, t]) => `${p} ${ms(t!)}`).join(", ")}`,

@@ -10,6 +10,7 @@ import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ThreadMemory } from "../../servers/memory-probe.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -67,6 +68,7 @@ export async function freePortRange(size: number, random: Random): Promise<[numb
 
 export class Playground {
   private output = "";
+  private asked = 0;
   readonly ports: Ports;
   private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly passive: [number, number], banner: string) {
     this.output = banner;
@@ -81,7 +83,8 @@ export class Playground {
     const child = spawn(
       process.execPath,
       ["--import", "tsx", "servers/playground.ts", "--data-dir", dataDir, ...ANY_FREE_PORTS, "--ftp-passive-ports", `${passive[0]}-${passive[1]}`],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+      // The fourth: an IPC channel, for the playground's test hooks (memory(), leak() below).
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
     let banner = "";
     const collect = (chunk: Buffer) => (banner += chunk);
@@ -154,6 +157,34 @@ export class Playground {
    */
   passiveListeners(): number {
     return this.tcpSockets().filter(({ state, localPort }) => state === "0A" && localPort >= this.passive[0] && localPort <= this.passive[1]).length;
+  }
+
+  /**
+   * Each thread's memory after a full garbage collection on each (servers/memory-probe.ts):
+   * "main" (HTTP, console), "mail", "ftp", "news". What its code still references, where RSS also
+   * counts garbage not collected yet and malloc's free pages.
+   */
+  memory(timeoutMs = 15_000): Promise<Partial<Record<"main" | "mail" | "ftp" | "news", ThreadMemory>>> {
+    const id = ++this.asked;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off("message", answer);
+        reject(new Error(`the playground did not report its memory within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const answer = (message: { type?: string; id?: number; threads?: Partial<Record<"main" | "mail" | "ftp" | "news", ThreadMemory>> }) => {
+        if (message.type !== "memory" || message.id !== id) return;
+        clearTimeout(timer);
+        this.child.off("message", answer);
+        resolve(message.threads!);
+      };
+      this.child.on("message", answer);
+      this.child.send({ type: "memory", id });
+    });
+  }
+
+  /** A leak on purpose, to show a check catches one: every thread keeps every activity message from now on. */
+  leak(): void {
+    this.child.send({ type: "leak" });
   }
 
   /** SIGKILL: no clean-up, no flush — what a power cut or the OOM killer does. */
