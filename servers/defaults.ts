@@ -9,6 +9,12 @@ export const DEFAULT_MAIL_PORTS = { submission: 2525, mx: 2526, smtps: 4650, pop
 
 export const DEFAULT_FTP_PORT = 2121;
 export const DEFAULT_FTP_ACCOUNTS = [{ user: "me", password: "secret" }];
+/**
+ * Room for V8's old generation on the FTP server's thread, in MB (V8's --initial-old-space-size,
+ * set for that thread alone: supervisor.ts, "The FTP thread's heap"). Under 58 or so, an upload
+ * runs V8's full garbage collection every ~20 MB again (the FTP bench, test/bench/ftp.ts).
+ */
+export const FTP_INITIAL_OLD_SPACE_MB = 64;
 
 export const DEFAULT_NNTP_PORT = 1119;
 /** For the optional AUTHINFO USER/PASS (demo only — everyone knows this password). */

@@ -22,10 +22,28 @@
 // one that has not closed its servers 5 s after "stop" is terminated. Nothing is lost that
 // was stored: mail, files and articles are on disk, written atomically, and every server cleans up
 // half-written leftovers when it starts. Sessions under way on the stuck server are cut off.
+//
+// The FTP thread's heap. An upload arrives in 64 KiB socket reads, each a new Buffer whose bytes
+// lie outside V8's heap, freed when V8 collects the Buffer. Until a collection, V8 counts those
+// bytes against its old generation's limit, and it sets that limit from what the heap held at its
+// last full collection: for the FTP thread's ~10 MB (ftp-srv, bunyan, moment, tsx), not far
+// above it. So an upload ran a full mark-compact every ~20 MB (--trace-gc), twice the CPU of the
+// FTP bench's minimal Node server, whose smaller heap never gets there: before its limit, V8's
+// other rule comes first — 32 MB of such bytes held by young objects make it run a minor GC, a
+// scavenge of a millisecond that frees them all. With the old generation's limit at 64 MB or more
+// (V8's --initial-old-space-size), the FTP thread does the same. Node has no per-thread setting
+// for it (a Worker's resourceLimits set only the maximum sizes; its execArgv refuses V8 flags),
+// and the flag set for the whole process would give every group that room (and its memory). V8
+// reads the flag only when it makes an isolate, which a new Worker's thread does before the
+// thread says "online": so the flag is set just before the FTP thread is made, and put back to
+// V8's default (0) once it is online. To keep any other thread from being made meanwhile (the
+// mail and news threads at the start, a restart by the watchdog), threads are made one at a time
+// (newWorker). FTP_INITIAL_OLD_SPACE_MB is in defaults.ts.
 
 import { once } from "node:events";
 import type http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
 import { reportActivity } from "./activity-bridge.ts";
@@ -34,6 +52,7 @@ import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-dem
 import type { MailAccount } from "./mail/accounts.ts";
 import { memoryAfterGc, type ThreadMemory } from "./memory-probe.ts";
 import type { NewsAccount } from "./news/index.ts";
+import { FTP_INITIAL_OLD_SPACE_MB } from "./defaults.ts";
 import { ensureCertificate } from "./tls.ts";
 import type { BoundPorts, FromWorker, GroupName, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
 
@@ -284,13 +303,16 @@ class SupervisedWorker {
   }
 
   /** Starts a worker and resolves with its ports once it listens, or rejects with its error. */
-  start(): Promise<BoundPorts> {
+  async start(): Promise<BoundPorts> {
     const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
     if (this.neverReadyNextStart) workerData.neverReady = true;
     this.neverReadyNextStart = false;
-    // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
-    // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
-    const worker = new Worker(BOOT, { workerData, execArgv: [] });
+    const worker = await newWorker(workerData, this.group === "ftp" ? FTP_INITIAL_OLD_SPACE_MB : 0);
+    if (this.stopping) {
+      // stop() came while the thread waited its turn to be made: it must not outlive the playground.
+      void worker.terminate();
+      throw new Error(`${this.label} stopped while starting`);
+    }
     this.worker = worker;
     this.ready = false;
     this.startedAt = Date.now();
@@ -449,6 +471,35 @@ class SupervisedWorker {
     this.hub.log(`playground: ${message}`);
     this.hub.restarted({ group: this.group, reason, message, at: new Date().toISOString() });
   }
+}
+
+/** The thread made last: settles once it is online (or has ended). */
+let lastMade: Promise<unknown> = Promise.resolve();
+
+/**
+ * Makes a group's thread once the one made before it is online: one at a time, so that V8's
+ * --initial-old-space-size, set while this one is made (initialOldSpaceMb; 0: leave V8 to size
+ * the heap), reaches no other thread (see "The FTP thread's heap" at the top).
+ */
+function newWorker(workerData: WorkerStart, initialOldSpaceMb: number): Promise<Worker> {
+  const made = lastMade.then(() => {
+    const putBack = () => initialOldSpaceMb > 0 && setFlagsFromString("--initial-old-space-size=0"); // V8's default
+    if (initialOldSpaceMb > 0) setFlagsFromString(`--initial-old-space-size=${initialOldSpaceMb}`);
+    try {
+      // execArgv []: the main thread's own flags (tsx's loader) do nothing in a worker on Node 20
+      // but cost start-up time; the worker registers tsx itself (server-worker-boot.mjs).
+      const worker = new Worker(BOOT, { workerData, execArgv: [] });
+      // Its isolate, and so its heap, exist once it is online. A thread that fails before that
+      // (start() hears its "error") ends with "exit".
+      const online = new Promise((resolve) => worker.once("online", resolve).once("exit", resolve)).finally(putBack);
+      return { worker, online };
+    } catch (err) {
+      putBack();
+      throw err;
+    }
+  });
+  lastMade = made.then(({ online }) => online).catch(() => {});
+  return made.then(({ worker }) => worker);
 }
 
 /** The same group's options, with the ports one start got, for every start after it. */

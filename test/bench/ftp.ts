@@ -2,7 +2,7 @@
 // npx tsx test/bench/ftp.ts --quick    — 32 MB, 1 round
 // npx tsx test/bench/ftp.ts --tiny     — 1 MB and 20 logins: only checks that everything runs (ftp-smoke.test.ts)
 // npx tsx test/bench/ftp.ts --rounds 5 — more (or fewer) rounds
-// npx tsx test/bench/ftp.ts --node-flags=--initial-old-space-size=64 — V8/Node flags for both Node servers (space-separated)
+// npx tsx test/bench/ftp.ts --node-flags=--trace-gc — V8/Node flags for both Node servers (space-separated)
 //
 // The playground FTP server (servers/ftp/server.ts, i.e. ftp-srv with our sandbox) side by
 // side with a reference FTP server, pyftpdlib, in one run — if Debian's python3-pyftpdlib
@@ -18,7 +18,8 @@
 //   table shows the median (± half the range with several rounds), and the ratio is the
 //   median of per-round ratios. Loopback numbers on a shared machine are noisy.
 // - pyftpdlib runs as shipped (`python3 -m pyftpdlib`), which logs every login and transfer
-//   at INFO level; the playground server runs without --trace.
+//   at INFO level; the playground server runs without --trace, and with the V8 heap room that
+//   npm start gives its FTP thread (--initial-old-space-size=64, servers/supervisor.ts).
 // - Below the table: each server's CPU time (utime + stime from /proc/<pid>/stat) per transfer,
 //   the steadier figure on a shared machine (wall-clock rates swing with the other processes).
 
@@ -30,6 +31,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { FTP_INITIAL_OLD_SPACE_MB } from "../../servers/defaults.ts";
 import { BenchFtp, concurrentLogins } from "./ftp-client.ts";
 import { printTable } from "./table.ts";
 
@@ -191,10 +193,12 @@ async function main(): Promise<void> {
   }
 
   const servers: Server[] = [];
+  // The room for V8's old generation that npm start gives the FTP server's thread alone
+  // (servers/supervisor.ts, "The FTP thread's heap"): here the FTP server is the whole process.
   const playground = await startProcess(
     "playground",
     process.execPath,
-    [...nodeFlags, "--import", "tsx", "test/bench/ftp-playground-server.ts", join(workDir, "playground")],
+    [`--initial-old-space-size=${FTP_INITIAL_OLD_SPACE_MB}`, ...nodeFlags, "--import", "tsx", "test/bench/ftp-playground-server.ts", join(workDir, "playground")],
     /Listening on \S+:(\d+)/,
   );
   servers.push({ name: "playground (ftp-srv)", ...playground, root: playgroundRoot });
@@ -243,7 +247,8 @@ async function main(): Promise<void> {
     console.log(`\nNote: pyftpdlib is not installed for ${PYTHON} (Debian: apt-get install python3-pyftpdlib), so there is no reference column.`);
   }
   console.log("\nFor logins smaller is better; the ratio column is always speed (above 1×: the playground is faster).");
-  console.log(`\nServer CPU time (user + system) per run, median${nodeFlags.length > 0 ? `; Node servers run with ${nodeFlags.join(" ")}` : ""}:\n${cpuNotes.join("\n")}`);
+  const flags = `the playground runs with --initial-old-space-size=${FTP_INITIAL_OLD_SPACE_MB} (as npm start's FTP thread)${nodeFlags.length > 0 ? `, both Node servers with ${nodeFlags.join(" ")}` : ""}`;
+  console.log(`\nServer CPU time (user + system) per run, median; ${flags}:\n${cpuNotes.join("\n")}`);
 }
 
 /** A measurement that hangs fails the bench with a clear message instead of stalling it. */
