@@ -28,7 +28,7 @@ import type http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
-import { reportActivity } from "./activity-bridge.ts";
+import { reportActivity, unpack } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -306,7 +306,7 @@ class SupervisedWorker {
             this.hub.log(message.line);
             break;
           case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
-            for (const call of message.calls) {
+            for (const call of unpack(message)) {
               const error = this.hub.activity && reportActivity(this.hub.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
             }
