@@ -1,6 +1,6 @@
 // Activity reports across a thread boundary (servers/activity.ts says why they are plain data).
 // A server on a worker thread gets activityMessenger(): an Activity whose every call is written
-// down and sent on as a message. The supervisor hands each call in such a message to
+// down and sent on as a message. The supervisor unpacks such a message and hands each call to
 // reportActivity(), which makes the same call on the real Activity (the console's).
 //
 // What a message costs is what shapes this file. postMessage copies its message (the
@@ -10,8 +10,15 @@
 //   made (at most MAX_CALLS; a page still sees each line within milliseconds).
 // - Lines, nearly all of the reports, travel in blocks: the lines in a row of one session at one
 //   time become one LineBlock — their texts joined into one string, their sides and folds one
-//   letter each — instead of one object per line. Copying one long string is a memcpy; copying
-//   40 small objects is 40 times the bookkeeping, on both threads.
+//   letter each — instead of one object per line.
+// - Packed: a batch is one flat list of strings and numbers, not a list of objects. The copy's
+//   cost is in its objects more than in its bytes: each object is written with the names of its
+//   fields, and the other side must read those names back and look up the object's shape for
+//   each one; strings and numbers in a list are only copied. Sending a batch's blocks as
+//   { method, lines: { id, at, … } } cost 3–6 times what the same values cost as one flat list
+//   (structuredClone of SMTP's blocks, one process); the other side makes the LineBlocks itself,
+//   which is cheap in JavaScript. Other calls (a session opened, a mail stored) are rare and
+//   travel as the object they were made with.
 
 import type { Activity, LineBlock, SessionLine } from "./activity.ts";
 
@@ -21,10 +28,15 @@ export type { LineBlock };
 /** One activity call: `activity.stored(item)` → { method: "stored", args: [item] }; or a block of sessionLine calls. */
 export type ActivityCall = { method: string; args: unknown[] } | { method: "sessionLine"; lines: LineBlock };
 
-/** The calls of a few milliseconds of the worker's life, oldest first. */
+/**
+ * The calls of a few milliseconds of the worker's life, oldest first, packed into one list:
+ *   a block of lines:   "lines", id, at, sides, texts, folds, then one number per line (its bytes)
+ *   any other call:     its method's name, its argument (as made)
+ * unpack() turns it back into ActivityCalls.
+ */
 export interface ActivityMessage {
   type: "activity";
-  calls: ActivityCall[];
+  calls: unknown[];
 }
 
 /** How long a batch waits for more calls. */
@@ -41,19 +53,31 @@ export interface Messenger {
 
 /** An Activity whose calls go to `send`, batched as ActivityMessages (fire-and-forget, like every Activity). */
 export function activityMessenger(send: (message: ActivityMessage) => void): Messenger {
-  let calls: ActivityCall[] = [];
+  let calls: unknown[] = []; // packed, as ActivityMessage says
   let count = 0; // calls in this batch, each line counted
-  let block: LineBlock | undefined; // the lines at the end of `calls`, still growing
   let timer: NodeJS.Timeout | undefined;
+  // The block still growing (the lines in a row of one session at one time), packed into
+  // `calls` once the next call is not one of its lines. Its texts are collected in an array and
+  // joined once, not added one by one to a string: `texts += "\n" + text` makes a rope (V8 keeps
+  // a "cons string" pointing at both halves) that postMessage must walk and flatten into one
+  // string before it can copy it — fresh blocks posted cost about twice as much as blocks that
+  // had been sent once, and so were already flat.
+  let block: { id: string; at: string; sides: string; folds: string; texts: string[]; bytes: number[] } | undefined;
 
+  const endBlock = () => {
+    if (!block) return;
+    calls.push("lines", block.id, block.at, block.sides, block.texts.join("\n"), block.folds);
+    for (const bytes of block.bytes) calls.push(bytes);
+    block = undefined;
+  };
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
     if (count === 0) return;
+    endBlock();
     const message: ActivityMessage = { type: "activity", calls };
     calls = [];
     count = 0;
-    block = undefined;
     send(message);
   };
   const added = () => {
@@ -61,20 +85,20 @@ export function activityMessenger(send: (message: ActivityMessage) => void): Mes
     else timer ??= setTimeout(flush, FLUSH_AFTER_MS);
   };
   const call = (method: keyof Activity, arg: unknown) => {
-    block = undefined; // a line after this call starts a new block: the order stays as it was
-    calls.push({ method, args: [arg] });
+    endBlock(); // a line after this call starts a new block: the order stays as it was
+    calls.push(method, arg);
     added();
   };
   const line = (line: SessionLine) => {
     const fold = line.fold === "inside" ? "i" : line.fold === "summary" ? "s" : "-";
     if (block && block.id === line.id && block.at === line.at) {
       block.sides += line.side;
-      block.texts += "\n" + line.text;
-      block.bytes.push(line.bytes);
       block.folds += fold;
+      block.texts.push(line.text);
+      block.bytes.push(line.bytes);
     } else {
-      block = { id: line.id, at: line.at, sides: line.side, texts: line.text, bytes: [line.bytes], folds: fold };
-      calls.push({ method: "sessionLine", lines: block });
+      endBlock();
+      block = { id: line.id, at: line.at, sides: line.side, folds: fold, texts: [line.text], bytes: [line.bytes] };
     }
     added();
   };
@@ -88,6 +112,32 @@ export function activityMessenger(send: (message: ActivityMessage) => void): Mes
     transfer: (progress) => call("transfer", progress),
   };
   return { activity, flush };
+}
+
+/** The calls of an ActivityMessage, unpacked, in the order they were made: a block of lines becomes a LineBlock again. */
+export function unpack(message: ActivityMessage): ActivityCall[] {
+  const packed = message.calls;
+  const calls: ActivityCall[] = [];
+  for (let i = 0; i < packed.length; ) {
+    const method = packed[i] as string;
+    if (method !== "lines") {
+      calls.push({ method, args: [packed[i + 1]] });
+      i += 2;
+      continue;
+    }
+    const sides = packed[i + 3] as string;
+    const lines: LineBlock = {
+      id: packed[i + 1] as string,
+      at: packed[i + 2] as string,
+      sides,
+      texts: packed[i + 4] as string,
+      bytes: packed.slice(i + 6, i + 6 + sides.length) as number[],
+      folds: packed[i + 5] as string,
+    };
+    calls.push({ method: "sessionLine", lines });
+    i += 6 + sides.length;
+  }
+  return calls;
 }
 
 /**

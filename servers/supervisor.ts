@@ -46,7 +46,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
-import { reportActivity } from "./activity-bridge.ts";
+import { reportActivity, unpack } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -356,7 +356,7 @@ class SupervisedWorker {
             break;
           case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
             this.hub.leaked?.push(message);
-            for (const call of message.calls) {
+            for (const call of unpack(message)) {
               const error = this.hub.activity && reportActivity(this.hub.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
             }

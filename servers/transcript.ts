@@ -67,6 +67,11 @@ export class Transcript {
     this.pendingSide = side;
     let start = 0;
     let hidden = -1; // where the last line only counted starts
+    // The chunk as text, made the first time one of its lines is shown: one copy and one test
+    // for all of its lines (a DATA body comes as a few chunks of dozens of lines each), or
+    // null when it holds a byte that needs escaping, or is too large to copy for the few lines
+    // shown of it (then each line is escaped on its own).
+    let text: string | null | undefined;
     for (let end = chunk.indexOf(10) + 1; end !== 0; end = chunk.indexOf(10, start) + 1) {
       if (this.pending.length > 0) {
         // The line began in an earlier chunk.
@@ -77,7 +82,8 @@ export class Transcript {
         this.hiddenBytes += end - start;
         hidden = start;
       } else {
-        this.push(side, escapeLine(chunk, start, end), end - start);
+        text ??= printableText(chunk);
+        this.push(side, text === null ? escapeLine(chunk, start, end) : plainLine(text, start, end), end - start);
       }
       start = end;
     }
@@ -182,6 +188,22 @@ export class Transcript {
 
 /** A byte that is not printable ASCII (the line end excluded). */
 const NOT_PRINTABLE = /[^\x20-\x7e]/;
+
+/** A byte that escapeBytes() would change in a line, but for the line's own "\r\n" or "\n" at its end. */
+const NEEDS_ESCAPING = /[^\x20-\x7e\r\n]|\r(?!\n)/;
+
+/** The chunk as latin1 text if each of its lines is printable ASCII and its line end, else null (also for a chunk over 64 KB). */
+function printableText(chunk: Buffer): string | null {
+  if (chunk.length > 64 * 1024) return null;
+  const text = chunk.toString("latin1");
+  return NEEDS_ESCAPING.test(text) ? null : text;
+}
+
+/** escapeLine() of a line of printableText()'s text (ending in "\n"): a piece of it, its line end made visible. */
+function plainLine(text: string, start: number, end: number): string {
+  const crlf = end - start >= 2 && text.charCodeAt(end - 2) === 13;
+  return text.slice(start, crlf ? end - 2 : end - 1) + (crlf ? "\\r\\n" : "\\n");
+}
 
 /** escapeBytes(bytes.subarray(start, end)) for a line that ends in "\n", without making that subarray. */
 function escapeLine(bytes: Buffer, start: number, end: number): string {

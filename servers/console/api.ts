@@ -117,8 +117,11 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   });
   // "retry": how long the browser's EventSource waits before it reconnects after a break.
   response.write("retry: 2000\n\n");
-  // Events of one turn of the event loop go out in one write (one system call, not one each).
-  let batch = "";
+  // Events of one turn of the event loop go out in one write (one system call, not one each),
+  // collected in an array and joined once (adding each to a string would build a rope that the
+  // write must walk and flatten); `batchLength` is what they hold, in characters.
+  let batch: string[] = [];
+  let batchLength = 0;
   let scheduled = false;
   let dropped = 0;
   let waitingForDrain = false;
@@ -126,11 +129,12 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     scheduled = false;
     if (response.destroyed || response.writableEnded) return;
     if (dropped > 0 && !waitingForDrain) {
-      batch += `event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`;
+      batch.push(`event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`);
       dropped = 0;
     }
-    if (batch !== "") response.write(batch);
-    batch = "";
+    if (batch.length > 0) response.write(batch.join(""));
+    batch = [];
+    batchLength = 0;
   };
   const schedule = () => {
     if (!scheduled) setImmediate(flush);
@@ -139,7 +143,7 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   const send = (type: string, json: string) => {
     if (response.destroyed || response.writableEnded) return;
     // Full: drop, and say so ("dropped") once the browser has caught up.
-    if (waitingForDrain || response.writableLength + batch.length > MAX_BUFFERED_BYTES) {
+    if (waitingForDrain || response.writableLength + batchLength > MAX_BUFFERED_BYTES) {
       dropped++;
       if (!waitingForDrain && response.writableNeedDrain) {
         waitingForDrain = true;
@@ -150,7 +154,9 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
       }
       return;
     }
-    batch += `event: ${type}\ndata: ${json}\n\n`;
+    const event = `event: ${type}\ndata: ${json}\n\n`;
+    batch.push(event);
+    batchLength += event.length;
     schedule();
   };
   const unsubscribe = store.subscribe((event: StoreEvent) => {

@@ -36,7 +36,7 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cpuMs } from "./cpu.ts";
+import { cpuMs, cpuMsByThread, threadSplit } from "./cpu.ts";
 import { openEventStream } from "./event-stream.ts";
 import { startPlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
@@ -179,11 +179,12 @@ async function stored(server: MailServer, address: string): Promise<number> {
 }
 
 /** Sends `total` messages over `senders` connections; resolves with messages per second and the server's CPU time. */
-async function run(server: MailServer, senders: number, total: number, to: string): Promise<{ rate: number; cpu: number }> {
+async function run(server: MailServer, senders: number, total: number, to: string): Promise<{ rate: number; cpu: number; threads: string }> {
   const clients = await Promise.all(Array.from({ length: senders }, () => BenchClient.open(server.port)));
   const bodies = Array.from({ length: 16 }, (_, n) => message(n, to));
   let next = 0;
   const cpuBefore = cpuMs(server.process.pid!);
+  const threadsBefore = cpuMsByThread(server.process.pid!);
   const started = performance.now();
   await Promise.all(
     clients.map(async (client) => {
@@ -192,8 +193,10 @@ async function run(server: MailServer, senders: number, total: number, to: strin
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuMs(server.process.pid!) - cpuBefore;
+  const split = threadSplit(server.process.pid!, threadsBefore, cpuMsByThread(server.process.pid!));
+  const threads = `main ${split.main.toFixed(0)} + busiest other thread ${split.busiest.toFixed(0)} + the rest ${split.rest.toFixed(0)} ms`;
   for (const client of clients) client.close();
-  return { rate: total / seconds, cpu };
+  return { rate: total / seconds, cpu, threads };
 }
 
 function median(values: number[]): number {
@@ -238,10 +241,10 @@ async function main(): Promise<void> {
       for (let round = 1; round <= roundCount; round++) {
         for (let k = 0; k < group.length; k++) {
           const i = (k + round - 1) % group.length;
-          const { rate, cpu } = await run(group[i].server, group[i].senders, group[i].total, group[i].to);
+          const { rate, cpu, threads } = await run(group[i].server, group[i].senders, group[i].total, group[i].to);
           samples[i].rates.push(rate);
           samples[i].cpus.push(cpu);
-          console.error(`  ${group[i].name}, round ${round}/${roundCount}: ${rate.toFixed(0)} msg/s, server CPU ${cpu.toFixed(0)} ms`);
+          console.error(`  ${group[i].name}, round ${round}/${roundCount}: ${rate.toFixed(0)} msg/s, server CPU ${cpu.toFixed(0)} ms (${threads})`);
         }
       }
       // Accepted means stored: every 250 must be a file in new/.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expect, test } from "vitest";
 import type { Activity, SessionLine } from "../../servers/activity.ts";
-import { activityMessenger, reportActivity, type ActivityMessage } from "../../servers/activity-bridge.ts";
+import { activityMessenger, reportActivity, unpack, type ActivityMessage } from "../../servers/activity-bridge.ts";
 import { startPlayground } from "../../servers/supervisor.ts";
 
 /** A real Activity that writes down every call it gets. */
@@ -33,7 +33,7 @@ function receive(port: MessagePort, activity: Activity, count: number): Promise<
     let messages = 0;
     port.on("message", (message: ActivityMessage) => {
       messages++;
-      for (const call of message.calls) {
+      for (const call of unpack(message)) {
         expect(reportActivity(activity, call)).toBeUndefined();
         calls += "lines" in call ? call.lines.bytes.length : 1;
       }
