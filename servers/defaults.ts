@@ -11,8 +11,9 @@ export const DEFAULT_FTP_PORT = 2121;
 export const DEFAULT_FTP_ACCOUNTS = [{ user: "me", password: "secret" }];
 /**
  * Room for V8's old generation on the FTP server's thread, in MB (V8's --initial-old-space-size,
- * set for that thread alone: supervisor.ts, "The FTP thread's heap"). Under 58 or so, an upload
- * runs V8's full garbage collection every ~20 MB again (the FTP bench, test/bench/ftp.ts).
+ * set for that thread alone: supervisor.ts, "The FTP thread's heap"). Without it an upload ran
+ * V8's full garbage collection every ~20 MB; 16 and 32 did not stop that, 64 did (measured with
+ * --trace-gc on 2026-12-02; the FTP bench, test/bench/ftp.ts).
  */
 export const FTP_INITIAL_OLD_SPACE_MB = 64;
 

@@ -38,7 +38,7 @@
 //     per read, and collecting them cost more than the copying; STOR's upload stream writes the
 //     pieces collected during one disk write in the next (sandbox-fs.ts). RETR is as fast as the
 //     minimal Node server of the FTP bench (test/bench/ftp.ts); STOR is slower by the 30 ms wait
-//     and by V8's garbage collection of the socket's read buffers (README, Benchmarks).
+//     (its GC cost is gone: the FTP thread gets room for its old generation, supervisor.ts).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
 //     code ("EADDRINUSE") where the 3-digit code belongs: 425 is meant.
@@ -163,7 +163,7 @@ const DATA_CONNECTION_WAIT_MS = 5000;
  * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
  * control connection a moment later: 0.02-3.4 ms later on loopback on a loaded 2-core machine
  * (test/bench/ftp-killed-client.ts), but more under heavy load (with 10 ms the kill -9 test
- * failed once at load average 27). Nothing shorter can tell: the kernel closes a dead process's
+ * failed once at load average 27; at load 11-14, 30 ms still kept 3 of 150 killed uploads). Nothing shorter can tell: the kernel closes a dead process's
  * sockets like close(), so its data connection ends with FIN, not RST — the very end a complete
  * upload has (an RST comes only if received bytes were left unread, and the client had none) —
  * and a client that is alive sends nothing more until our 226. Every STOR waits this long
