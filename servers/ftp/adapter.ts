@@ -30,14 +30,15 @@
 //     client asked for. Uploads are atomic (sandbox-fs.ts writes a temporary file and renames it
 //     into place before the 226); an upload whose control connection has gone, or whose data
 //     connection was reset (even where the system reports that as an ordinary end), is discarded;
-//     to tell, each STOR waits 30 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS),
+//     to tell, each STOR waits 8 ms after the data connection ends before its 226 (UPLOAD_SETTLE_MS),
+//     longer while threads wait for a core (40 ms more for each per core, at most 500 ms),
 //     except an upload of exactly the size its client announced with ALLO (RFC 959 §4.1.3), which
 //     is whole. ftp-srv answered ALLO "202" and forgot the number.
 //     The bytes move without ftp-srv and without Node's file streams: RETR reads the file in 1 MiB
 //     pieces into two buffers used in turn (sendFile) — a read stream allocates a new 1 MiB buffer
 //     per read, and collecting them cost more than the copying; STOR's upload stream writes the
 //     pieces collected during one disk write in the next (sandbox-fs.ts). RETR is as fast as the
-//     minimal Node server of the FTP bench (test/bench/ftp.ts); STOR is slower by the 30 ms wait
+//     minimal Node server of the FTP bench (test/bench/ftp.ts); STOR is slower by the wait before its 226
 //     (its GC cost is gone: the FTP thread gets room for its old generation, supervisor.ts).
 //  5. Replies. An empty folder's listing is no bytes at all (ftp-srv would send one empty line,
 //     which clients read as a file named ""). Where active mode fails ftp-srv puts Node's error
@@ -94,7 +95,9 @@
 // OUR_HANDLERS or ftp-srv's own handler. A transfer (RETR, STOR, APPE, STOU, LIST, NLST) runs in
 // withDataConnection: ABOR makes it answer 426, then ABOR answers 226 (10).
 
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism, loadavg } from "node:os";
 import { Transform } from "node:stream";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { finished, pipeline } from "node:stream/promises";
@@ -161,31 +164,61 @@ const DATA_CONNECTION_WAIT_MS = 5000;
 /**
  * How long after an upload's last byte its control connection must still be open for it to
  * count (4). A client killed mid-upload (kill -9) has its data connection closed first and its
- * control connection a moment later: 0.02-3.4 ms later on loopback on a loaded 2-core machine
- * (test/bench/ftp-killed-client.ts), but more under heavy load (with 10 ms the kill -9 test
- * failed once at load average 27; at load 11-14, 30 ms still kept 3 of 150 killed uploads). Nothing shorter can tell: the kernel closes a dead process's
- * sockets like close(), so its data connection ends with FIN, not RST — the very end a complete
+ * control connection a moment later: the kernel closes a dead process's sockets one after the
+ * other, like close(), so its data connection ends with FIN, not RST — the very end a complete
  * upload has (an RST comes only if received bytes were left unread, and the client had none) —
- * and a client that is alive sends nothing more until our 226. Every STOR waits this long
- * before its 226 — the price of never taking a dead client's upload, a fifth to a third of a
- * 100 MB STOR on loopback — except one that brings exactly the size its client announced (ALLO).
+ * and a client that is alive sends nothing more until our 226. Only that moment tells them apart:
+ * 0.02-3.4 ms on loopback on a quiet 2-core machine (test/bench/ftp-killed-client.ts), but the
+ * dying process can lose its core between the two closes, for as long as the scheduler gives
+ * the other threads that want one: at load 10, up to 40 ms. So the wait grows with the threads
+ * waiting for a core (waitingPerCore): a fixed 30 ms kept 3 of 150 killed uploads at load 11-14.
+ * Every STOR waits before its 226 — the price of never taking a dead client's upload — except
+ * one that brings exactly the size its client announced (ALLO).
  */
-const UPLOAD_SETTLE_MS = 30;
+const UPLOAD_SETTLE_MS = 8;
+/** Added to the wait for each thread that waits for a core, per core (a scheduler slice or more each). */
+const UPLOAD_SETTLE_PER_WAITING_MS = 40;
+/** The longest wait, however busy the machine. */
+const UPLOAD_SETTLE_MAX_MS = 500;
 
 /**
- * Waits UPLOAD_SETTLE_MS, and then until the event loop has read what the system already holds.
- * Node runs due timers before it polls the sockets, so a loop that was busy for longer than the
- * window would look at the control connection before reading the FIN that has been waiting for
- * it all along (the kill -9 test failed so on a CI run): setImmediate runs after the next poll.
- * A timer that fired late means a loaded machine, where the dying client is slow to close its
- * sockets too: then wait another window, up to four.
+ * Threads waiting for a core right now, per core: Linux's /proc/loadavg holds "runnable/total"
+ * threads as its 4th field ("0.41 0.52 0.60 3/412 8812"), this thread among the runnable. Where
+ * there is no /proc, the load average of the last minute stands in.
+ */
+function waitingPerCore(): number {
+  const cores = availableParallelism();
+  let runnable = Number.NaN;
+  try {
+    runnable = Number(readFileSync("/proc/loadavg", "latin1").split(" ")[3]?.split("/")[0]) - 1;
+  } catch {
+    // not Linux
+  }
+  if (!Number.isFinite(runnable)) runnable = loadavg()[0];
+  return Math.max(0, runnable - cores) / cores;
+}
+
+/**
+ * Waits UPLOAD_SETTLE_MS, longer on a busy machine (waitingPerCore, looked at again after each
+ * wait), and then until the event loop has read what the system already holds: Node runs due
+ * timers before it polls the sockets, so a loop that was busy for longer than the wait would
+ * look at the control connection before reading the FIN that has been waiting for it all along
+ * (the kill -9 test failed so on a CI run); setImmediate runs after the next poll. A timer that
+ * fired late means a loaded machine too: then wait another while. At most four rounds.
  */
 async function settleAfterEnd(): Promise<void> {
+  const ended = performance.now();
+  let due = UPLOAD_SETTLE_MS;
   for (let round = 0; round < 4; round++) {
+    const planned = Math.max(0, due - (performance.now() - ended));
     const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, UPLOAD_SETTLE_MS));
+    await new Promise((resolve) => setTimeout(resolve, planned));
     await new Promise((resolve) => setImmediate(resolve));
-    if (performance.now() - started < 2 * UPLOAD_SETTLE_MS) return; // on time: nothing more to wait for
+    const late = performance.now() - started > 2 * Math.max(planned, UPLOAD_SETTLE_MS);
+    const busy = Math.min(UPLOAD_SETTLE_MAX_MS, UPLOAD_SETTLE_MS + UPLOAD_SETTLE_PER_WAITING_MS * waitingPerCore());
+    const waited = performance.now() - ended;
+    if (!late && waited >= busy) return;
+    due = Math.max(busy, late ? waited + UPLOAD_SETTLE_MS : 0);
   }
 }
 /** Commands that change files: an anonymous user gets 550 before ftp-srv sees them. */

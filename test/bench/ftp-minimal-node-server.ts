@@ -5,7 +5,7 @@
 // reach on this machine; the playground (ftp-srv) is measured against it. It does the same disk
 // work for an upload as the playground: into a temporary file, renamed onto the real name before
 // the 226 (no fsync in either). What it leaves out is the playground's checks: the sandbox, the
-// size cap, and the 30 ms wait that keeps a killed client's upload out (servers/ftp/adapter.ts). Usage:
+// size cap, and the wait (8 ms or more) that keeps a killed client's upload out (servers/ftp/adapter.ts). Usage:
 //   node --import tsx test/bench/ftp-minimal-node-server.ts <folder>
 // Prints "Listening on 127.0.0.1:PORT".
 

@@ -173,7 +173,7 @@ test("ALLO: an upload of exactly the announced size is whole even if its client 
     data.end(content);
     // The client goes without waiting for its 226, as a client killed after its last byte would:
     // as soon as all its bytes are on disk (looked for at every turn of the event loop, so well
-    // within the server's 30 ms wait). Without ALLO (or with a different size) that upload would
+    // within the server's wait of 8 ms or more). Without ALLO (or with a different size) that upload would
     // be dropped, as in the kill -9 test above.
     const written = () =>
       existsSync(join(server.home, name)) ||
