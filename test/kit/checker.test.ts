@@ -140,6 +140,16 @@ describe("npm test: the learner's checks", { timeout: 120_000 }, () => {
     expect(output).toContain("Exercises: 0 of 3 done — next: lessons/97-started/exercise.ts (hint: npm run hint 97)");
   });
 
+  test("next: after `npm test -- NN` on an exercise not started yet, that one, not the first lesson", async () => {
+    const copy = kitCopy(stub, (copy) => {
+      mkdirSync(join(copy, "lessons/97-earlier"));
+      writeFileSync(join(copy, "lessons/97-earlier/exercise.ts"), "export {};\n");
+    });
+    const { output } = await runIn(copy, "check.ts", ["98"]);
+    expect(output).toContain(`○ lessons/${LESSON}/exercise.ts — not started`);
+    expect(output).toContain(`Exercises: 0 of 2 done — next: lessons/${LESSON}/exercise.ts (hint: npm run hint 98)`);
+  });
+
   test("an exercise that does not compile is reported as not loading, with the compiler's message", async () => {
     const { code, output } = await npmTestWith(solution + "\nexport const broken = ;\n");
     expect(code).toBe(1);

@@ -111,10 +111,14 @@ export function writeProgress(progress: Record<string, LessonResult>): void {
   }
 }
 
-/** The lesson to work on: the one you are in the middle of, else the first one not done. */
-export function nextLesson(status: (lesson: string) => Status, lessons = allLessons()): string | undefined {
+/**
+ * The lesson to work on: the one you are in the middle of, else the one you just asked to check
+ * (`npm test -- 15` on an exercise not started yet), else the first one not done.
+ */
+export function nextLesson(status: (lesson: string) => Status, lessons = allLessons(), askedFor: string[] = []): string | undefined {
   const started = (lesson: string) => ["failing", "in progress", "does not load"].includes(status(lesson));
-  return lessons.find(started) ?? lessons.find((lesson) => status(lesson) !== "done");
+  const notDone = (lesson: string) => status(lesson) !== "done";
+  return lessons.find(started) ?? lessons.find((lesson) => askedFor.includes(lesson) && notDone(lesson)) ?? lessons.find(notDone);
 }
 
 /** How many hints of each lesson you have seen (npm run hint keeps it in .hints.json). */

@@ -224,7 +224,7 @@ export function printProgress(checked: Map<string, LessonResult>): void {
   if (others.length > 0) lines.push("  Not checked in this run (the result of their last check):", ...others.map(line));
 
   const done = lessons.filter((lesson) => results.get(lesson)!.status === "done");
-  const next = nextLesson((lesson) => results.get(lesson)!.status, lessons);
+  const next = nextLesson((lesson) => results.get(lesson)!.status, lessons, [...checked.keys()]);
   const headline = next
     ? `Exercises: ${done.length} of ${lessons.length} done — next: lessons/${next}/exercise.ts (hint: npm run hint ${next.slice(0, 2)})`
     : `Exercises: ${done.length} of ${lessons.length} done — every exercise passes. Well done!`;
