@@ -19,7 +19,7 @@
 // PBSZ 0 and PROT P put the data connections (passive mode) in TLS too. Off loopback, real
 // accounts must send AUTH TLS before USER; anonymous needs no TLS.
 //
-// Limits: 32 control connections per client address, 256 in all (more get 421); one passive
+// Limits: 64 control connections per client address, 256 in all (more get 421); one passive
 // data port per session, closed 10 s after PASV if no transfer uses it; control lines of at
 // most 8 KB; uploads of at most 200 MiB, written in full or not at all.
 
@@ -57,7 +57,7 @@ export interface FtpOptions {
   bigFileBytes?: number;
   /** Write the sample files into <dataDir>/ftp/pub if it does not exist yet. Default true. */
   seed?: boolean;
-  /** Control connections open at once: in total (default 256), and from one client address (default 32). */
+  /** Control connections open at once: in total (default 256), and from one client address (default 64: a class of 30 behind one NAT address with two sessions each, yet fewer than the passive ports, so that one address cannot take them all). */
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
   /** A passive data port that no transfer uses is closed after this long. Default 10 s. */
@@ -110,7 +110,7 @@ export async function startFtpServer(options: FtpOptions): Promise<FtpServerHand
     passiveAddress: passiveAddress(host),
     passiveIdleMs: options.passiveIdleMs ?? 10_000,
     maxConnections: options.maxConnections ?? 256,
-    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
     anonymousUsers: ANONYMOUS_USERS,
     tls: options.tls,
     requireTlsForLogin: options.requireTlsForLogin ?? (options.tls !== undefined && !isLoopback(host)),

@@ -123,10 +123,10 @@ test("130 connections from one address, each holding a PASV: the extra ones get 
       }),
     );
   }
-  expect(greetings.filter((text) => text.startsWith("220")).length).toBe(32);
+  expect(greetings.filter((text) => text.startsWith("220")).length).toBe(64);
   const refused = greetings.filter((text) => !text.startsWith("220"));
-  expect(refused.length).toBe(98);
-  for (const text of refused) expect(text).toBe("421 Too many connections from your address (the limit is 32): close one and try again");
+  expect(refused.length).toBe(66);
+  for (const text of refused) expect(text).toBe("421 Too many connections from your address (the limit is 64): close one and try again");
   // Another machine (another loopback address) logs in, lists and downloads.
   const other = await RawFtp.login(server.port, "anonymous", "learner@example.com", "127.0.0.2");
   expect(await list(other)).toContain("README.txt");
