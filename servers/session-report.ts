@@ -10,7 +10,7 @@
 // one reporter per connection, and none at all when nobody watches (reportsTo() → undefined).
 
 import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
-import { Transcript, type Side } from "./transcript.ts";
+import { rawLineEnd, showRawLine, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
 const boot = Date.now().toString(36);
@@ -69,6 +69,9 @@ export class SessionReporter {
         if (info.fold) report.fold = info.fold;
         this.activity.sessionLine(report);
       },
+      // A body's lines go on as raw text to whoever can take them so (the console); for others
+      // (--trace alone) the transcript cuts them one by one, as any line.
+      onBody: activity.sessionBody ? (side, raw, lines, plain) => this.activity.sessionBody!(this.id, this.at, side, raw, lines, plain) : undefined,
     });
   }
 
@@ -81,6 +84,21 @@ export class SessionReporter {
     else this.bytesOut += chunk.length;
     if (before >= this.transcribedBytes) return; // only counted
     this.transcript.data(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
+  }
+
+  /**
+   * Bytes of a body one side sent (an SMTP DATA from the 354 to its ".", a POP3 RETR, an NNTP
+   * article): data, not commands. Shown like data()'s, but never masked, and sent to the console
+   * as raw text (Activity.sessionBody) instead of one line at a time.
+   */
+  body(side: Side, chunk: Buffer): void {
+    if (this.done) return;
+    this.at = now();
+    const before = side === "C" ? this.bytesIn : this.bytesOut;
+    if (side === "C") this.bytesIn += chunk.length;
+    else this.bytesOut += chunk.length;
+    if (before >= this.transcribedBytes) return; // only counted
+    this.transcript.body(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
   }
 
   /** Something that is not bytes: "TLS handshake", "connection closed". */
@@ -151,11 +169,34 @@ export function printTrace(print: (line: string) => void): Activity {
   };
 }
 
+/**
+ * A body's lines (Activity.sessionBody's arguments) cut into SessionLines, one object each, for an
+ * Activity that takes only lines: exactly the lines the transcript would have reported one by one.
+ */
+export function bodyLines(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): SessionLine[] {
+  const out: SessionLine[] = [];
+  for (let i = 0, start = 0; i < lines; i++) {
+    const end = rawLineEnd(raw, start);
+    const line: SessionLine = { id, side, text: showRawLine(raw, start, end), bytes: end - start, at };
+    if (i >= plain) line.fold = "inside";
+    out.push(line);
+    start = end;
+  }
+  return out;
+}
+
 /** Every report to each of `activities`. */
 export function fanOut(...activities: Activity[]): Activity {
   return {
     sessionOpened: (session) => activities.forEach((activity) => activity.sessionOpened(session)),
     sessionLine: (line) => activities.forEach((activity) => activity.sessionLine(line)),
+    // A body as it is to those that take it so, cut into lines for the others (--trace).
+    sessionBody: (...body) => {
+      for (const activity of activities) {
+        if (activity.sessionBody) activity.sessionBody(...body);
+        else for (const line of bodyLines(...body)) activity.sessionLine(line);
+      }
+    },
     sessionChanged: (change) => activities.forEach((activity) => activity.sessionChanged(change)),
     sessionClosed: (closed) => activities.forEach((activity) => activity.sessionClosed(closed)),
     stored: (item) => activities.forEach((activity) => activity.stored(item)),

@@ -12,12 +12,16 @@
 // thousands of lines a second and nobody reads nearly all of them, so the store does not make an
 // object per line: a session's lines are a list of blocks, with a running count and size. They
 // become one object each (a KeptLine) only when someone asks for the session (get, linesContain).
+// A body (a mail's DATA, a RETR: sessionBody) is kept as the raw text it came as, a BodyBlock,
+// and only then cut into lines (servers/transcript.ts's showRawLine: the same lines the
+// transcript would have made).
 //
 // FTP transfers under way are kept too, with their last progress report: every running one (a
 // few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
 // that ended, marked done, aborted or failed.
 
-import type { Activity, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import type { Activity, BodyBlock, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import { rawLineEnd, showRawLine } from "../transcript.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -55,8 +59,14 @@ export interface SessionSummary extends Omit<SessionOpened, "label"> {
 
 /** Lines kept of one block as it came, in a row: the first is line `n` of its session. */
 export interface KeptBlock {
-  block: LineBlock;
+  /** Lines, or a body's lines still as raw text. */
+  block: LineBlock | BodyBlock;
   n: number;
+}
+
+/** A kept block that is a body, still raw. */
+export function isBody(block: LineBlock | BodyBlock): block is BodyBlock {
+  return "raw" in block;
 }
 
 interface Kept extends SessionSummary {
@@ -143,6 +153,26 @@ export class SessionStore implements Activity {
     if (this.listeners.size > 0) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
   }
 
+  /**
+   * A body's lines as raw text (servers/activity.ts, BodyBlock): kept as they are, cut into lines
+   * only when the API asks. What they cost is reckoned as if cut: each line's text about its
+   * bytes and the 4 characters of its visible "\r\n" (exact for the usual mail line).
+   */
+  sessionBody(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    const body: BodyBlock = { id, at, side, raw, lines, plain };
+    const first = kept.lineCount + 1;
+    kept.lineCount += lines;
+    if (side === "C") kept.bytesIn += raw.length; // one character per byte
+    else kept.bytesOut += raw.length;
+    const size = (raw.length + 2 * lines) * 2 + lines * LINE_OVERHEAD;
+    if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
+    else this.keepWhatFits(kept, cutBody(body), first); // line by line, as for any block
+    this.makeRoom(kept);
+    if (this.listeners.size > 0) this.emit({ type: "lines", id, lines: { block: body, n: first } });
+  }
+
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
     const kept = this.sessions.get(id);
     if (!kept) return;
@@ -204,7 +234,7 @@ export class SessionStore implements Activity {
     // A line never holds "\n", so only a text without one can be in a line — and then it is in
     // one line of a block exactly when it is in the block's joined texts.
     if (text.includes("\n")) return false;
-    return this.sessions.get(id)?.blocks.some(({ block }) => block.texts.toLowerCase().includes(text)) ?? false;
+    return this.sessions.get(id)?.blocks.some(({ block }) => (isBody(block) ? cutBody(block) : block).texts.toLowerCase().includes(text)) ?? false;
   }
 
   /**
@@ -347,7 +377,7 @@ function summary(kept: Kept): SessionSummary {
 }
 
 /** Line i of a block, as the API shows it (numbered, without its session's id). */
-export function keptLine({ block, n }: KeptBlock, i: number, text: string): KeptLine {
+export function keptLine({ block, n }: { block: LineBlock; n: number }, i: number, text: string): KeptLine {
   // The fields in the order the API has always sent them: side, text, bytes, at, fold, n.
   const line = { side: block.sides[i] as "C" | "S", text, bytes: block.bytes[i]!, at: block.at } as KeptLine;
   const fold = block.folds[i];
@@ -357,6 +387,20 @@ export function keptLine({ block, n }: KeptBlock, i: number, text: string): Kept
 }
 
 /** A kept block's lines, one object each: only when the API asks for a session. */
-function keptLines(lines: KeptBlock): KeptLine[] {
-  return lines.block.texts.split("\n").map((text, i) => keptLine(lines, i, text));
+function keptLines({ block, n }: KeptBlock): KeptLine[] {
+  const lines = isBody(block) ? cutBody(block) : block;
+  return lines.texts.split("\n").map((text, i) => keptLine({ block: lines, n }, i, text));
+}
+
+/** A body's raw text cut into lines, as a LineBlock: what the transcript would have sent one by one. */
+export function cutBody({ id, at, side, raw, lines, plain }: BodyBlock): LineBlock {
+  const texts: string[] = [];
+  const bytes: number[] = [];
+  for (let i = 0, start = 0; i < lines; i++) {
+    const end = rawLineEnd(raw, start);
+    texts.push(showRawLine(raw, start, end));
+    bytes.push(end - start);
+    start = end;
+  }
+  return { id, at, sides: side.repeat(lines), texts: texts.join("\n"), bytes, folds: "-".repeat(plain) + "i".repeat(lines - plain) };
 }

@@ -378,10 +378,10 @@ class Pop3Session extends LineSession {
         const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(SMALL_MESSAGE) });
         if (bytesRead === 0) break;
         const piece = top ? top.cut(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
-        await this.write(stuffer.encode(piece));
+        await this.write(stuffer.encode(piece), true); // a body, for the transcript
         if (top?.done) break;
       }
-      await this.write(stuffer.end());
+      await this.write(stuffer.end(), true);
     } finally {
       await file.close();
     }

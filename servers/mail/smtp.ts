@@ -28,6 +28,7 @@ import { keepCloseListeners } from "./smtp-server-quirks.ts"; // repairs to smtp
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import type { Activity, SessionEnd } from "../activity.ts";
 import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
+import { DotBlockEnd } from "../line-protocol.ts";
 import type { Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
@@ -552,6 +553,8 @@ function relayedFrom(message: Buffer): string | undefined {
  */
 class SessionRecorder {
   private secretFollows = false;
+  /** Set while the client sends a message (after the server's 354): where it ends. */
+  private body: DotBlockEnd | null = null;
   private readonly attached = new WeakSet<net.Socket>();
   private how: SessionEnd | null = null;
 
@@ -564,11 +567,15 @@ class SessionRecorder {
     if (this.attached.has(socket)) return;
     this.attached.add(socket);
     let active = true;
-    socket.on("data", (chunk: Buffer) => active && this.report.data("C", chunk));
+    socket.on("data", (chunk: Buffer) => active && this.clientData(chunk));
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
     socket.write = ((chunk: unknown, ...rest: unknown[]) => {
       if (active && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
-        this.report.data("S", Buffer.from(chunk as string));
+        const bytes = Buffer.from(chunk as string);
+        this.report.data("S", bytes);
+        // RFC 5321 §4.1.1.4: after "354" the client sends the message, up to a line holding a
+        // single "."; the server says nothing until then (any reply ends the body for us).
+        this.body = endsWith354(bytes) ? new DotBlockEnd() : null;
         // "220 Ready to start TLS": from the next byte on, this socket carries TLS records.
         if (typeof chunk === "string" && chunk.startsWith("220 Ready to start TLS")) active = false;
       }
@@ -583,6 +590,20 @@ class SessionRecorder {
       this.report.note("S", "connection closed");
       this.report.closed(this.how ?? (this.stopping() ? "server stopped" : "FIN"));
     });
+  }
+
+  /**
+   * Bytes from the client: commands, or the message after a 354 — a body for the transcript
+   * (data, never masked, sent to the console raw) up to its "." line; what follows it in the
+   * same chunk (a pipelined next MAIL FROM) is commands again.
+   */
+  private clientData(chunk: Buffer): void {
+    if (!this.body) return this.report.data("C", chunk);
+    const end = this.body.feed(chunk);
+    if (end === -1) return this.report.body("C", chunk);
+    this.body = null;
+    this.report.body("C", chunk.subarray(0, end));
+    if (end < chunk.length) this.report.data("C", chunk.subarray(end));
   }
 
   encrypted(socket: tls.TLSSocket): void {
@@ -608,4 +629,10 @@ class SessionRecorder {
     if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
     return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
   }
+}
+
+/** Is the last reply line in `bytes` a "354" (go ahead, send the message)? */
+function endsWith354(bytes: Buffer): boolean {
+  const lastLine = bytes.lastIndexOf(10, bytes.length - 2) + 1; // the last line's start (its "\n" excluded)
+  return bytes.length - lastLine >= 4 && bytes[lastLine] === 0x33 && bytes[lastLine + 1] === 0x35 && bytes[lastLine + 2] === 0x34 && bytes[lastLine + 3] !== 0x2d; // "354", not "354-"
 }

@@ -566,6 +566,7 @@ class NntpSession extends LineSession {
    * big, so the session stays in step. null if the client vanished before the "." line.
    */
   async readArticle(): Promise<{ article: Buffer } | { refused: string } | null> {
+    this.clientBodyFollows(); // for the transcript: the article is data, up to its "." line
     try {
       return { article: await this.readDotBlock({ maxBytes: MAX_ARTICLE_BYTES, maxLineLength: MAX_ARTICLE_LINE }) };
     } catch (err) {
