@@ -552,7 +552,6 @@ function relayedFrom(message: Buffer): string | undefined {
  * conversation decrypted. It also works out how the session ended.
  */
 class SessionRecorder {
-  private secretFollows = false;
   /** Set while the client sends a message (after the server's 354): where it ends. */
   private body: DotBlockEnd | null = null;
   private readonly attached = new WeakSet<net.Socket>();
@@ -612,23 +611,34 @@ class SessionRecorder {
     this.attach(socket);
   }
 
-  // AUTH secrets never reach a transcript: "AUTH PLAIN <base64>" and every line answering a 334
-  // challenge are base64 of the user name and password — readable by anyone who decodes them.
-  mask(line: string, side: Side): string {
+  /** The transcript's mask (smtpMask): it also hears the client's QUIT. */
+  readonly mask = smtpMask(() => (this.how ??= "QUIT"));
+}
+
+/**
+ * The mask of one SMTP session's transcript. AUTH secrets never reach a transcript: "AUTH PLAIN
+ * <base64>" and every line answering a 334 challenge are base64 of the user name and password —
+ * readable by anyone who decodes them. It remembers whether the server's last line was a 334,
+ * so it must see every line outside a body in order. A mail's own lines (the DATA body) are a
+ * body for the transcript and never reach it. `quit` hears a QUIT (how the session ended).
+ */
+export function smtpMask(quit: () => void = () => {}): (line: string, side: Side) => string {
+  let secretFollows = false;
+  return (line, side) => {
     if (side === "S") {
-      this.secretFollows = line.startsWith("334");
+      secretFollows = line.startsWith("334");
       return line;
     }
-    if (this.secretFollows) {
-      this.secretFollows = false;
+    if (secretFollows) {
+      secretFollows = false;
       return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
     }
-    // (Most lines are neither: a DATA body's lines are tested by their first letter only.)
+    // (Most lines are neither: they are tested by their first letter only.)
     const first = line.charCodeAt(0) | 0x20; // lower case
     if (first !== 0x61 /* a */ && first !== 0x71 /* q */) return line;
-    if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
+    if (/^QUIT\b/i.test(line)) quit();
     return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
-  }
+  };
 }
 
 /** Is the last reply line in `bytes` a "354" (go ahead, send the message)? */
