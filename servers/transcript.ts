@@ -326,6 +326,26 @@ export function showRawLine(raw: string, start: number, end: number, maxLineLeng
   return cutLine(shown, maxLineLength);
 }
 
+/**
+ * About the length of all of raw's lines as showRawLine() shows them, added up — what the
+ * console's store reckons they cost — without making them: each line's bytes with its line end
+ * made visible ("\r\n" is 4 characters, "\n" 2), or the cut length. Exact for printable ASCII
+ * (nearly every mail); a line with bytes that are escaped (a tab, UTF-8) is counted by its bytes.
+ * (Testing every byte for that would cost about as much as the rest of the console's work on a mail.)
+ */
+export function shownLength(raw: string, maxLineLength = DEFAULT_MAX_LINE_LENGTH): number {
+  let total = 0;
+  for (let start = 0; start < raw.length; ) {
+    const end = rawLineEnd(raw, start);
+    const lf = raw.charCodeAt(end - 1) === 10;
+    const crlf = lf && end - start >= 2 && raw.charCodeAt(end - 2) === 13;
+    const shown = end - start + (crlf ? 2 : lf ? 1 : 0);
+    total += shown > maxLineLength ? maxLineLength + `… (+${shown - maxLineLength} more characters)`.length : shown;
+    start = end;
+  }
+  return total;
+}
+
 /** A byte that is not printable ASCII (the line end excluded). */
 const NOT_PRINTABLE = /[^\x20-\x7e]/;
 

@@ -21,7 +21,7 @@
 // that ended, marked done, aborted or failed.
 
 import type { Activity, BodyBlock, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
-import { rawLineEnd, showRawLine } from "../transcript.ts";
+import { DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -155,8 +155,8 @@ export class SessionStore implements Activity {
 
   /**
    * A body's lines as raw text (servers/activity.ts, BodyBlock): kept as they are, cut into lines
-   * only when the API asks. What they cost is reckoned as if cut: each line's text about its
-   * bytes and the 4 characters of its visible "\r\n" (exact for the usual mail line).
+   * only when the API asks. What they cost is reckoned as if they had come cut (lineSize of each
+   * shown text; shownLength() reckons the texts without making them: exact for printable ASCII).
    */
   sessionBody(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void {
     const kept = this.sessions.get(id);
@@ -166,9 +166,9 @@ export class SessionStore implements Activity {
     kept.lineCount += lines;
     if (side === "C") kept.bytesIn += raw.length; // one character per byte
     else kept.bytesOut += raw.length;
-    const size = (raw.length + 2 * lines) * 2 + lines * LINE_OVERHEAD;
+    const size = shownLength(raw) * 2 + lines * LINE_OVERHEAD;
     if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
-    else this.keepWhatFits(kept, cutBody(body), first); // line by line, as for any block
+    else this.keepBodyWhatFits(kept, body, first);
     this.makeRoom(kept);
     if (this.listeners.size > 0) this.emit({ type: "lines", id, lines: { block: body, n: first } });
   }
@@ -329,6 +329,50 @@ export class SessionStore implements Activity {
       start = end + 1;
     }
     endRun(count, block.texts.length);
+  }
+
+  /**
+   * keepWhatFits() for a body that would take the session past its share — without cutting every
+   * line of it: a session that RETRs 10,000 messages is past its share after a few hundred, and
+   * then each message's lines would be cut only to be dropped. A line can only fit if even the
+   * least its text can be does: a third of its bytes (UTF-8 makes up to 3 bytes one character),
+   * or the cut length; only such a line is cut, to know exactly. The same lines are kept as if
+   * the body had come cut into lines.
+   */
+  private keepBodyWhatFits(kept: Kept, body: BodyBlock, first: number): void {
+    const limit = this.maxLineBytes / 4;
+    if (kept.lineBytes + LINE_OVERHEAD > limit) {
+      kept.linesDropped += body.lines; // not even an empty line fits
+      return;
+    }
+    const texts: string[] = [];
+    const bytes: number[] = [];
+    let from = 0; // the first line of the run being kept
+    let size = 0; // what the run costs
+    const endRun = (to: number) => {
+      if (texts.length === 0) return;
+      const { id, at, side, plain } = body;
+      const folds = "-".repeat(Math.max(0, Math.min(to, plain) - from)) + "i".repeat(Math.max(0, to - Math.max(from, plain)));
+      this.keep(kept, { block: { id, at, sides: side.repeat(texts.length), texts: texts.join("\n"), bytes: bytes.splice(0), folds }, n: first + from }, texts.length, size);
+      texts.length = 0;
+      size = 0;
+    };
+    for (let i = 0, start = 0; i < body.lines; i++) {
+      const end = rawLineEnd(body.raw, start);
+      const least = lineSize(Math.min(Math.ceil((end - start) / 3), DEFAULT_MAX_LINE_LENGTH));
+      const text = kept.lineBytes + size + least > limit ? null : showRawLine(body.raw, start, end);
+      if (text === null || kept.lineBytes + size + lineSize(text.length) > limit) {
+        endRun(i);
+        kept.linesDropped++;
+      } else {
+        if (texts.length === 0) from = i;
+        texts.push(text);
+        bytes.push(end - start);
+        size += lineSize(text.length);
+      }
+      start = end;
+    }
+    endRun(body.lines);
   }
 
   /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */

@@ -356,3 +356,32 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     expect(after.searches.filter((found) => found.includes('"id"')).length).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe("a body kept raw counts against the store's limits as its lines did", () => {
+  test("under memory pressure the same lines are kept and dropped (printable ASCII bodies of every line length)", () => {
+    const limits = { maxLineBytes: 40_000, maxSessions: 6 }; // a session's share: 10,000
+    const before = new oldStore.SessionStore(limits);
+    const after = new newStore.SessionStore(limits);
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
+    const at = "2026-12-03T12:00:00.000Z";
+    for (let session = 0; session < 10; session++) {
+      const id = `s${session}`;
+      for (const store of [before, after]) store.sessionOpened({ id, protocol: "pop3", port: 1, client: "127.0.0.1:1", tls: false, started: at });
+      for (let message = 0; message < 30; message++) {
+        const lines = Array.from({ length: 1 + random(40) }, () => "x".repeat(random(260)) + (random(4) === 0 ? "\n" : "\r\n"));
+        const raw = lines.join("");
+        const plain = Math.min(lines.length, random(13));
+        const body = { id, at, side: "S" as const, raw, lines: lines.length, plain };
+        before.sessionLines(newStore.cutBody(body)); // as the lines came before, cut one by one
+        after.sessionBody(id, at, "S", raw, lines.length, plain);
+        const command = { id, at, sides: "C", texts: `RETR ${message}\\r\\n`, bytes: [8], folds: "-" };
+        before.sessionLines(command);
+        after.sessionLines(command);
+      }
+    }
+    expect(after.usage()).toEqual(before.usage());
+    for (const { id } of before.list()) expect(after.get(id)).toEqual(before.get(id));
+    expect(before.list().some((session) => session.linesDropped > 0 && session.lineCount > session.linesDropped)).toBe(true); // some kept, some dropped
+  });
+});
