@@ -299,36 +299,47 @@ export class SessionStore implements Activity {
   private keepWhatFits(kept: Kept, block: LineBlock, first: number): void {
     const limit = this.maxLineBytes / 4;
     const count = block.sides.length;
+    if (kept.lineBytes + LINE_OVERHEAD > limit) {
+      kept.linesDropped += count; // not even an empty line fits
+      return;
+    }
+    // (No closure or object made here: past its share, a busy session comes here with every block.)
     let start = 0; // where line i's text begins in block.texts
-    let run: { from: number; textFrom: number; size: number } | undefined; // lines kept in a row
-    const endRun = (to: number, textTo: number) => {
-      if (!run) return;
-      const { from, textFrom, size } = run;
-      const piece: LineBlock = {
-        id: block.id,
-        at: block.at,
-        sides: block.sides.slice(from, to),
-        texts: block.texts.slice(textFrom, textTo),
-        bytes: block.bytes.slice(from, to),
-        folds: block.folds.slice(from, to),
-      };
-      this.keep(kept, { block: piece, n: first + from }, to - from, size);
-      run = undefined;
-    };
+    let from = -1; // the first of the lines kept in a row (-1: none yet)
+    let textFrom = 0; // where its text begins
+    let size = 0; // what those lines cost
     for (let i = 0; i < count; i++) {
       const newline = block.texts.indexOf("\n", start);
       const end = newline === -1 ? block.texts.length : newline;
-      const size = lineSize(end - start);
-      if (kept.lineBytes + (run?.size ?? 0) + size > limit) {
-        endRun(i, start - 1);
+      const lineBytes = lineSize(end - start);
+      if (kept.lineBytes + size + lineBytes > limit) {
+        if (from !== -1) this.keepPiece(kept, block, first, from, i, textFrom, start - 1, size);
+        from = -1;
+        size = 0;
         kept.linesDropped++;
       } else {
-        run ??= { from: i, textFrom: start, size: 0 };
-        run.size += size;
+        if (from === -1) {
+          from = i;
+          textFrom = start;
+        }
+        size += lineBytes;
       }
       start = end + 1;
     }
-    endRun(count, block.texts.length);
+    if (from !== -1) this.keepPiece(kept, block, first, from, count, textFrom, block.texts.length, size);
+  }
+
+  /** Lines from..to of `block` (their texts textFrom..textTo), kept as a block of their own. */
+  private keepPiece(kept: Kept, block: LineBlock, first: number, from: number, to: number, textFrom: number, textTo: number, size: number): void {
+    const piece: LineBlock = {
+      id: block.id,
+      at: block.at,
+      sides: block.sides.slice(from, to),
+      texts: block.texts.slice(textFrom, textTo),
+      bytes: block.bytes.slice(from, to),
+      folds: block.folds.slice(from, to),
+    };
+    this.keep(kept, { block: piece, n: first + from }, to - from, size);
   }
 
   /**
@@ -345,24 +356,19 @@ export class SessionStore implements Activity {
       kept.linesDropped += body.lines; // not even an empty line fits
       return;
     }
-    const texts: string[] = [];
-    const bytes: number[] = [];
-    let from = 0; // the first line of the run being kept
-    let size = 0; // what the run costs
-    const endRun = (to: number) => {
-      if (texts.length === 0) return;
-      const { id, at, side, plain } = body;
-      const folds = "-".repeat(Math.max(0, Math.min(to, plain) - from)) + "i".repeat(Math.max(0, to - Math.max(from, plain)));
-      this.keep(kept, { block: { id, at, sides: side.repeat(texts.length), texts: texts.join("\n"), bytes: bytes.splice(0), folds }, n: first + from }, texts.length, size);
-      texts.length = 0;
-      size = 0;
-    };
+    let texts: string[] = []; // the lines kept in a row, from line `from`
+    let bytes: number[] = [];
+    let from = 0;
+    let size = 0; // what they cost
     for (let i = 0, start = 0; i < body.lines; i++) {
       const end = rawLineEnd(body.raw, start);
       const least = lineSize(Math.min(Math.ceil((end - start) / 3), DEFAULT_MAX_LINE_LENGTH));
       const text = kept.lineBytes + size + least > limit ? null : showRawLine(body.raw, start, end);
       if (text === null || kept.lineBytes + size + lineSize(text.length) > limit) {
-        endRun(i);
+        if (texts.length > 0) this.keepBodyPiece(kept, body, first + from, from, texts, bytes, size);
+        texts = [];
+        bytes = [];
+        size = 0;
         kept.linesDropped++;
       } else {
         if (texts.length === 0) from = i;
@@ -372,7 +378,15 @@ export class SessionStore implements Activity {
       }
       start = end;
     }
-    endRun(body.lines);
+    if (texts.length > 0) this.keepBodyPiece(kept, body, first + from, from, texts, bytes, size);
+  }
+
+  /** Lines of a body cut and kept in a row (the first is line `from` of the body, line `n` of its session). */
+  private keepBodyPiece(kept: Kept, body: BodyBlock, n: number, from: number, texts: string[], bytes: number[], size: number): void {
+    const to = from + texts.length;
+    const folds = "-".repeat(Math.max(0, Math.min(to, body.plain) - from)) + "i".repeat(Math.max(0, to - Math.max(from, body.plain)));
+    const block: LineBlock = { id: body.id, at: body.at, sides: body.side.repeat(texts.length), texts: texts.join("\n"), bytes, folds };
+    this.keep(kept, { block, n }, texts.length, size);
   }
 
   /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
