@@ -45,7 +45,8 @@ export interface TranscriptOptions {
    * "\n"; `lines` how many; the first `plain` of them are shown as they come, the rest are inside a
    * fold (onLine's "inside"). Lines past the fold's keepFolded are only counted, as always, and the
    * fold's summary still comes through onLine. Cut `raw` into lines with rawLineEnd() and
-   * showRawLine(): they show each line exactly as onLine would have (but never masked).
+   * showRawLine(): they show each line exactly as onLine would have (but never masked) — with
+   * the default maxLineLength, which is what every SessionReporter's transcript uses.
    */
   onBody?: (side: Side, raw: string, lines: number, plain: number) => void;
 }
