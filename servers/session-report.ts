@@ -49,7 +49,7 @@ export class SessionReporter {
   private readonly transcript: Transcript;
   private readonly transcribedBytes: number;
   private done = false;
-  private at = now();
+  private at = reportTime();
 
   constructor(
     private readonly activity: Activity,
@@ -78,7 +78,7 @@ export class SessionReporter {
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
     if (this.done) return;
-    this.at = now(); // one time for all the lines of a chunk (they arrived together)
+    this.at = reportTime(); // one time for all the lines of a chunk (they arrived together)
     const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
@@ -93,7 +93,7 @@ export class SessionReporter {
    */
   body(side: Side, chunk: Buffer): void {
     if (this.done) return;
-    this.at = now();
+    this.at = reportTime();
     const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
@@ -103,7 +103,7 @@ export class SessionReporter {
 
   /** Something that is not bytes: "TLS handshake", "connection closed". */
   note(side: Side, text: string): void {
-    this.at = now();
+    this.at = reportTime();
     if (!this.done) this.transcript.note(side, text);
   }
 
@@ -134,7 +134,8 @@ let lastIso = "";
 let lastSecond = -1;
 let secondIso = ""; // "2026-12-03T14:33:24."
 const MILLISECONDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, "0")}Z`);
-function now(): string {
+/** Now, as an ISO string: every report's time (a mail stored is reported with one too). */
+export function reportTime(): string {
   const ms = Date.now();
   if (ms !== lastMs) {
     lastMs = ms;

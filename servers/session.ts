@@ -40,7 +40,7 @@ import { checkedLine, DotBlockEnd, DotStuffer, LineReader, LineTooLongError } fr
 import { drained, listen, type Listening } from "./sockets.ts";
 import { ConnectionLimits } from "./connection-limits.ts";
 import type { Activity, SessionEnd, StoredItem } from "./activity.ts";
-import { endOfError, reportsTo, SessionReporter } from "./session-report.ts";
+import { endOfError, reportsTo, reportTime, SessionReporter } from "./session-report.ts";
 import type { Side } from "./transcript.ts";
 
 export interface SessionSettings {
@@ -280,7 +280,7 @@ export abstract class LineSession {
 
   /** Something this session made (an article posted): the console shows it. */
   stored(item: Omit<StoredItem, "sessionId" | "at">): void {
-    reportsOf(this.settings)?.stored({ ...item, sessionId: this.report?.id, at: new Date().toISOString() });
+    reportsOf(this.settings)?.stored({ ...item, sessionId: this.report?.id, at: reportTime() });
   }
 
   /** Passwords may be sent: on loopback, or once the connection is encrypted. */

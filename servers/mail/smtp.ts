@@ -27,7 +27,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { keepCloseListeners } from "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import type { Activity, SessionEnd } from "../activity.ts";
-import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
+import { endOfError, reportsTo, reportTime, SessionReporter } from "../session-report.ts";
 import { DotBlockEnd } from "../line-protocol.ts";
 import type { Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
@@ -364,7 +364,7 @@ async function route(options: SmtpOptions, relay: Relay | null, session: SMTPSer
   const delivered = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n`), stamped]);
   for (const address of local) {
     const file = await deliver(options.mailRoot, address, delivered, { fsync: options.fsync });
-    options.activity?.stored({ kind: "mail-delivered", sessionId: report?.id, owner: address, ref: basename(file), bytes: delivered.length, at: new Date().toISOString() });
+    options.activity?.stored({ kind: "mail-delivered", sessionId: report?.id, owner: address, ref: basename(file), bytes: delivered.length, at: reportTime() });
   }
   return `Ok: queued as ${id}`;
 }
