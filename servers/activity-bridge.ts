@@ -19,8 +19,11 @@
 //   (structuredClone of SMTP's blocks, one process); the other side makes the LineBlocks itself,
 //   which is cheap in JavaScript. Other calls (a session opened, a mail stored) are rare and
 //   travel as the object they were made with.
+// - A body (a mail's DATA, a RETR: Activity.sessionBody) travels as the raw text it came as, its
+//   lines not cut: one string for dozens of lines, cut on the other side only when asked.
 
 import type { Activity, LineBlock, SessionLine } from "./activity.ts";
+import { bodyLines } from "./session-report.ts";
 
 // LineBlock lives in activity.ts: the console's store keeps lines in the same packed shape.
 export type { LineBlock };
@@ -31,6 +34,7 @@ export type ActivityCall = { method: string; args: unknown[] } | { method: "sess
 /**
  * The calls of a few milliseconds of the worker's life, oldest first, packed into one list:
  *   a block of lines:   "lines", id, at, sides, texts, folds, then one number per line (its bytes)
+ *   a body:             "body", id, at, side, raw, lines, plain (Activity.sessionBody's arguments)
  *   any other call:     its method's name, its argument (as made)
  * unpack() turns it back into ActivityCalls.
  */
@@ -102,10 +106,18 @@ export function activityMessenger(send: (message: ActivityMessage) => void): Mes
     }
     added();
   };
+  // A body: its values straight into the batch (no object made for it), counted as its lines.
+  const body = (id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number) => {
+    endBlock();
+    calls.push("body", id, at, side, raw, lines, plain);
+    count += lines - 1;
+    added();
+  };
   // One entry per method of the Activity interface (the compiler checks that none is missing).
   const activity: Activity = {
     sessionOpened: (session) => call("sessionOpened", session),
     sessionLine: line,
+    sessionBody: body,
     sessionChanged: (change) => call("sessionChanged", change),
     sessionClosed: (closed) => call("sessionClosed", closed),
     stored: (item) => call("stored", item),
@@ -120,6 +132,11 @@ export function unpack(message: ActivityMessage): ActivityCall[] {
   const calls: ActivityCall[] = [];
   for (let i = 0; i < packed.length; ) {
     const method = packed[i] as string;
+    if (method === "body") {
+      calls.push({ method: "sessionBody", args: packed.slice(i + 1, i + 7) });
+      i += 7;
+      continue;
+    }
     if (method !== "lines") {
       calls.push({ method, args: [packed[i + 1]] });
       i += 2;
@@ -148,8 +165,19 @@ export function unpack(message: ActivityMessage): ActivityCall[] {
  */
 export function reportActivity(activity: Activity, call: ActivityCall): Error | undefined {
   const method = (activity as unknown as Record<string, unknown>)[call.method];
-  if (typeof method !== "function") return undefined;
   let failure: Error | undefined;
+  if (call.method === "sessionBody" && typeof method !== "function" && "args" in call) {
+    // An Activity that takes lines only: the body cut into lines.
+    for (const line of bodyLines(...(call.args as Parameters<typeof bodyLines>))) {
+      try {
+        activity.sessionLine(line);
+      } catch (error) {
+        failure ??= error as Error;
+      }
+    }
+    return failure;
+  }
+  if (typeof method !== "function") return undefined;
   if (!("lines" in call)) {
     try {
       method.apply(activity, call.args);

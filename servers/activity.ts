@@ -62,6 +62,26 @@ export interface LineBlock {
   folds: string;
 }
 
+/**
+ * Lines of a body (an SMTP DATA, a POP3 RETR or TOP, an NNTP article: data, not commands) kept as
+ * the bytes they were on the wire — how the console's store keeps what sessionBody() brings. A
+ * mail's lines are more than half of all lines, and nobody reads most of them (the page shows a
+ * fold's first lines and its size until it is opened), so they are cut into lines only when
+ * asked for: servers/transcript.ts's rawLineEnd() and showRawLine() show each exactly as the
+ * transcript would have shown it one by one.
+ */
+export interface BodyBlock {
+  id: string;
+  at: string;
+  side: "C" | "S";
+  /** Whole lines, one character per byte (latin1), each with its "\n"; never masked (a body's). */
+  raw: string;
+  /** How many lines `raw` holds. */
+  lines: number;
+  /** The first `plain` lines are shown as they come; the others are inside a fold ("inside"). */
+  plain: number;
+}
+
 export interface SessionChange {
   id: string;
   /** The account once logged in (mail address, FTP or news user). */
@@ -131,6 +151,14 @@ export interface Activity {
    * them packed (the console's store). Whoever has a block and an Activity without it unpacks it.
    */
   sessionLines?(block: LineBlock): void;
+  /**
+   * Optional: lines of a body as raw text (BodyBlock says what the arguments are) instead of one
+   * sessionLine call each; a reporter uses it when the Activity has it. Positional, not one
+   * object: it is called for every chunk of every mail, and on a worker thread the messenger
+   * only copies the values into its batch. Whoever has a body for an Activity without it cuts
+   * it into lines (session-report.ts: bodyLines()).
+   */
+  sessionBody?(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void;
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;

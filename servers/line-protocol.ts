@@ -340,3 +340,46 @@ export class DotStuffer {
 const DOT_BUFFER = Buffer.from(".");
 const LF_BUFFER = Buffer.from("\n");
 const TERMINATOR = Buffer.from(".\r\n");
+
+/**
+ * Finds where a dot-stuffed block ends in a stream of bytes that is only watched, not read: the
+ * transcript of a session, which sees the client's chunks as they arrive (an SMTP DATA body
+ * after the 354, an NNTP article after the 340) and must know where the body stops and commands
+ * start again ("\r\n.\r\nQUIT\r\n" may come in one chunk). The end is a line holding a single
+ * "." — after "\r\n" or a bare "\n", like the LineReader above — and the body may be empty (its
+ * first line the "."). It remembers, between chunks, how much of such a line it has seen.
+ */
+export class DotBlockEnd {
+  /** 0: inside a line; 1: at the start of a line; 2: after a "." there; 3: after ".\r" there. */
+  private state = 1;
+
+  /** How many bytes of `chunk` belong to the block, its "." line included; -1: all of them, it goes on. */
+  feed(chunk: Buffer): number {
+    let at = 0;
+    while (at < chunk.length) {
+      const byte = chunk[at]!;
+      if (this.state === 0) {
+        // Only a "." right after a "\n" may end the block: look for that pair, not at each byte.
+        const found = chunk.indexOf(LF_DOT, at);
+        if (found === -1) {
+          this.state = chunk[chunk.length - 1] === LF ? 1 : 0;
+          return -1;
+        }
+        at = found + 2;
+        this.state = 2;
+      } else if (this.state === 1) {
+        this.state = byte === DOT ? 2 : byte === LF ? 1 : 0;
+        at++;
+      } else if (byte === LF) {
+        this.state = 1;
+        return at + 1; // ".\n" or ".\r\n": the end
+      } else {
+        this.state = this.state === 2 && byte === CR ? 3 : 0;
+        at++;
+      }
+    }
+    return -1;
+  }
+}
+
+const LF_DOT = Buffer.from("\n.");

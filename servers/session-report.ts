@@ -10,7 +10,7 @@
 // one reporter per connection, and none at all when nobody watches (reportsTo() → undefined).
 
 import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
-import { Transcript, type Side } from "./transcript.ts";
+import { rawLineEnd, showRawLine, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
 const boot = Date.now().toString(36);
@@ -49,7 +49,7 @@ export class SessionReporter {
   private readonly transcript: Transcript;
   private readonly transcribedBytes: number;
   private done = false;
-  private at = now();
+  private at = reportTime();
 
   constructor(
     private readonly activity: Activity,
@@ -69,13 +69,16 @@ export class SessionReporter {
         if (info.fold) report.fold = info.fold;
         this.activity.sessionLine(report);
       },
+      // A body's lines go on as raw text to whoever can take them so (the console); for others
+      // (--trace alone) the transcript cuts them one by one, as any line.
+      onBody: activity.sessionBody ? (side, raw, lines, plain) => this.activity.sessionBody!(this.id, this.at, side, raw, lines, plain) : undefined,
     });
   }
 
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
     if (this.done) return;
-    this.at = now(); // one time for all the lines of a chunk (they arrived together)
+    this.at = reportTime(); // one time for all the lines of a chunk (they arrived together)
     const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
@@ -83,9 +86,24 @@ export class SessionReporter {
     this.transcript.data(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
   }
 
+  /**
+   * Bytes of a body one side sent (an SMTP DATA from the 354 to its ".", a POP3 RETR, an NNTP
+   * article): data, not commands. Shown like data()'s, but never masked, and sent to the console
+   * as raw text (Activity.sessionBody) instead of one line at a time.
+   */
+  body(side: Side, chunk: Buffer): void {
+    if (this.done) return;
+    this.at = reportTime();
+    const before = side === "C" ? this.bytesIn : this.bytesOut;
+    if (side === "C") this.bytesIn += chunk.length;
+    else this.bytesOut += chunk.length;
+    if (before >= this.transcribedBytes) return; // only counted
+    this.transcript.body(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
+  }
+
   /** Something that is not bytes: "TLS handshake", "connection closed". */
   note(side: Side, text: string): void {
-    this.at = now();
+    this.at = reportTime();
     if (!this.done) this.transcript.note(side, text);
   }
 
@@ -106,14 +124,27 @@ export class SessionReporter {
   }
 }
 
-// The time of a line, as an ISO string: made once per millisecond, however many lines arrive in it.
+// The time of a line, as an ISO string ("2026-12-03T14:33:24.123Z"), made once per millisecond
+// however many lines arrive in it. A busy server's reports each land in a millisecond of their
+// own, and Date's toISOString() (the calendar worked out from the milliseconds) was then the
+// largest single cost of recording a session: so the date and time up to the second is made
+// once a second, and only the milliseconds are added to it.
 let lastMs = 0;
 let lastIso = "";
-function now(): string {
+let lastSecond = -1;
+let secondIso = ""; // "2026-12-03T14:33:24."
+const MILLISECONDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, "0")}Z`);
+/** Now, as an ISO string: every report's time (a mail stored is reported with one too). */
+export function reportTime(): string {
   const ms = Date.now();
   if (ms !== lastMs) {
     lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+    const second = Math.floor(ms / 1000);
+    if (second !== lastSecond) {
+      lastSecond = second;
+      secondIso = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    lastIso = secondIso + MILLISECONDS[ms - second * 1000]!;
   }
   return lastIso;
 }
@@ -151,11 +182,34 @@ export function printTrace(print: (line: string) => void): Activity {
   };
 }
 
+/**
+ * A body's lines (Activity.sessionBody's arguments) cut into SessionLines, one object each, for an
+ * Activity that takes only lines: exactly the lines the transcript would have reported one by one.
+ */
+export function bodyLines(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): SessionLine[] {
+  const out: SessionLine[] = [];
+  for (let i = 0, start = 0; i < lines; i++) {
+    const end = rawLineEnd(raw, start);
+    const line: SessionLine = { id, side, text: showRawLine(raw, start, end), bytes: end - start, at };
+    if (i >= plain) line.fold = "inside";
+    out.push(line);
+    start = end;
+  }
+  return out;
+}
+
 /** Every report to each of `activities`. */
 export function fanOut(...activities: Activity[]): Activity {
   return {
     sessionOpened: (session) => activities.forEach((activity) => activity.sessionOpened(session)),
     sessionLine: (line) => activities.forEach((activity) => activity.sessionLine(line)),
+    // A body as it is to those that take it so, cut into lines for the others (--trace).
+    sessionBody: (...body) => {
+      for (const activity of activities) {
+        if (activity.sessionBody) activity.sessionBody(...body);
+        else for (const line of bodyLines(...body)) activity.sessionLine(line);
+      }
+    },
     sessionChanged: (change) => activities.forEach((activity) => activity.sessionChanged(change)),
     sessionClosed: (closed) => activities.forEach((activity) => activity.sessionClosed(closed)),
     stored: (item) => activities.forEach((activity) => activity.stored(item)),

@@ -36,11 +36,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { checkedLine, DotStuffer, LineReader, LineTooLongError } from "./line-protocol.ts";
+import { checkedLine, DotBlockEnd, DotStuffer, LineReader, LineTooLongError } from "./line-protocol.ts";
 import { drained, listen, type Listening } from "./sockets.ts";
 import { ConnectionLimits } from "./connection-limits.ts";
 import type { Activity, SessionEnd, StoredItem } from "./activity.ts";
-import { endOfError, reportsTo, SessionReporter } from "./session-report.ts";
+import { endOfError, reportsTo, reportTime, SessionReporter } from "./session-report.ts";
 import type { Side } from "./transcript.ts";
 
 export interface SessionSettings {
@@ -82,6 +82,8 @@ export abstract class LineSession {
   private failedLogins = 0;
   private streaming = 0; // > 0 while a multi-part response is being written
   private pushed: string[] = []; // push()ed lines waiting for that response to end
+  /** Set while the client sends a body (NNTP's article after 340): where it ends, for the transcript. */
+  private clientBody: DotBlockEnd | null = null;
   /** Reports this session (the console, --trace); null when nobody watches. */
   protected readonly report: SessionReporter | null;
   private endedBy: SessionEnd | null = null;
@@ -189,6 +191,7 @@ export abstract class LineSession {
   reply(line: string): void {
     if (this.socket.destroyed) return;
     const text = checkedLine(line);
+    this.clientBody = null; // the server speaks only once a client's body has ended (or never will)
     this.report?.data("S", Buffer.from(text));
     this.socket.write(text);
   }
@@ -202,11 +205,17 @@ export abstract class LineSession {
     else this.reply(line);
   }
 
-  /** Bytes as they are (an IMAP literal, a response built by hand); waits while the client's buffer is full. */
-  async write(data: Buffer | string): Promise<void> {
+  /**
+   * Bytes as they are (an IMAP literal, a response built by hand); waits while the client's buffer
+   * is full. `body`: they are (part of) a message's lines, data for the transcript (not masked,
+   * and sent to the console as raw text: SessionReporter.body).
+   */
+  async write(data: Buffer | string, body = false): Promise<void> {
     if (this.socket.destroyed) throw new Error("the client went away during the transfer");
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    this.report?.data("S", bytes);
+    this.clientBody = null;
+    if (body) this.report?.body("S", bytes);
+    else this.report?.data("S", bytes);
     if (!this.socket.write(bytes)) await drained(this.socket);
   }
 
@@ -236,20 +245,28 @@ export abstract class LineSession {
   }
 
   /**
-   * A status line, then `content` (LF or CRLF lines) as a dot-stuffed block ending in ".\r\n".
-   * Small blocks go out in one write (one TCP segment); big ones 64 KB at a time, waiting
-   * whenever the client reads more slowly than we send, instead of piling it up in memory.
+   * A status line, then `content` (LF or CRLF lines: a message, an article) as a dot-stuffed
+   * block ending in ".\r\n". Small blocks go out in one write (one TCP segment); big ones 64 KB
+   * at a time, waiting whenever the client reads more slowly than we send, instead of piling it
+   * up in memory. For the transcript the block, its "." included, is a body (see write()).
    */
   sendBlock(status: string, content: Buffer): Promise<void> {
     return this.uninterrupted(async () => {
       const stuffer = new DotStuffer();
       if (content.length <= PIECE) {
-        const stuffed = stuffer.encode(content);
-        return this.write(Buffer.concat([Buffer.from(checkedLine(status)), stuffed, stuffer.end()]));
+        const head = Buffer.from(checkedLine(status));
+        const block = Buffer.concat([stuffer.encode(content), stuffer.end()]);
+        if (this.socket.destroyed) throw new Error("the client went away during the transfer");
+        // One write on the wire; two reports: the status line is a reply, the rest a body.
+        this.clientBody = null;
+        this.report?.data("S", head);
+        this.report?.body("S", block);
+        if (!this.socket.write(Buffer.concat([head, block]))) await drained(this.socket);
+        return;
       }
       this.reply(status);
-      for (let at = 0; at < content.length; at += PIECE) await this.write(stuffer.encode(content.subarray(at, at + PIECE)));
-      await this.write(stuffer.end());
+      for (let at = 0; at < content.length; at += PIECE) await this.write(stuffer.encode(content.subarray(at, at + PIECE)), true);
+      await this.write(stuffer.end(), true);
     });
   }
 
@@ -263,7 +280,7 @@ export abstract class LineSession {
 
   /** Something this session made (an article posted): the console shows it. */
   stored(item: Omit<StoredItem, "sessionId" | "at">): void {
-    reportsOf(this.settings)?.stored({ ...item, sessionId: this.report?.id, at: new Date().toISOString() });
+    reportsOf(this.settings)?.stored({ ...item, sessionId: this.report?.id, at: reportTime() });
   }
 
   /** Passwords may be sent: on loopback, or once the connection is encrypted. */
@@ -319,7 +336,25 @@ export abstract class LineSession {
   // -------------------------------------------------------------------------------------
   // The idle timer and the transcript of what the client sends.
 
-  private readonly onClientData = (chunk: Buffer) => this.report?.data("C", chunk);
+  /**
+   * The client's next bytes are a body, up to its "." line (NNTP's article after "340 send it"):
+   * data for the transcript, not commands. Call it right after the reply that asks for the body.
+   * It ends at the "." line, or when the server next speaks (which it does only after the body).
+   * Bytes the client sent before that reply (it should not) were shown as lines already.
+   */
+  protected clientBodyFollows(): void {
+    if (this.report) this.clientBody = new DotBlockEnd();
+  }
+
+  private readonly onClientData = (chunk: Buffer) => {
+    if (!this.report) return;
+    if (!this.clientBody) return this.report.data("C", chunk);
+    const end = this.clientBody.feed(chunk);
+    if (end === -1) return this.report.body("C", chunk);
+    this.clientBody = null;
+    this.report.body("C", chunk.subarray(0, end));
+    if (end < chunk.length) this.report.data("C", chunk.subarray(end));
+  };
   private readonly onIdle = () => {
     if (this.closing) return this.socket.destroy(); // already said goodbye and still there
     this.reply(this.idleReply(Math.round(this.settings.idleTimeoutMs / 1000)));

@@ -9,6 +9,13 @@
 // "\n" ourselves; a line without "\n" is shown as soon as the other side speaks.
 // The checker prints transcripts when an exercise fails; servers print them live
 // with `npm start -- --trace`.
+//
+// A body — the lines of a message: an SMTP DATA from the 354 to its ".", a POP3 RETR, an NNTP
+// article — is data, not commands, and a server that knows where one begins hands its bytes to
+// body() instead of data(). Its lines are never shown to the mask (a mail may well hold a line
+// "AUTH PLAIN …": it is text, not a login), and a live reporter may take them as the bytes they
+// are (onBody): one string for a whole chunk of lines instead of one cut, escaped line each,
+// cut into lines only when someone asks to see them (rawLineEnd(), showRawLine()).
 
 import { isUtf8 } from "node:buffer";
 
@@ -32,7 +39,27 @@ export interface TranscriptOptions {
   /** Keep every line in `lines` for toString() (default true); a live reporter that only hands
    *  lines on says false, so a long session does not hold all of its lines twice. */
   keepLines?: boolean;
+  /**
+   * With keepLines false: takes the lines of a body (see body()) as they were on the wire, instead
+   * of one onLine call each. `raw` is whole lines, one character per byte (latin1), each with its
+   * "\n"; `lines` how many; the first `plain` of them are shown as they come, the rest are inside a
+   * fold (onLine's "inside"). Lines past the fold's keepFolded are only counted, as always, and the
+   * fold's summary still comes through onLine. Cut `raw` into lines with rawLineEnd() and
+   * showRawLine(): they show each line exactly as onLine would have (but never masked) — with
+   * the default maxLineLength, which is what every SessionReporter's transcript uses.
+   */
+  onBody?: (side: Side, raw: string, lines: number, plain: number) => void;
 }
+
+/** How long a shown line may be before it is cut (TranscriptOptions.maxLineLength's default). */
+export const DEFAULT_MAX_LINE_LENGTH = 200;
+
+/**
+ * A body's line longer than this (in bytes) is cut here and sent as a line, not as raw bytes:
+ * nobody shall copy a 1 MB line across a thread to show 200 characters of it. SMTP's limit
+ * (RFC 5321 §4.5.3.1.6: 1,000 octets with the CRLF), so a mail's lines all go raw.
+ */
+const MAX_RAW_LINE = 1_000;
 
 export interface LineInfo {
   side: Side;
@@ -53,11 +80,15 @@ export class Transcript {
   private hiddenBytes = 0;
   /** The last line only counted (deep in a fold) of this run, for the mask (see endRun). */
   private lastHidden: Buffer | null = null;
+  /** The bytes being handled are a body's (body()): not for the mask. */
+  private inBody = false;
+  /** The unfinished line in `pending` began in a body. */
+  private pendingInBody = false;
   private readonly maxLineLength: number;
   private readonly maxLinesInARow: number;
 
   constructor(private readonly options: TranscriptOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 200;
+    this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.maxLinesInARow = options.maxLinesInARow ?? 40;
   }
 
@@ -83,13 +114,99 @@ export class Transcript {
         hidden = start;
       } else {
         text ??= printableText(chunk);
-        this.push(side, text === null ? escapeLine(chunk, start, end) : plainLine(text, start, end), end - start);
+        this.push(side, text === null ? escapeLine(chunk, start, end) : plainLine(text, start, end), end - start, "", this.inBody);
       }
       start = end;
     }
-    if (hidden !== -1) this.lastHidden = Buffer.from(chunk.subarray(hidden, start));
+    // (A body's last line is data: the mask has nothing to learn from it.)
+    if (hidden !== -1) this.lastHidden = this.inBody ? null : Buffer.from(chunk.subarray(hidden, start));
     // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
-    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
+    if (start < chunk.length) this.keepUnfinished(chunk.subarray(start));
+  }
+
+  /**
+   * Bytes of a body one side sent: lines that are data (a mail, an article), not commands. The
+   * same lines as data() makes, but the mask never sees them; and with onBody (and keepLines
+   * false) they are handed on as raw text, a chunk's whole lines at a time, not cut here.
+   */
+  body(side: Side, chunk: Buffer): void {
+    this.inBody = true;
+    try {
+      if (this.options.onBody && this.options.keepLines === false) this.rawBody(side, chunk, this.options.onBody);
+      else this.data(side, chunk);
+    } finally {
+      this.inBody = false;
+    }
+  }
+
+  /** body() with onBody: the chunk's whole lines as raw text, its unfinished last line kept for the next chunk. */
+  private rawBody(side: Side, chunk: Buffer, onBody: NonNullable<TranscriptOptions["onBody"]>): void {
+    if (this.pendingSide !== side) this.flush(true);
+    this.pendingSide = side;
+    let start = 0;
+    if (this.pending.length > 0) {
+      // A line begun in an earlier chunk (a big body's chunks end mid-line): finished and cut
+      // here, like any line, since its pieces are in two buffers.
+      const end = chunk.indexOf(10) + 1;
+      if (end === 0) return this.keepUnfinished(chunk);
+      this.pending.push(chunk.subarray(0, end));
+      this.flush(false);
+      start = end;
+    }
+    const last = chunk.lastIndexOf(10) + 1; // just past the last whole line
+    if (last > start) this.rawLines(side, chunk, start, last, onBody);
+    if (Math.max(last, start) < chunk.length) this.keepUnfinished(chunk.subarray(Math.max(last, start)));
+  }
+
+  /**
+   * Whole lines of a body, chunk[start, last): counted as push() counts them (shown plain while
+   * the run is short, then inside the fold, then only counted), handed on as raw text.
+   */
+  private rawLines(side: Side, chunk: Buffer, start: number, last: number, onBody: NonNullable<TranscriptOptions["onBody"]>): void {
+    if (side !== this.lastSide) this.endRun();
+    this.lastSide = side;
+    if (this.deepInAFold()) return this.countHidden(chunk, start, last);
+    const keepFolded = this.options.keepFolded ?? 0;
+    // One copy of the lines as text (one character per byte): what crosses to the console.
+    const text = chunk.toString("latin1", start, last);
+    let from = 0; // where the lines not handed on yet begin in text
+    let lines = 0; // how many there are
+    let plain = 0; // how many of those are shown plain
+    let at = 0;
+    while (at < text.length && !(this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= keepFolded)) {
+      const end = text.indexOf("\n", at) + 1;
+      if (end - at > MAX_RAW_LINE) {
+        // Too long to send whole: the lines before it go on, it is cut here (push counts it).
+        if (lines > 0) onBody(side, text.slice(from, at), lines, plain);
+        this.push(side, escapeLine(chunk, start + at, start + end), end - at, "", true);
+        from = end;
+        lines = plain = 0;
+      } else if (this.linesInARow < this.maxLinesInARow) {
+        this.linesInARow++;
+        lines++;
+        plain++;
+      } else {
+        this.hiddenLines++;
+        this.hiddenBytes += end - at;
+        lines++;
+      }
+      at = end;
+    }
+    if (lines > 0) onBody(side, from === 0 && at === text.length ? text : text.slice(from, at), lines, plain);
+    if (at < text.length) this.countHidden(chunk, start + at, last);
+  }
+
+  /** Whole lines deep in a fold, chunk[start, last): only counted (the summary says how many, and their bytes). */
+  private countHidden(chunk: Buffer, start: number, last: number): void {
+    this.hiddenBytes += last - start;
+    for (let end = chunk.indexOf(10, start) + 1; end !== 0 && end <= last; end = chunk.indexOf(10, end) + 1) this.hiddenLines++;
+    this.lastHidden = null; // a body's: nothing for the mask
+  }
+
+  /** The start of a line whose "\n" has not come yet: copied (the caller may reuse its buffer: FTP's RETR does). */
+  private keepUnfinished(piece: Buffer): void {
+    if (this.pending.length === 0) this.pendingInBody = this.inBody;
+    this.pending.push(Buffer.from(piece));
   }
 
   /** One whole UDP datagram; `fate` tells what the network did with it. */
@@ -117,12 +234,12 @@ export class Transcript {
     if (this.deepInAFold()) {
       this.hiddenLines++;
       for (const piece of this.pending) this.hiddenBytes += piece.length;
-      this.lastHidden = Buffer.concat(this.pending);
+      this.lastHidden = this.pendingInBody ? null : Buffer.concat(this.pending);
       this.pending = [];
     } else {
       const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       this.pending = [];
-      this.push(this.pendingSide, escapeBytes(line), line.length);
+      this.push(this.pendingSide, escapeBytes(line), line.length, "", this.pendingInBody);
     }
     if (endOfTurn) this.endRun();
   }
@@ -135,30 +252,29 @@ export class Transcript {
     return this.pendingSide === this.lastSide && this.linesInARow >= this.maxLinesInARow && this.hiddenLines >= (this.options.keepFolded ?? 0);
   }
 
-  private push(side: Side, text: string, bytes = 0, suffix = ""): void {
+  /** `body`: the line is a body's (data, not for the mask). */
+  private push(side: Side, text: string, bytes = 0, suffix = "", body = false): void {
     if (side !== this.lastSide) this.endRun();
     this.lastSide = side;
     if (this.linesInARow >= this.maxLinesInARow) {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
       if (this.hiddenLines <= (this.options.keepFolded ?? 0) && this.options.onLine) {
-        const shown = this.shown(side, text, suffix);
+        const shown = this.shown(side, text, suffix, body);
         this.options.onLine(`${side}: ${shown}`, { side, bytes, fold: "inside", text: shown });
       }
       return;
     }
     this.linesInARow++;
-    const shown = this.shown(side, text, suffix);
+    const shown = this.shown(side, text, suffix, body);
     this.emit(`${side}: ${shown}`, { side, bytes, text: shown });
   }
 
-  /** The line as shown, without its "C: " (masked, cut). */
-  private shown(side: Side, text: string, suffix: string): string {
+  /** The line as shown, without its "C: " (masked unless a body's, cut). */
+  private shown(side: Side, text: string, suffix: string, body: boolean): string {
     // Mask before cutting, so a cut can never leave half a password visible.
-    const masked = this.options.mask ? this.options.mask(text, side) : text;
-    const cut = masked.length > this.maxLineLength
-      ? `${masked.slice(0, this.maxLineLength)}… (+${masked.length - this.maxLineLength} more characters)`
-      : masked;
+    const masked = this.options.mask && !body ? this.options.mask(text, side) : text;
+    const cut = cutLine(masked, this.maxLineLength);
     return suffix ? cut + suffix : cut;
   }
 
@@ -184,6 +300,51 @@ export class Transcript {
     if (this.options.keepLines !== false) this.lines.push(line);
     this.options.onLine?.(line, info);
   }
+}
+
+/** A shown line cut after `maxLineLength` characters, saying how many more there were. */
+function cutLine(text: string, maxLineLength: number): string {
+  return text.length > maxLineLength ? `${text.slice(0, maxLineLength)}… (+${text.length - maxLineLength} more characters)` : text;
+}
+
+/** In a body's raw text (onBody's `raw`), where the line that begins at `start` ends: just past its "\n" (or at the end). */
+export function rawLineEnd(raw: string, start: number): number {
+  const newline = raw.indexOf("\n", start);
+  return newline === -1 ? raw.length : newline + 1;
+}
+
+/**
+ * raw[start, end), one line of a body's raw text, as a transcript shows it: the same as
+ * escapeBytes() of its bytes, cut after `maxLineLength` characters; never masked (a body's).
+ */
+export function showRawLine(raw: string, start: number, end: number, maxLineLength = DEFAULT_MAX_LINE_LENGTH): string {
+  const lf = end > start && raw.charCodeAt(end - 1) === 10;
+  const crlf = lf && end - start >= 2 && raw.charCodeAt(end - 2) === 13;
+  const content = raw.slice(start, crlf ? end - 2 : lf ? end - 1 : end);
+  const shown = !NOT_PRINTABLE.test(content)
+    ? content + (crlf ? "\\r\\n" : lf ? "\\n" : "")
+    : escapeBytes(Buffer.from(raw.slice(start, end), "latin1")); // UTF-8 text, control bytes: the careful way
+  return cutLine(shown, maxLineLength);
+}
+
+/**
+ * About the length of all of raw's lines as showRawLine() shows them, added up — what the
+ * console's store reckons they cost — without making them: each line's bytes with its line end
+ * made visible ("\r\n" is 4 characters, "\n" 2), or the cut length. Exact for printable ASCII
+ * (nearly every mail); a line with bytes that are escaped (a tab, UTF-8) is counted by its bytes.
+ * (Testing every byte for that would cost about as much as the rest of the console's work on a mail.)
+ */
+export function shownLength(raw: string, maxLineLength = DEFAULT_MAX_LINE_LENGTH): number {
+  let total = 0;
+  for (let start = 0; start < raw.length; ) {
+    const end = rawLineEnd(raw, start);
+    const lf = raw.charCodeAt(end - 1) === 10;
+    const crlf = lf && end - start >= 2 && raw.charCodeAt(end - 2) === 13;
+    const shown = end - start + (crlf ? 2 : lf ? 1 : 0);
+    total += shown > maxLineLength ? maxLineLength + `… (+${shown - maxLineLength} more characters)`.length : shown;
+    start = end;
+  }
+  return total;
 }
 
 /** A byte that is not printable ASCII (the line end excluded). */

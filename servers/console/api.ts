@@ -22,7 +22,8 @@
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
-import type { KeptBlock, KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
+import { isBody, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
+import { rawLineEnd, showRawLine } from "../transcript.ts";
 import { sendJson } from "./json.ts";
 
 /** What one viewer's event stream may hold unsent before its events are dropped. */
@@ -140,11 +141,12 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     if (!scheduled) setImmediate(flush);
     scheduled = true;
   };
-  const send = (type: string, json: string) => {
-    if (response.destroyed || response.writableEnded) return;
+  // `events`: `count` events, each "event: …\ndata: …\n\n" (a block's lines come as one string).
+  const sendEvents = (events: string, count: number) => {
+    if (response.destroyed || response.writableEnded || count === 0) return;
     // Full: drop, and say so ("dropped") once the browser has caught up.
     if (waitingForDrain || response.writableLength + batchLength > MAX_BUFFERED_BYTES) {
-      dropped++;
+      dropped += count;
       if (!waitingForDrain && response.writableNeedDrain) {
         waitingForDrain = true;
         response.once("drain", () => {
@@ -154,11 +156,11 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
       }
       return;
     }
-    const event = `event: ${type}\ndata: ${json}\n\n`;
-    batch.push(event);
-    batchLength += event.length;
+    batch.push(events);
+    batchLength += events.length;
     schedule();
   };
+  const send = (type: string, json: string) => sendEvents(`event: ${type}\ndata: ${json}\n\n`, 1);
   const unsubscribe = store.subscribe((event: StoreEvent) => {
     if (types && !types.includes(event.type)) return;
     if (event.type === "transfer") {
@@ -166,7 +168,7 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     } else if (event.type === "stored") {
       if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", JSON.stringify(event.item));
     } else if (event.type === "lines") {
-      if (viewer.teacher || maySee(viewer, store.ownerOf(event.id))) sendLines(send, event.id, event.lines);
+      if (viewer.teacher || maySee(viewer, store.ownerOf(event.id))) sendLines(sendEvents, event.id, event.lines);
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, JSON.stringify(event.session));
     }
@@ -185,13 +187,26 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
 
 /**
  * One "line" event per line of a block, its data { id, side, text, bytes, at, n, fold? } as JSON,
- * written straight from the block (the store keeps no object per line) field by field: lines are
- * nearly all of the events, and JSON.stringify of a whole object costs twice this; only the free
- * texts need escaping. A line inside a fold (the middle of a DATA body) is not streamed: the page
- * shows the fold closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
+ * written straight from the block (the store keeps no object per line) field by field, and all
+ * of a block's events as one string: lines are nearly all of the events, and JSON.stringify of
+ * a whole object costs twice this; only the free texts need escaping. A line inside a fold (the
+ * middle of a DATA body) is not streamed: the page shows the fold closed, and fetches its lines
+ * (GET /console/api/sessions/<id>) when it is opened — so of a body still raw, only its first,
+ * plain lines are cut here.
  */
-function sendLines(send: (type: string, json: string) => void, id: string, { block, n }: KeptBlock): void {
-  const idJson = JSON.stringify(id);
+function sendLines(sendEvents: (events: string, count: number) => void, id: string, { block, n }: KeptBlock): void {
+  const head = `event: line\ndata: {"id":${JSON.stringify(id)},"side":"`;
+  let events = "";
+  let count = 0;
+  if (isBody(block)) {
+    const tail = `,"at":"${block.at}","n":`;
+    for (let i = 0, start = 0; i < block.plain; i++) {
+      const end = rawLineEnd(block.raw, start);
+      events += `${head}${block.side}","text":${JSON.stringify(showRawLine(block.raw, start, end))},"bytes":${end - start}${tail}${n + i}}\n\n`;
+      start = end;
+    }
+    return sendEvents(events, block.plain);
+  }
   let start = 0;
   for (let i = 0; i < block.sides.length; i++) {
     const newline = block.texts.indexOf("\n", start);
@@ -200,8 +215,10 @@ function sendLines(send: (type: string, json: string) => void, id: string, { blo
     if (fold !== "i") {
       const text = JSON.stringify(block.texts.slice(start, end));
       const foldJson = fold === "s" ? `,"fold":"summary"` : "";
-      send("line", `{"id":${idJson},"side":"${block.sides[i]}","text":${text},"bytes":${block.bytes[i]},"at":"${block.at}","n":${n + i}${foldJson}}`);
+      events += `${head}${block.sides[i]}","text":${text},"bytes":${block.bytes[i]},"at":"${block.at}","n":${n + i}${foldJson}}\n\n`;
+      count++;
     }
     start = end + 1;
   }
+  sendEvents(events, count);
 }

@@ -12,12 +12,16 @@
 // thousands of lines a second and nobody reads nearly all of them, so the store does not make an
 // object per line: a session's lines are a list of blocks, with a running count and size. They
 // become one object each (a KeptLine) only when someone asks for the session (get, linesContain).
+// A body (a mail's DATA, a RETR: sessionBody) is kept as the raw text it came as, a BodyBlock,
+// and only then cut into lines (servers/transcript.ts's showRawLine: the same lines the
+// transcript would have made).
 //
 // FTP transfers under way are kept too, with their last progress report: every running one (a
 // few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
 // that ended, marked done, aborted or failed.
 
-import type { Activity, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import type { Activity, BodyBlock, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import { DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -55,8 +59,14 @@ export interface SessionSummary extends Omit<SessionOpened, "label"> {
 
 /** Lines kept of one block as it came, in a row: the first is line `n` of its session. */
 export interface KeptBlock {
-  block: LineBlock;
+  /** Lines, or a body's lines still as raw text. */
+  block: LineBlock | BodyBlock;
   n: number;
+}
+
+/** A kept block that is a body, still raw. */
+export function isBody(block: LineBlock | BodyBlock): block is BodyBlock {
+  return "raw" in block;
 }
 
 interface Kept extends SessionSummary {
@@ -143,6 +153,26 @@ export class SessionStore implements Activity {
     if (this.listeners.size > 0) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
   }
 
+  /**
+   * A body's lines as raw text (servers/activity.ts, BodyBlock): kept as they are, cut into lines
+   * only when the API asks. What they cost is reckoned as if they had come cut (lineSize of each
+   * shown text; shownLength() reckons the texts without making them: exact for printable ASCII).
+   */
+  sessionBody(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    const body: BodyBlock = { id, at, side, raw, lines, plain };
+    const first = kept.lineCount + 1;
+    kept.lineCount += lines;
+    if (side === "C") kept.bytesIn += raw.length; // one character per byte
+    else kept.bytesOut += raw.length;
+    const size = shownLength(raw) * 2 + lines * LINE_OVERHEAD;
+    if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
+    else this.keepBodyWhatFits(kept, body, first);
+    this.makeRoom(kept);
+    if (this.listeners.size > 0) this.emit({ type: "lines", id, lines: { block: body, n: first } });
+  }
+
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
     const kept = this.sessions.get(id);
     if (!kept) return;
@@ -204,7 +234,7 @@ export class SessionStore implements Activity {
     // A line never holds "\n", so only a text without one can be in a line — and then it is in
     // one line of a block exactly when it is in the block's joined texts.
     if (text.includes("\n")) return false;
-    return this.sessions.get(id)?.blocks.some(({ block }) => block.texts.toLowerCase().includes(text)) ?? false;
+    return this.sessions.get(id)?.blocks.some(({ block }) => (isBody(block) ? cutBody(block) : block).texts.toLowerCase().includes(text)) ?? false;
   }
 
   /**
@@ -269,36 +299,94 @@ export class SessionStore implements Activity {
   private keepWhatFits(kept: Kept, block: LineBlock, first: number): void {
     const limit = this.maxLineBytes / 4;
     const count = block.sides.length;
+    if (kept.lineBytes + LINE_OVERHEAD > limit) {
+      kept.linesDropped += count; // not even an empty line fits
+      return;
+    }
+    // (No closure or object made here: past its share, a busy session comes here with every block.)
     let start = 0; // where line i's text begins in block.texts
-    let run: { from: number; textFrom: number; size: number } | undefined; // lines kept in a row
-    const endRun = (to: number, textTo: number) => {
-      if (!run) return;
-      const { from, textFrom, size } = run;
-      const piece: LineBlock = {
-        id: block.id,
-        at: block.at,
-        sides: block.sides.slice(from, to),
-        texts: block.texts.slice(textFrom, textTo),
-        bytes: block.bytes.slice(from, to),
-        folds: block.folds.slice(from, to),
-      };
-      this.keep(kept, { block: piece, n: first + from }, to - from, size);
-      run = undefined;
-    };
+    let from = -1; // the first of the lines kept in a row (-1: none yet)
+    let textFrom = 0; // where its text begins
+    let size = 0; // what those lines cost
     for (let i = 0; i < count; i++) {
       const newline = block.texts.indexOf("\n", start);
       const end = newline === -1 ? block.texts.length : newline;
-      const size = lineSize(end - start);
-      if (kept.lineBytes + (run?.size ?? 0) + size > limit) {
-        endRun(i, start - 1);
+      const lineBytes = lineSize(end - start);
+      if (kept.lineBytes + size + lineBytes > limit) {
+        if (from !== -1) this.keepPiece(kept, block, first, from, i, textFrom, start - 1, size);
+        from = -1;
+        size = 0;
         kept.linesDropped++;
       } else {
-        run ??= { from: i, textFrom: start, size: 0 };
-        run.size += size;
+        if (from === -1) {
+          from = i;
+          textFrom = start;
+        }
+        size += lineBytes;
       }
       start = end + 1;
     }
-    endRun(count, block.texts.length);
+    if (from !== -1) this.keepPiece(kept, block, first, from, count, textFrom, block.texts.length, size);
+  }
+
+  /** Lines from..to of `block` (their texts textFrom..textTo), kept as a block of their own. */
+  private keepPiece(kept: Kept, block: LineBlock, first: number, from: number, to: number, textFrom: number, textTo: number, size: number): void {
+    const piece: LineBlock = {
+      id: block.id,
+      at: block.at,
+      sides: block.sides.slice(from, to),
+      texts: block.texts.slice(textFrom, textTo),
+      bytes: block.bytes.slice(from, to),
+      folds: block.folds.slice(from, to),
+    };
+    this.keep(kept, { block: piece, n: first + from }, to - from, size);
+  }
+
+  /**
+   * keepWhatFits() for a body that would take the session past its share — without cutting every
+   * line of it: a session that RETRs 10,000 messages is past its share after a few hundred, and
+   * then each message's lines would be cut only to be dropped. A line can only fit if even the
+   * least its text can be does: a third of its bytes (UTF-8 makes up to 3 bytes one character),
+   * or the cut length; only such a line is cut, to know exactly. The same lines are kept as if
+   * the body had come cut into lines.
+   */
+  private keepBodyWhatFits(kept: Kept, body: BodyBlock, first: number): void {
+    const limit = this.maxLineBytes / 4;
+    if (kept.lineBytes + LINE_OVERHEAD > limit) {
+      kept.linesDropped += body.lines; // not even an empty line fits
+      return;
+    }
+    let texts: string[] = []; // the lines kept in a row, from line `from`
+    let bytes: number[] = [];
+    let from = 0;
+    let size = 0; // what they cost
+    for (let i = 0, start = 0; i < body.lines; i++) {
+      const end = rawLineEnd(body.raw, start);
+      const least = lineSize(Math.min(Math.ceil((end - start) / 3), DEFAULT_MAX_LINE_LENGTH));
+      const text = kept.lineBytes + size + least > limit ? null : showRawLine(body.raw, start, end);
+      if (text === null || kept.lineBytes + size + lineSize(text.length) > limit) {
+        if (texts.length > 0) this.keepBodyPiece(kept, body, first + from, from, texts, bytes, size);
+        texts = [];
+        bytes = [];
+        size = 0;
+        kept.linesDropped++;
+      } else {
+        if (texts.length === 0) from = i;
+        texts.push(text);
+        bytes.push(end - start);
+        size += lineSize(text.length);
+      }
+      start = end;
+    }
+    if (texts.length > 0) this.keepBodyPiece(kept, body, first + from, from, texts, bytes, size);
+  }
+
+  /** Lines of a body cut and kept in a row (the first is line `from` of the body, line `n` of its session). */
+  private keepBodyPiece(kept: Kept, body: BodyBlock, n: number, from: number, texts: string[], bytes: number[], size: number): void {
+    const to = from + texts.length;
+    const folds = "-".repeat(Math.max(0, Math.min(to, body.plain) - from)) + "i".repeat(Math.max(0, to - Math.max(from, body.plain)));
+    const block: LineBlock = { id: body.id, at: body.at, sides: body.side.repeat(texts.length), texts: texts.join("\n"), bytes, folds };
+    this.keep(kept, { block, n }, texts.length, size);
   }
 
   /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
@@ -347,7 +435,7 @@ function summary(kept: Kept): SessionSummary {
 }
 
 /** Line i of a block, as the API shows it (numbered, without its session's id). */
-export function keptLine({ block, n }: KeptBlock, i: number, text: string): KeptLine {
+export function keptLine({ block, n }: { block: LineBlock; n: number }, i: number, text: string): KeptLine {
   // The fields in the order the API has always sent them: side, text, bytes, at, fold, n.
   const line = { side: block.sides[i] as "C" | "S", text, bytes: block.bytes[i]!, at: block.at } as KeptLine;
   const fold = block.folds[i];
@@ -357,6 +445,20 @@ export function keptLine({ block, n }: KeptBlock, i: number, text: string): Kept
 }
 
 /** A kept block's lines, one object each: only when the API asks for a session. */
-function keptLines(lines: KeptBlock): KeptLine[] {
-  return lines.block.texts.split("\n").map((text, i) => keptLine(lines, i, text));
+function keptLines({ block, n }: KeptBlock): KeptLine[] {
+  const lines = isBody(block) ? cutBody(block) : block;
+  return lines.texts.split("\n").map((text, i) => keptLine({ block: lines, n }, i, text));
+}
+
+/** A body's raw text cut into lines, as a LineBlock: what the transcript would have sent one by one. */
+export function cutBody({ id, at, side, raw, lines, plain }: BodyBlock): LineBlock {
+  const texts: string[] = [];
+  const bytes: number[] = [];
+  for (let i = 0, start = 0; i < lines; i++) {
+    const end = rawLineEnd(raw, start);
+    texts.push(showRawLine(raw, start, end));
+    bytes.push(end - start);
+    start = end;
+  }
+  return { id, at, sides: side.repeat(lines), texts: texts.join("\n"), bytes, folds: "-".repeat(plain) + "i".repeat(lines - plain) };
 }

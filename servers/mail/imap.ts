@@ -80,7 +80,7 @@ export interface ImapOptions {
   move?: boolean;
 }
 
-type State = "not authenticated" | "authenticated" | "selected" | "logout";
+export type State = "not authenticated" | "authenticated" | "selected" | "logout";
 
 /** What a handler answers: the tagged status after the tag ("OK …", "NO …"), or null if it answered itself. */
 type Completion = string | null;
@@ -942,7 +942,7 @@ class ImapSession extends LineSession {
  * that cannot carry a secret.
  */
 const maskLoginLine = maskSecrets(/^\S+ LOGIN /i, /^\S+ AUTHENTICATE PLAIN /i, /^/);
-function maskLogin(line: string, side: "C" | "S", state: State): string {
+export function maskLogin(line: string, side: "C" | "S", state: State): string {
   // "[connected from …]" is the transcript's own note, not something the client sent.
   if (side === "S" || state !== "not authenticated" || /^\[|^\S+ (CAPABILITY|NOOP|LOGOUT|STARTTLS|ID)\b/i.test(line)) return line;
   return maskLoginLine(line, side);

@@ -378,10 +378,10 @@ class Pop3Session extends LineSession {
         const { bytesRead, buffer } = await file.read({ buffer: Buffer.allocUnsafe(SMALL_MESSAGE) });
         if (bytesRead === 0) break;
         const piece = top ? top.cut(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
-        await this.write(stuffer.encode(piece));
+        await this.write(stuffer.encode(piece), true); // a body, for the transcript
         if (top?.done) break;
       }
-      await this.write(stuffer.end());
+      await this.write(stuffer.end(), true);
     } finally {
       await file.close();
     }
@@ -483,6 +483,9 @@ function printable(text: string): string {
   return clean.length > 40 ? clean.slice(0, 40) + "…" : clean;
 }
 
+/** Passwords and APOP digests never appear in a transcript (exported for the console's replay test). */
+export const POP3_MASK = maskSecrets(/^PASS /i, /^APOP \S+ /i);
+
 const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
 
 // ---------------------------------------------------------------------------------------
@@ -502,8 +505,7 @@ export async function startPop3Server(options: Pop3Options): Promise<Listening> 
       traceAs: `${label} #`,
       trace: options.trace,
       activity: options.activity,
-      // Passwords and APOP digests never appear in a transcript.
-      mask: maskSecrets(/^PASS /i, /^APOP \S+ /i),
+      mask: POP3_MASK,
       maxLineLength: MAX_COMMAND_LINE,
       idleTimeoutMs: options.idleTimeoutMs ?? TEN_MINUTES,
       secureContext,

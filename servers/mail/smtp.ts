@@ -27,7 +27,8 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { keepCloseListeners } from "./smtp-server-quirks.ts"; // repairs to smtp-server, each explained there
 import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import type { Activity, SessionEnd } from "../activity.ts";
-import { endOfError, reportsTo, SessionReporter } from "../session-report.ts";
+import { endOfError, reportsTo, reportTime, SessionReporter } from "../session-report.ts";
+import { DotBlockEnd } from "../line-protocol.ts";
 import type { Side } from "../transcript.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
@@ -363,7 +364,7 @@ async function route(options: SmtpOptions, relay: Relay | null, session: SMTPSer
   const delivered = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n`), stamped]);
   for (const address of local) {
     const file = await deliver(options.mailRoot, address, delivered, { fsync: options.fsync });
-    options.activity?.stored({ kind: "mail-delivered", sessionId: report?.id, owner: address, ref: basename(file), bytes: delivered.length, at: new Date().toISOString() });
+    options.activity?.stored({ kind: "mail-delivered", sessionId: report?.id, owner: address, ref: basename(file), bytes: delivered.length, at: reportTime() });
   }
   return `Ok: queued as ${id}`;
 }
@@ -551,7 +552,8 @@ function relayedFrom(message: Buffer): string | undefined {
  * conversation decrypted. It also works out how the session ended.
  */
 class SessionRecorder {
-  private secretFollows = false;
+  /** Set while the client sends a message (after the server's 354): where it ends. */
+  private body: DotBlockEnd | null = null;
   private readonly attached = new WeakSet<net.Socket>();
   private how: SessionEnd | null = null;
 
@@ -564,11 +566,15 @@ class SessionRecorder {
     if (this.attached.has(socket)) return;
     this.attached.add(socket);
     let active = true;
-    socket.on("data", (chunk: Buffer) => active && this.report.data("C", chunk));
+    socket.on("data", (chunk: Buffer) => active && this.clientData(chunk));
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
     socket.write = ((chunk: unknown, ...rest: unknown[]) => {
       if (active && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
-        this.report.data("S", Buffer.from(chunk as string));
+        const bytes = Buffer.from(chunk as string);
+        this.report.data("S", bytes);
+        // RFC 5321 §4.1.1.4: after "354" the client sends the message, up to a line holding a
+        // single "."; the server says nothing until then (any reply ends the body for us).
+        this.body = endsWith354(bytes) ? new DotBlockEnd() : null;
         // "220 Ready to start TLS": from the next byte on, this socket carries TLS records.
         if (typeof chunk === "string" && chunk.startsWith("220 Ready to start TLS")) active = false;
       }
@@ -585,27 +591,58 @@ class SessionRecorder {
     });
   }
 
+  /**
+   * Bytes from the client: commands, or the message after a 354 — a body for the transcript
+   * (data, never masked, sent to the console raw) up to its "." line; what follows it in the
+   * same chunk (a pipelined next MAIL FROM) is commands again.
+   */
+  private clientData(chunk: Buffer): void {
+    if (!this.body) return this.report.data("C", chunk);
+    const end = this.body.feed(chunk);
+    if (end === -1) return this.report.body("C", chunk);
+    this.body = null;
+    this.report.body("C", chunk.subarray(0, end));
+    if (end < chunk.length) this.report.data("C", chunk.subarray(end));
+  }
+
   encrypted(socket: tls.TLSSocket): void {
     this.report.note("C", `TLS handshake done (${socket.getProtocol()}): the bytes below are encrypted on the wire`);
     this.report.changed({ tls: true });
     this.attach(socket);
   }
 
-  // AUTH secrets never reach a transcript: "AUTH PLAIN <base64>" and every line answering a 334
-  // challenge are base64 of the user name and password — readable by anyone who decodes them.
-  mask(line: string, side: Side): string {
+  /** The transcript's mask (smtpMask): it also hears the client's QUIT. */
+  readonly mask = smtpMask(() => (this.how ??= "QUIT"));
+}
+
+/**
+ * The mask of one SMTP session's transcript. AUTH secrets never reach a transcript: "AUTH PLAIN
+ * <base64>" and every line answering a 334 challenge are base64 of the user name and password —
+ * readable by anyone who decodes them. It remembers whether the server's last line was a 334,
+ * so it must see every line outside a body in order. A mail's own lines (the DATA body) are a
+ * body for the transcript and never reach it. `quit` hears a QUIT (how the session ended).
+ */
+export function smtpMask(quit: () => void = () => {}): (line: string, side: Side) => string {
+  let secretFollows = false;
+  return (line, side) => {
     if (side === "S") {
-      this.secretFollows = line.startsWith("334");
+      secretFollows = line.startsWith("334");
       return line;
     }
-    if (this.secretFollows) {
-      this.secretFollows = false;
+    if (secretFollows) {
+      secretFollows = false;
       return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
     }
-    // (Most lines are neither: a DATA body's lines are tested by their first letter only.)
+    // (Most lines are neither: they are tested by their first letter only.)
     const first = line.charCodeAt(0) | 0x20; // lower case
     if (first !== 0x61 /* a */ && first !== 0x71 /* q */) return line;
-    if (/^QUIT\b/i.test(line)) this.how ??= "QUIT";
+    if (/^QUIT\b/i.test(line)) quit();
     return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
-  }
+  };
+}
+
+/** Is the last reply line in `bytes` a "354" (go ahead, send the message)? */
+function endsWith354(bytes: Buffer): boolean {
+  const lastLine = bytes.lastIndexOf(10, bytes.length - 2) + 1; // the last line's start (its "\n" excluded)
+  return bytes.length - lastLine >= 4 && bytes[lastLine] === 0x33 && bytes[lastLine + 1] === 0x35 && bytes[lastLine + 2] === 0x34 && bytes[lastLine + 3] !== 0x2d; // "354", not "354-"
 }

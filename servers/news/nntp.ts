@@ -73,6 +73,8 @@ const MAX_ARTICLE_LINE = 64 * 1024;
 /** The largest article POST accepts (a sane limit: text discussions, no binaries). */
 const MAX_ARTICLE_BYTES = 1024 * 1024;
 const TEN_MINUTES = 10 * 60 * 1000;
+/** Passwords never appear in a transcript (exported for the console's replay test). */
+export const NNTP_MASK = maskSecrets(/^AUTHINFO(?: |\t)+PASS(?: |\t)+/i);
 /**
  * How many POSTs a minute one client address, and one account, may make (a burst of that many,
  * then one every 60/N seconds). The account limit is the higher one because a whole class may
@@ -566,6 +568,7 @@ class NntpSession extends LineSession {
    * big, so the session stays in step. null if the client vanished before the "." line.
    */
   async readArticle(): Promise<{ article: Buffer } | { refused: string } | null> {
+    this.clientBodyFollows(); // for the transcript: the article is data, up to its "." line
     try {
       return { article: await this.readDotBlock({ maxBytes: MAX_ARTICLE_BYTES, maxLineLength: MAX_ARTICLE_LINE }) };
     } catch (err) {
@@ -649,8 +652,7 @@ export async function startNntpServer(options: NntpOptions): Promise<Listening> 
       traceAs: "nntp#",
       trace: options.trace,
       activity: options.activity,
-      // Passwords never appear in a transcript.
-      mask: maskSecrets(/^AUTHINFO(?: |\\t)+PASS(?: |\\t)+/i),
+      mask: NNTP_MASK,
       maxLineLength: MAX_COMMAND_LINE,
       idleTimeoutMs: options.idleTimeoutMs ?? TEN_MINUTES,
       secureContext: options.tls ? tls.createSecureContext(options.tls) : null,

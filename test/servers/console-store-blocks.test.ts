@@ -119,7 +119,7 @@ describe("lines kept as blocks", () => {
     store.sessionLine({ id: "s", side: "C", text: "x".repeat(100), bytes: 102, at });
     store.sessionLines(block("s", ["a", "b"]));
     const lines = events.filter((event) => event.type === "lines");
-    expect(lines.map((event) => event.type === "lines" && [event.lines.n, event.lines.block.texts])).toEqual([[1, "x".repeat(100)], [2, "a\nb"]]);
+    expect(lines.map((event) => event.type === "lines" && "texts" in event.lines.block && [event.lines.n, event.lines.block.texts])).toEqual([[1, "x".repeat(100)], [2, "a\nb"]]);
     expect(store.get("s")!.lines.map((line) => line.n)).toEqual([2, 3]);
   });
 

@@ -4,7 +4,7 @@
 
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { BlockTooBigError, DotStuffer, LineReader, LineTooLongError, UnfinishedBlockError, writeLine } from "../../servers/line-protocol.ts";
+import { BlockTooBigError, DotBlockEnd, DotStuffer, LineReader, LineTooLongError, UnfinishedBlockError, writeLine } from "../../servers/line-protocol.ts";
 
 /** Every way to cut `input` into 1, 2 or 3 pieces. */
 function* splits(input: Buffer): Generator<Buffer[]> {
@@ -288,4 +288,34 @@ test("writeLine adds CRLF and refuses a line break inside a reply", () => {
   writeLine(output, "+OK fine");
   expect(output.read().toString()).toBe("+OK fine\r\n");
   expect(() => writeLine(output, "-ERR no such user bob\r\n+OK")).toThrow(/must not contain CR or LF/);
+});
+
+describe("DotBlockEnd: where a block ends in bytes only watched (the transcript's body)", () => {
+  // [the bytes, how many belong to the block]
+  const cases: [string, number][] = [
+    ["hello\r\n.\r\nQUIT\r\n", 10], // the usual: the next command in the same chunk
+    [".\r\n", 3], // an empty body
+    ["..stuffed\r\n.x\r\nnot yet\r\n.\nMAIL FROM:<a>\r\n", 26], // "..", ".x" are content; a bare "\n" after "." ends it
+    ["a\n\n.\r\n", 6],
+    ["no end\r\n.. \r\n.\r", -1], // ".\r" without its "\n" yet
+    ["\r\n.\r\n", 5],
+  ];
+  for (const [text, end] of cases) {
+    test(`${JSON.stringify(text)}: ${end}, however it is split`, () => {
+      for (const pieces of splits(Buffer.from(text))) {
+        const finder = new DotBlockEnd();
+        let offset = 0;
+        let found = -1;
+        for (const piece of pieces) {
+          const at = finder.feed(piece);
+          if (at !== -1) {
+            found = offset + at;
+            break;
+          }
+          offset += piece.length;
+        }
+        expect(found).toBe(end);
+      }
+    });
+  }
 });

@@ -1,0 +1,211 @@
+// The console's code before a body's lines crossed raw (commit c9286e3, servers/console/api.ts), kept
+// verbatim but for its imports: console-raw-replay.test.ts replays recorded sessions through it and
+// through today's code and compares what the API shows. Not used by the playground.
+
+// The console's JSON API for sessions (README "The console"); the page uses nothing else.
+//
+//   GET /console/api/sessions              newest first; ?protocol=smtp,mx &account=me@example.com &q=text &limit=200
+//   GET /console/api/sessions/<id>         one session with its lines
+//   GET /console/api/sessions/<id>.txt     the same as text, to download
+//   GET /console/api/stored                what sessions made: mail delivered, articles posted, files stored
+//   GET /console/api/transfers             FTP transfers under way (their progress), then the last that ended
+//   GET /console/api/events                Server-Sent Events, live: session-opened, line, session-changed,
+//                                          session-closed, stored, transfer (and "dropped" when this viewer
+//                                          fell behind); ?types=transfer,stored sends only those types
+//
+// Every answer holds only what the viewer may see (viewer.ts: the teacher everything, a
+// student their own sessions).
+//
+// Live events and slow browsers: the servers never wait for a browser. Each event is written to
+// each viewer's response at once; a browser that reads slowly (or a laptop that went to sleep)
+// fills its connection's send buffer, and then its events are dropped, not queued: once the
+// buffer has drained, that viewer gets one "dropped" event saying how many it missed (the page
+// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines inside
+// a fold are not streamed (the page fetches them when a fold is opened): a DATA body costs its
+// first 12 lines and one summary, whatever its size.
+
+import type http from "node:http";
+import { maySee, type Viewer } from "../../../servers/console/viewer.ts";
+import type { KeptBlock, KeptLine, SessionStore, SessionSummary, StoreEvent } from "./sessions.ts";
+import { sendJson } from "../../../servers/console/json.ts";
+
+/** What one viewer's event stream may hold unsent before its events are dropped. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/** Answers the sessions part of /console/api/; false if `path` is not one of its paths. */
+export function handleSessionsApi(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  path: string,
+  viewer: Viewer,
+  store: SessionStore,
+): boolean {
+  const url = new URL(request.url ?? "/", "http://console");
+  const mine = ["/console/api/events", "/console/api/stored", "/console/api/transfers", "/console/api/sessions"].includes(path) || path.startsWith("/console/api/sessions/");
+  if (!mine) return false;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    response.setHeader("Allow", "GET, HEAD");
+    return sendJson(response, 405, { error: `${path} takes GET` });
+  }
+  if (path === "/console/api/events") return streamEvents(request, response, viewer, store, url.searchParams.get("types")?.split(",").filter(Boolean));
+  if (path === "/console/api/transfers") return sendJson(response, 200, { transfers: store.transfers().filter((transfer) => maySee(viewer, transfer.account)) });
+  if (path === "/console/api/sessions") return sendJson(response, 200, { sessions: listSessions(url.searchParams, viewer, store) });
+  if (path === "/console/api/stored") {
+    const items = store.storedList().filter((item) => maySee(viewer, store.ownerOf(item.sessionId)) || maySee(viewer, item.owner));
+    return sendJson(response, 200, { items });
+  }
+  const one = /^\/console\/api\/sessions\/([\w.-]+?)(\.txt|\.json)?$/.exec(path);
+  if (!one) return false;
+  const session = store.get(one[1]!);
+  if (!session || !maySee(viewer, store.ownerOf(session.id))) return sendJson(response, 404, { error: `no session ${one[1]} (or not yours)` });
+  if (one[2] === ".txt") {
+    const text = Buffer.from(asText(session));
+    response.writeHead(200, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": text.length,
+      "Content-Disposition": `attachment; filename="${session.id}.txt"`,
+      "Cache-Control": "no-store",
+    });
+    response.end(text);
+    return true;
+  }
+  if (one[2] === ".json") response.setHeader("Content-Disposition", `attachment; filename="${session.id}.json"`);
+  return sendJson(response, 200, { session });
+}
+
+function listSessions(query: URLSearchParams, viewer: Viewer, store: SessionStore): SessionSummary[] {
+  const protocols = query.get("protocol")?.split(",").filter(Boolean);
+  const account = query.get("account")?.toLowerCase();
+  const text = query.get("q")?.toLowerCase();
+  const limit = Math.min(Number(query.get("limit")) || store.maxSessions, store.maxSessions);
+  const found: SessionSummary[] = [];
+  for (const session of store.list()) {
+    const owner = store.ownerOf(session.id);
+    if (!maySee(viewer, owner)) continue;
+    if (protocols && !protocols.includes(session.protocol)) continue;
+    if (account && !owner?.toLowerCase().includes(account)) continue;
+    if (text && !`${session.protocol} ${session.client} ${owner ?? ""}`.toLowerCase().includes(text) && !store.linesContain(session.id, text)) continue;
+    found.push(session);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
+/** A session as a text file: a header, then one line per C:/S: line with its time. */
+export function asText(session: SessionSummary & { lines: KeptLine[] }): string {
+  const head = [
+    `# ${session.protocol} session ${session.id}`,
+    `# client ${session.client} → port ${session.port}${session.tls ? " (TLS)" : ""}${session.account ? `, logged in as ${session.account}` : ""}`,
+    `# started ${session.started}${session.ended ? `, ended ${session.ended} (${session.how})` : ", still open"}; ${session.bytesIn} bytes from the client, ${session.bytesOut} from the server`,
+  ];
+  const causes = session.causes ?? (session.relatedTo ? [session.relatedTo] : []);
+  if (causes.length > 0) head.push(`# caused by session${causes.length > 1 ? "s" : ""} ${causes.join(", ")}`);
+  if (session.effects?.length) head.push(`# led to session${session.effects.length > 1 ? "s" : ""} ${session.effects.join(", ")}`);
+  if (session.linesDropped > 0) head.push(`# ${session.linesDropped} lines not kept (the console's memory limit)`);
+  const lines = session.lines.map((line) => `${line.at.slice(11, 23)} ${line.fold === "inside" ? "  " : ""}${line.side}: ${line.text}`);
+  return [...head, "", ...lines, ""].join("\n");
+}
+
+// ----- Server-Sent Events -----
+
+/**
+ * The text/event-stream of one viewer: every event it may see, as it happens; only the event
+ * `types` asked for, if asked (the FTP page wants transfers, not every line of every session).
+ */
+function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore, types: string[] | undefined): true {
+  response.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Accel-Buffering": "no",
+  });
+  // "retry": how long the browser's EventSource waits before it reconnects after a break.
+  response.write("retry: 2000\n\n");
+  // Events of one turn of the event loop go out in one write (one system call, not one each),
+  // collected in an array and joined once (adding each to a string would build a rope that the
+  // write must walk and flatten); `batchLength` is what they hold, in characters.
+  let batch: string[] = [];
+  let batchLength = 0;
+  let scheduled = false;
+  let dropped = 0;
+  let waitingForDrain = false;
+  const flush = () => {
+    scheduled = false;
+    if (response.destroyed || response.writableEnded) return;
+    if (dropped > 0 && !waitingForDrain) {
+      batch.push(`event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`);
+      dropped = 0;
+    }
+    if (batch.length > 0) response.write(batch.join(""));
+    batch = [];
+    batchLength = 0;
+  };
+  const schedule = () => {
+    if (!scheduled) setImmediate(flush);
+    scheduled = true;
+  };
+  const send = (type: string, json: string) => {
+    if (response.destroyed || response.writableEnded) return;
+    // Full: drop, and say so ("dropped") once the browser has caught up.
+    if (waitingForDrain || response.writableLength + batchLength > MAX_BUFFERED_BYTES) {
+      dropped++;
+      if (!waitingForDrain && response.writableNeedDrain) {
+        waitingForDrain = true;
+        response.once("drain", () => {
+          waitingForDrain = false;
+          schedule();
+        });
+      }
+      return;
+    }
+    const event = `event: ${type}\ndata: ${json}\n\n`;
+    batch.push(event);
+    batchLength += event.length;
+    schedule();
+  };
+  const unsubscribe = store.subscribe((event: StoreEvent) => {
+    if (types && !types.includes(event.type)) return;
+    if (event.type === "transfer") {
+      if (maySee(viewer, event.transfer.account)) send("transfer", JSON.stringify(event.transfer));
+    } else if (event.type === "stored") {
+      if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", JSON.stringify(event.item));
+    } else if (event.type === "lines") {
+      if (viewer.teacher || maySee(viewer, store.ownerOf(event.id))) sendLines(send, event.id, event.lines);
+    } else if (maySee(viewer, store.ownerOf(event.session.id))) {
+      send(event.type, JSON.stringify(event.session));
+    }
+  });
+  // A comment line now and then keeps proxies and sleeping laptops from holding a dead stream open.
+  const heartbeat = setInterval(() => waitingForDrain || response.write(": still here\n\n"), HEARTBEAT_MS);
+  heartbeat.unref();
+  const stop = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+  };
+  request.once("close", stop);
+  response.once("close", stop);
+  return true;
+}
+
+/**
+ * One "line" event per line of a block, its data { id, side, text, bytes, at, n, fold? } as JSON,
+ * written straight from the block (the store keeps no object per line) field by field: lines are
+ * nearly all of the events, and JSON.stringify of a whole object costs twice this; only the free
+ * texts need escaping. A line inside a fold (the middle of a DATA body) is not streamed: the page
+ * shows the fold closed, and fetches its lines (GET /console/api/sessions/<id>) when it is opened.
+ */
+function sendLines(send: (type: string, json: string) => void, id: string, { block, n }: KeptBlock): void {
+  const idJson = JSON.stringify(id);
+  let start = 0;
+  for (let i = 0; i < block.sides.length; i++) {
+    const newline = block.texts.indexOf("\n", start);
+    const end = newline === -1 ? block.texts.length : newline;
+    const fold = block.folds[i];
+    if (fold !== "i") {
+      const text = JSON.stringify(block.texts.slice(start, end));
+      const foldJson = fold === "s" ? `,"fold":"summary"` : "";
+      send("line", `{"id":${idJson},"side":"${block.sides[i]}","text":${text},"bytes":${block.bytes[i]},"at":"${block.at}","n":${n + i}${foldJson}}`);
+    }
+    start = end + 1;
+  }
+}

@@ -1,0 +1,366 @@
+// The console's code before a body's lines crossed raw (commit c9286e3, servers/console/sessions.ts), kept
+// verbatim but for its imports: console-raw-replay.test.ts replays recorded sessions through it and
+// through today's code and compares what the API shows. Not used by the playground.
+
+// The console's memory of sessions, in the supervisor (the main thread): every server's reports
+// (servers/activity.ts) arrive here and are kept, newest first, for the page and the JSON API.
+//
+// Bounded, so that an afternoon of a class never grows memory without limit: a ring of the last
+// `maxSessions` sessions (older ones are forgotten whole), and at most `maxLineBytes` of C:/S:
+// text for all of them together (past it, the oldest sessions lose their lines first and keep
+// their summary). One session alone may hold a quarter of that; past it its lines are counted.
+// Listeners (the page's live streams, api.ts) hear every change as it happens.
+//
+// Lines are kept as they arrive: in blocks (a LineBlock, servers/activity.ts — the lines of one
+// session at one moment, their texts joined into one string). A busy SMTP server reports tens of
+// thousands of lines a second and nobody reads nearly all of them, so the store does not make an
+// object per line: a session's lines are a list of blocks, with a running count and size. They
+// become one object each (a KeptLine) only when someone asks for the session (get, linesContain).
+//
+// FTP transfers under way are kept too, with their last progress report: every running one (a
+// few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
+// that ended, marked done, aborted or failed.
+
+import type { Activity, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../../../servers/activity.ts";
+
+export interface StoreLimits {
+  /** Sessions kept (default 2,000). */
+  maxSessions?: number;
+  /** Bytes of line text kept, all sessions together (default 4 MB). */
+  maxLineBytes?: number;
+  /** Stored items (mail delivered, articles, files) kept (default 500). */
+  maxStored?: number;
+  /** Transfers that have ended, still shown (default 20). */
+  maxFinishedTransfers?: number;
+}
+
+/** One line as the console keeps it: SessionLine without the session's id, with its number in the session (1, 2, …). */
+export type KeptLine = Omit<SessionLine, "id"> & { n: number };
+
+/** A session as the API shows it in a list. */
+export interface SessionSummary extends Omit<SessionOpened, "label"> {
+  account?: string;
+  ended?: string;
+  how?: SessionEnd;
+  bytesIn: number;
+  bytesOut: number;
+  /** Lines the session had; `lines` may hold fewer (the limits above). */
+  lineCount: number;
+  /** Lines no longer (or never) kept because of the limits. */
+  linesDropped: number;
+  /**
+   * Every session that caused part of this one, first = relatedTo: a relay connection to the MX
+   * carries the messages of several submission sessions, one after another.
+   */
+  causes?: string[];
+  /** The sessions this one caused: the MX sessions its messages were relayed through, its FTP data connections. */
+  effects?: string[];
+}
+
+/** Lines kept of one block as it came, in a row: the first is line `n` of its session. */
+export interface KeptBlock {
+  block: LineBlock;
+  n: number;
+}
+
+interface Kept extends SessionSummary {
+  /** The lines kept, oldest first, as the blocks they came in. */
+  blocks: KeptBlock[];
+  /** How many lines `blocks` holds, and about what they cost in memory (lineSize). */
+  linesKept: number;
+  lineBytes: number;
+  /** Its causes belong to different accounts (a relay connection shared by two users): only the teacher sees it. */
+  sharedByAccounts?: boolean;
+}
+
+/** Links kept per session each way (a day-long FTP session has thousands of data connections). */
+const MAX_LINKS = 100;
+
+export type StoreEvent =
+  | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
+  /** Lines reported (kept or not), as they came: line i of the block is line n + i of the session. */
+  | { type: "lines"; id: string; lines: KeptBlock }
+  | { type: "stored"; item: StoredItem }
+  | { type: "transfer"; transfer: TransferProgress };
+
+export class SessionStore implements Activity {
+  readonly maxSessions: number;
+  readonly maxLineBytes: number;
+  private readonly maxStored: number;
+  // A Map remembers insertion order: the first entry is the oldest session.
+  private readonly sessions = new Map<string, Kept>();
+  // The sessions that hold lines, oldest first: where makeRoom() takes lines from.
+  private readonly holdingLines = new Map<string, Kept>();
+  private readonly storedItems: StoredItem[] = [];
+  private readonly maxFinishedTransfers: number;
+  // By data session id; a Map remembers insertion order: the first is the oldest.
+  private readonly runningTransfers = new Map<string, TransferProgress>();
+  private readonly finishedTransfers = new Map<string, TransferProgress>();
+  private lineBytes = 0;
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  constructor(limits: StoreLimits = {}) {
+    this.maxSessions = limits.maxSessions ?? 2_000;
+    this.maxLineBytes = limits.maxLineBytes ?? 4 * 1024 * 1024;
+    this.maxStored = limits.maxStored ?? 500;
+    this.maxFinishedTransfers = limits.maxFinishedTransfers ?? 20;
+  }
+
+  // ----- what the servers report (the Activity interface) -----
+
+  sessionOpened(opened: SessionOpened): void {
+    const { label: _label, ...fields } = opened;
+    const kept: Kept = { ...fields, bytesIn: 0, bytesOut: 0, lineCount: 0, linesDropped: 0, blocks: [], linesKept: 0, lineBytes: 0 };
+    this.sessions.set(opened.id, kept);
+    while (this.sessions.size > this.maxSessions) this.forget(this.sessions.keys().next().value!);
+    this.emit({ type: "session-opened", session: summary(kept) });
+    if (opened.relatedTo !== undefined) this.link(kept, opened.relatedTo);
+  }
+
+  /** One line: kept as a block of one (a server in this thread, a test). */
+  sessionLine({ id, side, text, bytes, at, fold }: SessionLine): void {
+    this.sessionLines({ id, at, sides: side, texts: text, bytes: [bytes], folds: fold === "inside" ? "i" : fold === "summary" ? "s" : "-" });
+  }
+
+  /**
+   * Lines in a row of one session (servers/activity-bridge.ts brings them so from a worker). The
+   * block itself is kept: it was made for the store alone. This runs for every few lines of
+   * every session, so nothing here costs an object per line.
+   */
+  sessionLines(block: LineBlock): void {
+    const kept = this.sessions.get(block.id);
+    if (!kept) return;
+    const count = block.sides.length;
+    const first = kept.lineCount + 1;
+    kept.lineCount += count;
+    // Bytes so far, for a session still open (its close brings the exact totals).
+    for (let i = 0; i < count; i++) {
+      if (block.sides[i] === "C") kept.bytesIn += block.bytes[i]!;
+      else kept.bytesOut += block.bytes[i]!;
+    }
+    // What the lines cost: lineSize() each, the texts' lengths summed (the joining "\n"s are not text).
+    const size = (block.texts.length - (count - 1)) * 2 + count * LINE_OVERHEAD;
+    if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block, n: first }, count, size);
+    else this.keepWhatFits(kept, block, first);
+    this.makeRoom(kept);
+    // No page open: no event made.
+    if (this.listeners.size > 0) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
+  }
+
+  sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    if (account !== undefined) kept.account = account;
+    if (tls !== undefined) kept.tls = tls;
+    if (relatedTo !== undefined) this.link(kept, relatedTo);
+    this.emit({ type: "session-changed", session: summary(kept) });
+  }
+
+  sessionClosed({ id, how, bytesIn, bytesOut, ended }: { id: string; how: SessionEnd; bytesIn: number; bytesOut: number; ended: string }): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    Object.assign(kept, { how, bytesIn, bytesOut, ended });
+    this.emit({ type: "session-closed", session: summary(kept) });
+    // A data connection gone with its transfer not reported as ended (its server stopped): failed.
+    // (If its last report is only late, it comes and says how it really ended.)
+    const running = this.runningTransfers.get(id);
+    if (running) this.transfer({ ...running, state: "failed", at: ended, elapsedMs: Date.parse(ended) - Date.parse(running.started) });
+  }
+
+  stored(item: StoredItem): void {
+    this.storedItems.push(item);
+    if (this.storedItems.length > this.maxStored) this.storedItems.shift();
+    this.emit({ type: "stored", item });
+  }
+
+  transfer(progress: TransferProgress): void {
+    if (progress.state === "running") {
+      if (this.finishedTransfers.has(progress.id)) return; // a report that overtook nothing: it has ended
+      this.runningTransfers.set(progress.id, progress);
+    } else {
+      this.runningTransfers.delete(progress.id);
+      this.finishedTransfers.delete(progress.id); // the newest place: a late last report replaces a guess
+      this.finishedTransfers.set(progress.id, progress);
+      while (this.finishedTransfers.size > this.maxFinishedTransfers) this.finishedTransfers.delete(this.finishedTransfers.keys().next().value!);
+    }
+    this.emit({ type: "transfer", transfer: progress });
+  }
+
+  // ----- what the API asks -----
+
+  /** The transfers under way, then those that ended; newest first in each. */
+  transfers(): TransferProgress[] {
+    return [...[...this.runningTransfers.values()].reverse(), ...[...this.finishedTransfers.values()].reverse()];
+  }
+
+  /** Newest first. */
+  list(): SessionSummary[] {
+    return [...this.sessions.values()].reverse().map(summary);
+  }
+
+  get(id: string): (SessionSummary & { lines: KeptLine[] }) | undefined {
+    const kept = this.sessions.get(id);
+    return kept && { ...summary(kept), lines: kept.blocks.flatMap(keptLines) };
+  }
+
+  /** Has any kept line of this session this (lower-case) text in it? (The API's q= filter.) */
+  linesContain(id: string, text: string): boolean {
+    // A line never holds "\n", so only a text without one can be in a line — and then it is in
+    // one line of a block exactly when it is in the block's joined texts.
+    if (text.includes("\n")) return false;
+    return this.sessions.get(id)?.blocks.some(({ block }) => block.texts.toLowerCase().includes(text)) ?? false;
+  }
+
+  /**
+   * Whose a session is: its login, or that of the session it belongs to (an FTP data connection,
+   * a relay hop); nobody's (the teacher's only) when it carried the mail of several accounts.
+   */
+  ownerOf(id: string | undefined): string | undefined {
+    for (let hops = 0, kept = id ? this.sessions.get(id) : undefined; kept && hops < 4; hops++) {
+      if (kept.account !== undefined) return kept.account;
+      if (kept.sharedByAccounts) return undefined;
+      kept = kept.relatedTo ? this.sessions.get(kept.relatedTo) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Newest first. */
+  storedList(): StoredItem[] {
+    return [...this.storedItems].reverse();
+  }
+
+  /** Size of what is kept now, for tests and the API. */
+  usage(): { sessions: number; lineBytes: number } {
+    return { sessions: this.sessions.size, lineBytes: this.lineBytes };
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ----- links between sessions -----
+
+  /** `effect` was (partly) caused by session `causeId`: each side keeps the other's id once. */
+  private link(effect: Kept, causeId: string): void {
+    const causes = (effect.causes ??= []);
+    if (causes.includes(causeId)) return; // the same session's next message over the same relay connection
+    if (causes.length > 0 && this.ownerOf(causeId) !== this.ownerOf(effect.id)) effect.sharedByAccounts = true;
+    effect.relatedTo ??= causeId;
+    if (causes.length < MAX_LINKS) causes.push(causeId);
+    const cause = this.sessions.get(causeId);
+    if (!cause) return; // already forgotten (the ring above)
+    const effects = (cause.effects ??= []);
+    if (effects.length < MAX_LINKS && !effects.includes(effect.id)) effects.push(effect.id);
+    this.emit({ type: "session-changed", session: summary(cause) });
+  }
+
+  // ----- keeping it bounded -----
+
+  private keep(kept: Kept, lines: KeptBlock, count: number, size: number): void {
+    kept.blocks.push(lines);
+    kept.linesKept += count;
+    kept.lineBytes += size;
+    this.lineBytes += size;
+    if (kept.blocks.length === 1) this.holdingLines.set(kept.id, kept);
+  }
+
+  /**
+   * A block that would take the session past its share (a quarter of maxLineBytes): line by
+   * line, each line that still fits is kept (a short one after a long one may), the others
+   * only counted. The lines kept in a row become blocks of their own.
+   */
+  private keepWhatFits(kept: Kept, block: LineBlock, first: number): void {
+    const limit = this.maxLineBytes / 4;
+    const count = block.sides.length;
+    let start = 0; // where line i's text begins in block.texts
+    let run: { from: number; textFrom: number; size: number } | undefined; // lines kept in a row
+    const endRun = (to: number, textTo: number) => {
+      if (!run) return;
+      const { from, textFrom, size } = run;
+      const piece: LineBlock = {
+        id: block.id,
+        at: block.at,
+        sides: block.sides.slice(from, to),
+        texts: block.texts.slice(textFrom, textTo),
+        bytes: block.bytes.slice(from, to),
+        folds: block.folds.slice(from, to),
+      };
+      this.keep(kept, { block: piece, n: first + from }, to - from, size);
+      run = undefined;
+    };
+    for (let i = 0; i < count; i++) {
+      const newline = block.texts.indexOf("\n", start);
+      const end = newline === -1 ? block.texts.length : newline;
+      const size = lineSize(end - start);
+      if (kept.lineBytes + (run?.size ?? 0) + size > limit) {
+        endRun(i, start - 1);
+        kept.linesDropped++;
+      } else {
+        run ??= { from: i, textFrom: start, size: 0 };
+        run.size += size;
+      }
+      start = end + 1;
+    }
+    endRun(count, block.texts.length);
+  }
+
+  /** Over the line budget: the oldest sessions give up their lines (not `current`, which is growing). */
+  private makeRoom(current: Kept): void {
+    if (this.lineBytes <= this.maxLineBytes) return;
+    for (const kept of this.holdingLines.values()) {
+      if (this.lineBytes <= this.maxLineBytes) return;
+      if (kept === current) continue;
+      this.lineBytes -= kept.lineBytes;
+      kept.linesDropped += kept.linesKept;
+      kept.blocks = [];
+      kept.linesKept = 0;
+      kept.lineBytes = 0;
+      this.holdingLines.delete(kept.id);
+    }
+  }
+
+  private forget(id: string): void {
+    const kept = this.sessions.get(id);
+    if (!kept) return;
+    this.lineBytes -= kept.lineBytes;
+    this.sessions.delete(id);
+    this.holdingLines.delete(id);
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure (a browser gone mid-write) is that listener's problem, never the server's.
+      }
+    }
+  }
+}
+
+/** About what one kept line costs in memory: its text (2 bytes a character) and an object's worth. */
+const LINE_OVERHEAD = 64;
+function lineSize(textLength: number): number {
+  return textLength * 2 + LINE_OVERHEAD;
+}
+
+function summary(kept: Kept): SessionSummary {
+  const { blocks: _blocks, linesKept: _kept, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
+  return fields;
+}
+
+/** Line i of a block, as the API shows it (numbered, without its session's id). */
+export function keptLine({ block, n }: KeptBlock, i: number, text: string): KeptLine {
+  // The fields in the order the API has always sent them: side, text, bytes, at, fold, n.
+  const line = { side: block.sides[i] as "C" | "S", text, bytes: block.bytes[i]!, at: block.at } as KeptLine;
+  const fold = block.folds[i];
+  if (fold !== "-") line.fold = fold === "i" ? "inside" : "summary";
+  line.n = n + i;
+  return line;
+}
+
+/** A kept block's lines, one object each: only when the API asks for a session. */
+function keptLines(lines: KeptBlock): KeptLine[] {
+  return lines.block.texts.split("\n").map((text, i) => keptLine(lines, i, text));
+}
