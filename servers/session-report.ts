@@ -10,6 +10,7 @@
 // one reporter per connection, and none at all when nobody watches (reportsTo() → undefined).
 
 import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
+import type { DotBlockEnd } from "./line-protocol.ts";
 import { rawLineEnd, showRawLine, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
@@ -77,13 +78,8 @@ export class SessionReporter {
 
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
-    if (this.done) return;
-    this.at = reportTime(); // one time for all the lines of a chunk (they arrived together)
-    const before = side === "C" ? this.bytesIn : this.bytesOut;
-    if (side === "C") this.bytesIn += chunk.length;
-    else this.bytesOut += chunk.length;
-    if (before >= this.transcribedBytes) return; // only counted
-    this.transcript.data(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
+    const shown = this.count(side, chunk);
+    if (shown) this.transcript.data(side, shown);
   }
 
   /**
@@ -92,13 +88,39 @@ export class SessionReporter {
    * as raw text (Activity.sessionBody) instead of one line at a time.
    */
   body(side: Side, chunk: Buffer): void {
-    if (this.done) return;
-    this.at = reportTime();
+    const shown = this.count(side, chunk);
+    if (shown) this.transcript.body(side, shown);
+  }
+
+  /**
+   * What a client sent while a body may be under way (an SMTP DATA, an NNTP POST): the body's
+   * bytes up to its "." line as body(), anything after it in the same chunk (a pipelined next
+   * command) as data(). Returns the body if it goes on, null once it has ended (or if there was none).
+   */
+  clientData(chunk: Buffer, body: DotBlockEnd | null): DotBlockEnd | null {
+    if (!body) {
+      this.data("C", chunk);
+      return null;
+    }
+    const end = body.feed(chunk);
+    if (end === -1) {
+      this.body("C", chunk);
+      return body;
+    }
+    this.body("C", chunk.subarray(0, end));
+    if (end < chunk.length) this.data("C", chunk.subarray(end));
+    return null;
+  }
+
+  /** Counts a chunk's bytes; returns the part still to be transcribed (none past transcribedBytes, or once done). */
+  private count(side: Side, chunk: Buffer): Buffer | null {
+    if (this.done) return null;
+    this.at = reportTime(); // one time for all the lines of a chunk (they arrived together)
     const before = side === "C" ? this.bytesIn : this.bytesOut;
     if (side === "C") this.bytesIn += chunk.length;
     else this.bytesOut += chunk.length;
-    if (before >= this.transcribedBytes) return; // only counted
-    this.transcript.body(side, before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk);
+    if (before >= this.transcribedBytes) return null; // only counted
+    return before + chunk.length > this.transcribedBytes ? chunk.subarray(0, this.transcribedBytes - before) : chunk;
   }
 
   /** Something that is not bytes: "TLS handshake", "connection closed". */

@@ -347,13 +347,7 @@ export abstract class LineSession {
   }
 
   private readonly onClientData = (chunk: Buffer) => {
-    if (!this.report) return;
-    if (!this.clientBody) return this.report.data("C", chunk);
-    const end = this.clientBody.feed(chunk);
-    if (end === -1) return this.report.body("C", chunk);
-    this.clientBody = null;
-    this.report.body("C", chunk.subarray(0, end));
-    if (end < chunk.length) this.report.data("C", chunk.subarray(end));
+    if (this.report) this.clientBody = this.report.clientData(chunk, this.clientBody);
   };
   private readonly onIdle = () => {
     if (this.closing) return this.socket.destroy(); // already said goodbye and still there

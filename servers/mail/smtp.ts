@@ -597,12 +597,7 @@ class SessionRecorder {
    * same chunk (a pipelined next MAIL FROM) is commands again.
    */
   private clientData(chunk: Buffer): void {
-    if (!this.body) return this.report.data("C", chunk);
-    const end = this.body.feed(chunk);
-    if (end === -1) return this.report.body("C", chunk);
-    this.body = null;
-    this.report.body("C", chunk.subarray(0, end));
-    if (end < chunk.length) this.report.data("C", chunk.subarray(end));
+    this.body = this.report.clientData(chunk, this.body);
   }
 
   encrypted(socket: tls.TLSSocket): void {
