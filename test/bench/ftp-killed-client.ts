@@ -18,7 +18,11 @@
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startFtpServer } from "../../servers/ftp/server.ts";
 
 const ftpMode = process.argv[2] === "--ftp";
 const times = Number(process.argv[ftpMode ? 3 : 2] ?? 50);
@@ -88,10 +92,6 @@ console.log(`control ended after data by (ms): min ${at(0)}, median ${at(0.5)}, 
 
 /** --ftp: kill `times` clients mid-STOR; every partial upload the server kept is a failure. */
 async function killFtpClients(times: number): Promise<void> {
-  const { mkdtempSync, readdirSync, readFileSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { startFtpServer } = await import("../../servers/ftp/server.ts");
   const dataDir = mkdtempSync(join(tmpdir(), "ftp-killed-"));
   let closed = 0;
   const server = await startFtpServer({ port: 0, dataDir, trace: (line) => line.endsWith("[connection closed]") && closed++ });
@@ -133,7 +133,6 @@ async function killFtpClients(times: number): Promise<void> {
 
 /** One live upload of 200,000 bytes; resolves with the time from the data connection's end to the 226. */
 async function liveUpload(port: number, name: string): Promise<number> {
-  const { connect } = await import("node:net");
   const control = connect(port, "127.0.0.1");
   let replies = "";
   control.setEncoding("utf8");
