@@ -5,7 +5,7 @@
 //   GET /console/api/sessions/<id>.txt     the same as text, to download
 //   GET /console/api/stored                what sessions made: mail delivered, articles posted, files stored
 //   GET /console/api/transfers             FTP transfers under way (their progress), then the last that ended
-//   GET /console/api/events                Server-Sent Events, live: session-opened, line, session-changed,
+//   GET /console/api/events                Server-Sent Events, live: session-opened, lines, session-changed,
 //                                          session-closed, stored, transfer (and "dropped" when this viewer
 //                                          fell behind); ?types=transfer,stored sends only those types
 //
@@ -16,9 +16,10 @@
 // each viewer's response at once; a browser that reads slowly (or a laptop that went to sleep)
 // fills its connection's send buffer, and then its events are dropped, not queued: once the
 // buffer has drained, that viewer gets one "dropped" event saying how many it missed (the page
-// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines inside
-// a fold are not streamed (the page fetches them when a fold is opened): a DATA body costs its
-// first 12 lines and one summary, whatever its size.
+// then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines come
+// a block at a time (one "lines" event), and lines inside a fold are not streamed (the page
+// fetches them when a fold is opened): a DATA body costs one event with its first 12 lines,
+// and one summary line, whatever its size.
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
@@ -186,39 +187,57 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
 }
 
 /**
- * One "line" event per line of a block, its data { id, side, text, bytes, at, n, fold? } as JSON,
- * written straight from the block (the store keeps no object per line) field by field, and all
- * of a block's events as one string: lines are nearly all of the events, and JSON.stringify of
- * a whole object costs twice this; only the free texts need escaping. A line inside a fold (the
- * middle of a DATA body) is not streamed: the page shows the fold closed, and fetches its lines
- * (GET /console/api/sessions/<id>) when it is opened — so of a body still raw, only its first,
- * plain lines are cut here.
+ * One "lines" event per block of lines as the store keeps it (a LineBlock, or a body still raw):
+ *
+ *   event: lines
+ *   data: {"id":"smtp-…","at":"…","n":17,"sides":"CCC","folds":"---","texts":["MAIL FROM:<…>\\r\\n",…],"bytes":[27,…]}
+ *
+ * Line i of the event is line n + i of its session: side sides[i], text texts[i], bytes[i], and
+ * fold "summary" where folds[i] is "s". Lines inside a fold (the middle of a DATA body, a RETR)
+ * are not streamed: the page shows the fold closed, and fetches its lines (GET
+ * /console/api/sessions/<id>) when it is opened. Where some came, the event says how many and
+ * their bytes — "folded": {"side":"C","lines":53,"bytes":738}, the lines right after the event's own — so a
+ * page can count the session's bytes and open a fold for them. A block with lines inside a fold
+ * between lines shown (rare: a body is always raw, its shown lines first) is sent as one event
+ * per run of lines shown.
+ *
+ * One event for a whole block, not one per line: a busy SMTP server's blocks are nearly all of
+ * the events, and a page handles each event on its own. Written straight from the block (the
+ * store keeps no object per line); of a body still raw, only its first, plain lines are cut here.
  */
 function sendLines(sendEvents: (events: string, count: number) => void, id: string, { block, n }: KeptBlock): void {
-  const head = `event: line\ndata: {"id":${JSON.stringify(id)},"side":"`;
-  let events = "";
-  let count = 0;
+  const head = `event: lines\ndata: {"id":${JSON.stringify(id)},"at":"${block.at}","n":`;
+  const event = (first: number, sides: string, folds: string, texts: string[], bytes: number[], foldedLines = 0, foldedBytes = 0, foldedSide = "") => {
+    const folded = foldedLines > 0 ? `,"folded":{"side":"${foldedSide}","lines":${foldedLines},"bytes":${foldedBytes}}` : "";
+    return `${head}${first},"sides":"${sides}","folds":"${folds}","texts":${JSON.stringify(texts)},"bytes":${JSON.stringify(bytes)}${folded}}\n\n`;
+  };
   if (isBody(block)) {
-    const tail = `,"at":"${block.at}","n":`;
-    for (let i = 0, start = 0; i < block.plain; i++) {
+    const texts: string[] = [];
+    const bytes: number[] = [];
+    let start = 0;
+    for (let i = 0; i < block.plain; i++) {
       const end = rawLineEnd(block.raw, start);
-      events += `${head}${block.side}","text":${JSON.stringify(showRawLine(block.raw, start, end))},"bytes":${end - start}${tail}${n + i}}\n\n`;
+      texts.push(showRawLine(block.raw, start, end));
+      bytes.push(end - start);
       start = end;
     }
-    return sendEvents(events, block.plain);
+    // The body's lines past `plain` are inside its fold: one character per byte, so their bytes are what is left of raw.
+    return sendEvents(event(n, block.side.repeat(block.plain), "-".repeat(block.plain), texts, bytes, block.lines - block.plain, block.raw.length - start, block.side), 1);
   }
-  let start = 0;
-  for (let i = 0; i < block.sides.length; i++) {
-    const newline = block.texts.indexOf("\n", start);
-    const end = newline === -1 ? block.texts.length : newline;
-    const fold = block.folds[i];
-    if (fold !== "i") {
-      const text = JSON.stringify(block.texts.slice(start, end));
-      const foldJson = fold === "s" ? `,"fold":"summary"` : "";
-      events += `${head}${block.sides[i]}","text":${text},"bytes":${block.bytes[i]},"at":"${block.at}","n":${n + i}${foldJson}}\n\n`;
-      count++;
-    }
-    start = end + 1;
+  const texts = block.texts.split("\n");
+  if (!block.folds.includes("i")) return sendEvents(event(n, block.sides, block.folds, texts, block.bytes), 1);
+  // Runs: lines shown [from, inside), then lines inside a fold [inside, to), one event each.
+  let events = "";
+  let count = 0;
+  for (let from = 0; from < texts.length; ) {
+    let inside = from;
+    while (inside < texts.length && block.folds[inside] !== "i") inside++;
+    let to = inside;
+    let foldedBytes = 0;
+    while (to < texts.length && block.folds[to] === "i") foldedBytes += block.bytes[to++]!;
+    events += event(n + from, block.sides.slice(from, inside), block.folds.slice(from, inside), texts.slice(from, inside), block.bytes.slice(from, inside), to - inside, foldedBytes, block.sides[inside]);
+    count++;
+    from = to;
   }
   sendEvents(events, count);
 }

@@ -9,7 +9,7 @@ import type { StoredItem } from "../../servers/activity.ts";
 import type { KeptLine, SessionSummary } from "../../servers/console/sessions.ts";
 import { SessionStore } from "../../servers/console/sessions.ts";
 import { hasPython, runProgram } from "../kit/processes.ts";
-import { closedSession, eventually, getJson, startTestConsole, type TestConsole } from "./console-live-kit.ts";
+import { closedSession, eventually, getJson, startTestConsole, streamedLines, type TestConsole } from "./console-live-kit.ts";
 
 type Full = SessionSummary & { lines: KeptLine[] };
 
@@ -150,16 +150,19 @@ p.user('me@example.com'); p.pass_('secret'); p.stat(); p.quit()
     const opened = events.find((event) => event.type === "session-opened" && event.data.protocol === "pop3")!;
     const id = opened.data.id as string;
     const mine = events.filter((event) => (event.data.id ?? event.data.sessionId) === id);
-    const lines = mine.filter((event) => event.type === "line").map((event) => `${event.data.side}: ${event.data.text}`);
+    const streamed = streamedLines(stream).filter((line) => line.id === id);
+    const lines = streamed.map((line) => `${line.side}: ${line.text}`);
     expect(lines).toContain("C: USER me@example.com\\r\\n");
     expect(lines).toContain("C: PASS ****\\r\\n");
     expect(stream).not.toContain("PASS secret");
-    // Each line event is the line the session keeps, field for field, with the session's id.
+    // Each streamed line is the line the session keeps, field for field; a block's lines come in one event.
     const kept = (await full(running.base, id)).lines;
     for (const line of kept) expect(Object.keys(line).filter((key) => key !== "fold").sort()).toEqual(["at", "bytes", "n", "side", "text"]); // no session id in each line
-    const streamed = mine.filter((event) => event.type === "line");
     expect(streamed.length).toBeGreaterThan(5);
-    for (const event of streamed) expect(event.data).toEqual({ id, ...kept.find((line) => line.n === event.data.n) });
+    for (const line of streamed) expect(line).toEqual({ id, ...kept.find((one) => one.n === line.n) });
+    const blocks = mine.filter((event) => event.type === "lines");
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(mine.some((event) => event.type === "line")).toBe(false);
     expect(mine.find((event) => event.type === "session-changed")!.data.account).toBe("me@example.com");
     expect(mine.at(-1)).toMatchObject({ type: "session-closed", data: { how: "QUIT" } });
     expect(mine[0]!.type).toBe("session-opened");

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { KeptLine, SessionSummary } from "../../servers/console/sessions.ts";
 import { hasPython, runProgram } from "../kit/processes.ts";
-import { closedSession, getJson, startTestConsole, type TestConsole } from "./console-live-kit.ts";
+import { closedSession, getJson, startTestConsole, streamedLines, type TestConsole } from "./console-live-kit.ts";
 
 type Full = SessionSummary & { lines: KeptLine[] };
 
@@ -91,7 +91,7 @@ describe.skipIf(!hasPython)("a mail's body in the console (smtplib, real socket)
   test("the live stream: the body's plain lines and the fold's summary, not the lines inside it", async () => {
     const smtp = await closedSession(running.base, "smtp");
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = [...stream.matchAll(/event: line\ndata: (.*)\n\n/g)].map((match) => JSON.parse(match[1]!) as KeptLine & { id: string }).filter((line) => line.id === smtp.id);
+    const lines = streamedLines(stream).filter((line) => line.id === smtp.id);
     const texts = lines.map((line) => line.text);
     expect(texts).toContain("body line 07\\r\\n");
     expect(texts).not.toContain("body line 08\\r\\n");
@@ -99,5 +99,13 @@ describe.skipIf(!hasPython)("a mail's body in the console (smtplib, real socket)
     // The same numbers as the session's own lines.
     const { body } = await getJson<{ session: Full }>(running.base, `/console/api/sessions/${smtp.id}`);
     for (const line of lines) expect(body.session.lines[line.n - 1]).toMatchObject({ text: line.text, side: line.side, bytes: line.bytes, at: line.at });
+    // The lines inside the fold were not sent, but each event says how many came, and their bytes: the summary's.
+    const events = [...stream.matchAll(/event: lines\ndata: (.*)\n\n/g)].map((match) => JSON.parse(match[1]!)).filter((event) => event.id === smtp.id);
+    const folded = events.filter((event) => event.folded).map((event) => event.folded as { side: string; lines: number; bytes: number });
+    expect(folded.every((fold) => fold.side === "C")).toBe(true);
+    expect(folded.reduce((sum, fold) => sum + fold.lines, 0)).toBe(53);
+    expect(folded.reduce((sum, fold) => sum + fold.bytes, 0)).toBe(738);
+    // Fewer events than lines: the body's plain lines came together.
+    expect(events.length).toBeLessThan(lines.length);
   });
 });

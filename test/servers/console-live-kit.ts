@@ -11,7 +11,7 @@ import { startHttpDemo } from "../../servers/http-demo.ts";
 import { startMailSystem, type MailSystem } from "../../servers/mail/index.ts";
 import { startNewsServer } from "../../servers/news/index.ts";
 import { copyTestCertificate, ensureCertificate } from "../../servers/tls.ts";
-import type { SessionSummary } from "../../servers/console/sessions.ts";
+import type { KeptLine, SessionSummary } from "../../servers/console/sessions.ts";
 
 export interface TestConsole {
   console: Console;
@@ -84,4 +84,27 @@ export async function closedSession(base: string, protocol: string, cookie?: str
     const { body } = await getJson<{ sessions: SessionSummary[] }>(base, `/console/api/sessions?protocol=${protocol}`, cookie);
     return body.sessions.find((session) => session.ended !== undefined);
   }, 8_000, `a closed ${protocol} session`);
+}
+
+/** A streamed line, as a "lines" event carries it (README: GET /console/api/events), with its session's id. */
+export type StreamedLine = KeptLine & { id: string };
+
+/**
+ * The lines of an event stream's text, in order: each "lines" event (a block: line i is line
+ * n + i of its session) made into one object per line, the fields a session's own lines have.
+ */
+export function streamedLines(stream: string): StreamedLine[] {
+  const lines: StreamedLine[] = [];
+  for (const match of stream.matchAll(/event: lines\ndata: (.*)\n\n/g)) {
+    const block = JSON.parse(match[1]!) as { id: string; at: string; n: number; sides: string; folds: string; texts: string[]; bytes: number[] };
+    if (block.texts.length !== block.sides.length || block.bytes.length !== block.sides.length || block.folds.length !== block.sides.length) {
+      throw new Error(`a "lines" event whose lists differ in length: ${match[1]}`);
+    }
+    for (let i = 0; i < block.sides.length; i++) {
+      const line = { id: block.id, side: block.sides[i], text: block.texts[i], bytes: block.bytes[i], at: block.at, n: block.n + i } as StreamedLine;
+      if (block.folds[i] === "s") line.fold = "summary";
+      lines.push(line);
+    }
+  }
+  return lines;
 }

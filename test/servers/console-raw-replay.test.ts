@@ -28,7 +28,7 @@ import * as oldBridge from "./console-before-raw/activity-bridge.ts";
 import * as oldApi from "./console-before-raw/api.ts";
 import * as oldStore from "./console-before-raw/sessions.ts";
 import * as oldReport from "./console-before-raw/session-report.ts";
-import { startTestConsole, type TestConsole } from "./console-live-kit.ts";
+import { startTestConsole, streamedLines, type TestConsole } from "./console-live-kit.ts";
 
 /** One call a server made on a SessionReporter (or the session it opened), with its time. */
 type Recorded =
@@ -123,7 +123,7 @@ interface Shown {
   /** GET /console/api/sessions/<id>, per session in the order they opened (ids as recorded). */
   sessions: string[];
   texts: string[];
-  /** GET /console/api/events, all of it. */
+  /** GET /console/api/events, all of it, one event per line (oneEventPerLine). */
   events: string;
   /** GET /console/api/sessions?q=…, per query. */
   searches: string[];
@@ -210,7 +210,7 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
   return {
     sessions: replayedIds.map((id) => get(`/console/api/sessions/${id}`)),
     texts: replayedIds.map((id) => get(`/console/api/sessions/${id}.txt`)),
-    events: asRecorded(stream.body),
+    events: oneEventPerLine(asRecorded(stream.body)),
     searches: SEARCHES.map((q) => get(`/console/api/sessions?q=${encodeURIComponent(q)}`)),
     bodies,
   };
@@ -269,6 +269,19 @@ const UNMASKED_NOW = [
  * How many lines of `after` differ from `before`'s (split at `separator`), each of them only by
  * one of UNMASKED_NOW; any other difference fails.
  */
+/**
+ * An event stream's events, one per line of text: today's "lines" events (a block each) made into
+ * the "line" events the code before sent, one per line, field for field.
+ */
+function oneEventPerLine(stream: string): string {
+  const events: string[] = [];
+  for (const [, type, data] of stream.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)) {
+    if (type !== "lines") events.push(`event: ${type} ${data}`);
+    else for (const line of streamedLines(`event: lines\ndata: ${data}\n\n`)) events.push(`event: line ${JSON.stringify(line)}`);
+  }
+  return events.join("\n");
+}
+
 function unmaskedLines(before: string, after: string, separator = "\n"): number {
   const old = before.split(separator);
   const now = after.split(separator);
@@ -351,6 +364,7 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     expect(before.texts.reduce((sum, text, i) => sum + unmaskedLines(text, after.texts[i]!), 0)).toBe(3);
     // The stream: every event the page got, in order; the body's plain lines among them.
     expect(after.events.length).toBeGreaterThan(10_000);
+    expect(after.events).toContain("event: line "); // the blocks' lines, made one each
     expect(unmaskedLines(before.events, after.events)).toBe(3);
     expect(after.searches).toEqual(before.searches);
     expect(after.searches.filter((found) => found.includes('"id"')).length).toBeGreaterThanOrEqual(6);

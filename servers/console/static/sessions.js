@@ -144,17 +144,27 @@ function listen() {
   handle("session-opened", (session) => passes(session) && addSession(session, true));
   handle("session-changed", updateSession);
   handle("session-closed", updateSession);
-  handle("line", (line) => {
-    const session = state.sessions.get(line.id);
+  // A block of lines (README: the "lines" event): line i is line n + i of its session.
+  handle("lines", (block) => {
+    const lines = [...block.sides].map((side, i) => {
+      const line = { side, text: block.texts[i], bytes: block.bytes[i], at: block.at, n: block.n + i };
+      if (block.folds[i] === "s") line.fold = "summary";
+      return line;
+    });
+    const session = state.sessions.get(block.id);
     if (session && !session.ended) {
-      // The bytes so far, while it is open (its close brings the exact totals).
-      session[line.side === "C" ? "bytesIn" : "bytesOut"] += line.bytes;
-      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(line.id)}"]`);
+      // The bytes so far, while it is open (its close brings the exact totals); lines inside a fold are not sent, only counted.
+      for (const line of lines) session[line.side === "C" ? "bytesIn" : "bytesOut"] += line.bytes;
+      if (block.folded) session[block.folded.side === "C" ? "bytesIn" : "bytesOut"] += block.folded.bytes;
+      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(block.id)}"]`);
       if (item) fillSession(item, session);
     }
-    if (line.id !== state.selected) return;
-    if (state.loadingSelected) state.early.push(line);
-    else appendLines([line]);
+    if (block.id !== state.selected) return;
+    if (state.loadingSelected) return state.early.push(...lines);
+    appendLines(lines);
+    // Lines inside a fold came (not sent): the fold is there at once, closed, its summary still to come.
+    const last = $("lines").lastElementChild;
+    if (block.folded && !(last?.classList.contains("fold") && !last.dataset.until)) newFold(state.lastLine);
   });
   // This browser fell behind and the console skipped events for it: fetch everything again.
   events.addEventListener("dropped", () => void reload());
