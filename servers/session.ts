@@ -211,11 +211,21 @@ export abstract class LineSession {
    * and sent to the console as raw text: SessionReporter.body).
    */
   async write(data: Buffer | string, body = false): Promise<void> {
+    return this.writeParts([{ bytes: typeof data === "string" ? Buffer.from(data) : data, body }]);
+  }
+
+  /**
+   * write() of several parts in one write on the wire (one system call), each reported as what
+   * it is: an IMAP FETCH response's words, and the messages' text in its literals (`body`).
+   */
+  async writeParts(parts: { bytes: Buffer; body: boolean }[]): Promise<void> {
     if (this.socket.destroyed) throw new Error("the client went away during the transfer");
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
     this.clientBody = null;
-    if (body) this.report?.body("S", bytes);
-    else this.report?.data("S", bytes);
+    for (const { bytes, body } of parts) {
+      if (body) this.report?.body("S", bytes);
+      else this.report?.data("S", bytes);
+    }
+    const bytes = parts.length === 1 ? parts[0]!.bytes : Buffer.concat(parts.map((part) => part.bytes));
     if (!this.socket.write(bytes)) await drained(this.socket);
   }
 

@@ -18,7 +18,7 @@
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import { countLines } from "./maildir.ts";
 import { bodyBytes, findPart, headerBytes, headerFields, headerValue, parseStructuredValue, type Entity } from "./imap-mime.ts";
-import { formatDateTime, ParseError, stringValue, type CommandParser, type Piece } from "./imap-syntax.ts";
+import { formatDateTime, MessageText, ParseError, stringValue, type CommandParser, type Piece } from "./imap-syntax.ts";
 
 export type SectionText = "" | "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
 
@@ -178,14 +178,14 @@ function fetchItem(message: FetchedMessage, item: FetchItem): Piece[] {
         bytes = bytes.subarray(Math.min(item.partial.start, bytes.length), Math.min(item.partial.start + item.partial.length, bytes.length));
         label += `<${item.partial.start}>`;
       }
-      return [label + " ", literal(bytes)];
+      return [label + " ", ...literal(bytes)];
     }
   }
 }
 
-/** Always a literal: message text may hold any byte, and its size must be exact. */
-function literal(bytes: Buffer): Piece {
-  return Buffer.concat([Buffer.from(`{${bytes.length}}\r\n`), bytes]);
+/** Always a literal: message text may hold any byte, and its size must be exact. The text itself is a body for the transcript. */
+function literal(bytes: Buffer): Piece[] {
+  return [`{${bytes.length}}\r\n`, new MessageText(bytes)];
 }
 
 function sectionName(item: Extract<FetchItem, { kind: "section" }>): string {

@@ -245,8 +245,17 @@ export function inSequenceSet(set: SequenceSet, n: number, highest: number): boo
 // ---------------------------------------------------------------------------------------
 // Writing: how the server spells values in its responses.
 
-/** A piece of a response: text, or raw bytes (a literal's content, which may be any 8-bit data). */
-export type Piece = string | Buffer;
+/**
+ * A literal's content that is a message's own text (FETCH BODY[…], RFC822): data, not the
+ * protocol's words. Sent as it is; the transcript takes it as a body (session.ts writeParts():
+ * never masked, to the console as raw text), as POP3's RETR and NNTP's ARTICLE are.
+ */
+export class MessageText {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** A piece of a response: text, raw bytes (a literal's content, which may be any 8-bit data), or a message's text. */
+export type Piece = string | Buffer | MessageText;
 
 /**
  * A string value in a response: quoted when it is short, plain 7-bit text, otherwise a literal
@@ -278,7 +287,32 @@ export function printable(text: string): string {
 
 /** Turns response pieces into the bytes to send. */
 export function toBytes(pieces: Piece[]): Buffer {
-  return Buffer.concat(pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece)));
+  return Buffer.concat(pieces.map(pieceBytes));
+}
+
+/**
+ * Response pieces as the bytes to send, in parts: a message's text (MessageText) a part of its
+ * own, marked body, the protocol's words around it joined (what session.ts writeParts() takes).
+ */
+export function toParts(pieces: Piece[]): { bytes: Buffer; body: boolean }[] {
+  const parts: { bytes: Buffer; body: boolean }[] = [];
+  let words: Buffer[] = [];
+  const endWords = () => {
+    if (words.length > 0) parts.push({ bytes: Buffer.concat(words), body: false });
+    words = [];
+  };
+  for (const piece of pieces) {
+    if (piece instanceof MessageText) {
+      endWords();
+      parts.push({ bytes: piece.bytes, body: true });
+    } else words.push(pieceBytes(piece));
+  }
+  endWords();
+  return parts;
+}
+
+function pieceBytes(piece: Piece): Buffer {
+  return typeof piece === "string" ? Buffer.from(piece, "utf8") : piece instanceof MessageText ? piece.bytes : piece;
 }
 
 /** Compact sequence set text from sorted numbers: [1,2,3,5] → "1:3,5" (COPYUID, SEARCH results). */

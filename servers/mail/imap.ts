@@ -45,7 +45,7 @@ import { findAccount, type MailAccount } from "./accounts.ts";
 import { fetchResponse, needsContent, parseFetchItems, setsSeen, type FetchItem } from "./imap-fetch.ts";
 import { parseMessage } from "./imap-mime.ts";
 import { matches, parseSearch, SEARCH_CHARSETS, searchNeedsContent, searchNeedsInternalDate } from "./imap-search.ts";
-import { CommandParser, formatSequenceSet, inSequenceSet, literalAtEnd, mailboxValue, ParseError, printable, toBytes, type SequenceSet } from "./imap-syntax.ts";
+import { CommandParser, formatSequenceSet, inSequenceSet, literalAtEnd, mailboxValue, ParseError, printable, toBytes, toParts, type SequenceSet } from "./imap-syntax.ts";
 import { DELIMITER, isFolderName, MailStore, SPECIAL_FOLDERS, StoreError, type Folder, type StoredMessage } from "./mailbox-store.ts";
 
 export interface ImapOptions {
@@ -464,11 +464,12 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
   const wantsDate = items.some((item) => item.kind === "INTERNALDATE");
   await session.uninterrupted(async () => {
     // Responses are collected and written 64 KB at a time: one system call for many small
-    // answers, and still a wait for a slow reader (backpressure) between the pieces.
-    let batch: Buffer[] = [];
+    // answers, and still a wait for a slow reader (backpressure) between the pieces. The
+    // messages' own text in them is marked (toParts): a body for the transcript.
+    let batch: { bytes: Buffer; body: boolean }[] = [];
     let batched = 0;
     const flush = async () => {
-      if (batched > 0) await session.write(Buffer.concat(batch));
+      if (batched > 0) await session.writeParts(batch);
       batch = [];
       batched = 0;
     };
@@ -487,9 +488,10 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
         answerItems,
       );
       if (answerItems.some((item) => item.kind === "FLAGS")) session.reported(stored);
-      const bytes = toBytes(response);
-      batch.push(bytes);
-      batched += bytes.length;
+      for (const part of toParts(response)) {
+        batch.push(part);
+        batched += part.bytes.length;
+      }
       if (batched >= 64 * 1024) await flush();
     }
     await flush();

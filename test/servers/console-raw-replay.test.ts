@@ -334,7 +334,14 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     expect(bodies("mx")).toBeGreaterThanOrEqual(1);
     expect(bodies("pop3")).toBeGreaterThanOrEqual(4); // three RETR and a TOP
     expect(bodies("nntp")).toBeGreaterThanOrEqual(4); // the POST, ARTICLE, BODY, HEAD
-    expect(bodies("imap")).toBe(0); // IMAP marks no bodies (yet): its lines go as before
+    expect(bodies("imap")).toBeGreaterThanOrEqual(1); // FETCH RFC822: the message in its literal
+    // IMAP's body is exactly the literal's content: the message, not the FETCH response's words around it.
+    const imapIds = new Set(recorded.filter((call) => call.kind === "opened" && call.session.protocol === "imap").map((call) => call.id));
+    const imapBody = Buffer.concat(recorded.flatMap((call) => (call.kind === "body" && imapIds.has(call.id) ? [call.bytes] : []))).toString("latin1");
+    expect(imapBody).toMatch(/^[A-Za-z-]+: /); // a header line first
+    expect(imapBody).toContain("\r\n\r\n"); // its header, a blank line, its text
+    expect(imapBody).not.toContain("FETCH (");
+    expect(imapBody).not.toMatch(/\{\d+\}\r\n/);
     // Today's code sent them raw; the code before had no such thing.
     expect(after.bodies).toBeGreaterThanOrEqual(12);
     expect(before.bodies).toBe(0);
