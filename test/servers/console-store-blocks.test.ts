@@ -2,9 +2,12 @@
 // what it hands out must be what it would be had every line come alone — numbering, the
 // per-session cap, the budget for all sessions, the q= filter — and a block reaches it whole.
 
+import { EventEmitter } from "node:events";
+import type http from "node:http";
 import { describe, expect, test } from "vitest";
 import type { Activity, LineBlock, SessionLine } from "../../servers/activity.ts";
 import { reportActivity } from "../../servers/activity-bridge.ts";
+import { handleSessionsApi } from "../../servers/console/api.ts";
 import { SessionStore, type StoreEvent } from "../../servers/console/sessions.ts";
 
 const at = "2026-12-02T13:00:00.000Z";
@@ -141,5 +144,71 @@ describe("lines kept as blocks", () => {
     expect(blocks).toEqual([lines]);
     expect(reportActivity(store, { method: "sessionLine", lines })).toBeUndefined();
     expect(store.get("s")!.lines.map((line) => line.text)).toEqual(["one", "two"]);
+  });
+});
+
+describe('the event stream: one "lines" event per block', () => {
+  /** GET /console/api/events on `store` as the teacher, into a string; `feed` runs with it open. */
+  async function stream(store: SessionStore, feed: () => void): Promise<{ type: string; data: Record<string, unknown> }[]> {
+    let body = "";
+    const response = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      writableEnded: false,
+      writableLength: 0,
+      writableNeedDrain: false,
+      writeHead: () => response,
+      write: (chunk: string) => ((body += chunk), true),
+      end: () => {},
+    });
+    const request = Object.assign(new EventEmitter(), { url: "/console/api/events", method: "GET" });
+    handleSessionsApi(request as unknown as http.IncomingMessage, response as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store);
+    feed();
+    await new Promise((resolve) => setImmediate(resolve)); // a turn's events are written together
+    request.emit("close");
+    return [...body.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)].map((match) => ({ type: match[1]!, data: JSON.parse(match[2]!) }));
+  }
+
+  test("a block of lines: one event, line i is line n + i; a summary line marked", async () => {
+    const store = new SessionStore();
+    open(store, "s");
+    const events = await stream(store, () => {
+      store.sessionLines(block("s", ["EHLO me", "250 hi"]));
+      store.sessionLines(block("s", ["QUIT", "… 3 more lines (40 bytes) not shown"], "-s"));
+    });
+    expect(events.filter((event) => event.type === "lines").map((event) => event.data)).toEqual([
+      { id: "s", at, n: 1, sides: "CS", folds: "--", texts: ["EHLO me", "250 hi"], bytes: [9, 8] },
+      { id: "s", at, n: 3, sides: "CS", folds: "-s", texts: ["QUIT", "… 3 more lines (40 bytes) not shown"], bytes: [6, 37] },
+    ]);
+  });
+
+  test("lines inside a fold are not sent, but counted: one event per run of lines shown, each saying what came folded after it", async () => {
+    const store = new SessionStore();
+    open(store, "s");
+    const events = await stream(store, () => {
+      store.sessionLine({ id: "s", side: "C", text: "DATA", bytes: 6, at });
+      // Lines 2-8: two shown, three inside a fold, its summary, one more shown; then a block that starts inside a fold.
+      store.sessionLines({ id: "s", at, sides: "SSSSSSC", texts: ["a", "b", "c", "d", "e", "… 3 more", "x"].join("\n"), bytes: [1, 2, 30, 40, 50, 120, 3], folds: "--iiis-" });
+      store.sessionLines({ id: "s", at, sides: "CCC", texts: "p\nq\nr", bytes: [5, 6, 7], folds: "ii-" });
+    });
+    const lines = events.filter((event) => event.type === "lines").map((event) => event.data);
+    expect(lines).toEqual([
+      { id: "s", at, n: 1, sides: "C", folds: "-", texts: ["DATA"], bytes: [6] },
+      { id: "s", at, n: 2, sides: "SS", folds: "--", texts: ["a", "b"], bytes: [1, 2], folded: { side: "S", lines: 3, bytes: 120 } },
+      { id: "s", at, n: 7, sides: "SC", folds: "s-", texts: ["… 3 more", "x"], bytes: [120, 3] },
+      { id: "s", at, n: 9, sides: "", folds: "", texts: [], bytes: [], folded: { side: "C", lines: 2, bytes: 11 } },
+      { id: "s", at, n: 11, sides: "C", folds: "-", texts: ["r"], bytes: [7] },
+    ]);
+    // Nothing inside a fold crossed: its texts are nowhere in the stream.
+    expect(JSON.stringify(events)).not.toMatch(/"[cdepq]"/);
+  });
+
+  test("a body still raw: its plain lines cut, the rest only counted", async () => {
+    const store = new SessionStore();
+    open(store, "s");
+    const raw = "Subject: hi\r\n\r\nline 1\r\nline 2\r\n.\r\n";
+    const events = await stream(store, () => store.sessionBody("s", at, "C", raw, 5, 2));
+    expect(events.filter((event) => event.type === "lines").map((event) => event.data)).toEqual([
+      { id: "s", at, n: 1, sides: "CC", folds: "--", texts: ["Subject: hi\\r\\n", "\\r\\n"], bytes: [13, 2], folded: { side: "C", lines: 3, bytes: raw.length - 15 } },
+    ]);
   });
 });
