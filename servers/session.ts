@@ -70,6 +70,12 @@ export interface SessionSettings {
 
 let sessionCount = 0;
 
+/** Bytes to send, and whether they are (part of) a message's lines: a body for the transcript (LineSession.writeParts). */
+export interface WritePart {
+  bytes: Buffer;
+  body: boolean;
+}
+
 export abstract class LineSession {
   /** The connection: a net.Socket, or a tls.TLSSocket once TLS runs (implicit TLS or STARTTLS). */
   socket: net.Socket;
@@ -218,7 +224,7 @@ export abstract class LineSession {
    * write() of several parts in one write on the wire (one system call), each reported as what
    * it is: an IMAP FETCH response's words, and the messages' text in its literals (`body`).
    */
-  async writeParts(parts: { bytes: Buffer; body: boolean }[]): Promise<void> {
+  async writeParts(parts: WritePart[]): Promise<void> {
     if (this.socket.destroyed) throw new Error("the client went away during the transfer");
     this.clientBody = null;
     for (const { bytes, body } of parts) {

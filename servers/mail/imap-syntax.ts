@@ -21,6 +21,8 @@
 // then the rest of the command, and hands the whole thing here: the literal's bytes sit in the
 // buffer right after its "{n}\r\n", exactly as they came over the wire.
 
+import type { WritePart } from "../session.ts";
+
 /** Thrown for a command that breaks the grammar: the server answers BAD and reads on. */
 export class ParseError extends Error {}
 
@@ -294,8 +296,8 @@ export function toBytes(pieces: Piece[]): Buffer {
  * Response pieces as the bytes to send, in parts: a message's text (MessageText) a part of its
  * own, marked body, the protocol's words around it joined (what session.ts writeParts() takes).
  */
-export function toParts(pieces: Piece[]): { bytes: Buffer; body: boolean }[] {
-  const parts: { bytes: Buffer; body: boolean }[] = [];
+export function toParts(pieces: Piece[]): WritePart[] {
+  const parts: WritePart[] = [];
   let words: Buffer[] = [];
   const endWords = () => {
     if (words.length > 0) parts.push({ bytes: Buffer.concat(words), body: false });

@@ -39,7 +39,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import type { Activity } from "../activity.ts";
 import { isLoopback } from "../loopback.ts";
-import { LineSession, maskSecrets, sameSecret, serve } from "../session.ts";
+import { LineSession, maskSecrets, sameSecret, serve, type WritePart } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { fetchResponse, needsContent, parseFetchItems, setsSeen, type FetchItem } from "./imap-fetch.ts";
@@ -466,7 +466,7 @@ async function handleFetch(session: ImapSession, args: CommandParser, byUid: boo
     // Responses are collected and written 64 KB at a time: one system call for many small
     // answers, and still a wait for a slow reader (backpressure) between the pieces. The
     // messages' own text in them is marked (toParts): a body for the transcript.
-    let batch: { bytes: Buffer; body: boolean }[] = [];
+    let batch: WritePart[] = [];
     let batched = 0;
     const flush = async () => {
       if (batched > 0) await session.writeParts(batch);
