@@ -359,14 +359,18 @@ export class DotBlockEnd {
     while (at < chunk.length) {
       const byte = chunk[at]!;
       if (this.state === 0) {
-        // Only a "." right after a "\n" may end the block: look for that pair, not at each byte.
-        const found = chunk.indexOf(LF_DOT, at);
-        if (found === -1) {
-          this.state = chunk[chunk.length - 1] === LF ? 1 : 0;
-          return -1;
-        }
-        at = found + 2;
-        this.state = 2;
+        // Only a line holding a single "." ends the block: look for such a line whole, not at
+        // each byte, nor at each "\n." (a dot-stuffed line, "..", is content).
+        const crlf = chunk.indexOf(LF_DOT_CRLF, at);
+        const lf = chunk.indexOf(LF_DOT_LF, at);
+        if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + LF_DOT_CRLF.length;
+        if (lf !== -1) return lf + LF_DOT_LF.length;
+        // Not in this chunk: how much of such a line its last bytes hold, for the next chunk.
+        const last = chunk.length - 1;
+        if (chunk[last] === LF) this.state = 1;
+        else if (last - 1 >= at && chunk[last - 1] === LF && chunk[last] === DOT) this.state = 2;
+        else if (last - 2 >= at && chunk[last - 2] === LF && chunk[last - 1] === DOT && chunk[last] === CR) this.state = 3;
+        return -1;
       } else if (this.state === 1) {
         this.state = byte === DOT ? 2 : byte === LF ? 1 : 0;
         at++;
@@ -382,4 +386,5 @@ export class DotBlockEnd {
   }
 }
 
-const LF_DOT = Buffer.from("\n.");
+const LF_DOT_CRLF = Buffer.from("\n.\r\n");
+const LF_DOT_LF = Buffer.from("\n.\n");

@@ -299,6 +299,8 @@ describe("DotBlockEnd: where a block ends in bytes only watched (the transcript'
     ["a\n\n.\r\n", 6],
     ["no end\r\n.. \r\n.\r", -1], // ".\r" without its "\n" yet
     ["\r\n.\r\n", 5],
+    ["a\r\n..b\r\n..\r\n.\r\nRSET\r\n", 15], // stuffed lines, one of them ".." alone, right before the end
+    ["x\n.y\n.\r.\r\n.\n", 12], // ".\r" then more is content; the end is the bare-"\n" one
   ];
   for (const [text, end] of cases) {
     test(`${JSON.stringify(text)}: ${end}, however it is split`, () => {
