@@ -286,7 +286,7 @@ async function main(): Promise<void> {
   let connection = 0;
   const newTranscript = () => {
     const id = ++connection;
-    return new Transcript({ onLine: values.trace ? (line) => console.log(`#${id} ${line.side}: ${line.text}`) : undefined });
+    return new Transcript({ onLine: values.trace ? (line) => console.log(`#${id} ${line}`) : undefined });
   };
   const common = { listenPort: Number(values.listen), targetHost, targetPort: Number(targetPort), seed, newTranscript };
 

@@ -65,7 +65,7 @@ export class SessionReporter {
       keepFolded: KEPT_IN_A_FOLD,
       keepLines: false, // the console's store keeps what it can afford; this only hands lines on
       mask: options.mask,
-      onLine: (info) => {
+      onLine: (_line, info) => {
         const report: SessionLine = { id: this.id, side: info.side, text: info.text, bytes: info.bytes, at: this.at };
         if (info.fold) report.fold = info.fold;
         this.activity.sessionLine(report);

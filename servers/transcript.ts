@@ -29,12 +29,11 @@ export interface TranscriptOptions {
   /** Rewrites a line before it is stored, e.g. to hide a password. */
   mask?: (line: string, side: Side) => string;
   /**
-   * Called with every finished line, e.g. to print it live (as `${line.side}: ${line.text}`).
-   * `fold` is "inside" for a line past maxLinesInARow that `keepFolded` lets through (not in
-   * `lines`, not for a terminal: the console shows it when its fold is opened), "summary" for
-   * the "… N more lines" line.
+   * Called with every finished line, e.g. to print it live. `info.fold` is "inside" for a line
+   * past maxLinesInARow that `keepFolded` lets through (not in `lines`, not for a terminal: the
+   * console shows it when its fold is opened), "summary" for the "… N more lines" line.
    */
-  onLine?: (line: LineInfo) => void;
+  onLine?: (line: string, info: LineInfo) => void;
   /** Of the lines past maxLinesInARow, hand this many per run to onLine as fold "inside" (default 0). */
   keepFolded?: number;
   /** Keep every line in `lines` for toString() (default true); a live reporter that only hands
@@ -261,12 +260,14 @@ export class Transcript {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
       if (this.hiddenLines <= (this.options.keepFolded ?? 0) && this.options.onLine) {
-        this.options.onLine({ side, bytes, fold: "inside", text: this.shown(side, text, suffix, body) });
+        const shown = this.shown(side, text, suffix, body);
+        this.options.onLine(`${side}: ${shown}`, { side, bytes, fold: "inside", text: shown });
       }
       return;
     }
     this.linesInARow++;
-    this.emit({ side, bytes, text: this.shown(side, text, suffix, body) });
+    const shown = this.shown(side, text, suffix, body);
+    this.emit(`${side}: ${shown}`, { side, bytes, text: shown });
   }
 
   /** The line as shown, without its "C: " (masked unless a body's, cut). */
@@ -287,7 +288,7 @@ export class Transcript {
     this.lastHidden = null;
     if (this.hiddenLines > 0 && this.lastSide) {
       const text = `… ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
-      this.emit({ side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });
+      this.emit(`${this.lastSide}: ${text}`, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });
     }
     this.linesInARow = 0;
     this.hiddenLines = 0;
@@ -295,10 +296,9 @@ export class Transcript {
     this.lastSide = null;
   }
 
-  /** A finished line: kept as "C: …" (keepLines), and handed on (onLine). */
-  private emit(line: LineInfo): void {
-    if (this.options.keepLines !== false) this.lines.push(`${line.side}: ${line.text}`);
-    this.options.onLine?.(line);
+  private emit(line: string, info: LineInfo): void {
+    if (this.options.keepLines !== false) this.lines.push(line);
+    this.options.onLine?.(line, info);
   }
 }
 

@@ -73,7 +73,7 @@ describe("transcript", () => {
       return line;
     };
     const shown: string[] = [];
-    const transcript = new Transcript({ maxLinesInARow: 12, keepFolded: 200, keepLines: false, mask, onLine: (line) => shown.push(`${line.side}: ${line.text}`) });
+    const transcript = new Transcript({ maxLinesInARow: 12, keepFolded: 200, keepLines: false, mask, onLine: (line) => shown.push(line) });
     transcript.data("S", Buffer.from("250 OK\r\n".repeat(299) + "334 \r\n"));
     transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
     // And once more, the 334 arriving as a line cut across two chunks.
