@@ -50,9 +50,9 @@ describe.skipIf(!hasChromium)("FTP transfers on the console's FTP page, in Chrom
     const errors: string[] = [];
     page.on("console", (message) => message.type() === "error" && errors.push(`console: ${message.text()}`));
     page.on("pageerror", (error) => errors.push(`exception: ${error.message}`));
-    // Every text the live region is given, in order: what a screen reader would be told.
+    // Every text the live region is given, in order: what a screen reader would be told (on the FTP page, which has it).
     await page.addInitScript(`window.said = [];
-      addEventListener("DOMContentLoaded", () => new MutationObserver(() => window.said.push(document.getElementById("transfer-news").textContent))
+      addEventListener("DOMContentLoaded", () => document.getElementById("transfer-news") && new MutationObserver(() => window.said.push(document.getElementById("transfer-news").textContent))
         .observe(document.getElementById("transfer-news"), { childList: true, characterData: true, subtree: true }));`);
     await page.goto(`${running.base}/console/ftp.html`);
     await page.waitForSelector("#transfer-count:not(:empty)");
@@ -104,6 +104,12 @@ describe.skipIf(!hasChromium)("FTP transfers on the console's FTP page, in Chrom
     expect(await page.locator("#transfer-count").innerText()).toBe("(0 in progress)");
     await expect.poll(() => page.evaluate("window.said"), { timeout: 10_000 }).toEqual(["Download started: /big.bin (me)", "Download done: /big.bin"]);
     await ftp.close();
+
+    // The transfer's link opens its data connection, whose account is its control connection's login.
+    await item.locator("a.data").click();
+    const facts = page.locator("#detail-facts");
+    await expect.poll(() => facts.innerText()).toContain("me (the login of the session it belongs to)");
+    expect(await page.locator("#detail-title").innerText()).toMatch(/^FTP-DATA session /);
     expect(errors).toEqual([]);
     await context.close();
   });

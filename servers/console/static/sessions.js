@@ -212,7 +212,7 @@ function showFacts(session) {
   const facts = [
     ["Client", session.client],
     ["Server port", String(session.port)],
-    ["Account", session.account ?? "not logged in"],
+    ["Account", accountOf(session)],
     ["TLS", session.tls ? "yes" : "no"],
     ["Started", clock(session.started)],
     ["Ended", session.ended ? `${clock(session.ended)} (${session.how})` : "still open"],
@@ -238,6 +238,17 @@ function showFacts(session) {
   for (const other of state.sessions.values()) if (other.relatedTo === session.id || other.causes?.includes(session.id)) effects.add(other.id);
   appendLinks(links, causes, "Caused by ", "Caused by these sessions: ");
   appendLinks(links, [...effects], "Led to ", "Led to these sessions: ");
+}
+
+/**
+ * Who the session is for: its own login, or — an FTP data connection, a relay hop that carried
+ * one session's mail — the login of the session it belongs to.
+ */
+function accountOf(session) {
+  if (session.account) return session.account;
+  const causes = session.causes ?? (session.relatedTo ? [session.relatedTo] : []);
+  const owner = causes.length === 1 ? state.sessions.get(causes[0])?.account : undefined;
+  return owner ? `${owner} (the login of the session it belongs to)` : "not logged in";
 }
 
 function appendLinks(links, ids, one, several) {
