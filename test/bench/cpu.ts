@@ -36,11 +36,16 @@ export function cpuMsByThread(pid: number): Map<number, number> {
  * thread (in the benches, the worker thread running the servers) and all the rest together
  * (V8's helper threads doing parallel GC and compiling, libuv's pool doing file I/O).
  */
-export function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>): { main: number; busiest: number; rest: number } {
+export function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>): { main: number; busiest: number; busiestTid: number; rest: number } {
   const deltas = [...after].map(([tid, ms]) => ({ tid, ms: ms - (before.get(tid) ?? 0) }));
   const main = deltas.find((d) => d.tid === pid)?.ms ?? 0;
   const others = deltas.filter((d) => d.tid !== pid).sort((a, b) => b.ms - a.ms);
   const busiest = others[0]?.ms ?? 0;
   const rest = others.slice(1).reduce((sum, d) => sum + d.ms, 0);
-  return { main, busiest, rest };
+  return { main, busiest, busiestTid: others[0]?.tid ?? 0, rest };
+}
+
+/** Keeps a thread (or a whole process, by its pid) on the given CPUs from now on (`taskset`; "1", "0"). */
+export function pinToCpus(tid: number, cpus: string): void {
+  execFileSync("taskset", ["-p", "-c", cpus, String(tid)], { stdio: "ignore" });
 }

@@ -2,6 +2,9 @@
 // npx tsx test/bench/smtp.ts --quick    — 1 round, fewer messages
 // npx tsx test/bench/smtp.ts --tiny     — a handful of messages: only checks that everything runs (the smoke test)
 // npx tsx test/bench/smtp.ts --console  — only the console's rows (what the console costs)
+// npx tsx test/bench/smtp.ts --console --pin — the same, with each playground's busiest thread (the mail
+//                                        worker) kept on CPU 1 and this client on CPU 0: a diagnostic
+//                                        (README, footnote 4: the worker's CPU with and without a page)
 //
 // Measures the playground's SMTP submission server (servers/mail/smtp.ts on smtp-server):
 // messages per second accepted AND stored — a message counts when the server said "250" after
@@ -36,13 +39,13 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cpuMs, cpuMsByThread, threadSplit } from "./cpu.ts";
+import { cpuMs, cpuMsByThread, pinToCpus, threadSplit } from "./cpu.ts";
 import { openEventStream } from "./event-stream.ts";
 import { startPlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
 const { values: options } = parseArgs({
-  options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" }, console: { type: "boolean" } },
+  options: { quick: { type: "boolean" }, tiny: { type: "boolean" }, rounds: { type: "string" }, console: { type: "boolean" }, pin: { type: "boolean" } },
 });
 const size = options.tiny ? "tiny" : options.quick ? "quick" : "full";
 const settings = {
@@ -179,7 +182,7 @@ async function stored(server: MailServer, address: string): Promise<number> {
 }
 
 /** Sends `total` messages over `senders` connections; resolves with messages per second and the server's CPU time. */
-async function run(server: MailServer, senders: number, total: number, to: string): Promise<{ rate: number; cpu: number; threads: string }> {
+async function run(server: MailServer, senders: number, total: number, to: string): Promise<{ rate: number; cpu: number; threads: string; busiestTid: number }> {
   const clients = await Promise.all(Array.from({ length: senders }, () => BenchClient.open(server.port)));
   const bodies = Array.from({ length: 16 }, (_, n) => message(n, to));
   let next = 0;
@@ -196,7 +199,7 @@ async function run(server: MailServer, senders: number, total: number, to: strin
   const split = threadSplit(server.process.pid!, threadsBefore, cpuMsByThread(server.process.pid!));
   const threads = `main ${split.main.toFixed(0)} + busiest other thread ${split.busiest.toFixed(0)} + the rest ${split.rest.toFixed(0)} ms`;
   for (const client of clients) client.close();
-  return { rate: total / seconds, cpu, threads };
+  return { rate: total / seconds, cpu, threads, busiestTid: split.busiestTid };
 }
 
 function median(values: number[]): number {
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
     `SMTP bench (${size}, ${rounds} round${rounds === 1 ? "" : "s"}) — Node ${process.version}, loopback, ` +
       `2 KB messages, AUTH PLAIN once per connection, raw pipelined client.`,
   );
+  if (options.pin) pinToCpus(process.pid, "0"); // this client on CPU 0 (its threads made from now on too)
   const durable = await startMailServer("on");
   const fast = await startMailServer("off");
   // The console's cost, as a user of npm start gets it: three playgrounds, the same but for the console.
@@ -236,7 +240,11 @@ async function main(): Promise<void> {
       let before: number[];
       const samples = group.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
       // A warm-up run each, not counted (the first messages a process sees run before its code is compiled).
-      for (const one of group) await run(one.server, one.senders, Math.ceil(one.total / 4), one.to);
+      for (const one of group) {
+        const { busiestTid } = await run(one.server, one.senders, Math.ceil(one.total / 4), one.to);
+        // --pin: the thread that worked most in the warm-up, the servers' worker, stays on CPU 1.
+        if (options.pin && busiestTid) pinToCpus(busiestTid, "1");
+      }
       before = await Promise.all(group.map((one) => stored(one.server, one.to)));
       for (let round = 1; round <= roundCount; round++) {
         for (let k = 0; k < group.length; k++) {
