@@ -11,7 +11,7 @@
 
 import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
 import type { DotBlockEnd } from "./line-protocol.ts";
-import { rawLineEnd, showRawLine, Transcript, type Side } from "./transcript.ts";
+import { cutRawLines, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
 const boot = Date.now().toString(36);
@@ -209,15 +209,12 @@ export function printTrace(print: (line: string) => void): Activity {
  * Activity that takes only lines: exactly the lines the transcript would have reported one by one.
  */
 export function bodyLines(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): SessionLine[] {
-  const out: SessionLine[] = [];
-  for (let i = 0, start = 0; i < lines; i++) {
-    const end = rawLineEnd(raw, start);
-    const line: SessionLine = { id, side, text: showRawLine(raw, start, end), bytes: end - start, at };
+  const { texts, bytes } = cutRawLines(raw, lines);
+  return texts.map((text, i) => {
+    const line: SessionLine = { id, side, text, bytes: bytes[i]!, at };
     if (i >= plain) line.fold = "inside";
-    out.push(line);
-    start = end;
-  }
-  return out;
+    return line;
+  });
 }
 
 /** Every report to each of `activities`. */

@@ -270,15 +270,9 @@ export abstract class LineSession {
     return this.uninterrupted(async () => {
       const stuffer = new DotStuffer();
       if (content.length <= PIECE) {
-        const head = Buffer.from(checkedLine(status));
+        // One write on the wire; two parts for the transcript: the status line is a reply, the rest a body.
         const block = Buffer.concat([stuffer.encode(content), stuffer.end()]);
-        if (this.socket.destroyed) throw new Error("the client went away during the transfer");
-        // One write on the wire; two reports: the status line is a reply, the rest a body.
-        this.clientBody = null;
-        this.report?.data("S", head);
-        this.report?.body("S", block);
-        if (!this.socket.write(Buffer.concat([head, block]))) await drained(this.socket);
-        return;
+        return this.writeParts([{ bytes: Buffer.from(checkedLine(status)), body: false }, { bytes: block, body: true }]);
       }
       this.reply(status);
       for (let at = 0; at < content.length; at += PIECE) await this.write(stuffer.encode(content.subarray(at, at + PIECE)), true);

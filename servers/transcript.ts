@@ -304,7 +304,12 @@ export class Transcript {
 
 /** A shown line cut after `maxLineLength` characters, saying how many more there were. */
 function cutLine(text: string, maxLineLength: number): string {
-  return text.length > maxLineLength ? `${text.slice(0, maxLineLength)}… (+${text.length - maxLineLength} more characters)` : text;
+  return text.length > maxLineLength ? text.slice(0, maxLineLength) + cutMark(text.length - maxLineLength) : text;
+}
+
+/** What a cut line ends in, after its first characters. */
+function cutMark(more: number): string {
+  return `… (+${more} more characters)`;
 }
 
 /** In a body's raw text (onBody's `raw`), where the line that begins at `start` ends: just past its "\n" (or at the end). */
@@ -328,6 +333,23 @@ export function showRawLine(raw: string, start: number, end: number, maxLineLeng
 }
 
 /**
+ * The first `count` lines of a body's raw text, each as showRawLine() shows it, with its bytes;
+ * `end`: where they end in raw (what is left are the lines after them).
+ */
+export function cutRawLines(raw: string, count: number): { texts: string[]; bytes: number[]; end: number } {
+  const texts: string[] = [];
+  const bytes: number[] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = rawLineEnd(raw, start);
+    texts.push(showRawLine(raw, start, end));
+    bytes.push(end - start);
+    start = end;
+  }
+  return { texts, bytes, end: start };
+}
+
+/**
  * About the length of all of raw's lines as showRawLine() shows them, added up — what the
  * console's store reckons they cost — without making them: each line's bytes with its line end
  * made visible ("\r\n" is 4 characters, "\n" 2), or the cut length. Exact for printable ASCII
@@ -341,7 +363,7 @@ export function shownLength(raw: string, maxLineLength = DEFAULT_MAX_LINE_LENGTH
     const lf = raw.charCodeAt(end - 1) === 10;
     const crlf = lf && end - start >= 2 && raw.charCodeAt(end - 2) === 13;
     const shown = end - start + (crlf ? 2 : lf ? 1 : 0);
-    total += shown > maxLineLength ? maxLineLength + `… (+${shown - maxLineLength} more characters)`.length : shown;
+    total += shown > maxLineLength ? maxLineLength + cutMark(shown - maxLineLength).length : shown;
     start = end;
   }
   return total;

@@ -24,7 +24,7 @@
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
 import { isBody, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
-import { rawLineEnd, showRawLine } from "../transcript.ts";
+import { cutRawLines } from "../transcript.ts";
 import { sendJson } from "./json.ts";
 
 /** What one viewer's event stream may hold unsent before its events are dropped. */
@@ -212,17 +212,9 @@ function sendLines(sendEvents: (events: string, count: number) => void, id: stri
     return `${head}${first},"sides":"${sides}","folds":"${folds}","texts":${JSON.stringify(texts)},"bytes":${JSON.stringify(bytes)}${folded}}\n\n`;
   };
   if (isBody(block)) {
-    const texts: string[] = [];
-    const bytes: number[] = [];
-    let start = 0;
-    for (let i = 0; i < block.plain; i++) {
-      const end = rawLineEnd(block.raw, start);
-      texts.push(showRawLine(block.raw, start, end));
-      bytes.push(end - start);
-      start = end;
-    }
+    const { texts, bytes, end } = cutRawLines(block.raw, block.plain);
     // The body's lines past `plain` are inside its fold: one character per byte, so their bytes are what is left of raw.
-    return sendEvents(event(n, block.side.repeat(block.plain), "-".repeat(block.plain), texts, bytes, block.lines - block.plain, block.raw.length - start, block.side), 1);
+    return sendEvents(event(n, block.side.repeat(block.plain), "-".repeat(block.plain), texts, bytes, block.lines - block.plain, block.raw.length - end, block.side), 1);
   }
   const texts = block.texts.split("\n");
   if (!block.folds.includes("i")) return sendEvents(event(n, block.sides, block.folds, texts, block.bytes), 1);

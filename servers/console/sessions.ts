@@ -21,7 +21,7 @@
 // that ended, marked done, aborted or failed.
 
 import type { Activity, BodyBlock, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
-import { DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
+import { cutRawLines, DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -452,13 +452,6 @@ function keptLines({ block, n }: KeptBlock): KeptLine[] {
 
 /** A body's raw text cut into lines, as a LineBlock: what the transcript would have sent one by one. */
 export function cutBody({ id, at, side, raw, lines, plain }: BodyBlock): LineBlock {
-  const texts: string[] = [];
-  const bytes: number[] = [];
-  for (let i = 0, start = 0; i < lines; i++) {
-    const end = rawLineEnd(raw, start);
-    texts.push(showRawLine(raw, start, end));
-    bytes.push(end - start);
-    start = end;
-  }
+  const { texts, bytes } = cutRawLines(raw, lines);
   return { id, at, sides: side.repeat(lines), texts: texts.join("\n"), bytes, folds: "-".repeat(plain) + "i".repeat(lines - plain) };
 }
