@@ -2,7 +2,9 @@
 // servers on free ports in a temp dir, each reporting to one real console (servers/console/),
 // which an HTTP server on a free port serves.
 
+import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import type http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConsole, type Console, type ConsoleOptions } from "../../servers/console/index.ts";
@@ -107,4 +109,33 @@ export function streamedLines(stream: string): StreamedLine[] {
     }
   }
   return lines;
+}
+
+/**
+ * A response the console's API handlers can write to without a socket (handleSessionsApi): all
+ * it is given, as text, in `body`. With fakeRequest(), for tests that call the API directly.
+ */
+export class FakeResponse extends EventEmitter {
+  destroyed = false;
+  writableEnded = false;
+  writableLength = 0;
+  writableNeedDrain = false;
+  body = "";
+  writeHead(): this {
+    return this;
+  }
+  setHeader(): void {}
+  write(chunk: string | Buffer): boolean {
+    this.body += chunk.toString();
+    return true;
+  }
+  end(chunk?: string | Buffer): void {
+    if (chunk) this.body += chunk.toString();
+    this.writableEnded = true;
+  }
+}
+
+/** A GET request for `url`, for FakeResponse; emit("close") on it is the browser going away. */
+export function fakeRequest(url: string): http.IncomingMessage {
+  return Object.assign(new EventEmitter(), { url, method: "GET" }) as unknown as http.IncomingMessage;
 }

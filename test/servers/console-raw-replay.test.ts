@@ -10,7 +10,6 @@
 // INSIDE a body is data and is no longer masked (a mail that says "AUTH PLAIN dGVzdA==" shows it;
 // before, SMTP's mask took it for a command).
 
-import { EventEmitter } from "node:events";
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Activity, SessionChange, SessionEnd, SessionOpened } from "../../servers/activity.ts";
@@ -28,7 +27,7 @@ import * as oldBridge from "./console-before-raw/activity-bridge.ts";
 import * as oldApi from "./console-before-raw/api.ts";
 import * as oldStore from "./console-before-raw/sessions.ts";
 import * as oldReport from "./console-before-raw/session-report.ts";
-import { startTestConsole, streamedLines, type TestConsole } from "./console-live-kit.ts";
+import { FakeResponse, fakeRequest, startTestConsole, streamedLines, type TestConsole } from "./console-live-kit.ts";
 
 /** One call a server made on a SessionReporter (or the session it opened), with its time. */
 type Recorded =
@@ -228,30 +227,6 @@ function maskOf(protocol: string, imapState: () => State): ((line: string, side:
 }
 
 const TEACHER = { teacher: true } as const;
-
-class FakeResponse extends EventEmitter {
-  destroyed = false;
-  writableEnded = false;
-  writableLength = 0;
-  writableNeedDrain = false;
-  body = "";
-  writeHead(): this {
-    return this;
-  }
-  setHeader(): void {}
-  write(chunk: string | Buffer): boolean {
-    this.body += chunk.toString();
-    return true;
-  }
-  end(chunk?: string | Buffer): void {
-    if (chunk) this.body += chunk.toString();
-    this.writableEnded = true;
-  }
-}
-
-function fakeRequest(url: string): http.IncomingMessage {
-  return Object.assign(new EventEmitter(), { url, method: "GET" }) as unknown as http.IncomingMessage;
-}
 
 /** The lines of one session as the API shows them. */
 function linesOf(json: string): { side: string; text: string; fold?: string; bytes: number }[] {

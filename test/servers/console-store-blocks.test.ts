@@ -2,13 +2,13 @@
 // what it hands out must be what it would be had every line come alone — numbering, the
 // per-session cap, the budget for all sessions, the q= filter — and a block reaches it whole.
 
-import { EventEmitter } from "node:events";
 import type http from "node:http";
 import { describe, expect, test } from "vitest";
 import type { Activity, LineBlock, SessionLine } from "../../servers/activity.ts";
 import { reportActivity } from "../../servers/activity-bridge.ts";
 import { handleSessionsApi } from "../../servers/console/api.ts";
 import { SessionStore, type StoreEvent } from "../../servers/console/sessions.ts";
+import { FakeResponse, fakeRequest } from "./console-live-kit.ts";
 
 const at = "2026-12-02T13:00:00.000Z";
 
@@ -150,22 +150,13 @@ describe("lines kept as blocks", () => {
 describe('the event stream: one "lines" event per block', () => {
   /** GET /console/api/events on `store` as the teacher, into a string; `feed` runs with it open. */
   async function stream(store: SessionStore, feed: () => void): Promise<{ type: string; data: Record<string, unknown> }[]> {
-    let body = "";
-    const response = Object.assign(new EventEmitter(), {
-      destroyed: false,
-      writableEnded: false,
-      writableLength: 0,
-      writableNeedDrain: false,
-      writeHead: () => response,
-      write: (chunk: string) => ((body += chunk), true),
-      end: () => {},
-    });
-    const request = Object.assign(new EventEmitter(), { url: "/console/api/events", method: "GET" });
-    handleSessionsApi(request as unknown as http.IncomingMessage, response as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store);
+    const response = new FakeResponse();
+    const request = fakeRequest("/console/api/events");
+    handleSessionsApi(request, response as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store);
     feed();
     await new Promise((resolve) => setImmediate(resolve)); // a turn's events are written together
     request.emit("close");
-    return [...body.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)].map((match) => ({ type: match[1]!, data: JSON.parse(match[2]!) }));
+    return [...response.body.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)].map((match) => ({ type: match[1]!, data: JSON.parse(match[2]!) }));
   }
 
   test("a block of lines: one event, line i is line n + i; a summary line marked", async () => {
