@@ -121,6 +121,25 @@ test("thousands of calls from several sessions arrive complete and in the order 
   expect(messages).toBeLessThan(10);
 });
 
+test("a body counts as one call and by its size: many small ones share a batch, big ones leave in batches of about 256 KB", async () => {
+  const sent: ActivityMessage[] = [];
+  const { activity: worker, flush } = activityMessenger((message) => sent.push(message));
+  const at = new Date().toISOString();
+  // 300 small bodies of 40 lines each (240 KB): as lines they were 12,000 calls (12 batches), as bodies one batch.
+  const small = "line of a message\r\n".repeat(40);
+  for (let n = 0; n < 300; n++) worker.sessionBody!("pop3-1", at, "S", small, 40, 12);
+  expect(sent).toHaveLength(0); // still waiting for more
+  flush();
+  expect(sent).toHaveLength(1);
+  // A 10 MB DATA in 64 KB chunks does not wait for the timer, nor pile up: one batch per 4 chunks.
+  const chunk = "x".repeat(64 * 1024 - 2) + "\r\n";
+  for (let n = 0; n < 160; n++) worker.sessionBody!("smtp-1", at, "C", chunk, 1, 0);
+  expect(sent).toHaveLength(1 + 40);
+  const bodies = sent.flatMap((message) => unpack(message)).filter((call) => call.method === "sessionBody");
+  expect(bodies).toHaveLength(300 + 160);
+  expect(bodies.at(-1)).toEqual({ method: "sessionBody", args: ["smtp-1", at, "C", chunk, 1, 0] });
+});
+
 test("a single line leaves by itself, within a second", async () => {
   const { port1, port2 } = new MessageChannel();
   const calls: [string, unknown][] = [];

@@ -322,7 +322,7 @@ test("the memory hook collects every thread's garbage and reports its heap; with
   const sessions = async (count: number) => {
     // Plain sockets, closed at once (RawClient keeps each socket until the test ends, in this thread).
     for (let i = 0; i < count; i++) expect(await firstReplyTo("QUIT")(playground.ports.pop3, 5_000)).toMatch(/^\+OK/);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the last reports arrive (batched for 10 ms)
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the last reports arrive (batched for 100 ms)
   };
   await sessions(50); // code loaded, caches warm
   const before = await playground.testHooks.memory();
