@@ -82,6 +82,9 @@ export interface BodyBlock {
   plain: number;
 }
 
+/** What a piece of Activity.sessionRaw is: bytes of commands and replies, a body's bytes (see BodyBlock), or a note. */
+export type RawKind = "data" | "body" | "note";
+
 export interface SessionChange {
   id: string;
   /** The account once logged in (mail address, FTP or news user). */
@@ -159,6 +162,16 @@ export interface Activity {
    * it into lines (session-report.ts: bodyLines()).
    */
   sessionBody?(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void;
+  /**
+   * Optional: a session's bytes as they came, not cut into lines yet — what a SessionReporter got
+   * as data(), body() or note() ("data", "body", "note"); `text` one character per byte (latin1),
+   * a note's text as it is. A server whose Activity has this (a worker thread's messenger) sends
+   * its sessions so, for the protocols masks.ts knows (maskFor), and the supervisor cuts and masks
+   * them as they arrive (activity-bridge.ts: cutOnArrival): the worker, the busy thread, then only
+   * copies bytes. Secrets are still in them: only the supervisor's cutter takes this call — never
+   * the console's store, a page or --trace, which all get the cut, masked lines.
+   */
+  sessionRaw?(id: string, at: string, kind: RawKind, side: "C" | "S", text: string): void;
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;

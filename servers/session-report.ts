@@ -6,11 +6,18 @@
 //                                                                      └─▶ printTrace → terminal
 //
 // The reporter counts the bytes each way, cuts them into lines with servers/transcript.ts (the
-// one masking code; the server passes its mask) and says how the session ended. A server makes
-// one reporter per connection, and none at all when nobody watches (reportsTo() → undefined).
+// server passes its mask, from masks.ts) and says how the session ended. A server makes one
+// reporter per connection, and none at all when nobody watches (reportsTo() → undefined).
+//
+// A server on a worker thread, watched by the console alone, does not cut its lines itself: its
+// Activity (the messenger to the supervisor) takes raw bytes (Activity.sessionRaw), and the
+// reporter hands them on uncut. The supervisor cuts them on arrival with the same Transcript and
+// the same mask (activity-bridge.ts: cutOnArrival), so the console gets the same lines, and the
+// worker — the thread that serves the class — only copies bytes.
 
 import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
 import type { DotBlockEnd } from "./line-protocol.ts";
+import { maskFor, type Mask } from "./masks.ts";
 import { cutRawLines, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
@@ -32,9 +39,9 @@ export interface ReporterOptions {
   /** What --trace prints in front of each line ("pop3 #12"). */
   label: string;
   relatedTo?: string;
-  /** Hides secrets (passwords, AUTH's base64) before a line leaves the server. */
-  mask?: (line: string, side: Side) => string;
-  /** After this many lines in a row from one side the rest is folded (default 12, as --trace always did). */
+  /** Hides secrets (passwords, AUTH's base64) where the lines are cut: masks.ts (the same mask maskFor() makes for the supervisor). */
+  mask?: Mask;
+  /** After this many lines in a row from one side the rest is folded (default 12, as --trace always did; a session with its own is cut where it runs). */
   maxLinesInARow?: number;
   /** Bytes of each side cut into lines; past them only counted (an FTP data connection: 64 KB of a 100 MB file). */
   transcribedBytes?: number;
@@ -47,7 +54,10 @@ export class SessionReporter {
   readonly id: string;
   bytesIn = 0;
   bytesOut = 0;
-  private readonly transcript: Transcript;
+  /** Cuts the bytes into lines here; null when they go on raw (`raw`). */
+  private readonly transcript: Transcript | null;
+  /** Takes the bytes uncut (a worker's messenger: the supervisor cuts them), or null. */
+  private readonly raw: Required<Pick<Activity, "sessionRaw">> | null;
   private readonly transcribedBytes: number;
   private done = false;
   private at = reportTime();
@@ -60,26 +70,20 @@ export class SessionReporter {
     this.transcribedBytes = options.transcribedBytes ?? Infinity;
     const { protocol, port, client, tls, label, relatedTo } = options;
     activity.sessionOpened({ id: this.id, protocol, port, client, tls, label, relatedTo, started: new Date().toISOString() });
-    this.transcript = new Transcript({
-      maxLinesInARow: options.maxLinesInARow ?? 12,
-      keepFolded: KEPT_IN_A_FOLD,
-      keepLines: false, // the console's store keeps what it can afford; this only hands lines on
-      mask: options.mask,
-      onLine: (_line, info) => {
-        const report: SessionLine = { id: this.id, side: info.side, text: info.text, bytes: info.bytes, at: this.at };
-        if (info.fold) report.fold = info.fold;
-        this.activity.sessionLine(report);
-      },
-      // A body's lines go on as raw text to whoever can take them so (the console); for others
-      // (--trace alone) the transcript cuts them one by one, as any line.
-      onBody: activity.sessionBody ? (side, raw, lines, plain) => this.activity.sessionBody!(this.id, this.at, side, raw, lines, plain) : undefined,
-    });
+    // Raw when the Activity takes it and whoever cuts on arrival knows how: this protocol's mask
+    // (masks.ts) and the default fold. (FTP's sessions, with their own fold and their data
+    // connections cut only in part, are cut here.)
+    const raw = activity.sessionRaw && options.maxLinesInARow === undefined && options.transcribedBytes === undefined && maskFor(protocol);
+    this.raw = raw ? (activity as Required<Pick<Activity, "sessionRaw">>) : null;
+    this.transcript = raw ? null : sessionTranscript(activity, this.id, () => this.at, options.mask, options.maxLinesInARow);
   }
 
   /** Bytes one side sent ("C": the client, "S": the server). */
   data(side: Side, chunk: Buffer): void {
     const shown = this.count(side, chunk);
-    if (shown) this.transcript.data(side, shown);
+    if (!shown) return;
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "data", side, shown.toString("latin1"));
+    else this.transcript!.data(side, shown);
   }
 
   /**
@@ -89,7 +93,9 @@ export class SessionReporter {
    */
   body(side: Side, chunk: Buffer): void {
     const shown = this.count(side, chunk);
-    if (shown) this.transcript.body(side, shown);
+    if (!shown) return;
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "body", side, shown.toString("latin1"));
+    else this.transcript!.body(side, shown);
   }
 
   /**
@@ -126,7 +132,9 @@ export class SessionReporter {
   /** Something that is not bytes: "TLS handshake", "connection closed". */
   note(side: Side, text: string): void {
     this.at = reportTime();
-    if (!this.done) this.transcript.note(side, text);
+    if (this.done) return;
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "note", side, text);
+    else this.transcript!.note(side, text);
   }
 
   /** Logged in, TLS started, or the session it belongs to found out. */
@@ -138,12 +146,35 @@ export class SessionReporter {
   closed(how: SessionEnd): void {
     if (this.done) return;
     for (const [side, bytes] of [["C", this.bytesIn], ["S", this.bytesOut]] as const) {
-      if (bytes > this.transcribedBytes) this.transcript.note(side, `${bytes - this.transcribedBytes} more bytes, not cut into lines`);
+      if (bytes > this.transcribedBytes) this.transcript?.note(side, `${bytes - this.transcribedBytes} more bytes, not cut into lines`);
     }
-    this.transcript.toString(); // the last unfinished line, and the summary of a fold still open
+    // The last unfinished line, and the summary of a fold still open (raw: the cutter does this when it hears the close).
+    this.transcript?.toString();
     this.done = true;
     this.activity.sessionClosed({ id: this.id, how, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ended: new Date().toISOString() });
   }
+}
+
+/**
+ * The transcript that cuts one session's bytes into the lines `activity` hears, each line at the
+ * time `at()` says: a SessionReporter's, and the supervisor's for a worker's raw bytes
+ * (cutOnArrival). Lines in a row past `maxLinesInARow` (default 12) are folded.
+ */
+export function sessionTranscript(activity: Activity, id: string, at: () => string, mask?: Mask, maxLinesInARow = 12): Transcript {
+  return new Transcript({
+    maxLinesInARow,
+    keepFolded: KEPT_IN_A_FOLD,
+    keepLines: false, // the console's store keeps what it can afford; this only hands lines on
+    mask,
+    onLine: (_line, info) => {
+      const report: SessionLine = { id, side: info.side, text: info.text, bytes: info.bytes, at: at() };
+      if (info.fold) report.fold = info.fold;
+      activity.sessionLine(report);
+    },
+    // A body's lines go on as raw text to whoever can take them so (the console); for others
+    // (--trace alone) the transcript cuts them one by one, as any line.
+    onBody: activity.sessionBody ? (side, raw, lines, plain) => activity.sessionBody!(id, at(), side, raw, lines, plain) : undefined,
+  });
 }
 
 // The time of a line, as an ISO string ("2026-12-03T14:33:24.123Z"), made once per millisecond

@@ -52,7 +52,7 @@ export interface SessionSettings {
   trace?: (line: string) => void;
   /** Where sessions are reported (the console); see servers/session-report.ts. */
   activity?: Activity;
-  /** Rewrites a transcript line before it is shown: hide passwords (see maskSecrets below). */
+  /** Rewrites a transcript line before it is shown: hide passwords (masks.ts). */
   mask?: (line: string, side: Side) => string;
   /** Longest command line in octets, CRLF included (RFC 2449 §4: 255 for POP3; RFC 3977 §3.1: 512). */
   maxLineLength: number;
@@ -396,21 +396,9 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(hash(given), hash(expected)) && expected !== "";
 }
 
-/**
- * A transcript mask: a client line that starts with one of `prefixes` shows the prefix, then
- * "****" (and its line ending). maskSecrets(/^PASS /i) turns "PASS secret\r\n" into
- * "PASS ****\r\n". The line is already escaped for display: a tab shows as "\t", CRLF as "\r\n".
- */
-export function maskSecrets(...prefixes: RegExp[]): (line: string, side: Side) => string {
-  return (line, side) => {
-    if (side !== "C") return line;
-    for (const prefix of prefixes) {
-      const match = prefix.exec(line);
-      if (match?.index === 0) return match[0] + "****" + (/(?:\\r)?\\n$/.exec(line)?.[0] ?? "");
-    }
-    return line;
-  };
-}
+// The transcript masks (maskSecrets and each protocol's) live in masks.ts: the supervisor uses
+// them too, when it cuts a worker's sessions into lines (session-report.ts: cutOnArrival).
+export { maskSecrets } from "./masks.ts";
 
 // ---------------------------------------------------------------------------------------
 // Listening.

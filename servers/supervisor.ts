@@ -46,7 +46,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
-import { reportActivity, unpack } from "./activity-bridge.ts";
+import { cutOnArrival, reportActivity, unpack } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -141,8 +141,8 @@ export interface Playground {
      * (stuck, restarting) is missing.
      */
     memory(): Promise<Partial<Record<"main" | GroupName, ThreadMemory>>>;
-    /** A leak on purpose: from now on every thread keeps every activity message it sends or gets. */
-    leak(): void;
+    /** A leak on purpose: from now on every thread keeps every activity message it sends or gets (the supervisor's: returned, and growing). */
+    leak(): FromWorker[];
   };
 }
 
@@ -248,6 +248,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       leak() {
         hub.leaked ??= [];
         for (const worker of Object.values(workers)) worker.send({ type: "leak" });
+        return hub.leaked;
       },
     },
   };
@@ -316,6 +317,9 @@ class SupervisedWorker {
     this.worker = worker;
     this.ready = false;
     this.startedAt = Date.now();
+    // This worker's sessions, cut into lines and masked as they arrive (activity-bridge.ts).
+    const console_ = this.hub.activity;
+    const reports = console_ && cutOnArrival(console_, (method, error) => this.hub.log(`playground: the console failed on ${method}: ${error.message}`));
     return new Promise((resolve, reject) => {
       // A start that never finishes (a server waiting for something that never comes) would
       // otherwise hold the restart up for good, its ports perhaps already taken. After
@@ -354,12 +358,14 @@ class SupervisedWorker {
           case "memory":
             for (const waiter of this.memoryWaiters.splice(0)) waiter(message.memory);
             break;
-          case "activity": // the calls of the last few milliseconds, in order (activity-bridge.ts)
+          case "activity": // the calls of the last 100 ms, in order (activity-bridge.ts)
             this.hub.leaked?.push(message);
+            if (!reports) break;
             for (const call of unpack(message)) {
-              const error = this.hub.activity && reportActivity(this.hub.activity, call);
+              const error = reportActivity(reports.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
             }
+            reports.flush();
             break;
         }
       });

@@ -39,7 +39,8 @@ import { join } from "node:path";
 import tls from "node:tls";
 import type { Activity } from "../activity.ts";
 import { isLoopback } from "../loopback.ts";
-import { LineSession, maskSecrets, sameSecret, serve, type WritePart } from "../session.ts";
+import { maskLogin } from "../masks.ts";
+import { LineSession, sameSecret, serve, type WritePart } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { fetchResponse, needsContent, parseFetchItems, setsSeen, type FetchItem } from "./imap-fetch.ts";
@@ -675,7 +676,7 @@ class ImapSession extends LineSession {
       traceAs: `${server.options.implicitTls ? "imaps" : "imap"} #`,
       trace: server.options.trace,
       activity: server.options.activity,
-      mask: (line, side) => maskLogin(line, side, this.state),
+      mask: (line, side) => maskLogin(line, side, this.state !== "not authenticated"),
       maxLineLength: MAX_LINE,
       idleTimeoutMs: server.options.idleTimeoutMs ?? THIRTY_MINUTES,
       secureContext,
@@ -935,19 +936,6 @@ class ImapSession extends LineSession {
       await pending; // an update still being sent finishes before the tagged OK
     };
   }
-}
-
-/**
- * Passwords never appear in --trace. Before login they can hide in more places than a
- * LOGIN line: a literal on the next line (LOGIN {14} … {6}), or a bare base64 line after
- * AUTHENTICATE's "+". So before login, every client line is masked except the few commands
- * that cannot carry a secret.
- */
-const maskLoginLine = maskSecrets(/^\S+ LOGIN /i, /^\S+ AUTHENTICATE PLAIN /i, /^/);
-export function maskLogin(line: string, side: "C" | "S", state: State): string {
-  // "[connected from …]" is the transcript's own note, not something the client sent.
-  if (side === "S" || state !== "not authenticated" || /^\[|^\S+ (CAPABILITY|NOOP|LOGOUT|STARTTLS|ID)\b/i.test(line)) return line;
-  return maskLoginLine(line, side);
 }
 
 function flagText(flags: Set<string>): string {

@@ -34,7 +34,8 @@ import tls from "node:tls";
 import { DotStuffer } from "../line-protocol.ts";
 import { isLoopback } from "../loopback.ts";
 import type { Activity } from "../activity.ts";
-import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
+import { POP3_MASK } from "../masks.ts";
+import { LineSession, sameSecret, serve, type SessionSettings } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { findAccount, type MailAccount } from "./accounts.ts";
 import { Maildrop, lockMaildrop, type MaildropMessage } from "./maildrop.ts";
@@ -482,9 +483,6 @@ function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, "?");
   return clean.length > 40 ? clean.slice(0, 40) + "…" : clean;
 }
-
-/** Passwords and APOP digests never appear in a transcript (exported for the console's replay test). */
-export const POP3_MASK = maskSecrets(/^PASS /i, /^APOP \S+ /i);
 
 const HOST_NAME = hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
 

@@ -29,7 +29,7 @@ import { ConnectionLimits, type ConnectionCaps } from "../connection-limits.ts";
 import type { Activity, SessionEnd } from "../activity.ts";
 import { endOfError, reportsTo, reportTime, SessionReporter } from "../session-report.ts";
 import { DotBlockEnd } from "../line-protocol.ts";
-import type { Side } from "../transcript.ts";
+import { smtpMask } from "../masks.ts";
 import { domainOf, findAccount, type MailAccount } from "./accounts.ts";
 import { deliver } from "./maildir.ts";
 import { basename } from "node:path";
@@ -185,7 +185,7 @@ export async function startSmtpServer(options: SmtpOptions): Promise<SmtpServer>
         client: `${socket.remoteAddress}:${socket.remotePort}`,
         tls: options.implicitTls ?? false,
         label: `[${protocol} ${port} #${++sessions}]`,
-        mask: (line: string, side: Side): string => recorder.mask(line, side),
+        mask: smtpMask(),
       });
       const recorder: SessionRecorder = new SessionRecorder(report, () => stopping);
       const key = connectionKey(socket);
@@ -572,6 +572,8 @@ class SessionRecorder {
       if (active && (typeof chunk === "string" || Buffer.isBuffer(chunk))) {
         const bytes = Buffer.from(chunk as string);
         this.report.data("S", bytes);
+        // smtp-server says 221 only to a QUIT (RFC 5321 §4.1.1.10): that is how this session ends.
+        if (bytes[0] === 0x32 && bytes[1] === 0x32 && bytes[2] === 0x31) this.how ??= "QUIT";
         // RFC 5321 §4.1.1.4: after "354" the client sends the message, up to a line holding a
         // single "."; the server says nothing until then (any reply ends the body for us).
         this.body = endsWith354(bytes) ? new DotBlockEnd() : null;
@@ -605,35 +607,6 @@ class SessionRecorder {
     this.report.changed({ tls: true });
     this.attach(socket);
   }
-
-  /** The transcript's mask (smtpMask): it also hears the client's QUIT. */
-  readonly mask = smtpMask(() => (this.how ??= "QUIT"));
-}
-
-/**
- * The mask of one SMTP session's transcript. AUTH secrets never reach a transcript: "AUTH PLAIN
- * <base64>" and every line answering a 334 challenge are base64 of the user name and password —
- * readable by anyone who decodes them. It remembers whether the server's last line was a 334,
- * so it must see every line outside a body in order. A mail's own lines (the DATA body) are a
- * body for the transcript and never reach it. `quit` hears a QUIT (how the session ended).
- */
-export function smtpMask(quit: () => void = () => {}): (line: string, side: Side) => string {
-  let secretFollows = false;
-  return (line, side) => {
-    if (side === "S") {
-      secretFollows = line.startsWith("334");
-      return line;
-    }
-    if (secretFollows) {
-      secretFollows = false;
-      return line.replace(/^.*?((\\r)?(\\n)?)$/, "******** (masked)$1");
-    }
-    // (Most lines are neither: they are tested by their first letter only.)
-    const first = line.charCodeAt(0) | 0x20; // lower case
-    if (first !== 0x61 /* a */ && first !== 0x71 /* q */) return line;
-    if (/^QUIT\b/i.test(line)) quit();
-    return line.replace(/^(AUTH\s+\S+\s+)\S+?((\\r)?(\\n)?)$/i, "$1******** (masked)$2");
-  };
 }
 
 /** Is the last reply line in `bytes` a "354" (go ahead, send the message)? */

@@ -31,7 +31,8 @@ import { BlockTooBigError, LineTooLongError, UnfinishedBlockError } from "../lin
 import { isLoopback } from "../loopback.ts";
 import { RateLimit } from "../rate-limit.ts";
 import type { Activity } from "../activity.ts";
-import { LineSession, maskSecrets, sameSecret, serve, type SessionSettings } from "../session.ts";
+import { NNTP_MASK } from "../masks.ts";
+import { LineSession, sameSecret, serve, type SessionSettings } from "../session.ts";
 import type { Listening } from "../sockets.ts";
 import { ArticleRefused, isMessageId, lowWaterMark, NewsStore, OVERVIEW_HEADERS, printable, splitArticle, type NewsGroup, type StoredArticle } from "./newsstore.ts";
 import { isWildmat, wildmatMatches } from "./wildmat.ts";
@@ -73,8 +74,6 @@ const MAX_ARTICLE_LINE = 64 * 1024;
 /** The largest article POST accepts (a sane limit: text discussions, no binaries). */
 const MAX_ARTICLE_BYTES = 1024 * 1024;
 const TEN_MINUTES = 10 * 60 * 1000;
-/** Passwords never appear in a transcript (exported for the console's replay test). */
-export const NNTP_MASK = maskSecrets(/^AUTHINFO(?: |\t)+PASS(?: |\t)+/i);
 /**
  * How many POSTs a minute one client address, and one account, may make (a burst of that many,
  * then one every 60/N seconds). The account limit is the higher one because a whole class may

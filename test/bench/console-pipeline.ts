@@ -5,7 +5,8 @@
 // structured clone a postMessage makes, unpack, the store, and (streaming) a page's event stream.
 // Two exchanges, as the benches make them: SMTP (MAIL, RCPT, DATA; 250, 250, 354; a 2 KB body;
 // 250) and POP3 RETR (RETR n; +OK and a 2 KB message). Run through the code before a body's lines
-// went raw (test/servers/console-before-raw/) and today's, in turn. A diagnostic for issue 16.
+// went raw (test/servers/console-before-raw/) and today's (raw bytes, cut on arrival), in turn.
+// A diagnostic for issue 16.
 // --tick: the clock moves 1 ms at each call, as on a busy server, where each report lands in a
 // millisecond of its own (so each line's time is made anew, and lines of different reports are
 // never packed into one block); without it a whole batch shares a few milliseconds.
@@ -16,8 +17,7 @@ import type { Activity } from "../../servers/activity.ts";
 import * as newBridge from "../../servers/activity-bridge.ts";
 import * as newApi from "../../servers/console/api.ts";
 import * as newStore from "../../servers/console/sessions.ts";
-import { POP3_MASK } from "../../servers/mail/pop3.ts";
-import { smtpMask } from "../../servers/mail/smtp.ts";
+import { POP3_MASK, smtpMask } from "../../servers/masks.ts";
 import * as newReport from "../../servers/session-report.ts";
 import * as oldBridge from "../servers/console-before-raw/activity-bridge.ts";
 import * as oldApi from "../servers/console-before-raw/api.ts";
@@ -59,8 +59,11 @@ class Sink extends EventEmitter {
 function run(which: keyof typeof PIPELINES, protocol: "smtp" | "pop3", streaming: boolean): number {
   const { report, bridge, store: storeModule, api } = PIPELINES[which];
   const store = new storeModule.SessionStore();
+  // Today the raw bytes are cut on arrival (as the supervisor does), in the same process here.
+  const cutter = which === "today" ? newBridge.cutOnArrival(store as unknown as Activity, (_method, error) => { throw error; }) : undefined;
   const messenger = bridge.activityMessenger((message) => {
-    for (const call of bridge.unpack(structuredClone(message) as typeof message)) bridge.reportActivity(store as unknown as Activity, call as never);
+    for (const call of bridge.unpack(structuredClone(message) as typeof message)) bridge.reportActivity(cutter?.activity ?? (store as unknown as Activity), call as never);
+    cutter?.flush();
   });
   const request = Object.assign(new EventEmitter(), { url: "/console/api/events", method: "GET" }) as unknown as http.IncomingMessage;
   if (streaming) api.handleSessionsApi(request, new Sink() as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store as never);

@@ -13,6 +13,7 @@ import { expect, test } from "vitest";
 import type { Activity, SessionLine } from "../../servers/activity.ts";
 import { activityMessenger, reportActivity, unpack, type ActivityMessage } from "../../servers/activity-bridge.ts";
 import { startPlayground } from "../../servers/supervisor.ts";
+import { hasPython, runProgram } from "../kit/processes.ts";
 
 /** A real Activity that writes down every call it gets. */
 function recordingActivity(calls: [string, unknown][]): Activity {
@@ -187,4 +188,92 @@ test("when the playground stops, the last reports of its mail worker still reach
   expect(texts).toContain("CAPA\\r\\n");
   expect(texts).toContain("NOOP\\r\\n");
   expect(mine.at(-1)?.[0]).toBe("sessionClosed");
+});
+
+// Real clients — Python's smtplib, poplib, imaplib and ftplib, each logging in with its password —
+// against the playground's worker threads. What crossed each thread is looked at (testHooks.leak):
+// the mail servers' sessions went as raw bytes, cut and masked on the supervisor's thread; the FTP
+// server's as lines, cut where it runs. What the console got is the same either way: lines, every
+// password masked, and no secret anywhere in what it was given.
+const LOGINS = String.raw`
+import os, smtplib, poplib, imaplib, ftplib
+s = smtplib.SMTP("127.0.0.1", int(os.environ["SMTP_PORT"]))
+s.login("me@example.com", "secret")
+s.sendmail("me@example.com", ["me@example.com"], b"Subject: hello\r\n\r\nfirst line\r\n" + b"line\r\n" * 30)
+s.quit()
+p = poplib.POP3("127.0.0.1", int(os.environ["POP3_PORT"]))
+p.user("me@example.com"); p.pass_("secret")
+p.retr(len(p.list()[1]))  # the newest: the mail above
+p.quit()
+m = imaplib.IMAP4("127.0.0.1", int(os.environ["IMAP_PORT"]))
+m.login("me@example.com", "secret")
+m.select("INBOX")
+m.logout()
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(os.environ["FTP_PORT"]))
+f.login("me", "secret")
+f.pwd()
+f.quit()
+`;
+
+test.skipIf(!hasPython)("a worker's SMTP, POP3 and IMAP sessions cross uncut and are cut and masked on arrival; FTP's are cut where they run", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "activity-bridge-"));
+  const calls: [string, unknown][] = [];
+  const logged: string[] = [];
+  const playground = await startPlayground({
+    host: "127.0.0.1",
+    dataDir,
+    ports: { http: 0, smtp: 0, mx: 0, smtps: 0, pop3: 0, pop3s: 0, imap: 0, imaps: 0, ftp: 0, nntp: 0 },
+    mailAccounts: [{ address: "me@example.com", password: "secret" }],
+    ftpAccounts: [{ user: "me", password: "secret" }],
+    newsAccounts: [],
+    activity: recordingActivity(calls),
+    log: (line) => logged.push(line),
+  });
+  const crossed = playground.testHooks.leak();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the workers hear "leak" before the clients come
+    const { ports } = playground;
+    const env = { SMTP_PORT: String(ports.smtp), POP3_PORT: String(ports.pop3), IMAP_PORT: String(ports.imap), FTP_PORT: String(ports.ftp) };
+    const result = await runProgram("python3", ["-c", LOGINS], { env, timeoutMs: 30_000 });
+    expect(result.stderr).toBe("");
+  } finally {
+    await playground.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  // What crossed: per protocol, whether its sessions' bytes came raw or as lines.
+  const how = new Map<string, Set<string>>();
+  for (const message of crossed) {
+    if (message.type !== "activity") continue;
+    for (const call of unpack(message)) {
+      const id = "lines" in call ? call.lines.id : (call.args[0] as string);
+      if (call.method !== "sessionRaw" && call.method !== "sessionLine") continue;
+      const protocol = id.split("-")[0]!;
+      if (!how.has(protocol)) how.set(protocol, new Set());
+      how.get(protocol)!.add(call.method);
+    }
+  }
+  expect(Object.fromEntries([...how].map(([protocol, methods]) => [protocol, [...methods].sort()]))).toEqual({
+    smtp: ["sessionRaw"],
+    pop3: ["sessionRaw"],
+    imap: ["sessionRaw"],
+    ftp: ["sessionLine"],
+  });
+  // What the console got: lines, masked.
+  const lines = calls.filter(([method]) => method === "sessionLine").map(([, line]) => line as SessionLine);
+  const texts = (protocol: string) => lines.filter((line) => line.id.startsWith(`${protocol}-`)).map((line) => `${line.side}: ${line.text}`);
+  expect(texts("smtp")).toContain("C: AUTH PLAIN ******** (masked)\\r\\n");
+  expect(texts("smtp")).toContain("C: first line\\r\\n"); // the mail's body, cut on arrival
+  expect(texts("pop3")).toContain("C: PASS ****\\r\\n");
+  expect(texts("pop3")).toContain("S: Subject: hello\\r\\n"); // the RETR's body: the mail sent above
+  expect(texts("imap").some((text) => /^C: \S+ LOGIN \*\*\*\*\\r\\n$/.test(text))).toBe(true);
+  expect(texts("imap").some((text) => /^C: \S+ SELECT INBOX\\r\\n$/.test(text))).toBe(true); // after the login: shown
+  expect(texts("ftp")).toContain("C: PASS ********\\r\\n"); // FTP's own mask (ftp/adapter.ts)
+  const given = JSON.stringify(calls);
+  expect(given).not.toContain("secret");
+  expect(given).not.toContain(Buffer.from("\0me@example.com\0secret").toString("base64"));
+  // Every session ended, as the worker saw it: SMTP's and POP3's with a QUIT.
+  const ends = calls.filter(([method]) => method === "sessionClosed").map(([, closed]) => closed as { id: string; how: string });
+  expect(ends.filter((end) => /^(smtp|pop3)-/.test(end.id)).map((end) => end.how)).toEqual(["QUIT", "QUIT"]);
+  expect(logged.filter((line) => line.includes("console failed"))).toEqual([]);
 });

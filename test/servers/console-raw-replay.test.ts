@@ -4,7 +4,9 @@
 // 64 KB, the relay hop to the MX), poplib (RETR, TOP), nntplib (POST, ARTICLE, BODY, HEAD) and
 // imaplib (LOGIN, FETCH) against the real servers — as the bytes and calls each SessionReporter
 // got, and then replayed, at the recorded times, through the code as it was before
-// (console-before-raw/: transcript, reporter, messenger, store, API) and through today's. The API
+// (console-before-raw/: transcript, reporter, messenger, store, API) and through today's, where
+// the reporter sends the bytes uncut and they are cut and masked on arrival (activity-bridge.ts
+// cutOnArrival, as the supervisor does for a worker's sessions). The API
 // must answer the same — every session's lines with their folds, masks, bytes and times, the
 // .txt download, the live event stream, q= searches — but for one deliberate difference: a line
 // INSIDE a body is data and is no longer masked (a mail that says "AUTH PLAIN dGVzdA==" shows it;
@@ -16,10 +18,8 @@ import type { Activity, SessionChange, SessionEnd, SessionOpened } from "../../s
 import * as newBridge from "../../servers/activity-bridge.ts";
 import * as newApi from "../../servers/console/api.ts";
 import * as newStore from "../../servers/console/sessions.ts";
-import { maskLogin, type State } from "../../servers/mail/imap.ts";
-import { POP3_MASK } from "../../servers/mail/pop3.ts";
-import { smtpMask } from "../../servers/mail/smtp.ts";
-import { NNTP_MASK } from "../../servers/news/nntp.ts";
+import type { State } from "../../servers/mail/imap.ts";
+import { maskLogin, NNTP_MASK, POP3_MASK, smtpMask } from "../../servers/masks.ts";
 import * as newReport from "../../servers/session-report.ts";
 import type { Side } from "../../servers/transcript.ts";
 import { hasPython, runProgram } from "../kit/processes.ts";
@@ -126,21 +126,36 @@ interface Shown {
   events: string;
   /** GET /console/api/sessions?q=…, per query. */
   searches: string[];
-  /** Bodies that crossed as raw text (sessionBody calls). */
+  /** Bodies that reached the store as raw text (sessionBody calls). */
   bodies: number;
+  /** Sessions' raw bytes that crossed the thread uncut (sessionRaw calls). */
+  raws: number;
 }
 
 /** The recorded calls made again, at their times, through one pipeline; what its API shows then. */
 async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Promise<Shown> {
   const { report, bridge, store: storeModule, api } = PIPELINES[which];
   const store = new storeModule.SessionStore();
-  // Across a thread, as npm start does it: the worker's messenger, a structured clone, unpack.
+  // Across a thread, as npm start does it: the worker's messenger, a structured clone, unpack;
+  // today, the raw bytes are then cut and masked on arrival (cutOnArrival), as the supervisor does.
   let bodies = 0;
+  let raws = 0;
+  const target = store as unknown as Activity;
+  if (target.sessionBody) {
+    const sessionBody = target.sessionBody.bind(store);
+    target.sessionBody = (...body) => {
+      bodies++;
+      sessionBody(...body);
+    };
+  }
+  const cutter = which === "new" ? newBridge.cutOnArrival(target, (method, error) => { throw new Error(`${method}: ${error.message}`); }) : undefined;
   const messenger = bridge.activityMessenger((message) => {
     for (const call of bridge.unpack(structuredClone(message) as typeof message)) {
-      if (call.method === "sessionBody") bodies++;
-      bridge.reportActivity(store as unknown as Activity, call as never);
+      if (call.method === "sessionRaw") raws++;
+      const error = bridge.reportActivity(cutter?.activity ?? target, call as never);
+      if (error) throw error;
     }
+    cutter?.flush();
   });
   const stream = new FakeResponse();
   const streamRequest = fakeRequest("/console/api/events");
@@ -212,6 +227,7 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
     events: oneEventPerLine(asRecorded(stream.body)),
     searches: SEARCHES.map((q) => get(`/console/api/sessions?q=${encodeURIComponent(q)}`)),
     bodies,
+    raws,
   };
 }
 
@@ -222,7 +238,7 @@ function maskOf(protocol: string, imapState: () => State): ((line: string, side:
   if (protocol === "smtp" || protocol === "mx" || protocol === "smtps") return smtpMask();
   if (protocol === "pop3") return POP3_MASK;
   if (protocol === "nntp") return NNTP_MASK;
-  if (protocol === "imap") return (line, side) => maskLogin(line, side, imapState());
+  if (protocol === "imap") return (line, side) => maskLogin(line, side, imapState() !== "not authenticated");
   return undefined;
 }
 
@@ -320,6 +336,9 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     // Today's code sent them raw; the code before had no such thing.
     expect(after.bodies).toBeGreaterThanOrEqual(12);
     expect(before.bodies).toBe(0);
+    // Today every session here crossed uncut, and was cut and masked on arrival.
+    expect(after.raws).toBeGreaterThan(100);
+    expect(before.raws).toBe(0);
   });
 
   test("every session's lines: the same texts, folds, bytes, times and numbers — but a body's command-like lines, now unmasked", () => {
