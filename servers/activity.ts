@@ -164,14 +164,15 @@ export interface Activity {
   sessionBody?(id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number): void;
   /**
    * Optional: a session's bytes as they came, not cut into lines yet — what a SessionReporter got
-   * as data(), body() or note() ("data", "body", "note"); `text` one character per byte (latin1),
-   * a note's text as it is. A server whose Activity has this (a worker thread's messenger) sends
-   * its sessions so, for the protocols masks.ts knows (maskFor), and the supervisor cuts and masks
-   * them as they arrive (activity-bridge.ts: cutOnArrival): the worker, the busy thread, then only
-   * copies bytes. Secrets are still in them: only the supervisor's cutter takes this call — never
-   * the console's store, a page or --trace, which all get the cut, masked lines.
+   * as data(), body() or note() ("data", "body", "note"; a note's text as UTF-8). Only for the
+   * call: the caller may reuse the buffer, so whoever keeps them copies them. A server whose
+   * Activity has this (a worker thread's messenger) sends its sessions so, for the protocols
+   * masks.ts knows (maskFor), and the supervisor cuts and masks them as they arrive
+   * (activity-bridge.ts: cutOnArrival): the worker, the busy thread, then only copies bytes.
+   * Secrets are still in them: only the supervisor's cutter takes this call — never the
+   * console's store, a page or --trace, which all get the cut, masked lines.
    */
-  sessionRaw?(id: string, at: string, kind: RawKind, side: "C" | "S", text: string): void;
+  sessionRaw?(id: string, at: string, kind: RawKind, side: "C" | "S", bytes: Buffer): void;
   sessionChanged(change: SessionChange): void;
   sessionClosed(closed: SessionClosed): void;
   stored(item: StoredItem): void;

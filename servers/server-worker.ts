@@ -16,7 +16,7 @@ import { memoryAfterGc } from "./memory-probe.ts";
 import type { BoundPorts, FromWorker, GroupOptions, ToWorker, WorkerStart } from "./worker-messages.ts";
 
 const supervisor = parentPort!;
-const { options, trace, activity, neverReady } = workerData as WorkerStart;
+const { options, trace, activity, ring, neverReady } = workerData as WorkerStart;
 /** Test hook "leak": every message sent from then on is kept here, as a list nobody prunes would. */
 let leaked: FromWorker[] | undefined;
 const send = (message: FromWorker) => {
@@ -24,7 +24,7 @@ const send = (message: FromWorker) => {
   supervisor.postMessage(message);
 };
 
-const messenger = activity ? activityMessenger(send) : undefined;
+const messenger = activity ? activityMessenger(send, ring) : undefined;
 const sinks = {
   trace: trace ? (line: string) => send({ type: "trace", line }) : undefined,
   activity: messenger?.activity,

@@ -82,7 +82,7 @@ export class SessionReporter {
   data(side: Side, chunk: Buffer): void {
     const shown = this.count(side, chunk);
     if (!shown) return;
-    if (this.raw) this.raw.sessionRaw(this.id, this.at, "data", side, shown.toString("latin1"));
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "data", side, shown);
     else this.transcript!.data(side, shown);
   }
 
@@ -94,7 +94,7 @@ export class SessionReporter {
   body(side: Side, chunk: Buffer): void {
     const shown = this.count(side, chunk);
     if (!shown) return;
-    if (this.raw) this.raw.sessionRaw(this.id, this.at, "body", side, shown.toString("latin1"));
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "body", side, shown);
     else this.transcript!.body(side, shown);
   }
 
@@ -133,7 +133,7 @@ export class SessionReporter {
   note(side: Side, text: string): void {
     this.at = reportTime();
     if (this.done) return;
-    if (this.raw) this.raw.sessionRaw(this.id, this.at, "note", side, text);
+    if (this.raw) this.raw.sessionRaw(this.id, this.at, "note", side, Buffer.from(text));
     else this.transcript!.note(side, text);
   }
 

@@ -46,7 +46,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
-import { cutOnArrival, reportActivity, unpack } from "./activity-bridge.ts";
+import { cutOnArrival, newRing, reportActivity, RingReader, unpack } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -306,6 +306,8 @@ class SupervisedWorker {
   /** Starts a worker and resolves with its ports once it listens, or rejects with its error. */
   async start(): Promise<BoundPorts> {
     const workerData: WorkerStart = { options: this.options, trace: this.hub.trace !== undefined, activity: this.hub.activity !== undefined };
+    // Its sessions' raw bytes come through shared memory, and are cut into lines and masked here (activity-bridge.ts).
+    if (workerData.activity) workerData.ring = newRing();
     if (this.neverReadyNextStart) workerData.neverReady = true;
     this.neverReadyNextStart = false;
     const worker = await newWorker(workerData, this.group === "ftp" ? FTP_INITIAL_OLD_SPACE_MB : 0);
@@ -317,9 +319,9 @@ class SupervisedWorker {
     this.worker = worker;
     this.ready = false;
     this.startedAt = Date.now();
-    // This worker's sessions, cut into lines and masked as they arrive (activity-bridge.ts).
     const console_ = this.hub.activity;
     const reports = console_ && cutOnArrival(console_, (method, error) => this.hub.log(`playground: the console failed on ${method}: ${error.message}`));
+    const ring = workerData.ring && new RingReader(workerData.ring);
     return new Promise((resolve, reject) => {
       // A start that never finishes (a server waiting for something that never comes) would
       // otherwise hold the restart up for good, its ports perhaps already taken. After
@@ -361,11 +363,12 @@ class SupervisedWorker {
           case "activity": // the calls of the last 100 ms, in order (activity-bridge.ts)
             this.hub.leaked?.push(message);
             if (!reports) break;
-            for (const call of unpack(message)) {
+            for (const call of unpack(message, ring)) {
               const error = reportActivity(reports.activity, call);
               if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
             }
             reports.flush();
+            ring?.release();
             break;
         }
       });

@@ -31,6 +31,8 @@ export interface WorkerStart {
   trace: boolean;
   /** Send every activity report back (someone watches: the console). */
   activity: boolean;
+  /** Shared memory for the sessions' raw bytes on their way to the supervisor (activity-bridge.ts: newRing). */
+  ring?: SharedArrayBuffer;
   /** Test hook (the supervisor's testHooks.hangNextStart): start the servers, never say "ready". */
   neverReady?: boolean;
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { expect, test } from "vitest";
 import type { Activity, SessionLine } from "../../servers/activity.ts";
-import { activityMessenger, reportActivity, unpack, type ActivityMessage } from "../../servers/activity-bridge.ts";
+import { activityMessenger, newRing, reportActivity, RingReader, unpack, type ActivityMessage } from "../../servers/activity-bridge.ts";
 import { startPlayground } from "../../servers/supervisor.ts";
 import { hasPython, runProgram } from "../kit/processes.ts";
 
@@ -139,6 +139,43 @@ test("a body counts as one call and by its size: many small ones share a batch, 
   const bodies = sent.flatMap((message) => unpack(message)).filter((call) => call.method === "sessionBody");
   expect(bodies).toHaveLength(300 + 160);
   expect(bodies.at(-1)).toEqual({ method: "sessionBody", args: ["smtp-1", at, "C", chunk, 1, 0] });
+});
+
+test("raw bytes cross in shared memory, round and round the ring; when the other side has not read yet, as text: all of them, in order", async () => {
+  const ring = newRing(1024);
+  const reader = new RingReader(ring);
+  const sent: ActivityMessage[] = [];
+  const { activity: worker, flush } = activityMessenger((message) => sent.push(structuredClone(message)), ring);
+  const at = new Date().toISOString();
+  const chunks = Array.from({ length: 60 }, (_, n) => Buffer.from(`${n}:`.padEnd(40 + ((n * 37) % 200), String.fromCharCode(97 + (n % 26))) + "\r\n"));
+  const got: { kind: string; text: string }[] = [];
+  const handle = (message: ActivityMessage) => {
+    for (const call of unpack(message, reader)) {
+      if (call.method !== "sessionRaw" || !("args" in call)) continue;
+      const [, , kind, , bytes] = call.args as [string, string, string, string, Buffer];
+      got.push({ kind, text: bytes.toString("latin1") });
+    }
+    reader.release();
+  };
+  // Taken as they come: each batch is read before the next (the ring is small, so a quarter of it sends one).
+  for (const [n, chunk] of chunks.entries()) {
+    worker.sessionRaw!("s", at, n % 2 ? "body" : "data", "C", chunk);
+    chunk.fill(0); // the caller may reuse its buffer at once: the bytes were copied
+    for (const message of sent.splice(0)) handle(message);
+  }
+  flush();
+  for (const message of sent.splice(0)) handle(message);
+  const expected = chunks.map((_, n) => ({ kind: n % 2 ? "body" : "data", text: `${n}:`.padEnd(40 + ((n * 37) % 200), String.fromCharCode(97 + (n % 26))) + "\r\n" }));
+  expect(got).toEqual(expected);
+  // Nobody reads: the ring fills, and the rest go as text in the message — none lost.
+  got.length = 0;
+  for (const [n] of chunks.entries()) worker.sessionRaw!("s", at, n % 2 ? "body" : "data", "C", Buffer.from(expected[n]!.text, "latin1"));
+  flush();
+  const packed = sent.flatMap((message) => message.calls);
+  expect(packed.filter((value) => value === "raw").length).toBeGreaterThan(0);
+  expect(packed.filter((value) => value === "rawtext").length).toBeGreaterThan(0);
+  for (const message of sent.splice(0)) handle(message);
+  expect(got).toEqual(expected);
 });
 
 test("a single line leaves by itself, within a second", async () => {

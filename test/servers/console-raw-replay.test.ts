@@ -149,14 +149,20 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
     };
   }
   const cutter = which === "new" ? newBridge.cutOnArrival(target, (method, error) => { throw new Error(`${method}: ${error.message}`); }) : undefined;
-  const messenger = bridge.activityMessenger((message) => {
-    for (const call of bridge.unpack(structuredClone(message) as typeof message)) {
+  // Today the raw bytes travel in shared memory (a small ring, so that it wraps round many times).
+  const ring = which === "new" ? newBridge.newRing(256 * 1024) : undefined;
+  const reader = ring && new newBridge.RingReader(ring);
+  const received = (message: newBridge.ActivityMessage) => {
+    const calls = which === "new" ? newBridge.unpack(structuredClone(message), reader) : oldBridge.unpack(structuredClone(message) as never);
+    for (const call of calls) {
       if (call.method === "sessionRaw") raws++;
       const error = bridge.reportActivity(cutter?.activity ?? target, call as never);
       if (error) throw error;
     }
     cutter?.flush();
-  });
+    reader?.release();
+  };
+  const messenger = which === "new" ? newBridge.activityMessenger(received, ring) : oldBridge.activityMessenger(received as never);
   const stream = new FakeResponse();
   const streamRequest = fakeRequest("/console/api/events");
   api.handleSessionsApi(streamRequest, stream as unknown as http.ServerResponse, "/console/api/events", TEACHER, store as never);
