@@ -7,7 +7,9 @@
 //   GET /console/api/transfers             FTP transfers under way (their progress), then the last that ended
 //   GET /console/api/events                Server-Sent Events, live: session-opened, lines, session-changed,
 //                                          session-closed, stored, transfer (and "dropped" when this viewer
-//                                          fell behind); ?types=transfer,stored sends only those types
+//                                          fell behind); ?types=transfer,stored sends only those types;
+//                                          ?lines=<id> the lines of that session only (none: no lines), and
+//                                          for the others "bytes": how many bytes each way since the last
 //
 // Every answer holds only what the viewer may see (viewer.ts: the teacher everything, a
 // student their own sessions).
@@ -19,11 +21,13 @@
 // then reloads the list). So one viewer's memory is bounded by MAX_BUFFERED_BYTES. Lines come
 // a block at a time (one "lines" event), and lines inside a fold are not streamed (the page
 // fetches them when a fold is opened): a DATA body costs one event with its first 12 lines,
-// and one summary line, whatever its size.
+// and one summary line, whatever its size. The page shows one session's lines at a time, so it
+// asks for that one's (?lines=<id>) and only counts the others' bytes: a class's 30 busy
+// sessions cost it one small "bytes" event a turn, not every line of every session.
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
-import { isBody, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
+import { isBody, plainBytes, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
 import { cutRawLines } from "../transcript.ts";
 import { sendJson } from "./json.ts";
 
@@ -46,7 +50,7 @@ export function handleSessionsApi(
     response.setHeader("Allow", "GET, HEAD");
     return sendJson(response, 405, { error: `${path} takes GET` });
   }
-  if (path === "/console/api/events") return streamEvents(request, response, viewer, store, url.searchParams.get("types")?.split(",").filter(Boolean));
+  if (path === "/console/api/events") return streamEvents(request, response, viewer, store, url.searchParams.get("types")?.split(",").filter(Boolean), url.searchParams.get("lines") ?? undefined);
   if (path === "/console/api/transfers") return sendJson(response, 200, { transfers: store.transfers().filter((transfer) => maySee(viewer, transfer.account)) });
   if (path === "/console/api/sessions") return sendJson(response, 200, { sessions: listSessions(url.searchParams, viewer, store) });
   if (path === "/console/api/stored") {
@@ -110,8 +114,11 @@ export function asText(session: SessionSummary & { lines: KeptLine[] }): string 
 /**
  * The text/event-stream of one viewer: every event it may see, as it happens; only the event
  * `types` asked for, if asked (the FTP page wants transfers, not every line of every session).
+ * `lines`: the one session whose lines it wants ("none": no session's); the others' lines are
+ * only counted, into one "bytes" event a turn: {"<id>": [bytes from the client, bytes from the server], …}
+ * since the last one (a session's close then says its exact totals).
  */
-function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore, types: string[] | undefined): true {
+function streamEvents(request: http.IncomingMessage, response: http.ServerResponse, viewer: Viewer, store: SessionStore, types: string[] | undefined, lines: string | undefined): true {
   response.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-store",
@@ -125,6 +132,8 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   let batch: string[] = [];
   let batchLength = 0;
   let scheduled = false;
+  /** Bytes of sessions whose lines this viewer does not get, since the last "bytes" event: id → [C, S]. */
+  let counted = new Map<string, [number, number]>();
   let dropped = 0;
   let waitingForDrain = false;
   const flush = () => {
@@ -133,6 +142,10 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     if (dropped > 0 && !waitingForDrain) {
       batch.push(`event: dropped\ndata: ${JSON.stringify({ count: dropped })}\n\n`);
       dropped = 0;
+    }
+    if (counted.size > 0 && !waitingForDrain) {
+      batch.push(`event: bytes\ndata: ${JSON.stringify(Object.fromEntries(counted))}\n\n`);
+      counted = new Map();
     }
     if (batch.length > 0) response.write(batch.join(""));
     batch = [];
@@ -162,14 +175,19 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     schedule();
   };
   const send = (type: string, json: string) => sendEvents(`event: ${type}\ndata: ${json}\n\n`, 1);
+  const wants = (type: string) => !types || types.includes(type);
   const unsubscribe = store.subscribe((event: StoreEvent) => {
-    if (types && !types.includes(event.type)) return;
+    if (!wants(event.type) && !(event.type === "lines" && wants("bytes"))) return;
     if (event.type === "transfer") {
       if (maySee(viewer, event.transfer.account)) send("transfer", JSON.stringify(event.transfer));
     } else if (event.type === "stored") {
       if (maySee(viewer, store.ownerOf(event.item.sessionId)) || maySee(viewer, event.item.owner)) send("stored", JSON.stringify(event.item));
     } else if (event.type === "lines") {
-      if (viewer.teacher || maySee(viewer, store.ownerOf(event.id))) sendLines(sendEvents, event.id, event.lines);
+      if (!viewer.teacher && !maySee(viewer, store.ownerOf(event.id))) return;
+      if (lines === undefined || lines === event.id) return wants("lines") ? sendLines(sendEvents, event.id, event.lines) : undefined;
+      if (!wants("bytes")) return;
+      countBytes(counted, event.id, event.lines.block);
+      schedule();
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, JSON.stringify(event.session));
     }
@@ -184,6 +202,20 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   request.once("close", stop);
   response.once("close", stop);
   return true;
+}
+
+/**
+ * Adds a block's bytes on the wire to its session's count, by side, as the store counts them: a
+ * fold's lines by its summary, which stands for all of them.
+ */
+function countBytes(counted: Map<string, [number, number]>, id: string, block: KeptBlock["block"]): void {
+  let count = counted.get(id);
+  if (!count) counted.set(id, (count = [0, 0]));
+  if (isBody(block)) {
+    count[block.side === "C" ? 0 : 1] += plainBytes(block);
+    return;
+  }
+  for (let i = 0; i < block.bytes.length; i++) if (block.folds[i] !== "i") count[block.sides[i] === "C" ? 0 : 1] += block.bytes[i]!;
 }
 
 /**

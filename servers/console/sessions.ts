@@ -65,6 +65,13 @@ export interface KeptBlock {
 }
 
 /** A kept block that is a body, still raw. */
+/** The bytes on the wire of a body's lines shown plain (its first `plain`; one character per byte). */
+export function plainBytes(body: BodyBlock): number {
+  let end = 0;
+  for (let i = 0; i < body.plain; i++) end = rawLineEnd(body.raw, end);
+  return end;
+}
+
 export function isBody(block: LineBlock | BodyBlock): block is BodyBlock {
   return "raw" in block;
 }
@@ -139,8 +146,10 @@ export class SessionStore implements Activity {
     const count = block.sides.length;
     const first = kept.lineCount + 1;
     kept.lineCount += count;
-    // Bytes so far, for a session still open (its close brings the exact totals).
+    // Bytes so far, for a session still open (its close brings the exact totals). A fold's lines
+    // are counted by its summary, which stands for all of them (those kept inside it, and the rest).
     for (let i = 0; i < count; i++) {
+      if (block.folds[i] === "i") continue;
       if (block.sides[i] === "C") kept.bytesIn += block.bytes[i]!;
       else kept.bytesOut += block.bytes[i]!;
     }
@@ -164,8 +173,9 @@ export class SessionStore implements Activity {
     const body: BodyBlock = { id, at, side, raw, lines, plain };
     const first = kept.lineCount + 1;
     kept.lineCount += lines;
-    if (side === "C") kept.bytesIn += raw.length; // one character per byte
-    else kept.bytesOut += raw.length;
+    // Its lines shown plain; those inside its fold are counted by the fold's summary.
+    if (side === "C") kept.bytesIn += plainBytes(body);
+    else kept.bytesOut += plainBytes(body);
     const size = shownLength(raw) * 2 + lines * LINE_OVERHEAD;
     if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
     else this.keepBodyWhatFits(kept, body, first);

@@ -1,11 +1,13 @@
 // A console page as the benches see it: GET /console/api/events held open and read as fast as
 // it comes (the browser's EventSource), counting the bytes and doing nothing else with them.
+// `query`: "?lines=none" is what the sessions page asks while it shows the list and no session;
+// none at all, every line of every session (a script's stream).
 
 import http from "node:http";
 
-export async function openEventStream(port: number): Promise<{ bytes(): number; close(): void }> {
+export async function openEventStream(port: number, query = ""): Promise<{ bytes(): number; close(): void }> {
   let bytes = 0;
-  const request = http.get({ host: "127.0.0.1", port, path: "/console/api/events", headers: { Accept: "text/event-stream" } });
+  const request = http.get({ host: "127.0.0.1", port, path: `/console/api/events${query}`, headers: { Accept: "text/event-stream" } });
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     request.once("response", resolve);
     request.once("error", reject);

@@ -34,6 +34,7 @@ test("npx tsx test/bench/pop3.ts --tiny runs every measurement and prints the ta
     "RETR all, one at a time, as npm start runs it: no console",
     "RETR all, one at a time, as npm start runs it: the console recording",
     "RETR all, one at a time, as npm start runs it: the console recording and streaming to a page",
+    "RETR all, one at a time, as npm start runs it: the console recording and streaming every line",
   ]);
   for (const row of table.slice(consoleAt + 2)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+ ms +\| msg\/s [+−]\d+%, CPU [+−]\d+% +\|$/);
   expect(stdout).toMatch(/^Verdict: /m);

@@ -15,8 +15,9 @@
 //
 // - what the console costs: RETR of the whole big mailbox, one at a time, on the playground as
 //   npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread) without
-//   the console, with it recording every session, and with a page streaming /console/api/events
-//   too — rounds taken in turn, compared by the server's CPU time (all threads) and msg/s;
+//   the console, with it recording every session, with the console's page open too (its list
+//   live: /console/api/events?lines=none), and with a reader of every line (/console/api/events)
+//   — rounds taken in turn, compared by the server's CPU time (all threads) and msg/s;
 // - the same on Debian's Dovecot (dovecot-pop3d, run with a private config by dovecot.ts) over a
 //   copy of the big Maildir, as the reference column — when it is installed.
 //
@@ -130,15 +131,17 @@ async function retrieval(port: number, pipelined: boolean): Promise<Rate> {
 }
 
 /**
- * What the console costs: three playgrounds as npm start runs them, each over its own copy of the
- * big Maildir — without the console, recording, recording with a page open — RETR of every message
- * one at a time, round by round in turn (the order turned each round). Returns the table's rows.
+ * What the console costs: four playgrounds as npm start runs them, each over its own copy of the
+ * big Maildir — without the console, recording, recording with the page open, recording with a
+ * reader of every line — RETR of every message one at a time, round by round in turn (the order
+ * turned each round). Returns the table's rows.
  */
 async function consoleCost(dataDir: string): Promise<string[][]> {
   const modes = [
-    { name: "no console", mode: "none" as const, page: false },
-    { name: "the console recording", mode: "console" as const, page: false },
-    { name: "the console recording and streaming to a page", mode: "console" as const, page: true },
+    { name: "no console", mode: "none" as const, page: undefined },
+    { name: "the console recording", mode: "console" as const, page: undefined },
+    { name: "the console recording and streaming to a page", mode: "console" as const, page: "?lines=none" },
+    { name: "the console recording and streaming every line", mode: "console" as const, page: "" },
   ];
   const playgrounds: PlaygroundProcess[] = [];
   const pages: Awaited<ReturnType<typeof openEventStream>>[] = [];
@@ -148,7 +151,7 @@ async function consoleCost(dataDir: string): Promise<string[][]> {
       await cp(join(dataDir, "mail", BIG), join(own, "mail", BIG), { recursive: true });
       const playground = await startPlaygroundProcess(own, [BIG], mode);
       playgrounds.push(playground);
-      if (page) pages.push(await openEventStream(playground.ports.http));
+      if (page !== undefined) pages.push(await openEventStream(playground.ports.http, page));
       await retrieval(playground.ports.pop3, false); // warm-up, not counted (it also moves new/ → cur/)
     }
     const rates = modes.map(() => [] as number[]);

@@ -17,13 +17,15 @@ test("npx tsx test/bench/smtp.ts --tiny runs every scenario and prints the table
     "the same as npm start runs it (worker thread), no console ***",
     "… the console recording ***",
     "… the console recording and streaming to a page ***",
+    "… the console recording and streaming every line ***",
     "20 senders, relayed to example.org (2 hops)",
     "heap per idle logged-in session (5 open)",
     "server RSS after the bench",
   ]);
-  for (const row of rows.slice(0, 7)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\| \d+ ms +\|/);
+  for (const row of rows.slice(0, 8)) expect(row).toMatch(/\| \d+ msg\/s +\| \d+\.\d MB\/s +\| \d+ ms +\|/);
   // The console rows against the row without it: a change in msg/s and in server CPU.
-  for (const row of rows.slice(4, 6)) expect(row).toMatch(/\| msg\/s [+−]\d+%, CPU [+−]\d+% +\|$/);
-  expect(stdout).toMatch(/\d+\.\d MB of events streamed/);
+  for (const row of rows.slice(4, 7)) expect(row).toMatch(/\| msg\/s [+−]\d+%, CPU [+−]\d+% +\|$/);
+  expect(stdout).toMatch(/lines=none, \d+\.\d MB of events\), and/);
+  expect(stdout).toMatch(/every line of every session \(\/console\/api\/events, \d+\.\d MB\)/);
   expect(stdout).toMatch(/^Verdict: /m);
 }, 90_000);

@@ -18,10 +18,11 @@
 // Scenarios: 1 sender and 20 concurrent senders, delivered locally (me → me); the same with
 // fsync off (a diagnostic row: what the disk flush costs); and relayed to example.org (the
 // submission server passes every message on to the MX over SMTP: two servers, two deliveries).
-// What the console costs (issue 16: ≤ 10%): the same 20 senders, fsync off, on three playgrounds
+// What the console costs (issue 16: ≤ 10%): the same 20 senders, fsync off, on four playgrounds
 // run as npm start runs them (test/bench/playground-server.ts: the supervisor, mail on a worker
-// thread, the console's store on the main thread) — without the console, recording, and recording
-// with a page reading /console/api/events — round by round in turn, each compared with the
+// thread, the console's store on the main thread) — without the console, recording, recording
+// with the console's page open (its list live: /console/api/events?lines=none), and recording with
+// a reader of every line (/console/api/events) — round by round in turn, each compared with the
 // no-console run of the same round in msg/s and in the server's CPU time (every thread, /proc).
 // Memory: the servers' heap (after a full GC) per idle logged-in session.
 //
@@ -221,8 +222,10 @@ async function main(): Promise<void> {
   const plain = await startPlaygroundServer("none");
   const recorded = await startPlaygroundServer("console");
   const watched = await startPlaygroundServer("console");
-  const page = await openEventStream(watched.httpPort!);
-  const servers = [durable, fast, plain, recorded, watched];
+  const page = await openEventStream(watched.httpPort!, "?lines=none");
+  const read = await startPlaygroundServer("console");
+  const reader = await openEventStream(read.httpPort!);
+  const servers = [durable, fast, plain, recorded, watched, read];
   try {
     type Scenario = { name: string; server: MailServer; senders: number; total: number; to: string };
     const scenario = (name: string, server: MailServer, senders: number, total: number, to = "me@example.com"): Scenario => ({ name, server, senders, total, to });
@@ -278,13 +281,14 @@ async function main(): Promise<void> {
       scenario("the same as npm start runs it (worker thread), no console ***", plain, 20, settings.many),
       scenario("… the console recording ***", recorded, 20, settings.many),
       scenario("… the console recording and streaming to a page ***", watched, 20, settings.many),
+      scenario("… the console recording and streaming every line ***", read, 20, settings.many),
     ];
     const paired = await measure(consoleGroup, consoleRounds);
     for (const [i, one] of consoleGroup.entries()) {
       const versus = i === 0 ? "" : `msg/s ${percent(median(paired[i].rates.map((rate, round) => rate / paired[0].rates[round])))}, CPU ${percent(median(paired[i].cpus.map((cpu, round) => cpu / paired[0].cpus[round])))}`;
       report(one, paired[i].rates, paired[i].cpus, versus);
     }
-    if (page.bytes() === 0 && settings.many > 0) throw new Error("the console page got no events");
+    if ((page.bytes() === 0 || reader.bytes() === 0) && settings.many > 0) throw new Error("the console page got no events");
 
     if (!options.console) {
       await alone(scenario("20 senders, relayed to example.org (2 hops)", durable, 20, settings.many / 2, "friend@example.org"));
@@ -306,8 +310,9 @@ async function main(): Promise<void> {
       "* diagnostic: without fsync a message is in the page cache, not yet on the disk, when the client hears 250;\n" +
         "  a power cut could lose it. Real MTAs fsync; the playground does too by default (MailSystemOptions.fsync).\n" +
         `*** the playground as npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread), fsync off;\n` +
-        `  without the console, with it recording every session (what npm start always does), and with a page open on\n` +
-        `  /console/api/events as well (${(page.bytes() / 1e6).toFixed(1)} MB of events streamed). ${consoleRounds} rounds taken in turn; issue 16: ≤ 10%.`,
+        `  without the console, with it recording every session (what npm start always does), with the console's page open\n` +
+        `  as well (its list live, no session shown: /console/api/events?lines=none, ${(page.bytes() / 1e6).toFixed(1)} MB of events), and with a\n` +
+        `  reader of every line of every session (/console/api/events, ${(reader.bytes() / 1e6).toFixed(1)} MB). ${consoleRounds} rounds taken in turn; issue 16: ≤ 10%.`,
     );
     console.log();
     const many = results.get("20 senders, local delivery")!;
@@ -321,8 +326,10 @@ async function main(): Promise<void> {
         : `Verdict: ${many.toFixed(0)} msg/s with 20 senders, fsync on: below the target of ${TARGET.toLocaleString("en")} msg/s — see the no-fsync row for what the disk costs.`,
     );
     page.close();
+    reader.close();
   } finally {
     page.close();
+    reader.close();
     for (const server of servers) {
       const exited = once(server.process, "exit");
       server.process.stdin!.end(); // the server closes its listeners and exits

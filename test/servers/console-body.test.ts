@@ -25,23 +25,28 @@ s.quit()
 describe.skipIf(!hasPython)("a mail's body in the console (smtplib, real socket)", () => {
   let running: TestConsole;
   let stream = "";
+  /** The same time, a stream that asked for no session's lines (?lines=none): only their bytes. */
+  let counts = "";
   let stopStream: () => Promise<void>;
   beforeAll(async () => {
     running = await startTestConsole();
     // A page with the live stream open while the mail goes through.
     const controller = new AbortController();
-    const response = await fetch(`${running.base}/console/api/events`, { signal: controller.signal });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        stream += value;
-      }
-    })();
+    const read = async (path: string, into: (text: string) => void) => {
+      const response = await fetch(`${running.base}${path}`, { signal: controller.signal });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      return [(async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done || value === undefined) return;
+          into(value);
+        }
+      })()]; // (in a list: an async function's returned promise would be awaited)
+    };
+    const readings = [...(await read("/console/api/events", (text) => (stream += text))), ...(await read("/console/api/events?lines=none", (text) => (counts += text)))];
     stopStream = async () => {
       controller.abort();
-      await reading;
+      await Promise.all(readings);
     };
     const result = await runProgram("python3", ["-c", SEND], { env: { SMTP_PORT: String(running.mail.ports.submission) }, timeoutMs: 30_000 });
     if (result.code !== 0) throw new Error(`python failed:\n${result.stdout}${result.stderr}`);
@@ -107,5 +112,18 @@ describe.skipIf(!hasPython)("a mail's body in the console (smtplib, real socket)
     expect(folded.reduce((sum, fold) => sum + fold.bytes, 0)).toBe(738);
     // Fewer events than lines: the body's plain lines came together.
     expect(events.length).toBeLessThan(lines.length);
+    // What was streamed adds up to the bytes on the wire, each once: the lines shown and the fold's summary (it stands for the lines inside).
+    const sum = (side: string) => lines.filter((line) => line.side === side).reduce((total, line) => total + line.bytes, 0);
+    expect([sum("C"), sum("S")]).toEqual([smtp.bytesIn, smtp.bytesOut]);
+  });
+
+  test("?lines=none: no lines, and the session's bytes counted in \"bytes\" events, adding up to its totals", async () => {
+    const smtp = await closedSession(running.base, "smtp");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(counts).not.toContain("event: lines");
+    const sent = [...counts.matchAll(/event: bytes\ndata: (.*)\n\n/g)].map((match) => (JSON.parse(match[1]!) as Record<string, [number, number]>)[smtp.id] ?? [0, 0]);
+    expect(sent.length).toBeGreaterThan(1); // counted as they came, not at the end
+    expect(sent.reduce(([c, s], [dc, ds]) => [c + dc, s + ds], [0, 0])).toEqual([smtp.bytesIn, smtp.bytesOut]);
+    expect(counts).toContain("event: session-closed");
   });
 });

@@ -118,6 +118,60 @@ print('done', flush=True)
     expect(outside).toEqual([]);
   });
 
+  test("the page streams the lines of the session shown only; the others' bytes still count up live", { timeout: SLOW }, async () => {
+    const page = await open();
+    const streams: string[] = [];
+    page.on("request", (request) => request.url().includes("/console/api/events") && streams.push(new URL(request.url()).search));
+    // Two sessions: the first is selected; the second sends a mail while it is not.
+    const client = spawn("python3", ["-u", "-c", `
+import os, smtplib, sys
+port = int(os.environ['SMTP_PORT'])
+one = smtplib.SMTP('127.0.0.1', port); one.login('me@example.com', 'secret')
+print('one', flush=True)
+sys.stdin.readline()
+two = smtplib.SMTP('127.0.0.1', port); two.login('me@example.com', 'secret')
+print('two', flush=True)
+sys.stdin.readline()
+two.sendmail('me@example.com', ['me@example.com'], 'Subject: not shown\\r\\n\\r\\n' + 'the other session\\r\\n' * 300)
+print('sent', flush=True)
+sys.stdin.readline()
+one.quit(); two.quit()
+`], { env: { ...process.env, SMTP_PORT: String(running.mail.ports.submission) } });
+    let output = "";
+    client.stdout.on("data", (chunk) => (output += chunk));
+    client.stderr.on("data", (chunk) => (output += chunk));
+    try {
+      await eventually(() => (output.includes("one") ? true : undefined), 10_000, "the first login");
+      const one = page.locator("#session-list li.open", { hasText: "SMTP" }).first();
+      await expect.poll(() => one.textContent(), { timeout: 2_000 }).toContain("me@example.com");
+      const oneId = await one.getAttribute("data-id");
+      await one.locator("button").click();
+      const lines = page.locator("#lines");
+      await lines.locator(".line", { hasText: "235 " }).waitFor();
+      await expect.poll(() => streams.at(-1)).toBe(`?lines=${encodeURIComponent(oneId!)}`);
+      client.stdin.write("go on\n");
+      await eventually(() => (output.includes("two") ? true : undefined), 10_000, "the second login");
+      const two = page.locator(`#session-list li.open:not([data-id="${oneId}"])`, { hasText: "SMTP" }).first();
+      await expect.poll(() => two.textContent(), { timeout: 2_000 }).toContain("me@example.com");
+      const before = await two.locator(".bytes").textContent();
+      client.stdin.write("go on\n");
+      await eventually(() => (output.includes("sent") ? true : undefined), 10_000, "the mail");
+      // Still open, and its bytes have grown: counted from the "bytes" events, its lines never sent here.
+      await expect.poll(() => two.locator(".bytes").textContent(), { timeout: 2_000 }).not.toBe(before);
+      expect(await two.textContent()).toContain("open");
+      expect(await two.locator(".bytes").textContent()).toMatch(/^\d+(\.\d)? KB in/);
+      expect(await lines.textContent()).not.toContain("the other session");
+      client.stdin.write("go on\n");
+      // (Found by its id: once it has ended it is no longer "open".)
+      await expect.poll(() => page.locator(`#session-list li[data-id="${oneId}"]`).textContent(), { timeout: 5_000 }).toContain("ended: QUIT");
+      await lines.locator(".line", { hasText: "C: QUIT\\r\\n" }).waitFor({ timeout: 5_000 });
+    } finally {
+      client.kill();
+      await page.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   test("the relay hop links both ways: the MX session to both submission sessions whose mail it carried, each of them to it", { timeout: SLOW }, async () => {
     const page = await open();
     // Two sessions, one message each to example.org: the relay's pooled connection carries both.

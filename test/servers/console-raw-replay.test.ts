@@ -263,22 +263,26 @@ const UNMASKED_NOW = [
 ];
 
 /**
- * How many lines of `after` differ from `before`'s (split at `separator`), each of them only by
- * one of UNMASKED_NOW; any other difference fails.
- */
-/**
  * An event stream's events, one per line of text: today's "lines" events (a block each) made into
- * the "line" events the code before sent, one per line, field for field.
+ * the "line" events the code before sent, one per line, field for field. A session still open
+ * (session-opened, session-changed) is sent without its bytes so far: the code before counted a
+ * fold's lines twice there (as they came and in its summary), today's once (by the summary);
+ * its close brings the exact totals, compared as they are.
  */
 function oneEventPerLine(stream: string): string {
   const events: string[] = [];
   for (const [, type, data] of stream.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)) {
-    if (type !== "lines") events.push(`event: ${type} ${data}`);
+    if (type === "session-opened" || type === "session-changed") events.push(`event: ${type} ${data!.replace(/"bytesIn":\d+,"bytesOut":\d+,/, "")}`);
+    else if (type !== "lines") events.push(`event: ${type} ${data}`);
     else for (const line of streamedLines(`event: lines\ndata: ${data}\n\n`)) events.push(`event: line ${JSON.stringify(line)}`);
   }
   return events.join("\n");
 }
 
+/**
+ * How many lines of `after` differ from `before`'s (split at `separator`), each of them only by
+ * one of UNMASKED_NOW; any other difference fails.
+ */
 function unmaskedLines(before: string, after: string, separator = "\n"): number {
   const old = before.split(separator);
   const now = after.split(separator);
@@ -402,7 +406,9 @@ describe("a body kept raw counts against the store's limits as its lines did", (
       }
     }
     expect(after.usage()).toEqual(before.usage());
-    for (const { id } of before.list()) expect(after.get(id)).toEqual(before.get(id));
+    // (All but the bytes so far of these open sessions: the store before counted a body's lines inside its fold, today's leaves them to the fold's summary.)
+    const withoutBytes = (session: ReturnType<typeof after.get>) => session && { ...session, bytesIn: 0, bytesOut: 0 };
+    for (const { id } of before.list()) expect(withoutBytes(after.get(id))).toEqual(withoutBytes(before.get(id)));
     expect(before.list().some((session) => session.linesDropped > 0 && session.lineCount > session.linesDropped)).toBe(true); // some kept, some dropped
   });
 });

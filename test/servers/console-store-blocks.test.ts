@@ -46,7 +46,8 @@ describe("lines kept as blocks", () => {
       { side: "S", text: "body 2", bytes: 8, at, n: 5, fold: "inside" },
       { side: "C", text: "… 1 more line", bytes: 15, at, n: 6, fold: "summary" },
     ]);
-    expect(session).toMatchObject({ bytesIn: 9 + 6 + 8 + 15, bytesOut: 8 + 8 });
+    // Bytes so far: the line inside the fold is counted by the fold's summary, not twice.
+    expect(session).toMatchObject({ bytesIn: 9 + 6 + 8 + 15, bytesOut: 8 });
   });
 
   test("a block that would take a session past its quarter of maxLineBytes keeps the lines that fit", () => {
@@ -149,9 +150,9 @@ describe("lines kept as blocks", () => {
 
 describe('the event stream: one "lines" event per block', () => {
   /** GET /console/api/events on `store` as the teacher, into a string; `feed` runs with it open. */
-  async function stream(store: SessionStore, feed: () => void): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  async function stream(store: SessionStore, feed: () => void, query = ""): Promise<{ type: string; data: Record<string, unknown> }[]> {
     const response = new FakeResponse();
-    const request = fakeRequest("/console/api/events");
+    const request = fakeRequest(`/console/api/events${query}`);
     handleSessionsApi(request, response as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store);
     feed();
     await new Promise((resolve) => setImmediate(resolve)); // a turn's events are written together
@@ -201,5 +202,30 @@ describe('the event stream: one "lines" event per block', () => {
     expect(events.filter((event) => event.type === "lines").map((event) => event.data)).toEqual([
       { id: "s", at, n: 1, sides: "CC", folds: "--", texts: ["Subject: hi\\r\\n", "\\r\\n"], bytes: [13, 2], folded: { side: "C", lines: 3, bytes: raw.length - 15 } },
     ]);
+  });
+
+  // A session's traffic: a command, a body of 5 lines (2 plain, 3 inside its fold) and the
+  // fold's summary (it stands for the 3: 23 bytes), a reply. On the wire: 6 + 38 from the client, 8 from the server.
+  const traffic = (store: SessionStore, id: string) => {
+    store.sessionLines({ id, at, sides: "C", texts: "DATA\\r\\n", bytes: [6], folds: "-" });
+    store.sessionBody(id, at, "C", "Subject: hi\r\n\r\nline 1\r\nline 2\r\n.\r\n", 5, 2);
+    store.sessionLines({ id, at, sides: "CS", texts: "… 3 more lines (23 bytes) not shown\n250 ok\\r\\n", bytes: [23, 8], folds: "s-" });
+  };
+
+  test("?lines=<id>: that session's lines only; the others' bytes counted into one \"bytes\" event a turn, a fold once", async () => {
+    const store = new SessionStore();
+    for (const id of ["a", "b", "c"]) open(store, id);
+    const events = await stream(store, () => ["a", "b", "c", "b"].forEach((id) => traffic(store, id)), "?lines=a");
+    expect([...new Set(events.filter((event) => event.type === "lines").map((event) => event.data.id))]).toEqual(["a"]);
+    const counts = events.filter((event) => event.type === "bytes").map((event) => event.data);
+    expect(counts).toEqual([{ b: [88, 16], c: [44, 8] }]);
+    // As the store counts a session still open: the same bytes, the fold's lines once (by its summary).
+    expect(store.get("c")).toMatchObject({ bytesIn: 44, bytesOut: 8 });
+    // ?lines=none: no lines at all; ?types= without "bytes": no counts either.
+    const none = await stream(store, () => traffic(store, "a"), "?lines=none");
+    expect(none.map((event) => event.type)).toEqual(["bytes"]);
+    expect(none[0]!.data).toEqual({ a: [44, 8] });
+    expect(await stream(store, () => traffic(store, "a"), "?lines=none&types=session-closed")).toEqual([]);
+    expect((await stream(store, () => traffic(store, "a"), "?lines=none&types=bytes")).map((event) => event.type)).toEqual(["bytes"]);
   });
 });

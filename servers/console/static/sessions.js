@@ -19,6 +19,9 @@ const state = {
   missed: 0,
   view: "lines",
   csrf: "",
+  /** The live event stream, and the session whose lines it brings (null: none). */
+  events: null,
+  watching: null,
 };
 
 // ----- start -----
@@ -32,9 +35,9 @@ async function start() {
   if (me.loginRequired) $("logout").hidden = false;
   setUpFilters();
   await loadList();
-  listen();
   const wanted = new URLSearchParams(location.hash.slice(1)).get("session");
   if (wanted && state.sessions.has(wanted)) await select(wanted);
+  else await listen(null);
 }
 await start();
 
@@ -129,22 +132,47 @@ function announce(session) {
 
 // ----- live events -----
 
-function listen() {
-  const events = new EventSource(`${api}/events`);
-  events.addEventListener("open", () => setStatus());
+/**
+ * Listens to the live events, with the lines of session `watching` only (the one shown; the
+ * others' bytes come counted, in "bytes" events). A new stream replaces the old one once it is
+ * open, so nothing is missed in between (an event both brought is taken once: lines are
+ * numbered, a session known is updated). Resolves when it is open.
+ */
+function listen(watching) {
+  const events = new EventSource(`${api}/events?lines=${encodeURIComponent(watching ?? "none")}`);
+  const opened = new Promise((resolve) => events.addEventListener("open", resolve, { once: true }));
+  events.addEventListener("open", () => {
+    if (watching !== state.selected) return events.close(); // asked for a session no longer shown
+    if (state.events !== events) state.events?.close();
+    state.events = events;
+    state.watching = watching;
+    setStatus();
+  });
   events.addEventListener("error", () => ($("status").textContent = "Reconnecting…"));
   const handle = (type, work) =>
     events.addEventListener(type, (event) => {
+      if (state.events !== events) return; // the stream before, still open until this one is
       if (state.paused) {
         state.missed++;
         return setStatus();
       }
       work(JSON.parse(event.data));
     });
-  handle("session-opened", (session) => passes(session) && addSession(session, true));
+  handle("session-opened", (session) => (state.sessions.has(session.id) ? updateSession(session) : passes(session) && addSession(session, true)));
   handle("session-changed", updateSession);
   handle("session-closed", updateSession);
-  // A block of lines (README: the "lines" event): line i is line n + i of its session.
+  // The bytes of sessions whose lines this stream does not bring, since the last "bytes" event.
+  handle("bytes", (counts) => {
+    for (const [id, [fromClient, fromServer]] of Object.entries(counts)) {
+      const session = state.sessions.get(id);
+      if (!session || session.ended) continue;
+      session.bytesIn += fromClient;
+      session.bytesOut += fromServer;
+      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(id)}"]`);
+      if (item) fillSession(item, session);
+    }
+  });
+  // A block of lines of the session shown (README: the "lines" event): line i is line n + i of its session.
   handle("lines", (block) => {
     const lines = [...block.sides].map((side, i) => {
       const line = { side, text: block.texts[i], bytes: block.bytes[i], at: block.at, n: block.n + i };
@@ -153,9 +181,9 @@ function listen() {
     });
     const session = state.sessions.get(block.id);
     if (session && !session.ended) {
-      // The bytes so far, while it is open (its close brings the exact totals); lines inside a fold are not sent, only counted.
+      // The bytes so far, while it is open (its close brings the exact totals). A fold's lines
+      // are counted by its summary, which stands for all of them.
       for (const line of lines) session[line.side === "C" ? "bytesIn" : "bytesOut"] += line.bytes;
-      if (block.folded) session[block.folded.side === "C" ? "bytesIn" : "bytesOut"] += block.folded.bytes;
       const item = $("session-list").querySelector(`li[data-id="${CSS.escape(block.id)}"]`);
       if (item) fillSession(item, session);
     }
@@ -167,7 +195,10 @@ function listen() {
     if (block.folded && !(last?.classList.contains("fold") && !last.dataset.until)) newFold(state.lastLine);
   });
   // This browser fell behind and the console skipped events for it: fetch everything again.
-  events.addEventListener("dropped", () => void reload());
+  events.addEventListener("dropped", () => {
+    if (state.events === events) void reload();
+  });
+  return opened;
 }
 
 async function reload() {
@@ -187,6 +218,9 @@ async function select(id, focus = true) {
   state.early = [];
   history.replaceState(null, "", `#session=${encodeURIComponent(id)}`);
   for (const item of $("session-list").children) item.querySelector("button").setAttribute("aria-current", String(item.dataset.id === id));
+  // Its lines live from now on (asked for before its lines so far, so none falls in between).
+  if (state.watching !== id || !state.events) await listen(id);
+  if (state.selected !== id) return; // another one was chosen meanwhile
   const response = await fetch(`${api}/sessions/${encodeURIComponent(id)}`);
   if (!response.ok) {
     state.loadingSelected = false;
