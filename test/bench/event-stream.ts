@@ -1,9 +1,12 @@
 // A console page as the benches see it: GET /console/api/events held open and read as fast as
 // it comes (the browser's EventSource), counting the bytes and doing nothing else with them.
-// `query`: "?lines=none" is what the sessions page asks while it shows the list and no session;
-// none at all, every line of every session (a script's stream).
+// `query`: PAGE_QUERY is what the sessions page asks while it shows the list and no session;
+// none at all, every event and every line of every session (a script's stream).
 
 import http from "node:http";
+
+/** The sessions page's stream while no session is shown (servers/console/static/sessions.js: listen). */
+export const PAGE_QUERY = "?types=session-opened,session-changed,session-closed,lines,bytes&lines=none";
 
 export async function openEventStream(port: number, query = ""): Promise<{ bytes(): number; close(): void }> {
   let bytes = 0;

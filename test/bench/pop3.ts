@@ -16,7 +16,7 @@
 // - what the console costs: RETR of the whole big mailbox, one at a time, on the playground as
 //   npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread) without
 //   the console, with it recording every session, with the console's page open too (its list
-//   live: /console/api/events?lines=none), and with a reader of every line (/console/api/events)
+//   live: event-stream.ts PAGE_QUERY), and with a reader of every line (/console/api/events)
 //   — rounds taken in turn, compared by the server's CPU time (all threads) and msg/s;
 // - the same on Debian's Dovecot (dovecot-pop3d, run with a private config by dovecot.ts) over a
 //   copy of the big Maildir, as the reference column — when it is installed.
@@ -33,7 +33,7 @@ import { deliver } from "../../servers/mail/maildir.ts";
 import { dovecotMissing, dovecotVersion, startDovecot, type Dovecot } from "./dovecot.ts";
 import { BenchClient } from "./line-client.ts";
 import { serverProcess } from "./probed-server.ts";
-import { openEventStream } from "./event-stream.ts";
+import { openEventStream, PAGE_QUERY } from "./event-stream.ts";
 import { startPlaygroundProcess, type PlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
@@ -140,7 +140,7 @@ async function consoleCost(dataDir: string): Promise<string[][]> {
   const modes = [
     { name: "no console", mode: "none" as const, page: undefined },
     { name: "the console recording", mode: "console" as const, page: undefined },
-    { name: "the console recording and streaming to a page", mode: "console" as const, page: "?lines=none" },
+    { name: "the console recording and streaming to a page", mode: "console" as const, page: PAGE_QUERY },
     { name: "the console recording and streaming every line", mode: "console" as const, page: "" },
   ];
   const playgrounds: PlaygroundProcess[] = [];

@@ -21,7 +21,7 @@
 // What the console costs (issue 16: ≤ 10%): the same 20 senders, fsync off, on four playgrounds
 // run as npm start runs them (test/bench/playground-server.ts: the supervisor, mail on a worker
 // thread, the console's store on the main thread) — without the console, recording, recording
-// with the console's page open (its list live: /console/api/events?lines=none), and recording with
+// with the console's page open (its list live: event-stream.ts PAGE_QUERY), and recording with
 // a reader of every line (/console/api/events) — round by round in turn, each compared with the
 // no-console run of the same round in msg/s and in the server's CPU time (every thread, /proc).
 // Memory: the servers' heap (after a full GC) per idle logged-in session.
@@ -41,7 +41,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuMs, cpuMsByThread, pinToCpus, threadSplit } from "./cpu.ts";
-import { openEventStream } from "./event-stream.ts";
+import { openEventStream, PAGE_QUERY } from "./event-stream.ts";
 import { startPlaygroundProcess } from "./playground-process.ts";
 import { printTable } from "./table.ts";
 
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
   const plain = await startPlaygroundServer("none");
   const recorded = await startPlaygroundServer("console");
   const watched = await startPlaygroundServer("console");
-  const page = await openEventStream(watched.httpPort!, "?lines=none");
+  const page = await openEventStream(watched.httpPort!, PAGE_QUERY);
   const read = await startPlaygroundServer("console");
   const reader = await openEventStream(read.httpPort!);
   const servers = [durable, fast, plain, recorded, watched, read];
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         "  a power cut could lose it. Real MTAs fsync; the playground does too by default (MailSystemOptions.fsync).\n" +
         `*** the playground as npm start runs it (test/bench/playground-server.ts: supervisor, mail on a worker thread), fsync off;\n` +
         `  without the console, with it recording every session (what npm start always does), with the console's page open\n` +
-        `  as well (its list live, no session shown: /console/api/events?lines=none, ${(page.bytes() / 1e6).toFixed(1)} MB of events), and with a\n` +
+        `  as well (its list live, no session shown: /console/api/events${PAGE_QUERY}, ${(page.bytes() / 1e6).toFixed(1)} MB of events), and with a\n` +
         `  reader of every line of every session (/console/api/events, ${(reader.bytes() / 1e6).toFixed(1)} MB). ${consoleRounds} rounds taken in turn; issue 16: ≤ 10%.`,
     );
     console.log();

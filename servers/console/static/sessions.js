@@ -4,6 +4,8 @@
 import { setUpLook } from "./look.js";
 
 const api = "/console/api";
+/** The live events this page draws (not "stored", not "transfer": other pages show those). */
+const PAGE_EVENTS = "session-opened,session-changed,session-closed,lines,bytes";
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -139,7 +141,7 @@ function announce(session) {
  * numbered, a session known is updated). Resolves when it is open.
  */
 function listen(watching) {
-  const events = new EventSource(`${api}/events?lines=${encodeURIComponent(watching ?? "none")}`);
+  const events = new EventSource(`${api}/events?types=${PAGE_EVENTS}&lines=${encodeURIComponent(watching ?? "none")}`);
   const opened = new Promise((resolve) => events.addEventListener("open", resolve, { once: true }));
   events.addEventListener("open", () => {
     if (watching !== state.selected) return events.close(); // asked for a session no longer shown
