@@ -87,20 +87,12 @@ export function activityMessenger(send: (message: ActivityMessage) => void, ring
   let bodyChars = 0; // characters of the bodies in this batch (and of raw bytes sent as text)
   let ringBytes = 0; // bytes this batch has put in the ring
   let timer: NodeJS.Timeout | undefined;
-  // The block still growing (the lines in a row of one session at one time), packed into
-  // `calls` once the next call is not one of its lines. Its texts are collected in an array and
-  // joined once, not added one by one to a string: `texts += "\n" + text` makes a rope (V8 keeps
-  // a "cons string" pointing at both halves) that postMessage must walk and flatten into one
-  // string before it can copy it — fresh blocks posted cost about twice as much as blocks that
-  // had been sent once, and so were already flat.
-  let block: { id: string; at: string; sides: string; folds: string; texts: string[]; bytes: number[] } | undefined;
-
-  const endBlock = () => {
-    if (!block) return;
-    calls.push("lines", block.id, block.at, block.sides, block.texts.join("\n"), block.folds);
+  // The lines in a row of one session at one time, packed into `calls` as one block.
+  const blocks = lineBlocks((block) => {
+    calls.push("lines", block.id, block.at, block.sides, block.texts, block.folds);
     for (const bytes of block.bytes) calls.push(bytes);
-    block = undefined;
-  };
+  });
+  const endBlock = blocks.end;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -123,16 +115,7 @@ export function activityMessenger(send: (message: ActivityMessage) => void, ring
     added();
   };
   const line = (line: SessionLine) => {
-    const fold = line.fold === "inside" ? "i" : line.fold === "summary" ? "s" : "-";
-    if (block && block.id === line.id && block.at === line.at) {
-      block.sides += line.side;
-      block.folds += fold;
-      block.texts.push(line.text);
-      block.bytes.push(line.bytes);
-    } else {
-      endBlock();
-      block = { id: line.id, at: line.at, sides: line.side, folds: fold, texts: [line.text], bytes: [line.bytes] };
-    }
+    blocks.line(line);
     added();
   };
   // A body: its values straight into the batch (no object made for it). One string, however many
@@ -173,6 +156,38 @@ export function activityMessenger(send: (message: ActivityMessage) => void, ring
     transfer: (progress) => call("transfer", progress),
   };
   return { activity, flush };
+}
+
+/**
+ * Lines in a row of one session at one time, made into one LineBlock: line() adds one (a line of
+ * another session, or of another time, ends the block before it), end() hands the block to
+ * `done` — call it before anything else is reported, so that the order stays as it was. Its
+ * texts are collected in an array and joined once, not added one by one to a string: `texts +=
+ * "\n" + text` makes a rope (V8 keeps a "cons string" pointing at both halves) that postMessage
+ * must walk and flatten into one string before it can copy it — fresh blocks posted cost about
+ * twice as much as blocks that had been sent once, and so were already flat.
+ */
+function lineBlocks(done: (block: LineBlock) => void): { line(line: SessionLine): void; end(): void } {
+  let block: { id: string; at: string; sides: string; folds: string; texts: string[]; bytes: number[] } | undefined;
+  const end = () => {
+    if (!block) return;
+    const { id, at, sides, folds, texts, bytes } = block;
+    block = undefined;
+    done({ id, at, sides, texts: texts.join("\n"), bytes, folds });
+  };
+  const line = (line: SessionLine) => {
+    const fold = line.fold === "inside" ? "i" : line.fold === "summary" ? "s" : "-";
+    if (block && block.id === line.id && block.at === line.at) {
+      block.sides += line.side;
+      block.folds += fold;
+      block.texts.push(line.text);
+      block.bytes.push(line.bytes);
+    } else {
+      end();
+      block = { id: line.id, at: line.at, sides: line.side, folds: fold, texts: [line.text], bytes: [line.bytes] };
+    }
+  };
+  return { line, end };
 }
 
 /**
@@ -281,7 +296,7 @@ export function reportActivity(activity: Activity, call: ActivityCall): Error | 
 /** cutOnArrival()'s result: give `activity` the calls of each message from a worker, then flush(). */
 export interface ArrivalCutter {
   activity: Activity;
-  /** Hands on what the last message's calls made (call it after each message: nothing waits for a timer). */
+  /** Hands on the block of lines still growing (call it after each message). */
   flush(): void;
 }
 
@@ -295,23 +310,36 @@ export interface ArrivalCutter {
  * One cutter per worker: a session's bytes all come from its own worker.
  */
 export function cutOnArrival(target: Activity, failed: (method: string, error: Error) => void): ArrivalCutter {
-  // What is cut here goes through a messenger too, so that the lines of one chunk become one
-  // block for the store; its batch is handed on at each flush(), on this thread.
-  const out = activityMessenger((message) => {
-    for (const call of unpack(message)) {
-      const error = reportActivity(target, call);
-      if (error) failed(call.method, error);
-    }
-  });
-  const lines = out.activity;
+  const deliver = (call: ActivityCall) => {
+    const error = reportActivity(target, call);
+    if (error) failed(call.method, error);
+  };
+  // The lines cut here go on in blocks, as a worker's messenger makes them (one for the lines of
+  // one chunk): what the store keeps, and the event stream sends, is a block.
+  const blocks = lineBlocks((lines) => deliver({ method: "sessionLine", lines }));
+  /** Any other call: after the lines before it. */
+  const call = (method: keyof Activity, ...args: unknown[]) => {
+    blocks.end();
+    deliver({ method, args });
+  };
   const sessions = new Map<string, { transcript: Transcript; at: string; loggedIn?: () => void }>();
+  // Where the transcripts report: their lines into blocks, a body as it is (nothing else is called).
+  const cut: Activity = {
+    sessionOpened: () => {},
+    sessionLine: blocks.line,
+    sessionBody: (...body) => call("sessionBody", ...body),
+    sessionChanged: () => {},
+    sessionClosed: () => {},
+    stored: () => {},
+    transfer: () => {},
+  };
   const activity: Activity = {
     sessionOpened: (session) => {
-      lines.sessionOpened(session);
+      call("sessionOpened", session);
       const mask = maskFor(session.protocol)?.();
       if (!mask) return; // a protocol whose lines are cut where it runs (FTP): they arrive cut
       const state = { at: session.started, loggedIn: mask.loggedIn, transcript: undefined as unknown as Transcript };
-      state.transcript = sessionTranscript(lines, session.id, () => state.at, mask.mask);
+      state.transcript = sessionTranscript(cut, session.id, () => state.at, mask.mask);
       sessions.set(session.id, state);
     },
     sessionRaw: (id, at, kind, side, bytes) => {
@@ -324,27 +352,26 @@ export function cutOnArrival(target: Activity, failed: (method: string, error: E
       else if (kind === "body") session.transcript.body(side, bytes);
       else session.transcript.data(side, bytes);
     },
-    sessionLine: (line) => lines.sessionLine(line),
+    sessionLine: blocks.line,
     // A worker's block of lines (a session cut there: FTP) goes on as it is, after what came before it.
     sessionLines: (block) => {
-      out.flush();
-      const error = reportActivity(target, { method: "sessionLine", lines: block });
-      if (error) failed("sessionLine", error);
+      blocks.end();
+      deliver({ method: "sessionLine", lines: block });
     },
-    sessionBody: (...body) => lines.sessionBody!(...body),
+    sessionBody: (...body) => call("sessionBody", ...body),
     sessionChanged: (change) => {
       if (change.account !== undefined) sessions.get(change.id)?.loggedIn?.();
-      lines.sessionChanged(change);
+      call("sessionChanged", change);
     },
     sessionClosed: (closed) => {
       sessions.get(closed.id)?.transcript.toString(); // the last unfinished line, and the summary of a fold still open
       sessions.delete(closed.id);
-      lines.sessionClosed(closed);
+      call("sessionClosed", closed);
     },
-    stored: (item) => lines.stored(item),
-    transfer: (progress) => lines.transfer(progress),
+    stored: (item) => call("stored", item),
+    transfer: (progress) => call("transfer", progress),
   };
-  return { activity, flush: out.flush };
+  return { activity, flush: blocks.end };
 }
 
 // ----- The ring: a worker's raw bytes in shared memory -----
