@@ -1,7 +1,8 @@
 // Activity reports across a thread boundary (servers/activity.ts says why they are plain data).
 // A server on a worker thread gets activityMessenger(): an Activity whose every call is written
 // down and sent on as a message. The supervisor unpacks such a message and hands each call to
-// reportActivity(), which makes the same call on the real Activity (the console's).
+// reportActivity() on its cutOnArrival() (below), which cuts the raw bytes into lines and makes
+// every other call, as it was, on the real Activity (the console's).
 //
 // What a message costs is what shapes this file. postMessage copies its message (the
 // structured-clone algorithm), queues it and wakes the other thread; the other thread then builds
