@@ -84,6 +84,8 @@ export class Transcript {
   private inBody = false;
   /** The unfinished line in `pending` began in a body. */
   private pendingInBody = false;
+  /** The last bytes of this side were a body's: data after them (IMAP's ")" and tagged OK after a FETCH literal) starts a run of its own. */
+  private afterBody = false;
   private readonly maxLineLength: number;
   private readonly maxLinesInARow: number;
 
@@ -94,7 +96,10 @@ export class Transcript {
 
   /** Bytes one side wrote to a TCP stream. */
   data(side: Side, chunk: Buffer): void {
-    if (this.pendingSide !== side) this.flush(true);
+    // The other side speaks, or a body has ended: the run so far ends (and its fold, if any,
+    // says how many lines it hid), so that what follows a long body shows, not hidden inside it.
+    if (this.pendingSide !== side || (this.afterBody && !this.inBody)) this.flush(true);
+    this.afterBody = this.inBody;
     this.pendingSide = side;
     let start = 0;
     let hidden = -1; // where the last line only counted starts
@@ -142,6 +147,7 @@ export class Transcript {
   /** body() with onBody: the chunk's whole lines as raw text, its unfinished last line kept for the next chunk. */
   private rawBody(side: Side, chunk: Buffer, onBody: NonNullable<TranscriptOptions["onBody"]>): void {
     if (this.pendingSide !== side) this.flush(true);
+    this.afterBody = true;
     this.pendingSide = side;
     let start = 0;
     if (this.pending.length > 0) {

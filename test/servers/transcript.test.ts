@@ -82,4 +82,18 @@ describe("transcript", () => {
     transcript.data("C", Buffer.from("AHNlY3JldA==\r\n"));
     expect(shown.filter((line) => line.startsWith("C: "))).toEqual(["C: ******** (masked)", "C: ******** (masked)"]);
   });
+
+  test("what follows a long body starts a run of its own: its fold's summary first, then IMAP's \")\" and tagged OK, shown", () => {
+    const literal = Buffer.from(Array.from({ length: 30 }, (_, n) => `line ${n}\r\n`).join(""));
+    // Both ways a body goes: cut here line by line (--trace), or handed on raw (the console).
+    for (const onBody of [undefined, () => {}]) {
+      const shown: string[] = [];
+      const transcript = new Transcript({ maxLinesInARow: 12, keepLines: false, onBody, onLine: (line, info) => info.fold !== "inside" && shown.push(line) });
+      transcript.data("S", Buffer.from("* 1 FETCH (BODY[] {290}\r\n"));
+      transcript.body("S", literal);
+      transcript.data("S", Buffer.from(")\r\na3 OK FETCH completed\r\n"));
+      transcript.data("C", Buffer.from("a4 LOGOUT\r\n"));
+      expect(shown.slice(-4)).toEqual(["S: … 19 more lines (171 bytes) not shown", "S: )\\r\\n", "S: a3 OK FETCH completed\\r\\n", "C: a4 LOGOUT\\r\\n"]);
+    }
+  });
 });
