@@ -294,11 +294,10 @@ export function reportActivity(activity: Activity, call: ActivityCall): Error | 
   return failure;
 }
 
-/** cutOnArrival()'s result: give `activity` the calls of each message from a worker, then flush(). */
+/** cutOnArrival()'s result. */
 export interface ArrivalCutter {
-  activity: Activity;
-  /** Hands on the block of lines still growing (call it after each message). */
-  flush(): void;
+  /** Hands on every call of one message from the worker, in order, and then lets the worker use the ring's room again. */
+  receive(message: ActivityMessage): void;
 }
 
 /**
@@ -307,10 +306,12 @@ export interface ArrivalCutter {
  * the same Transcript (session-report.ts: sessionTranscript) and the mask masks.ts makes for the
  * session's protocol, which learns of the login from sessionChanged. Everything reaches `target`
  * in the order it was made, the lines in blocks (as a worker's messenger makes them); the secrets
- * in the raw bytes never reach it. An error in `target` is told to `failed`, not thrown.
- * One cutter per worker: a session's bytes all come from its own worker.
+ * in the raw bytes never reach it. An error (in `target`, or in a call it cannot take) is told to
+ * `failed`, not thrown. One cutter per worker start, with the ring its messenger writes into (if
+ * any): a session's bytes all come from its own worker.
  */
-export function cutOnArrival(target: Activity, failed: (method: string, error: Error) => void): ArrivalCutter {
+export function cutOnArrival(target: Activity, ring: SharedArrayBuffer | undefined, failed: (method: string, error: Error) => void): ArrivalCutter {
+  const reader = ring && new RingReader(ring);
   const deliver = (call: ActivityCall) => {
     const error = reportActivity(target, call);
     if (error) failed(call.method, error);
@@ -323,24 +324,16 @@ export function cutOnArrival(target: Activity, failed: (method: string, error: E
     blocks.end();
     deliver({ method, args });
   };
-  const sessions = new Map<string, { transcript: Transcript; at: string; loggedIn?: () => void }>();
-  // Where the transcripts report: their lines into blocks, a body as it is (nothing else is called).
-  const cut: Activity = {
-    sessionOpened: () => {},
-    sessionLine: blocks.line,
-    sessionBody: (...body) => call("sessionBody", ...body),
-    sessionChanged: () => {},
-    sessionClosed: () => {},
-    stored: () => {},
-    transfer: () => {},
-  };
+  type Cut = { transcript: Transcript; at: string; loggedIn?: () => void };
+  const sessions = new Map<string, Cut>();
+  // Where the transcripts report: their lines into blocks, a body as it is.
+  const cut: Pick<Activity, "sessionLine" | "sessionBody"> = { sessionLine: blocks.line, sessionBody: (...body) => call("sessionBody", ...body) };
   const activity: Activity = {
     sessionOpened: (session) => {
       call("sessionOpened", session);
       const mask = maskFor(session.protocol)?.();
       if (!mask) return; // a protocol whose lines are cut where it runs (FTP): they arrive cut
-      const state = { at: session.started, loggedIn: mask.loggedIn, transcript: undefined as unknown as Transcript };
-      state.transcript = sessionTranscript(cut, session.id, () => state.at, mask.mask);
+      const state: Cut = { at: session.started, loggedIn: mask.loggedIn, transcript: sessionTranscript(cut, session.id, () => state.at, mask.mask) };
       sessions.set(session.id, state);
     },
     sessionRaw: (id, at, kind, side, bytes) => {
@@ -372,7 +365,15 @@ export function cutOnArrival(target: Activity, failed: (method: string, error: E
     stored: (item) => call("stored", item),
     transfer: (progress) => call("transfer", progress),
   };
-  return { activity, flush: blocks.end };
+  const receive = (message: ActivityMessage) => {
+    for (const call of unpack(message, reader)) {
+      const error = reportActivity(activity, call);
+      if (error) failed(call.method, error);
+    }
+    blocks.end(); // nothing waits for a timer: the last lines of the message go on now
+    reader?.release();
+  };
+  return { receive };
 }
 
 // ----- The ring: a worker's raw bytes in shared memory -----

@@ -160,7 +160,7 @@ export class SessionReporter {
  * time `at()` says: a SessionReporter's, and the supervisor's for a worker's raw bytes
  * (cutOnArrival). Lines in a row past `maxLinesInARow` (default 12) are folded.
  */
-export function sessionTranscript(activity: Activity, id: string, at: () => string, mask?: Mask, maxLinesInARow = 12): Transcript {
+export function sessionTranscript(activity: Pick<Activity, "sessionLine" | "sessionBody">, id: string, at: () => string, mask?: Mask, maxLinesInARow = 12): Transcript {
   return new Transcript({
     maxLinesInARow,
     keepFolded: KEPT_IN_A_FOLD,

@@ -46,7 +46,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Activity } from "./activity.ts";
-import { cutOnArrival, newRing, reportActivity, RingReader, unpack } from "./activity-bridge.ts";
+import { cutOnArrival, newRing } from "./activity-bridge.ts";
 import type { FtpAccount } from "./ftp/server.ts";
 import { startHttpDemo, type ConsoleHandler, type SiteHandler } from "./http-demo.ts";
 import type { MailAccount } from "./mail/accounts.ts";
@@ -320,8 +320,7 @@ class SupervisedWorker {
     this.ready = false;
     this.startedAt = Date.now();
     const console_ = this.hub.activity;
-    const reports = console_ && cutOnArrival(console_, (method, error) => this.hub.log(`playground: the console failed on ${method}: ${error.message}`));
-    const ring = workerData.ring && new RingReader(workerData.ring);
+    const reports = console_ && cutOnArrival(console_, workerData.ring, (method, error) => this.hub.log(`playground: the console failed on ${method}: ${error.message}`));
     return new Promise((resolve, reject) => {
       // A start that never finishes (a server waiting for something that never comes) would
       // otherwise hold the restart up for good, its ports perhaps already taken. After
@@ -362,13 +361,7 @@ class SupervisedWorker {
             break;
           case "activity": // the calls of the last 100 ms, in order (activity-bridge.ts)
             this.hub.leaked?.push(message);
-            if (!reports) break;
-            for (const call of unpack(message, ring)) {
-              const error = reportActivity(reports.activity, call);
-              if (error) this.hub.log(`playground: the console failed on ${call.method}: ${error.message}`);
-            }
-            reports.flush();
-            ring?.release();
+            reports?.receive(message);
             break;
         }
       });

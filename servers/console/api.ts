@@ -27,7 +27,7 @@
 
 import type http from "node:http";
 import { maySee, type Viewer } from "./viewer.ts";
-import { isBody, plainBytes, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
+import { bytesOnTheWire, isBody, type KeptBlock, type KeptLine, type SessionStore, type SessionSummary, type StoreEvent } from "./sessions.ts";
 import { cutRawLines } from "../transcript.ts";
 import { sendJson } from "./json.ts";
 
@@ -204,18 +204,14 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   return true;
 }
 
-/**
- * Adds a block's bytes on the wire to its session's count, by side, as the store counts them: a
- * fold's lines by its summary, which stands for all of them.
- */
+/** Adds a block's bytes on the wire to its session's count, by side, as the store counts them (bytesOnTheWire). */
 function countBytes(counted: Map<string, [number, number]>, id: string, block: KeptBlock["block"]): void {
-  let count = counted.get(id);
-  if (!count) counted.set(id, (count = [0, 0]));
-  if (isBody(block)) {
-    count[block.side === "C" ? 0 : 1] += plainBytes(block);
-    return;
-  }
-  for (let i = 0; i < block.bytes.length; i++) if (block.folds[i] !== "i") count[block.sides[i] === "C" ? 0 : 1] += block.bytes[i]!;
+  const [fromClient, fromServer] = bytesOnTheWire(block);
+  const count = counted.get(id);
+  if (count) {
+    count[0] += fromClient;
+    count[1] += fromServer;
+  } else counted.set(id, [fromClient, fromServer]);
 }
 
 /**

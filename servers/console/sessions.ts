@@ -65,15 +65,25 @@ export interface KeptBlock {
 }
 
 /** A kept block that is a body, still raw. */
-/** The bytes on the wire of a body's lines shown plain (its first `plain`; one character per byte). */
-export function plainBytes(body: BodyBlock): number {
-  let end = 0;
-  for (let i = 0; i < body.plain; i++) end = rawLineEnd(body.raw, end);
-  return end;
-}
-
 export function isBody(block: LineBlock | BodyBlock): block is BodyBlock {
   return "raw" in block;
+}
+
+/**
+ * A block's bytes on the wire, [from the client, from the server], as a session still open counts
+ * them: a fold's lines by its summary, which stands for all of them (those kept inside it, and the
+ * rest); so a body counts its plain lines only (one character per byte).
+ */
+export function bytesOnTheWire(block: LineBlock | BodyBlock): [number, number] {
+  const count: [number, number] = [0, 0];
+  if (isBody(block)) {
+    let end = 0;
+    for (let i = 0; i < block.plain; i++) end = rawLineEnd(block.raw, end);
+    count[block.side === "C" ? 0 : 1] = end;
+    return count;
+  }
+  for (let i = 0; i < block.bytes.length; i++) if (block.folds[i] !== "i") count[block.sides[i] === "C" ? 0 : 1] += block.bytes[i]!;
+  return count;
 }
 
 interface Kept extends SessionSummary {
@@ -146,13 +156,7 @@ export class SessionStore implements Activity {
     const count = block.sides.length;
     const first = kept.lineCount + 1;
     kept.lineCount += count;
-    // Bytes so far, for a session still open (its close brings the exact totals). A fold's lines
-    // are counted by its summary, which stands for all of them (those kept inside it, and the rest).
-    for (let i = 0; i < count; i++) {
-      if (block.folds[i] === "i") continue;
-      if (block.sides[i] === "C") kept.bytesIn += block.bytes[i]!;
-      else kept.bytesOut += block.bytes[i]!;
-    }
+    this.countBytes(kept, block);
     // What the lines cost: lineSize() each, the texts' lengths summed (the joining "\n"s are not text).
     const size = (block.texts.length - (count - 1)) * 2 + count * LINE_OVERHEAD;
     if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block, n: first }, count, size);
@@ -173,9 +177,7 @@ export class SessionStore implements Activity {
     const body: BodyBlock = { id, at, side, raw, lines, plain };
     const first = kept.lineCount + 1;
     kept.lineCount += lines;
-    // Its lines shown plain; those inside its fold are counted by the fold's summary.
-    if (side === "C") kept.bytesIn += plainBytes(body);
-    else kept.bytesOut += plainBytes(body);
+    this.countBytes(kept, body);
     const size = shownLength(raw) * 2 + lines * LINE_OVERHEAD;
     if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
     else this.keepBodyWhatFits(kept, body, first);
@@ -201,6 +203,13 @@ export class SessionStore implements Activity {
     // (If its last report is only late, it comes and says how it really ended.)
     const running = this.runningTransfers.get(id);
     if (running) this.transfer({ ...running, state: "failed", at: ended, elapsedMs: Date.parse(ended) - Date.parse(running.started) });
+  }
+
+  /** Bytes so far, for a session still open (its close brings the exact totals). */
+  private countBytes(kept: Kept, block: LineBlock | BodyBlock): void {
+    const [fromClient, fromServer] = bytesOnTheWire(block);
+    kept.bytesIn += fromClient;
+    kept.bytesOut += fromServer;
   }
 
   stored(item: StoredItem): void {

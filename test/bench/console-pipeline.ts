@@ -60,10 +60,10 @@ function run(which: keyof typeof PIPELINES, protocol: "smtp" | "pop3", streaming
   const { report, bridge, store: storeModule, api } = PIPELINES[which];
   const store = new storeModule.SessionStore();
   // Today the raw bytes are cut on arrival (as the supervisor does), in the same process here.
-  const cutter = which === "today" ? newBridge.cutOnArrival(store as unknown as Activity, (_method, error) => { throw error; }) : undefined;
+  const cutter = which === "today" ? newBridge.cutOnArrival(store as unknown as Activity, undefined, (_method, error) => { throw error; }) : undefined;
   const messenger = bridge.activityMessenger((message) => {
-    for (const call of bridge.unpack(structuredClone(message) as typeof message)) bridge.reportActivity(cutter?.activity ?? (store as unknown as Activity), call as never);
-    cutter?.flush();
+    if (cutter) return cutter.receive(structuredClone(message));
+    for (const call of bridge.unpack(structuredClone(message) as typeof message)) bridge.reportActivity(store as unknown as Activity, call as never);
   });
   const request = Object.assign(new EventEmitter(), { url: "/console/api/events", method: "GET" }) as unknown as http.IncomingMessage;
   if (streaming) api.handleSessionsApi(request, new Sink() as unknown as http.ServerResponse, "/console/api/events", { teacher: true }, store as never);

@@ -115,8 +115,8 @@ async function recordSessions(store: newStore.SessionStore, run: () => Promise<v
 
 /** Each pipeline's modules: before, or today. */
 const PIPELINES = {
-  old: { report: oldReport, bridge: oldBridge, store: oldStore, api: oldApi },
-  new: { report: newReport, bridge: newBridge, store: newStore, api: newApi },
+  old: { report: oldReport, store: oldStore, api: oldApi },
+  new: { report: newReport, store: newStore, api: newApi },
 };
 
 interface Shown {
@@ -135,7 +135,7 @@ interface Shown {
 
 /** The recorded calls made again, at their times, through one pipeline; what its API shows then. */
 async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Promise<Shown> {
-  const { report, bridge, store: storeModule, api } = PIPELINES[which];
+  const { report, store: storeModule, api } = PIPELINES[which];
   const store = new storeModule.SessionStore();
   // Across a thread, as npm start does it: the worker's messenger, a structured clone, unpack;
   // today, the raw bytes are then cut and masked on arrival (cutOnArrival), as the supervisor does.
@@ -149,19 +149,19 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
       sessionBody(...body);
     };
   }
-  const cutter = which === "new" ? newBridge.cutOnArrival(target, (method, error) => { throw new Error(`${method}: ${error.message}`); }) : undefined;
   // Today the raw bytes travel in shared memory (a small ring, so that it wraps round many times).
   const ring = which === "new" ? newBridge.newRing(256 * 1024) : undefined;
-  const reader = ring && new newBridge.RingReader(ring);
+  const cutter = which === "new" ? newBridge.cutOnArrival(target, ring, (method, error) => { throw new Error(`${method}: ${error.message}`); }) : undefined;
   const received = (message: newBridge.ActivityMessage) => {
-    const calls = which === "new" ? newBridge.unpack(structuredClone(message), reader) : oldBridge.unpack(structuredClone(message) as never);
-    for (const call of calls) {
-      if (call.method === "sessionRaw") raws++;
-      const error = bridge.reportActivity(cutter?.activity ?? target, call as never);
+    const copy = structuredClone(message);
+    if (cutter) {
+      raws += newBridge.unpack(copy).filter((call) => call.method === "sessionRaw").length;
+      return cutter.receive(copy);
+    }
+    for (const call of oldBridge.unpack(copy as never)) {
+      const error = oldBridge.reportActivity(target, call);
       if (error) throw error;
     }
-    cutter?.flush();
-    reader?.release();
   };
   const messenger = which === "new" ? newBridge.activityMessenger(received, ring) : oldBridge.activityMessenger(received as never);
   const stream = new FakeResponse();

@@ -5,7 +5,8 @@
 
 import type net from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { LineSession, maskSecrets, serve, type SessionSettings } from "../../servers/session.ts";
+import { maskSecrets } from "../../servers/masks.ts";
+import { LineSession, serve, type SessionSettings } from "../../servers/session.ts";
 import { RawLineClient } from "../kit/raw-line-client.ts";
 
 const SETTINGS: SessionSettings = {

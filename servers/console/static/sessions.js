@@ -165,14 +165,7 @@ function listen(watching) {
   handle("session-closed", updateSession);
   // The bytes of sessions whose lines this stream does not bring, since the last "bytes" event.
   handle("bytes", (counts) => {
-    for (const [id, [fromClient, fromServer]] of Object.entries(counts)) {
-      const session = state.sessions.get(id);
-      if (!session || session.ended) continue;
-      session.bytesIn += fromClient;
-      session.bytesOut += fromServer;
-      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(id)}"]`);
-      if (item) fillSession(item, session);
-    }
+    for (const [id, [fromClient, fromServer]] of Object.entries(counts)) addBytes(id, fromClient, fromServer);
   });
   // A block of lines of the session shown (README: the "lines" event): line i is line n + i of its session.
   handle("lines", (block) => {
@@ -181,14 +174,9 @@ function listen(watching) {
       if (block.folds[i] === "s") line.fold = "summary";
       return line;
     });
-    const session = state.sessions.get(block.id);
-    if (session && !session.ended) {
-      // The bytes so far, while it is open (its close brings the exact totals). A fold's lines
-      // are counted by its summary, which stands for all of them.
-      for (const line of lines) session[line.side === "C" ? "bytesIn" : "bytesOut"] += line.bytes;
-      const item = $("session-list").querySelector(`li[data-id="${CSS.escape(block.id)}"]`);
-      if (item) fillSession(item, session);
-    }
+    // A fold's lines are counted by its summary, which stands for all of them.
+    const sum = (side) => lines.reduce((total, line) => total + (line.side === side ? line.bytes : 0), 0);
+    addBytes(block.id, sum("C"), sum("S"));
     if (block.id !== state.selected) return;
     if (state.loadingSelected) return state.early.push(...lines);
     appendLines(lines);
@@ -201,6 +189,16 @@ function listen(watching) {
     if (state.events === events) void reload();
   });
   return opened;
+}
+
+/** The bytes so far of a session still open (its close brings the exact totals), shown in the list. */
+function addBytes(id, fromClient, fromServer) {
+  const session = state.sessions.get(id);
+  if (!session || session.ended) return;
+  session.bytesIn += fromClient;
+  session.bytesOut += fromServer;
+  const item = $("session-list").querySelector(`li[data-id="${CSS.escape(id)}"]`);
+  if (item) fillSession(item, session);
 }
 
 async function reload() {
