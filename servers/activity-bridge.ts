@@ -38,9 +38,7 @@
 //   supervisor has fallen behind) carries its bytes as text instead: slower, nothing lost.
 
 import type { Activity, LineBlock, RawKind, SessionLine } from "./activity.ts";
-import { maskFor } from "./masks.ts";
-import { bodyLines, sessionTranscript } from "./session-report.ts";
-import type { Transcript } from "./transcript.ts";
+import { bodyLines, lineBlocks, RawCut } from "./session-report.ts";
 
 // LineBlock lives in activity.ts: the console's store keeps lines in the same packed shape.
 export type { LineBlock };
@@ -160,67 +158,47 @@ export function activityMessenger(send: (message: ActivityMessage) => void, ring
 }
 
 /**
- * Lines in a row of one session at one time, made into one LineBlock: line() adds one (a line of
- * another session, or of another time, ends the block before it), end() hands the block to
- * `done` — call it before anything else is reported, so that the order stays as it was. Its
- * texts are collected in an array and joined once, not added one by one to a string: `texts +=
- * "\n" + text` makes a rope (V8 keeps a "cons string" pointing at both halves) that postMessage
- * must walk and flatten into one string before it can copy it — fresh blocks posted cost about
- * twice as much as blocks that had been sent once, and so were already flat.
- */
-function lineBlocks(done: (block: LineBlock) => void): { line(line: SessionLine): void; end(): void } {
-  let block: { id: string; at: string; sides: string; folds: string; texts: string[]; bytes: number[] } | undefined;
-  const end = () => {
-    if (!block) return;
-    const { id, at, sides, folds, texts, bytes } = block;
-    block = undefined;
-    done({ id, at, sides, texts: texts.join("\n"), bytes, folds });
-  };
-  const line = (line: SessionLine) => {
-    const fold = line.fold === "inside" ? "i" : line.fold === "summary" ? "s" : "-";
-    if (block && block.id === line.id && block.at === line.at) {
-      block.sides += line.side;
-      block.folds += fold;
-      block.texts.push(line.text);
-      block.bytes.push(line.bytes);
-    } else {
-      end();
-      block = { id: line.id, at: line.at, sides: line.side, folds: fold, texts: [line.text], bytes: [line.bytes] };
-    }
-  };
-  return { line, end };
-}
-
-/**
  * The calls of an ActivityMessage, unpacked, in the order they were made: a block of lines
  * becomes a LineBlock again; raw bytes a Buffer — in the ring, read through `ring` (its
  * messenger's ring; without it they are undefined), valid until ring.release(). Call that once
  * the calls have been handled.
  */
 export function unpack(message: ActivityMessage, ring?: RingReader): ActivityCall[] {
-  const packed = message.calls;
   const calls: ActivityCall[] = [];
+  eachCall(message, ring, (call) => void calls.push(call));
+  return calls;
+}
+
+/** Raw bytes as eachCall() hands them over (Activity.sessionRaw's arguments; undefined bytes: in a ring not given). */
+type RawCall = (id: string, at: string, kind: RawKind, side: "C" | "S", bytes: Buffer | undefined) => void;
+
+/**
+ * unpack()'s work, one call at a time, in order: each call to `each` — but raw bytes to `raw`, if
+ * given, as they are (no object made for the commonest call).
+ */
+export function eachCall(message: ActivityMessage, ring: RingReader | undefined, each: (call: ActivityCall) => void, raw?: RawCall): void {
+  const packed = message.calls;
+  const rawCall: RawCall = raw ?? ((...args) => each({ method: "sessionRaw", args }));
   for (let i = 0; i < packed.length; ) {
     const method = packed[i] as string;
-    if (method === "body") {
-      calls.push({ method: "sessionBody", args: packed.slice(i + 1, i + 7) });
+    if (method === "raw") {
+      const id = packed[i + 1] as string;
+      rawCall(id, packed[i + 2] as string, packed[i + 3] as RawKind, packed[i + 4] as "C" | "S", ring?.read(packed[i + 5] as number, packed[i + 6] as number));
       i += 7;
       continue;
     }
-    if (method === "raw") {
-      const [id, at, kind, side, where, length] = packed.slice(i + 1, i + 7) as [string, string, RawKind, string, number, number];
-      calls.push({ method: "sessionRaw", args: [id, at, kind, side, ring?.read(where, length)] });
+    if (method === "body") {
+      each({ method: "sessionBody", args: packed.slice(i + 1, i + 7) });
       i += 7;
       continue;
     }
     if (method === "rawtext") {
-      const [id, at, kind, side, text] = packed.slice(i + 1, i + 6) as [string, string, RawKind, string, string];
-      calls.push({ method: "sessionRaw", args: [id, at, kind, side, Buffer.from(text, "latin1")] });
+      rawCall(packed[i + 1] as string, packed[i + 2] as string, packed[i + 3] as RawKind, packed[i + 4] as "C" | "S", Buffer.from(packed[i + 5] as string, "latin1"));
       i += 6;
       continue;
     }
     if (method !== "lines") {
-      calls.push({ method, args: [packed[i + 1]] });
+      each({ method, args: [packed[i + 1]] });
       i += 2;
       continue;
     }
@@ -233,10 +211,9 @@ export function unpack(message: ActivityMessage, ring?: RingReader): ActivityCal
       bytes: packed.slice(i + 6, i + 6 + sides.length) as number[],
       folds: packed[i + 5] as string,
     };
-    calls.push({ method: "sessionLine", lines });
+    each({ method: "sessionLine", lines });
     i += 6 + sides.length;
   }
-  return calls;
 }
 
 /**
@@ -301,14 +278,14 @@ export interface ArrivalCutter {
 }
 
 /**
- * The supervisor's end of a worker's messages: raw bytes (Activity.sessionRaw) are cut into lines
- * and masked here, per session, exactly as a SessionReporter in the worker would have cut them —
- * the same Transcript (session-report.ts: sessionTranscript) and the mask masks.ts makes for the
- * session's protocol, which learns of the login from sessionChanged. Everything reaches `target`
- * in the order it was made, the lines in blocks (as a worker's messenger makes them); the secrets
- * in the raw bytes never reach it. An error (in `target`, or in a call it cannot take) is told to
- * `failed`, not thrown. One cutter per worker start, with the ring its messenger writes into (if
- * any): a session's bytes all come from its own worker.
+ * The supervisor's end of a worker's messages. Raw bytes (Activity.sessionRaw) go on as they are
+ * to a `target` that takes them (the console's store: it keeps them so, and cuts them when
+ * asked); for any other they are cut into lines and masked here, per session (RawCut), exactly
+ * as a SessionReporter in the worker would have cut them, the lines in blocks, as a worker's
+ * messenger makes them. Everything reaches `target` in the order it was made, and the secrets in
+ * the raw bytes never reach a target that cannot take them. An error (in `target`, or in a call
+ * it cannot take) is told to `failed`, not thrown. One cutter per worker start, with the ring its
+ * messenger writes into (if any): a session's bytes all come from its own worker.
  */
 export function cutOnArrival(target: Activity, ring: SharedArrayBuffer | undefined, failed: (method: string, error: Error) => void): ArrivalCutter {
   const reader = ring && new RingReader(ring);
@@ -316,35 +293,48 @@ export function cutOnArrival(target: Activity, ring: SharedArrayBuffer | undefin
     const error = reportActivity(target, call);
     if (error) failed(call.method, error);
   };
-  // The lines cut here go on in blocks, as a worker's messenger makes them (one for the lines of
-  // one chunk): what the store keeps, and the event stream sends, is a block.
+  const release = () => reader?.release();
+  // A target that takes raw bytes gets every call as it came (it copies what it keeps: the ring's bytes are only lent).
+  const takesRaw = target.sessionRaw?.bind(target);
+  if (takesRaw) {
+    const raw: RawCall = (id, at, kind, side, bytes) => {
+      try {
+        if (!bytes) throw new Error(`raw bytes of ${id} without their ring (unpack needs the messenger's RingReader)`);
+        takesRaw(id, at, kind, side, bytes);
+      } catch (error) {
+        failed("sessionRaw", error as Error);
+      }
+    };
+    return {
+      receive: (message) => {
+        eachCall(message, reader, deliver, raw);
+        release();
+      },
+    };
+  }
+  // The lines cut here go on in blocks, as a worker's messenger makes them (the lines of a session
+  // in a row): what a store keeps, and an event stream sends, is a block.
   const blocks = lineBlocks((lines) => deliver({ method: "sessionLine", lines }));
   /** Any other call: after the lines before it. */
   const call = (method: keyof Activity, ...args: unknown[]) => {
     blocks.end();
     deliver({ method, args });
   };
-  type Cut = { transcript: Transcript; at: string; loggedIn?: () => void };
-  const sessions = new Map<string, Cut>();
-  // Where the transcripts report: their lines into blocks, a body as it is.
+  const sessions = new Map<string, RawCut>();
+  // Where the cuts report: their lines into blocks, a body as it is.
   const cut: Pick<Activity, "sessionLine" | "sessionBody"> = { sessionLine: blocks.line, sessionBody: (...body) => call("sessionBody", ...body) };
   const activity: Activity = {
     sessionOpened: (session) => {
       call("sessionOpened", session);
-      const mask = maskFor(session.protocol)?.();
-      if (!mask) return; // a protocol whose lines are cut where it runs (FTP): they arrive cut
-      const state: Cut = { at: session.started, loggedIn: mask.loggedIn, transcript: sessionTranscript(cut, session.id, () => state.at, mask.mask) };
-      sessions.set(session.id, state);
+      // (None for a protocol whose lines are cut where it runs, FTP: they arrive cut.)
+      const raw = RawCut.of(session.protocol, session.id, session.started, cut);
+      if (raw) sessions.set(session.id, raw);
     },
     sessionRaw: (id, at, kind, side, bytes) => {
       const session = sessions.get(id);
       if (!session) throw new Error(`raw bytes of a session not opened, or of a protocol without a mask: ${id}`);
       if (!bytes) throw new Error(`raw bytes of ${id} without their ring (unpack needs the messenger's RingReader)`);
-      session.at = at;
-      // (The transcript copies what it keeps: the bytes are read where they lie in the ring.)
-      if (kind === "note") session.transcript.note(side, bytes.toString());
-      else if (kind === "body") session.transcript.body(side, bytes);
-      else session.transcript.data(side, bytes);
+      session.raw(at, kind, side, bytes);
     },
     sessionLine: blocks.line,
     // A worker's block of lines (a session cut there: FTP) goes on as it is, after what came before it.
@@ -354,11 +344,11 @@ export function cutOnArrival(target: Activity, ring: SharedArrayBuffer | undefin
     },
     sessionBody: (...body) => call("sessionBody", ...body),
     sessionChanged: (change) => {
-      if (change.account !== undefined) sessions.get(change.id)?.loggedIn?.();
+      if (change.account !== undefined) sessions.get(change.id)?.loggedIn();
       call("sessionChanged", change);
     },
     sessionClosed: (closed) => {
-      sessions.get(closed.id)?.transcript.toString(); // the last unfinished line, and the summary of a fold still open
+      sessions.get(closed.id)?.end();
       sessions.delete(closed.id);
       call("sessionClosed", closed);
     },
@@ -371,7 +361,7 @@ export function cutOnArrival(target: Activity, ring: SharedArrayBuffer | undefin
       if (error) failed(call.method, error);
     }
     blocks.end(); // nothing waits for a timer: the last lines of the message go on now
-    reader?.release();
+    release();
   };
   return { receive };
 }

@@ -15,7 +15,7 @@
 // the same mask (activity-bridge.ts: cutOnArrival), so the console gets the same lines, and the
 // worker — the thread that serves the class — only copies bytes.
 
-import type { Activity, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
+import type { Activity, LineBlock, RawKind, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
 import type { DotBlockEnd } from "./line-protocol.ts";
 import { maskFor, type Mask } from "./masks.ts";
 import { cutRawLines, Transcript, type Side } from "./transcript.ts";
@@ -175,6 +175,100 @@ export function sessionTranscript(activity: Pick<Activity, "sessionLine" | "sess
     // (--trace alone) the transcript cuts them one by one, as any line.
     onBody: activity.sessionBody ? (side, raw, lines, plain) => activity.sessionBody!(id, at(), side, raw, lines, plain) : undefined,
   });
+}
+
+/**
+ * Counts the lines sessionTranscript() would make, without making them (Transcript's countOnly:
+ * `counted`). The console's store counts so the lines of a session it keeps as raw bytes
+ * (console/sessions.ts).
+ */
+export function lineCounter(maxLinesInARow = 12): Transcript {
+  return new Transcript({ maxLinesInARow, keepFolded: KEPT_IN_A_FOLD, keepLines: false, countOnly: true });
+}
+
+/**
+ * One session's raw bytes (Activity.sessionRaw) cut into lines and masked, exactly as its
+ * SessionReporter in the worker would have cut them: the same transcript (sessionTranscript) and
+ * the mask masks.ts makes for its protocol — which learns of the login from loggedIn(). Its lines
+ * and bodies go to `to`, each at the time of the bytes that ended it. Made by whoever cuts a
+ * worker's raw bytes: activity-bridge.ts (cutOnArrival), the console's store (console/sessions.ts).
+ */
+export class RawCut {
+  private at: string;
+  private readonly transcript: Transcript;
+  private readonly told?: () => void;
+
+  /** A cut for a session of `protocol`; undefined if its bytes are never raw (maskFor knows no mask for it: FTP, HTTP). */
+  static of(protocol: string, id: string, started: string, to: Pick<Activity, "sessionLine" | "sessionBody">): RawCut | undefined {
+    const mask = maskFor(protocol)?.();
+    return mask && new RawCut(started, mask.loggedIn, (at) => sessionTranscript(to, id, at, mask.mask));
+  }
+
+  /** Not a cut: only counts the lines a cut would make (lineCounter): `lines`. */
+  static counter(): RawCut {
+    return new RawCut("", undefined, () => lineCounter());
+  }
+
+  /** A counter's count of lines so far. */
+  get lines(): number {
+    return this.transcript.counted;
+  }
+
+  private constructor(started: string, loggedIn: (() => void) | undefined, transcript: (at: () => string) => Transcript) {
+    this.at = started;
+    this.told = loggedIn;
+    this.transcript = transcript(() => this.at);
+  }
+
+  /** Bytes as Activity.sessionRaw brings them (read where they lie: the transcript copies what it keeps). */
+  raw(at: string, kind: RawKind, side: Side, bytes: Buffer): void {
+    this.at = at;
+    if (kind === "note") this.transcript.note(side, bytes.toString());
+    else if (kind === "body") this.transcript.body(side, bytes);
+    else this.transcript.data(side, bytes);
+  }
+
+  /** The session has logged in (sessionChanged with its account). */
+  loggedIn(): void {
+    this.told?.();
+  }
+
+  /** The session has closed: the last unfinished line, and the summary of a fold still open. */
+  end(): void {
+    this.transcript.toString();
+  }
+}
+
+/**
+ * Lines in a row of one session at one time, made into one LineBlock: line() adds one (a line of
+ * another session, or of another time, ends the block before it), end() hands the block to
+ * `done` — call it before anything else is reported, so that the order stays as it was. Its
+ * texts are collected in an array and joined once, not added one by one to a string: `texts +=
+ * "\n" + text` makes a rope (V8 keeps a "cons string" pointing at both halves) that postMessage
+ * must walk and flatten into one string before it can copy it — fresh blocks posted cost about
+ * twice as much as blocks that had been sent once, and so were already flat.
+ */
+export function lineBlocks(done: (block: LineBlock) => void): { line(line: SessionLine): void; end(): void } {
+  let block: { id: string; at: string; sides: string; folds: string; texts: string[]; bytes: number[] } | undefined;
+  const end = () => {
+    if (!block) return;
+    const { id, at, sides, folds, texts, bytes } = block;
+    block = undefined;
+    done({ id, at, sides, texts: texts.join("\n"), bytes, folds });
+  };
+  const line = (line: SessionLine) => {
+    const fold = line.fold === "inside" ? "i" : line.fold === "summary" ? "s" : "-";
+    if (block && block.id === line.id && block.at === line.at) {
+      block.sides += line.side;
+      block.folds += fold;
+      block.texts.push(line.text);
+      block.bytes.push(line.bytes);
+    } else {
+      end();
+      block = { id: line.id, at: line.at, sides: line.side, folds: fold, texts: [line.text], bytes: [line.bytes] };
+    }
+  };
+  return { line, end };
 }
 
 // The time of a line, as an ISO string ("2026-12-03T14:33:24.123Z"), made once per millisecond

@@ -49,6 +49,13 @@ export interface TranscriptOptions {
    * the default maxLineLength, which is what every SessionReporter's transcript uses.
    */
   onBody?: (side: Side, raw: string, lines: number, plain: number) => void;
+  /**
+   * Only count the lines (`counted`), and make none: no text, no mask, no onLine. The same lines
+   * are counted as would be made (with onLine, and `keepFolded` lines inside each fold): a mask or
+   * a cut changes a line's text, never how many there are. (The console's store counts so the
+   * lines of a session it keeps as its bytes: console/sessions.ts.)
+   */
+  countOnly?: boolean;
 }
 
 /** How long a shown line may be before it is cut (TranscriptOptions.maxLineLength's default). */
@@ -72,6 +79,8 @@ export interface LineInfo {
 
 export class Transcript {
   readonly lines: string[] = [];
+  /** With countOnly: how many lines so far (each onLine would have had). */
+  counted = 0;
   private pending: Buffer[] = [];
   private pendingSide: Side | null = null;
   private lastSide: Side | null = null;
@@ -88,10 +97,12 @@ export class Transcript {
   private afterBody = false;
   private readonly maxLineLength: number;
   private readonly maxLinesInARow: number;
+  private readonly countOnly: boolean;
 
   constructor(private readonly options: TranscriptOptions = {}) {
     this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.maxLinesInARow = options.maxLinesInARow ?? 40;
+    this.countOnly = options.countOnly ?? false;
   }
 
   /** Bytes one side wrote to a TCP stream. */
@@ -117,6 +128,8 @@ export class Transcript {
         this.hiddenLines++;
         this.hiddenBytes += end - start;
         hidden = start;
+      } else if (this.countOnly) {
+        this.push(side, "", end - start, "", this.inBody);
       } else {
         text ??= printableText(chunk);
         this.push(side, text === null ? escapeLine(chunk, start, end) : plainLine(text, start, end), end - start, "", this.inBody);
@@ -124,7 +137,7 @@ export class Transcript {
       start = end;
     }
     // (A body's last line is data: the mask has nothing to learn from it.)
-    if (hidden !== -1) this.lastHidden = this.inBody ? null : Buffer.from(chunk.subarray(hidden, start));
+    if (hidden !== -1) this.lastHidden = this.inBody || this.countOnly ? null : Buffer.from(chunk.subarray(hidden, start));
     // Copied: the caller may reuse its buffer for the next chunk (FTP's RETR does).
     if (start < chunk.length) this.keepUnfinished(chunk.subarray(start));
   }
@@ -137,7 +150,7 @@ export class Transcript {
   body(side: Side, chunk: Buffer): void {
     this.inBody = true;
     try {
-      if (this.options.onBody && this.options.keepLines === false) this.rawBody(side, chunk, this.options.onBody);
+      if (this.options.onBody && this.options.keepLines === false && !this.countOnly) this.rawBody(side, chunk, this.options.onBody);
       else this.data(side, chunk);
     } finally {
       this.inBody = false;
@@ -240,12 +253,12 @@ export class Transcript {
     if (this.deepInAFold()) {
       this.hiddenLines++;
       for (const piece of this.pending) this.hiddenBytes += piece.length;
-      this.lastHidden = this.pendingInBody ? null : Buffer.concat(this.pending);
+      this.lastHidden = this.pendingInBody || this.countOnly ? null : Buffer.concat(this.pending);
       this.pending = [];
     } else {
       const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       this.pending = [];
-      this.push(this.pendingSide, escapeBytes(line), line.length, "", this.pendingInBody);
+      this.push(this.pendingSide, this.countOnly ? "" : escapeBytes(line), line.length, "", this.pendingInBody);
     }
     if (endOfTurn) this.endRun();
   }
@@ -262,6 +275,16 @@ export class Transcript {
   private push(side: Side, text: string, bytes = 0, suffix = "", body = false): void {
     if (side !== this.lastSide) this.endRun();
     this.lastSide = side;
+    if (this.countOnly) {
+      // What follows, without making the line: one shown, one inside the fold, or one only counted.
+      if (this.linesInARow < this.maxLinesInARow) this.linesInARow++;
+      else {
+        this.hiddenBytes += bytes;
+        if (++this.hiddenLines > (this.options.keepFolded ?? 0)) return;
+      }
+      this.counted++;
+      return;
+    }
     if (this.linesInARow >= this.maxLinesInARow) {
       this.hiddenLines++;
       this.hiddenBytes += bytes;
@@ -292,7 +315,8 @@ export class Transcript {
     // (and thrown away) before the other side speaks.
     if (this.lastHidden && this.lastSide) this.options.mask?.(escapeBytes(this.lastHidden), this.lastSide);
     this.lastHidden = null;
-    if (this.hiddenLines > 0 && this.lastSide) {
+    if (this.hiddenLines > 0 && this.lastSide && this.countOnly) this.counted++;
+    else if (this.hiddenLines > 0 && this.lastSide) {
       const text = `… ${this.hiddenLines} more lines (${this.hiddenBytes} bytes) not shown`;
       this.emit(`${this.lastSide}: ${text}`, { side: this.lastSide, bytes: this.hiddenBytes, fold: "summary", text });
     }

@@ -178,6 +178,11 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   const wants = (type: string) => !types || types.includes(type);
   const unsubscribe = store.subscribe((event: StoreEvent) => {
     if (!wants(event.type) && !(event.type === "lines" && wants("bytes"))) return;
+    if (event.type === "bytes") {
+      // Sessions' bytes not cut into lines (they are kept raw: nobody watches their lines).
+      for (const [id, count] of event.counts) if (viewer.teacher || maySee(viewer, store.ownerOf(id))) addCount(counted, id, count);
+      return schedule();
+    }
     if (event.type === "transfer") {
       if (maySee(viewer, event.transfer.account)) send("transfer", JSON.stringify(event.transfer));
     } else if (event.type === "stored") {
@@ -191,7 +196,7 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
     } else if (maySee(viewer, store.ownerOf(event.session.id))) {
       send(event.type, JSON.stringify(event.session));
     }
-  });
+  }, wants("lines") ? lines : "none");
   // A comment line now and then keeps proxies and sleeping laptops from holding a dead stream open.
   const heartbeat = setInterval(() => waitingForDrain || response.write(": still here\n\n"), HEARTBEAT_MS);
   heartbeat.unref();
@@ -206,7 +211,10 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
 
 /** Adds a block's bytes on the wire to its session's count, by side, as the store counts them (bytesOnTheWire). */
 function countBytes(counted: Map<string, [number, number]>, id: string, block: KeptBlock["block"]): void {
-  const [fromClient, fromServer] = bytesOnTheWire(block);
+  addCount(counted, id, bytesOnTheWire(block));
+}
+
+function addCount(counted: Map<string, [number, number]>, id: string, [fromClient, fromServer]: [number, number]): void {
   const count = counted.get(id);
   if (count) {
     count[0] += fromClient;

@@ -16,11 +16,28 @@
 // and only then cut into lines (servers/transcript.ts's showRawLine: the same lines the
 // transcript would have made).
 //
+// A worker's line sessions (SMTP, POP3, IMAP, NNTP) come as their raw bytes (Activity.sessionRaw:
+// activity-bridge.ts) and are kept so — a RawLog, the bytes as they came — until someone asks to
+// see their lines: then they are cut (session-report.ts's RawCut: the transcript and the mask
+// their reporter would have used) for that answer only (get, linesContain). A busy class makes
+// tens of thousands of lines a second, and nobody reads most of them: cutting them all as they
+// came, and keeping a string for each, cost the supervisor's thread more than all of its other
+// work (SMTP, 2026-12-04). Their lines are still counted as they come (a count-only transcript:
+// RawCut.counter), so a session's summary says how many it had and how many were not kept. The
+// bytes count against the limits as what they cost, the bytes themselves (lines cut cost about
+// three times as much); past its share a session keeps its first bytes, and so its first lines,
+// as any. A session whose lines someone watches live (subscribe(…, id), or every session's) is
+// cut from then on as its bytes come, its bytes so far first — if the store still has them all:
+// a mask must see every line before the one it hides. Every other session is cut only when
+// asked, and a question cuts only it.
+//
 // FTP transfers under way are kept too, with their last progress report: every running one (a
 // few at most — the FTP server's connection caps bound them), and the last `maxFinishedTransfers`
 // that ended, marked done, aborted or failed.
 
-import type { Activity, BodyBlock, LineBlock, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import type { Activity, BodyBlock, LineBlock, RawKind, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
+import { maskFor } from "../masks.ts";
+import { lineBlocks, RawCut } from "../session-report.ts";
 import { cutRawLines, DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
 
 export interface StoreLimits {
@@ -89,6 +106,16 @@ export function bytesOnTheWire(block: LineBlock | BodyBlock): [number, number] {
 interface Kept extends SessionSummary {
   /** The lines kept, oldest first, as the blocks they came in. */
   blocks: KeptBlock[];
+  /** A session kept as its raw bytes (see the top of this file); `lineCount` counts its lines as they come. */
+  raw?: {
+    /** Its bytes; null once given up for room (makeRoom): its lines are then only counted, as dropped. */
+    log: RawLog | null;
+    /** The log holds the session's first bytes only (its share was full): the lines of the rest are counted, as dropped. */
+    full: boolean;
+    counter: RawCut;
+  };
+  /** A session whose raw bytes are cut as they come (someone watches its lines): they go into `blocks`. */
+  cutting?: { cut: RawCut; blocks: ReturnType<typeof lineBlocks> };
   /** How many lines `blocks` holds, and about what they cost in memory (lineSize). */
   linesKept: number;
   lineBytes: number;
@@ -103,6 +130,11 @@ export type StoreEvent =
   | { type: "session-opened" | "session-changed" | "session-closed"; session: SessionSummary }
   /** Lines reported (kept or not), as they came: line i of the block is line n + i of the session. */
   | { type: "lines"; id: string; lines: KeptBlock }
+  /**
+   * Bytes of sessions kept raw, not cut into lines as they came (nobody watches them), since the
+   * last such event (at most one a turn of the event loop): id → [from the client, from the server].
+   */
+  | { type: "bytes"; counts: Map<string, [number, number]> }
   | { type: "stored"; item: StoredItem }
   | { type: "transfer"; transfer: TransferProgress };
 
@@ -121,6 +153,13 @@ export class SessionStore implements Activity {
   private readonly finishedTransfers = new Map<string, TransferProgress>();
   private lineBytes = 0;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
+  /** Listeners that want every session's lines live, and those that want one session's: id → how many. */
+  private everyLine = 0;
+  private readonly watched = new Map<string, number>();
+  /** Lines being cut again from bytes already reported (startCutting): no events for them. */
+  private replaying = false;
+  /** Bytes of sessions kept raw since the last "bytes" event (emitted once a turn, while anyone listens). */
+  private bytesCounted = new Map<string, [number, number]>();
 
   constructor(limits: StoreLimits = {}) {
     this.maxSessions = limits.maxSessions ?? 2_000;
@@ -163,7 +202,7 @@ export class SessionStore implements Activity {
     else this.keepWhatFits(kept, block, first);
     this.makeRoom(kept);
     // No page open: no event made.
-    if (this.listeners.size > 0) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
+    if (this.listeners.size > 0 && !this.replaying) this.emit({ type: "lines", id: block.id, lines: { block, n: first } });
   }
 
   /**
@@ -182,13 +221,119 @@ export class SessionStore implements Activity {
     if (kept.lineBytes + size <= this.maxLineBytes / 4) this.keep(kept, { block: body, n: first }, lines, size);
     else this.keepBodyWhatFits(kept, body, first);
     this.makeRoom(kept);
-    if (this.listeners.size > 0) this.emit({ type: "lines", id, lines: { block: body, n: first } });
+    if (this.listeners.size > 0 && !this.replaying) this.emit({ type: "lines", id, lines: { block: body, n: first } });
+  }
+
+  /**
+   * A worker's session's raw bytes (activity-bridge.ts hands them on uncut, read where they lie in
+   * its ring: copied here if kept). Kept as they are and their lines counted; cut into lines at
+   * once only if someone watches this session's lines (startCutting).
+   */
+  sessionRaw(id: string, at: string, kind: RawKind, side: "C" | "S", bytes: Buffer): void {
+    const kept = this.sessions.get(id);
+    if (!kept || kept.ended !== undefined) return;
+    if (!bytes) throw new Error(`raw bytes of ${id} without their ring (unpack needs the messenger's RingReader)`);
+    if (!kept.raw && !kept.cutting) {
+      if (!maskFor(kept.protocol)) throw new Error(`raw bytes of a ${kept.protocol} session, which has no mask to cut them with: ${id}`);
+      kept.raw = { log: new RawLog(), full: false, counter: RawCut.counter() };
+      if (this.wantsLines(id)) this.startCutting(kept);
+    }
+    if (kept.cutting) {
+      kept.cutting.cut.raw(at, kind, side, bytes);
+      kept.cutting.blocks.end();
+      return;
+    }
+    const raw = kept.raw!;
+    if (kind !== "note") {
+      if (side === "C") kept.bytesIn += bytes.length;
+      else kept.bytesOut += bytes.length;
+      if (this.listeners.size > 0) this.countForListeners(id, side, bytes.length);
+    }
+    // Past its share the log keeps what it has: the session's first bytes. (Decided before the
+    // count, which counts the lines these bytes end as kept or not.)
+    if (raw.log && !raw.full && kept.lineBytes + RawLog.cost(bytes.length) > this.maxLineBytes / 4) raw.full = true;
+    const before = raw.counter.lines;
+    raw.counter.raw(at, kind, side, bytes);
+    this.countLines(kept, raw.counter.lines - before);
+    if (!raw.log || raw.full) return; // only counted
+    raw.log.add(RAW_CODES[kind] + (side === "S" ? 1 : 0), at, bytes);
+    this.reckonRaw(kept, raw.log);
+    this.makeRoom(kept);
+  }
+
+  /**
+   * Lines a session kept raw has had (its counter counted them): kept (in the bytes kept, so a
+   * cut of them makes them), or, once its bytes are given up or no more are kept, dropped.
+   */
+  private countLines(kept: Kept, lines: number): void {
+    kept.lineCount += lines;
+    if (kept.raw?.log && !kept.raw.full) kept.linesKept += lines;
+    else kept.linesDropped += lines;
+  }
+
+  /** What a session's raw bytes cost (RawLog.cost), counted against the limits. */
+  private reckonRaw(kept: Kept, log: RawLog): void {
+    this.lineBytes += log.size - kept.lineBytes;
+    kept.lineBytes = log.size;
+    if (log.size > 0) this.holdingLines.set(kept.id, kept);
+  }
+
+  /** Bytes for the next "bytes" event (one a turn, however many pieces: a busy server sends thousands a second). */
+  private countForListeners(id: string, side: "C" | "S", bytes: number): void {
+    if (this.bytesCounted.size === 0) {
+      setImmediate(() => {
+        const counts = this.bytesCounted;
+        this.bytesCounted = new Map();
+        if (this.listeners.size > 0) this.emit({ type: "bytes", counts });
+      });
+    }
+    const count = this.bytesCounted.get(id);
+    if (count) count[side === "C" ? 0 : 1] += bytes;
+    else this.bytesCounted.set(id, side === "C" ? [bytes, 0] : [0, bytes]);
+  }
+
+  /** Does a listener want this session's lines live? (subscribe) */
+  private wantsLines(id: string): boolean {
+    return this.everyLine > 0 || this.watched.has(id);
+  }
+
+  /**
+   * From now on a session kept raw is cut into lines as its bytes come, into `blocks` like any
+   * session's (and streamed); its bytes so far first, counted again as cut (no events for those:
+   * whoever watches asked for its lines so far, or will). A session whose bytes were given up for
+   * room, or that keeps only its first bytes (past its share), cannot be: its lines stay counted
+   * only (cutting its next bytes alone could show a secret that its mask, not having seen the
+   * bytes before them, would not know to hide).
+   */
+  private startCutting(kept: Kept): void {
+    const raw = kept.raw;
+    if (kept.cutting || kept.ended !== undefined || (raw && (!raw.log || raw.full))) return;
+    const blocks = lineBlocks((block) => this.sessionLines(block));
+    const to = { sessionLine: blocks.line, sessionBody: (...body: Parameters<SessionStore["sessionBody"]>) => (blocks.end(), this.sessionBody(...body)) };
+    const cut = RawCut.of(kept.protocol, kept.id, kept.started, to)!;
+    const log = raw?.log;
+    this.dropLines(kept);
+    kept.raw = undefined;
+    Object.assign(kept, { lineCount: 0, linesKept: 0, linesDropped: 0, bytesIn: 0, bytesOut: 0 });
+    kept.cutting = { cut, blocks };
+    this.replaying = true;
+    try {
+      log?.replay(cut);
+      blocks.end();
+    } finally {
+      this.replaying = false;
+    }
   }
 
   sessionChanged({ id, account, tls, relatedTo }: { id: string; account?: string; tls?: boolean; relatedTo?: string }): void {
     const kept = this.sessions.get(id);
     if (!kept) return;
-    if (account !== undefined) kept.account = account;
+    if (account !== undefined) {
+      // The mask of a session cut later must hear of the login where it happened (IMAP's: after it, nothing is a secret).
+      kept.cutting?.cut.loggedIn();
+      if (kept.raw && !kept.raw.full) kept.raw.log?.add(LOGGED_IN, "", undefined);
+      kept.account = account;
+    }
     if (tls !== undefined) kept.tls = tls;
     if (relatedTo !== undefined) this.link(kept, relatedTo);
     this.emit({ type: "session-changed", session: summary(kept) });
@@ -197,6 +342,17 @@ export class SessionStore implements Activity {
   sessionClosed({ id, how, bytesIn, bytesOut, ended }: { id: string; how: SessionEnd; bytesIn: number; bytesOut: number; ended: string }): void {
     const kept = this.sessions.get(id);
     if (!kept) return;
+    // The last unfinished line, and the summary of a fold still open: cut, or counted.
+    if (kept.cutting) {
+      kept.cutting.cut.end();
+      kept.cutting.blocks.end();
+      kept.cutting = undefined;
+    }
+    if (kept.raw) {
+      const before = kept.raw.counter.lines;
+      kept.raw.counter.end();
+      this.countLines(kept, kept.raw.counter.lines - before);
+    }
     Object.assign(kept, { how, bytesIn, bytesOut, ended });
     this.emit({ type: "session-closed", session: summary(kept) });
     // A data connection gone with its transfer not reported as ended (its server stopped): failed.
@@ -245,7 +401,30 @@ export class SessionStore implements Activity {
 
   get(id: string): (SessionSummary & { lines: KeptLine[] }) | undefined {
     const kept = this.sessions.get(id);
-    return kept && { ...summary(kept), lines: kept.blocks.flatMap(keptLines) };
+    return kept && { ...summary(kept), lines: this.blocksOf(kept).flatMap(keptLines) };
+  }
+
+  /** A session's lines kept, as blocks: a session kept raw cut now, for this answer only. */
+  private blocksOf(kept: Kept): KeptBlock[] {
+    const log = kept.raw?.log;
+    if (!log) return kept.blocks;
+    const cut: KeptBlock[] = [];
+    let n = 1;
+    const keep = (block: LineBlock | BodyBlock, lines: number) => {
+      cut.push({ block, n });
+      n += lines;
+    };
+    const blocks = lineBlocks((block) => keep(block, block.sides.length));
+    const body = (id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number) => {
+      blocks.end();
+      keep({ id, at, side, raw, lines, plain }, lines);
+    };
+    const session = RawCut.of(kept.protocol, kept.id, kept.started, { sessionLine: blocks.line, sessionBody: body })!;
+    log.replay(session);
+    // A session over: its last unfinished line, its last fold's summary (unless those came in bytes not kept).
+    if (kept.ended !== undefined && !kept.raw!.full) session.end();
+    blocks.end();
+    return cut;
   }
 
   /** Has any kept line of this session this (lower-case) text in it? (The API's q= filter.) */
@@ -253,7 +432,8 @@ export class SessionStore implements Activity {
     // A line never holds "\n", so only a text without one can be in a line — and then it is in
     // one line of a block exactly when it is in the block's joined texts.
     if (text.includes("\n")) return false;
-    return this.sessions.get(id)?.blocks.some(({ block }) => (isBody(block) ? cutBody(block) : block).texts.toLowerCase().includes(text)) ?? false;
+    const kept = this.sessions.get(id);
+    return kept ? this.blocksOf(kept).some(({ block }) => (isBody(block) ? cutBody(block) : block).texts.toLowerCase().includes(text)) : false;
   }
 
   /**
@@ -274,14 +454,46 @@ export class SessionStore implements Activity {
     return [...this.storedItems].reverse();
   }
 
+  /** How many sessions are kept as their raw bytes now (cut only when asked), for tests. */
+  keptRaw(): number {
+    let count = 0;
+    for (const kept of this.sessions.values()) if (kept.raw?.log) count++;
+    return count;
+  }
+
   /** Size of what is kept now, for tests and the API. */
   usage(): { sessions: number; lineBytes: number } {
     return { sessions: this.sessions.size, lineBytes: this.lineBytes };
   }
 
-  subscribe(listener: (event: StoreEvent) => void): () => void {
+  /**
+   * `listener` hears every change from now on. `lines`: whose lines it wants live — every
+   * session's (undefined), one session's id, or "none" — so that the sessions kept raw that it
+   * wants are cut as their bytes come (startCutting); it hears the "lines" of the others too
+   * (those cut anyway), and the "bytes" of those kept raw.
+   */
+  subscribe(listener: (event: StoreEvent) => void, lines?: string): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (lines === undefined) {
+      this.everyLine++;
+      for (const kept of this.sessions.values()) if (kept.raw) this.startCutting(kept);
+    } else if (lines !== "none") {
+      this.watched.set(lines, (this.watched.get(lines) ?? 0) + 1);
+      const kept = this.sessions.get(lines);
+      if (kept?.raw) this.startCutting(kept);
+    }
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.listeners.delete(listener);
+      if (lines === undefined) this.everyLine--;
+      else if (lines !== "none") {
+        const left = this.watched.get(lines)! - 1;
+        if (left > 0) this.watched.set(lines, left);
+        else this.watched.delete(lines);
+      }
+    };
   }
 
   // ----- links between sessions -----
@@ -414,13 +626,19 @@ export class SessionStore implements Activity {
     for (const kept of this.holdingLines.values()) {
       if (this.lineBytes <= this.maxLineBytes) return;
       if (kept === current) continue;
-      this.lineBytes -= kept.lineBytes;
-      kept.linesDropped += kept.linesKept;
-      kept.blocks = [];
-      kept.linesKept = 0;
-      kept.lineBytes = 0;
-      this.holdingLines.delete(kept.id);
+      this.dropLines(kept);
     }
+  }
+
+  /** A session's lines kept, or its raw bytes, given up (counted as dropped). */
+  private dropLines(kept: Kept): void {
+    this.lineBytes -= kept.lineBytes;
+    kept.linesDropped += kept.linesKept;
+    kept.blocks = [];
+    kept.linesKept = 0;
+    kept.lineBytes = 0;
+    if (kept.raw) kept.raw.log = null;
+    this.holdingLines.delete(kept.id);
   }
 
   private forget(id: string): void {
@@ -449,7 +667,7 @@ function lineSize(textLength: number): number {
 }
 
 function summary(kept: Kept): SessionSummary {
-  const { blocks: _blocks, linesKept: _kept, lineBytes: _bytes, sharedByAccounts: _shared, ...fields } = kept;
+  const { blocks: _blocks, linesKept: _kept, lineBytes: _bytes, sharedByAccounts: _shared, raw: _raw, cutting: _cutting, ...fields } = kept;
   return fields;
 }
 
@@ -473,4 +691,79 @@ function keptLines({ block, n }: KeptBlock): KeptLine[] {
 export function cutBody({ id, at, side, raw, lines, plain }: BodyBlock): LineBlock {
   const { texts, bytes } = cutRawLines(raw, lines);
   return { id, at, sides: side.repeat(lines), texts: texts.join("\n"), bytes, folds: "-".repeat(plain) + "i".repeat(lines - plain) };
+}
+
+// ----- a session kept as its raw bytes -----
+
+/** How a RawLog writes what each piece was: a kind (+1 for the server's side), or the login. */
+const RAW_CODES: Record<RawKind, number> = { data: 0, body: 2, note: 4 };
+const RAW_KINDS: RawKind[] = ["data", "body", "note"];
+const LOGGED_IN = 6;
+/** A RawLog's memory: buffers of up to this size (a new one when a piece does not fit in what is left of the last). */
+const SLAB_BYTES = 16 * 1024;
+
+/**
+ * One session's raw bytes (Activity.sessionRaw), in the order they came, each piece with what it
+ * was, which side sent it and when; and where the session logged in (its mask must know). Made
+ * for a store that keeps thousands of them: the bytes are copied into large buffers outside the
+ * JavaScript heap, the rest is numbers in one array, so that keeping a piece makes no object
+ * (the garbage collector then has almost nothing to look at, which was a third of the cost of
+ * keeping lines as strings).
+ */
+class RawLog {
+  /** Bytes of all the pieces. */
+  bytes = 0;
+  /** What it costs in memory, about: RawLog.cost() of each piece. */
+  size = 0;
+
+  /** What a piece of `length` bytes costs: its bytes, and its five numbers. */
+  static cost(length: number): number {
+    return length + 5 * 8;
+  }
+  private readonly slabs: Buffer[] = [];
+  private used = 0; // bytes used of the last slab
+  /** Five numbers a piece: its code (RAW_CODES, LOGGED_IN), slab, offset, length, and time (ms since 1970). */
+  private readonly pieces: number[] = [];
+  private lastAt = "";
+  private lastMs = 0;
+
+  add(code: number, at: string, bytes: Buffer | undefined): void {
+    const length = bytes?.length ?? 0;
+    let slab = this.slabs[this.slabs.length - 1];
+    if (length > 0 && (!slab || this.used + length > slab.length)) {
+      // Small at first (most sessions are a few hundred bytes), twice the last one's size up to SLAB_BYTES.
+      slab = Buffer.allocUnsafeSlow(Math.max(length, Math.min(SLAB_BYTES, 2 * (slab?.length ?? 256))));
+      this.slabs.push(slab);
+      this.used = 0;
+    }
+    if (length > 0) bytes!.copy(slab!, this.used);
+    if (at !== this.lastAt && at !== "") {
+      this.lastAt = at;
+      this.lastMs = Date.parse(at);
+    }
+    this.pieces.push(code, this.slabs.length - 1, this.used, length, this.lastMs);
+    this.used += length;
+    this.bytes += length;
+    this.size += RawLog.cost(length);
+  }
+
+  /** Hands every piece, in order, to `cut`, each at its time (an ISO string again, as it came). */
+  replay(cut: RawCut): void {
+    let ms = NaN;
+    let at = "";
+    for (let i = 0; i < this.pieces.length; i += 5) {
+      const code = this.pieces[i]!;
+      if (code === LOGGED_IN) {
+        cut.loggedIn();
+        continue;
+      }
+      if (this.pieces[i + 4] !== ms) {
+        ms = this.pieces[i + 4]!;
+        at = new Date(ms).toISOString();
+      }
+      const offset = this.pieces[i + 2]!;
+      const bytes = this.slabs[this.pieces[i + 1]!]!.subarray(offset, offset + this.pieces[i + 3]!);
+      cut.raw(at, RAW_KINDS[code >> 1]!, code & 1 ? "S" : "C", bytes);
+    }
+  }
 }

@@ -131,10 +131,15 @@ interface Shown {
   bodies: number;
   /** Sessions' raw bytes that crossed the thread uncut (sessionRaw calls). */
   raws: number;
+  /** Sessions the store still kept as their raw bytes at the end (cut only for each question). */
+  keptRaw: number;
 }
 
-/** The recorded calls made again, at their times, through one pipeline; what its API shows then. */
-async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Promise<Shown> {
+/**
+ * The recorded calls made again, at their times, through one pipeline; what its API shows then.
+ * An event stream is open all the while, asking for every session's lines (or `lines`, as ?lines= does).
+ */
+async function replay(recorded: Recorded[], which: keyof typeof PIPELINES, lines?: string): Promise<Shown> {
   const { report, store: storeModule, api } = PIPELINES[which];
   const store = new storeModule.SessionStore();
   // Across a thread, as npm start does it: the worker's messenger, a structured clone, unpack;
@@ -165,7 +170,7 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
   };
   const messenger = which === "new" ? newBridge.activityMessenger(received, ring) : oldBridge.activityMessenger(received as never);
   const stream = new FakeResponse();
-  const streamRequest = fakeRequest("/console/api/events");
+  const streamRequest = fakeRequest(`/console/api/events${lines ? `?lines=${lines}` : ""}`);
   api.handleSessionsApi(streamRequest, stream as unknown as http.ServerResponse, "/console/api/events", TEACHER, store as never);
 
   const reporters = new Map<string, InstanceType<typeof report.SessionReporter>>();
@@ -235,6 +240,7 @@ async function replay(recorded: Recorded[], which: keyof typeof PIPELINES): Prom
     searches: SEARCHES.map((q) => get(`/console/api/sessions?q=${encodeURIComponent(q)}`)),
     bodies,
     raws,
+    keptRaw: "keptRaw" in store ? (store as newStore.SessionStore).keptRaw() : 0,
   };
 }
 
@@ -306,6 +312,7 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
   let recorded: Recorded[];
   let before: Shown;
   let after: Shown;
+  let unwatched: Shown;
   beforeAll(async () => {
     running = await startTestConsole();
     recorded = await recordSessions(running.console.store, async () => {
@@ -323,6 +330,7 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     });
     before = await replay(recorded, "old");
     after = await replay(recorded, "new");
+    unwatched = await replay(recorded, "new", "none");
   }, 120_000);
   afterAll(async () => {
     await running?.stop().catch(() => {});
@@ -401,6 +409,18 @@ describe.skipIf(!hasPython)("a body's lines raw: the console shows what it showe
     expect(unmaskedLines(withoutImapLines(before.events), withoutImapLines(after.events))).toBe(3);
     expect(after.searches).toEqual(before.searches);
     expect(after.searches.filter((found) => found.includes('"id"')).length).toBeGreaterThanOrEqual(6);
+  });
+
+  // With nobody watching their lines (the page open on its list only: ?lines=none), the store
+  // keeps the sessions as their raw bytes and cuts one only when asked. What it shows must be
+  // exactly what it shows of the sessions it cut as they came (above: a stream of every line).
+  test("sessions kept as their raw bytes, cut only when asked: exactly the same lines, .txt downloads and searches", () => {
+    expect(after.keptRaw).toBe(0); // every session was watched, so cut as it came
+    expect(unwatched.keptRaw).toBe(recorded.filter((call) => call.kind === "opened").length); // none was
+    expect(unwatched.sessions).toEqual(after.sessions);
+    expect(unwatched.texts).toEqual(after.texts);
+    expect(unwatched.searches).toEqual(after.searches);
+    expect(unwatched.events).not.toContain("event: line "); // it asked for none
   });
 });
 
