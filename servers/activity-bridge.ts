@@ -1,8 +1,9 @@
 // Activity reports across a thread boundary (servers/activity.ts says why they are plain data).
 // A server on a worker thread gets activityMessenger(): an Activity whose every call is written
-// down and sent on as a message. The supervisor unpacks such a message and hands each call to
-// reportActivity() on its cutOnArrival() (below), which cuts the raw bytes into lines and makes
-// every other call, as it was, on the real Activity (the console's).
+// down and sent on as a message. The supervisor unpacks such a message with its cutOnArrival()
+// (below), which makes every call, as it was, on the real Activity (the console's store, which
+// keeps a session's raw bytes as they are) — cutting the raw bytes into lines first for an
+// Activity that cannot take them.
 //
 // What a message costs is what shapes this file. postMessage copies its message (the
 // structured-clone algorithm), queues it and wakes the other thread; the other thread then builds
@@ -27,10 +28,12 @@
 // - A body (a mail's DATA, a RETR: Activity.sessionBody) travels as the raw text it came as, its
 //   lines not cut: one string for dozens of lines, cut on the other side only when asked.
 // - Most sessions' lines are not cut on the worker at all: the messenger takes a session's raw
-//   bytes (Activity.sessionRaw), and the supervisor cuts and masks them as they arrive
-//   (cutOnArrival, below), with the same Transcript and masks. Cutting was most of what the
-//   console cost the worker — the thread that serves the class — and the supervisor's thread
-//   has little else to do (SMTP recording, 2026-12-03: worker CPU +14% cutting there, +9% here).
+//   bytes (Activity.sessionRaw), and on the supervisor's side the console's store keeps them as
+//   they are, and cuts and masks them only when someone asks for their lines, with the same
+//   Transcript and masks (console/sessions.ts). Cutting was most of what the console cost the
+//   worker — the thread that serves the class (SMTP recording, 2026-12-03: worker CPU +14%
+//   cutting there, +9% cutting on the supervisor's thread as they arrived, 2026-12-04 +3–7%
+//   kept raw: README ⁴).
 // - Those bytes do not travel in the message at all. They are copied into memory both threads
 //   share (a SharedArrayBuffer used as a ring: RingWriter, RingReader), and the message says
 //   where they are. No string is made of them on the worker, postMessage copies none of them
@@ -219,7 +222,7 @@ export function eachCall(message: ActivityMessage, ring: RingReader | undefined,
 /**
  * Makes the call an ActivityCall names on `activity`: a block of lines as it is, to an Activity
  * that takes blocks (sessionLines: the console's store), else each line of it, one by one. A method
- * it does not have is ignored (but raw bytes: they must go to cutOnArrival's Activity), and an
+ * it does not have is ignored (but raw bytes: they must go through cutOnArrival), and an
  * error in it is returned, not thrown: a watcher's bug must not stop the supervisor.
  */
 export function reportActivity(activity: Activity, call: ActivityCall): Error | undefined {

@@ -167,10 +167,11 @@ export interface Activity {
    * as data(), body() or note() ("data", "body", "note"; a note's text as UTF-8). Only for the
    * call: the caller may reuse the buffer, so whoever keeps them copies them. A server whose
    * Activity has this (a worker thread's messenger) sends its sessions so, for the protocols
-   * masks.ts knows (maskFor), and the supervisor cuts and masks them as they arrive
-   * (activity-bridge.ts: cutOnArrival): the worker, the busy thread, then only copies bytes.
-   * Secrets are still in them: only the supervisor's cutter takes this call — never the
-   * console's store, a page or --trace, which all get the cut, masked lines.
+   * masks.ts knows (maskFor): the worker, the busy thread, then only copies bytes. The console's
+   * store takes them too: it keeps them as they are and cuts and masks them (session-report.ts:
+   * RawCut) only when someone asks for their lines; for any other Activity the supervisor cuts
+   * them as they arrive (activity-bridge.ts: cutOnArrival). Secrets are still in them: only
+   * those two take this call — never a page or --trace, which get the cut, masked lines.
    */
   sessionRaw?(id: string, at: string, kind: RawKind, side: "C" | "S", bytes: Buffer): void;
   sessionChanged(change: SessionChange): void;

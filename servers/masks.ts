@@ -1,7 +1,7 @@
 // What a transcript hides: every protocol's passwords, in one place. A line is masked where it
 // is cut into C:/S: lines, and that is not always in the server: a server on a worker thread
-// sends the console its bytes uncut, and the supervisor cuts and masks them when they arrive
-// (session-report.ts: cutOnArrival). So a mask must not ask the server anything — only the lines
+// sends the console its bytes uncut, and the console's store cuts and masks them when someone
+// asks to see them (session-report.ts: RawCut). So a mask must not ask the server anything — only the lines
 // it sees, in order, and whether the session has logged in (SessionChange.account says so).
 //
 // Every mask gets a line already escaped for display: a tab shows as "\t", CRLF as "\r\n".

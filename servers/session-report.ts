@@ -11,9 +11,9 @@
 //
 // A server on a worker thread, watched by the console alone, does not cut its lines itself: its
 // Activity (the messenger to the supervisor) takes raw bytes (Activity.sessionRaw), and the
-// reporter hands them on uncut. The supervisor cuts them on arrival with the same Transcript and
-// the same mask (activity-bridge.ts: cutOnArrival), so the console gets the same lines, and the
-// worker — the thread that serves the class — only copies bytes.
+// reporter hands them on uncut. The console's store keeps them so, and cuts them with the same
+// Transcript and the same mask when someone asks to see them (RawCut, below), so the console
+// shows the same lines, and the worker — the thread that serves the class — only copies bytes.
 
 import type { Activity, LineBlock, RawKind, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
 import type { DotBlockEnd } from "./line-protocol.ts";
@@ -70,7 +70,7 @@ export class SessionReporter {
     this.transcribedBytes = options.transcribedBytes ?? Infinity;
     const { protocol, port, client, tls, label, relatedTo } = options;
     activity.sessionOpened({ id: this.id, protocol, port, client, tls, label, relatedTo, started: new Date().toISOString() });
-    // Raw when the Activity takes it and whoever cuts on arrival knows how: this protocol's mask
+    // Raw when the Activity takes it and whoever cuts them later knows how: this protocol's mask
     // (masks.ts) and the default fold. (FTP's sessions, with their own fold and their data
     // connections cut only in part, are cut here.)
     const raw = activity.sessionRaw && options.maxLinesInARow === undefined && options.transcribedBytes === undefined && maskFor(protocol);
@@ -157,8 +157,8 @@ export class SessionReporter {
 
 /**
  * The transcript that cuts one session's bytes into the lines `activity` hears, each line at the
- * time `at()` says: a SessionReporter's, and the supervisor's for a worker's raw bytes
- * (cutOnArrival). Lines in a row past `maxLinesInARow` (default 12) are folded.
+ * time `at()` says: a SessionReporter's, and a RawCut's for a worker's raw bytes. Lines in a row
+ * past `maxLinesInARow` (default 12) are folded.
  */
 export function sessionTranscript(activity: Pick<Activity, "sessionLine" | "sessionBody">, id: string, at: () => string, mask?: Mask, maxLinesInARow = 12): Transcript {
   return new Transcript({

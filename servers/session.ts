@@ -397,7 +397,7 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 // The transcript masks (maskSecrets and each protocol's) live in masks.ts: the supervisor uses
-// them too, when it cuts a worker's sessions into lines (activity-bridge.ts: cutOnArrival).
+// them too, when it cuts a worker's sessions into lines (session-report.ts: RawCut).
 
 // ---------------------------------------------------------------------------------------
 // Listening.

@@ -150,7 +150,8 @@ export class Transcript {
   body(side: Side, chunk: Buffer): void {
     this.inBody = true;
     try {
-      if (this.options.onBody && this.options.keepLines === false && !this.countOnly) this.rawBody(side, chunk, this.options.onBody);
+      if (this.countOnly) this.countBody(side, chunk);
+      else if (this.options.onBody && this.options.keepLines === false) this.rawBody(side, chunk, this.options.onBody);
       else this.data(side, chunk);
     } finally {
       this.inBody = false;
@@ -175,6 +176,39 @@ export class Transcript {
     const last = chunk.lastIndexOf(10) + 1; // just past the last whole line
     if (last > start) this.rawLines(side, chunk, start, last, onBody);
     if (Math.max(last, start) < chunk.length) this.keepUnfinished(chunk.subarray(Math.max(last, start)));
+  }
+
+  /** body() with countOnly: rawBody()'s way through the chunk, its whole lines counted at once (countLines), not one by one. */
+  private countBody(side: Side, chunk: Buffer): void {
+    if (this.pendingSide !== side) this.flush(true);
+    this.afterBody = true;
+    this.pendingSide = side;
+    let start = 0;
+    if (this.pending.length > 0) {
+      const end = chunk.indexOf(10) + 1;
+      if (end === 0) return this.keepUnfinished(chunk);
+      this.pending.push(chunk.subarray(0, end));
+      this.flush(false);
+      start = end;
+    }
+    const last = chunk.lastIndexOf(10) + 1;
+    if (last > start) {
+      let lines = 0;
+      for (let i = start; i < last; i++) if (chunk[i] === 10) lines++;
+      this.countLines(side, lines);
+    }
+    if (Math.max(last, start) < chunk.length) this.keepUnfinished(chunk.subarray(Math.max(last, start)));
+  }
+
+  /** `lines` whole lines of one side, counted as push() counts each: shown while the run is short, then inside its fold, then only counted. */
+  private countLines(side: Side, lines: number): void {
+    if (side !== this.lastSide) this.endRun();
+    this.lastSide = side;
+    const shown = Math.min(lines, this.maxLinesInARow - this.linesInARow);
+    this.linesInARow += shown;
+    const inside = Math.max(0, Math.min(lines - shown, (this.options.keepFolded ?? 0) - this.hiddenLines));
+    this.hiddenLines += lines - shown;
+    this.counted += shown + inside;
   }
 
   /**

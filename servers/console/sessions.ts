@@ -3,8 +3,9 @@
 //
 // Bounded, so that an afternoon of a class never grows memory without limit: a ring of the last
 // `maxSessions` sessions (older ones are forgotten whole), and at most `maxLineBytes` of C:/S:
-// text for all of them together (past it, the oldest sessions lose their lines first and keep
-// their summary). One session alone may hold a quarter of that; past it its lines are counted.
+// text (or of raw bytes, below) for all of them together (past it, the oldest sessions lose their
+// lines first and keep their summary). One session alone may hold a quarter of that; past it its
+// lines are counted.
 // Listeners (the page's live streams, api.ts) hear every change as it happens.
 //
 // Lines are kept as they arrive: in blocks (a LineBlock, servers/activity.ts — the lines of one
@@ -736,7 +737,7 @@ class RawLog {
       this.slabs.push(slab);
       this.used = 0;
     }
-    if (length > 0) bytes!.copy(slab!, this.used);
+    if (length > 0) slab!.set(bytes!, this.used);
     if (at !== this.lastAt && at !== "") {
       this.lastAt = at;
       this.lastMs = Date.parse(at);
