@@ -160,6 +160,24 @@ export class Transcript {
 
   /** body() with onBody: the chunk's whole lines as raw text, its unfinished last line kept for the next chunk. */
   private rawBody(side: Side, chunk: Buffer, onBody: NonNullable<TranscriptOptions["onBody"]>): void {
+    this.bodyChunk(side, chunk, (start, last) => this.rawLines(side, chunk, start, last, onBody));
+  }
+
+  /** body() with countOnly: the same way through the chunk, its whole lines counted at once (countLines), not one by one. */
+  private countBody(side: Side, chunk: Buffer): void {
+    this.bodyChunk(side, chunk, (start, last) => {
+      let lines = 0;
+      for (let i = start; i < last; i++) if (chunk[i] === 10) lines++;
+      this.countLines(side, lines);
+    });
+  }
+
+  /**
+   * A body's chunk taken whole lines at a time: a line begun in an earlier chunk finished first,
+   * then `wholeLines(start, last)` for chunk[start, last), the whole lines after it, then the
+   * unfinished last line kept for the next chunk.
+   */
+  private bodyChunk(side: Side, chunk: Buffer, wholeLines: (start: number, last: number) => void): void {
     if (this.pendingSide !== side) this.flush(true);
     this.afterBody = true;
     this.pendingSide = side;
@@ -174,29 +192,7 @@ export class Transcript {
       start = end;
     }
     const last = chunk.lastIndexOf(10) + 1; // just past the last whole line
-    if (last > start) this.rawLines(side, chunk, start, last, onBody);
-    if (Math.max(last, start) < chunk.length) this.keepUnfinished(chunk.subarray(Math.max(last, start)));
-  }
-
-  /** body() with countOnly: rawBody()'s way through the chunk, its whole lines counted at once (countLines), not one by one. */
-  private countBody(side: Side, chunk: Buffer): void {
-    if (this.pendingSide !== side) this.flush(true);
-    this.afterBody = true;
-    this.pendingSide = side;
-    let start = 0;
-    if (this.pending.length > 0) {
-      const end = chunk.indexOf(10) + 1;
-      if (end === 0) return this.keepUnfinished(chunk);
-      this.pending.push(chunk.subarray(0, end));
-      this.flush(false);
-      start = end;
-    }
-    const last = chunk.lastIndexOf(10) + 1;
-    if (last > start) {
-      let lines = 0;
-      for (let i = start; i < last; i++) if (chunk[i] === 10) lines++;
-      this.countLines(side, lines);
-    }
+    if (last > start) wholeLines(start, last);
     if (Math.max(last, start) < chunk.length) this.keepUnfinished(chunk.subarray(Math.max(last, start)));
   }
 

@@ -310,7 +310,11 @@ export class SessionStore implements Activity {
     const raw = kept.raw;
     if (kept.cutting || kept.ended !== undefined || (raw && (!raw.log || raw.full))) return;
     const blocks = lineBlocks((block) => this.sessionLines(block));
-    const to = { sessionLine: blocks.line, sessionBody: (...body: Parameters<SessionStore["sessionBody"]>) => (blocks.end(), this.sessionBody(...body)) };
+    const body = (...body: Parameters<SessionStore["sessionBody"]>) => {
+      blocks.end(); // the lines before it first
+      this.sessionBody(...body);
+    };
+    const to = { sessionLine: blocks.line, sessionBody: body };
     const cut = RawCut.of(kept.protocol, kept.id, kept.started, to)!;
     const log = raw?.log;
     this.dropLines(kept);
