@@ -17,7 +17,7 @@
 
 import type { Activity, LineBlock, RawKind, SessionChange, SessionEnd, SessionLine } from "./activity.ts";
 import type { DotBlockEnd } from "./line-protocol.ts";
-import { maskFor, type Mask } from "./masks.ts";
+import { maskFor, type Mask, type SessionMask } from "./masks.ts";
 import { cutRawLines, Transcript, type Side } from "./transcript.ts";
 
 // Unique ids across restarts and across servers: protocol, port, this start, a counter.
@@ -179,11 +179,18 @@ export function sessionTranscript(activity: Pick<Activity, "sessionLine" | "sess
 
 /**
  * Counts the lines sessionTranscript() would make, without making them (Transcript's countOnly:
- * `counted`). The console's store counts so the lines of a session it keeps as raw bytes
- * (console/sessions.ts).
+ * `counted`; feed it with feedRaw). The console's store counts so the lines of a session it keeps
+ * as raw bytes (console/sessions.ts).
  */
 export function lineCounter(maxLinesInARow = 12): Transcript {
   return new Transcript({ maxLinesInARow, keepFolded: KEPT_IN_A_FOLD, keepLines: false, countOnly: true });
+}
+
+/** Bytes as Activity.sessionRaw brings them, into a transcript (which copies what it keeps: they may be read where they lie). */
+export function feedRaw(transcript: Transcript, kind: RawKind, side: Side, bytes: Buffer): void {
+  if (kind === "note") transcript.note(side, bytes.toString());
+  else if (kind === "body") transcript.body(side, bytes);
+  else transcript.data(side, bytes);
 }
 
 /**
@@ -201,31 +208,19 @@ export class RawCut {
   /** A cut for a session of `protocol`; undefined if its bytes are never raw (maskFor knows no mask for it: FTP, HTTP). */
   static of(protocol: string, id: string, started: string, to: Pick<Activity, "sessionLine" | "sessionBody">): RawCut | undefined {
     const mask = maskFor(protocol)?.();
-    return mask && new RawCut(started, mask.loggedIn, (at) => sessionTranscript(to, id, at, mask.mask));
+    return mask && new RawCut(id, started, to, mask);
   }
 
-  /** Not a cut: only counts the lines a cut would make (lineCounter): `lines`. */
-  static counter(): RawCut {
-    return new RawCut("", undefined, () => lineCounter());
-  }
-
-  /** A counter's count of lines so far. */
-  get lines(): number {
-    return this.transcript.counted;
-  }
-
-  private constructor(started: string, loggedIn: (() => void) | undefined, transcript: (at: () => string) => Transcript) {
+  private constructor(id: string, started: string, to: Pick<Activity, "sessionLine" | "sessionBody">, mask: SessionMask) {
     this.at = started;
-    this.told = loggedIn;
-    this.transcript = transcript(() => this.at);
+    this.told = mask.loggedIn;
+    this.transcript = sessionTranscript(to, id, () => this.at, mask.mask);
   }
 
   /** Bytes as Activity.sessionRaw brings them (read where they lie: the transcript copies what it keeps). */
   raw(at: string, kind: RawKind, side: Side, bytes: Buffer): void {
     this.at = at;
-    if (kind === "note") this.transcript.note(side, bytes.toString());
-    else if (kind === "body") this.transcript.body(side, bytes);
-    else this.transcript.data(side, bytes);
+    feedRaw(this.transcript, kind, side, bytes);
   }
 
   /** The session has logged in (sessionChanged with its account). */

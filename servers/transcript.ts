@@ -307,11 +307,9 @@ export class Transcript {
     this.lastSide = side;
     if (this.countOnly) {
       // What follows, without making the line: one shown, one inside the fold, or one only counted.
+      // (The hidden lines' bytes are not added up: no summary is made to say them.)
       if (this.linesInARow < this.maxLinesInARow) this.linesInARow++;
-      else {
-        this.hiddenBytes += bytes;
-        if (++this.hiddenLines > (this.options.keepFolded ?? 0)) return;
-      }
+      else if (++this.hiddenLines > (this.options.keepFolded ?? 0)) return;
       this.counted++;
       return;
     }

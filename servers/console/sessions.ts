@@ -24,7 +24,7 @@
 // tens of thousands of lines a second, and nobody reads most of them: cutting them all as they
 // came, and keeping a string for each, cost the supervisor's thread more than all of its other
 // work (SMTP, 2026-12-04). Their lines are still counted as they come (a count-only transcript:
-// RawCut.counter), so a session's summary says how many it had and how many were not kept. The
+// lineCounter), so a session's summary says how many it had and how many were not kept. The
 // bytes count against the limits as what they cost, the bytes themselves (lines cut cost about
 // three times as much); past its share a session keeps its first bytes, and so its first lines,
 // as any. A session whose lines someone watches live (subscribe(…, id), or every session's) is
@@ -38,8 +38,8 @@
 
 import type { Activity, BodyBlock, LineBlock, RawKind, SessionEnd, SessionLine, SessionOpened, StoredItem, TransferProgress } from "../activity.ts";
 import { maskFor } from "../masks.ts";
-import { lineBlocks, RawCut } from "../session-report.ts";
-import { cutRawLines, DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength } from "../transcript.ts";
+import { feedRaw, lineBlocks, lineCounter, RawCut } from "../session-report.ts";
+import { cutRawLines, DEFAULT_MAX_LINE_LENGTH, rawLineEnd, showRawLine, shownLength, type Transcript } from "../transcript.ts";
 
 export interface StoreLimits {
   /** Sessions kept (default 2,000). */
@@ -113,10 +113,11 @@ interface Kept extends SessionSummary {
     log: RawLog | null;
     /** The log holds the session's first bytes only (its share was full): the lines of the rest are counted, as dropped. */
     full: boolean;
-    counter: RawCut;
+    /** Counts its lines as they come (session-report.ts: lineCounter). */
+    counter: Transcript;
   };
   /** A session whose raw bytes are cut as they come (someone watches its lines): they go into `blocks`. */
-  cutting?: { cut: RawCut; blocks: ReturnType<typeof lineBlocks> };
+  cutting?: BlockCut;
   /** How many lines `blocks` holds, and about what they cost in memory (lineSize). */
   linesKept: number;
   lineBytes: number;
@@ -233,10 +234,9 @@ export class SessionStore implements Activity {
   sessionRaw(id: string, at: string, kind: RawKind, side: "C" | "S", bytes: Buffer): void {
     const kept = this.sessions.get(id);
     if (!kept || kept.ended !== undefined) return;
-    if (!bytes) throw new Error(`raw bytes of ${id} without their ring (unpack needs the messenger's RingReader)`);
     if (!kept.raw && !kept.cutting) {
       if (!maskFor(kept.protocol)) throw new Error(`raw bytes of a ${kept.protocol} session, which has no mask to cut them with: ${id}`);
-      kept.raw = { log: new RawLog(), full: false, counter: RawCut.counter() };
+      kept.raw = { log: new RawLog(), full: false, counter: lineCounter() };
       if (this.wantsLines(id)) this.startCutting(kept);
     }
     if (kept.cutting) {
@@ -253,9 +253,9 @@ export class SessionStore implements Activity {
     // Past its share the log keeps what it has: the session's first bytes. (Decided before the
     // count, which counts the lines these bytes end as kept or not.)
     if (raw.log && !raw.full && kept.lineBytes + RawLog.cost(bytes.length) > this.maxLineBytes / 4) raw.full = true;
-    const before = raw.counter.lines;
-    raw.counter.raw(at, kind, side, bytes);
-    this.countLines(kept, raw.counter.lines - before);
+    const before = raw.counter.counted;
+    feedRaw(raw.counter, kind, side, bytes);
+    this.countLines(kept, raw.counter.counted - before);
     if (!raw.log || raw.full) return; // only counted
     raw.log.add(RAW_CODES[kind] + (side === "S" ? 1 : 0), at, bytes);
     this.reckonRaw(kept, raw.log);
@@ -309,22 +309,16 @@ export class SessionStore implements Activity {
   private startCutting(kept: Kept): void {
     const raw = kept.raw;
     if (kept.cutting || kept.ended !== undefined || (raw && (!raw.log || raw.full))) return;
-    const blocks = lineBlocks((block) => this.sessionLines(block));
-    const body = (...body: Parameters<SessionStore["sessionBody"]>) => {
-      blocks.end(); // the lines before it first
-      this.sessionBody(...body);
-    };
-    const to = { sessionLine: blocks.line, sessionBody: body };
-    const cut = RawCut.of(kept.protocol, kept.id, kept.started, to)!;
+    const cutting = cutInBlocks(kept, (block) => this.sessionLines(block), (body) => this.sessionBody(body.id, body.at, body.side, body.raw, body.lines, body.plain));
     const log = raw?.log;
     this.dropLines(kept);
     kept.raw = undefined;
     Object.assign(kept, { lineCount: 0, linesKept: 0, linesDropped: 0, bytesIn: 0, bytesOut: 0 });
-    kept.cutting = { cut, blocks };
+    kept.cutting = cutting;
     this.replaying = true;
     try {
-      log?.replay(cut);
-      blocks.end();
+      log?.replay(cutting.cut);
+      cutting.blocks.end();
     } finally {
       this.replaying = false;
     }
@@ -354,9 +348,9 @@ export class SessionStore implements Activity {
       kept.cutting = undefined;
     }
     if (kept.raw) {
-      const before = kept.raw.counter.lines;
-      kept.raw.counter.end();
-      this.countLines(kept, kept.raw.counter.lines - before);
+      const before = kept.raw.counter.counted;
+      kept.raw.counter.toString(); // counts the last unfinished line, and the summary of a fold still open
+      this.countLines(kept, kept.raw.counter.counted - before);
     }
     Object.assign(kept, { how, bytesIn, bytesOut, ended });
     this.emit({ type: "session-closed", session: summary(kept) });
@@ -419,12 +413,7 @@ export class SessionStore implements Activity {
       cut.push({ block, n });
       n += lines;
     };
-    const blocks = lineBlocks((block) => keep(block, block.sides.length));
-    const body = (id: string, at: string, side: "C" | "S", raw: string, lines: number, plain: number) => {
-      blocks.end();
-      keep({ id, at, side, raw, lines, plain }, lines);
-    };
-    const session = RawCut.of(kept.protocol, kept.id, kept.started, { sessionLine: blocks.line, sessionBody: body })!;
+    const { cut: session, blocks } = cutInBlocks(kept, (block) => keep(block, block.sides.length), (body) => keep(body, body.lines));
     log.replay(session);
     // A session over: its last unfinished line, its last fold's summary (unless those came in bytes not kept).
     if (kept.ended !== undefined && !kept.raw!.full) session.end();
@@ -699,6 +688,25 @@ export function cutBody({ id, at, side, raw, lines, plain }: BodyBlock): LineBlo
 }
 
 // ----- a session kept as its raw bytes -----
+
+/** A session's RawCut and the blocks its lines are gathered in (end(): the block still open goes on). */
+interface BlockCut {
+  cut: RawCut;
+  blocks: { end(): void };
+}
+
+/**
+ * A RawCut of a session kept raw whose lines go on in blocks (the lines in a row of one piece of
+ * its bytes) to `lines`, and each body as it is — after the lines before it — to `body`.
+ */
+function cutInBlocks(kept: Kept, lines: (block: LineBlock) => void, body: (body: BodyBlock) => void): BlockCut {
+  const blocks = lineBlocks(lines);
+  const sessionBody = (id: string, at: string, side: "C" | "S", raw: string, count: number, plain: number) => {
+    blocks.end();
+    body({ id, at, side, raw, lines: count, plain });
+  };
+  return { cut: RawCut.of(kept.protocol, kept.id, kept.started, { sessionLine: blocks.line, sessionBody })!, blocks };
+}
 
 /** How a RawLog writes what each piece was: a kind (+1 for the server's side), or the login. */
 const RAW_CODES: Record<RawKind, number> = { data: 0, body: 2, note: 4 };
